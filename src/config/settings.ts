@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Every app setting Release Gate reads, declared once. The README's settings table,
+ * `local.settings.sample.json` and the Bicep templates are checked against this list by tests.
+ *
+ * Each entry is a zod schema with a `.describe()` text that says what the setting means.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+const text = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => !KEY_VAULT_REFERENCE.test(value), {
+      abort: true,
+      message:
+        'is an unresolved Key Vault reference: the platform could not read the secret (check that the ' +
+        "app's identity has the Key Vault Secrets User role and that the reference names an existing secret)",
+    });
+const guid = () => text().regex(GUID, 'must be a GUID');
+const httpsUrl = () => text().url('must be a URL').refine((v) => /^https:\/\//i.test(v), 'must be an https:// URL');
+const url = () => text().url('must be a URL');
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Storage queue names: 3-63 lowercase letters, digits and single hyphens. */
+const queueName = () =>
+  text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid storage queue name');
+
+export const settingsSchema = z
+  .object({
+    RELEASE_GATE_TENANT_ID: guid().describe(
+      'Directory (tenant) id of the Universal Print tenant. Notifications for any other tenant are discarded.',
+    ),
+    RELEASE_GATE_TASK_DEFINITION_ID: guid().describe(
+      'Id of our printTaskDefinition (printed by the set-up CLI). Notifications for other definitions are discarded.',
+    ),
+    RELEASE_GATE_TASK_QUEUE: queueName()
+      .default('print-tasks')
+      .describe('Storage queue that carries accepted print tasks from the webhook to the processor.'),
+    RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000)
+      .default(1000)
+      .describe('Largest notification batch the webhook accepts; larger batches get 400.'),
+
+    RELEASE_GATE_SECRET_SOURCE: z
+      .enum(['keyvault', 'settings'])
+      .default('keyvault')
+      .describe('Where secrets come from: "keyvault" (Azure) or "settings" (local runs only).'),
+    RELEASE_GATE_KEY_VAULT_URI: httpsUrl()
+      .optional()
+      .describe('Vault URI, e.g. https://kv-name.vault.azure.net/. Required when the secret source is keyvault.'),
+    RELEASE_GATE_CLIENT_STATE_SECRET_NAME: text()
+      .default('graph-client-state')
+      .describe('Key Vault secret holding the Graph subscription clientState; its previous version is accepted too.'),
+    RELEASE_GATE_SECRET_CACHE_SECONDS: integer(0, 86400)
+      .default(300)
+      .describe('How long secrets are cached; a rotated secret is picked up within this time, without a restart.'),
+    RELEASE_GATE_CLIENT_STATE: text()
+      .max(128)
+      .optional()
+      .describe('clientState when the secret source is settings (local runs). Never set this in Azure.'),
+    RELEASE_GATE_CLIENT_STATE_PREVIOUS: text()
+      .max(128)
+      .optional()
+      .describe('The clientState before the last rotation, still accepted (settings source only).'),
+
+    RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: guid()
+      .optional()
+      .describe('Client id of the user-assigned managed identity; unset means the system-assigned identity.'),
+
+    AzureWebJobsStorage: text()
+      .optional()
+      .describe('Storage connection string (local runs and Azurite). In Azure use the identity-based settings below.'),
+    AzureWebJobsStorage__queueServiceUri: url()
+      .optional()
+      .describe('Queue service URI for identity-based storage access (no account keys).'),
+    AzureWebJobsStorage__tableServiceUri: url()
+      .optional()
+      .describe('Table service URI for identity-based storage access (no account keys).'),
+    AzureWebJobsStorage__credential: z
+      .literal('managedidentity')
+      .optional()
+      .describe('"managedidentity" with identity-based storage, as the Functions host expects.'),
+    AzureWebJobsStorage__clientId: guid()
+      .optional()
+      .describe('Client id of the user-assigned identity the Functions host and our code use for storage.'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.RELEASE_GATE_SECRET_SOURCE === 'keyvault' && !s.RELEASE_GATE_KEY_VAULT_URI) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_KEY_VAULT_URI'],
+        message: 'is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
+      });
+    }
+    if (s.RELEASE_GATE_SECRET_SOURCE === 'settings' && !s.RELEASE_GATE_CLIENT_STATE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_CLIENT_STATE'],
+        message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
+      });
+    }
+    if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message: 'or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The names of every setting, for documentation and infrastructure checks. */
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+/** One setting's documentation: whether it is required, its default and what it means. */
+export interface SettingDoc {
+  name: string;
+  required: boolean;
+  defaultValue?: string;
+  description: string;
+}
+
+export function describeSettings(): SettingDoc[] {
+  return Object.entries(settingsSchema.shape).map(([name, schema]) => {
+    const zodSchema = schema as z.ZodType;
+    const probe = zodSchema.safeParse(undefined);
+    return {
+      name,
+      required: !probe.success,
+      defaultValue: probe.success && probe.data !== undefined ? String(probe.data) : undefined,
+      description: zodSchema.description ?? '',
+    };
+  });
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Settings } from '../config/settings';
+import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
+import { readBodyWithLimit } from '../http/read-body';
+import { describeError, type Log } from '../observability/log';
+import type { PrintTaskMessage } from '../queue/print-task-message';
+import type { TaskQueue } from '../queue/task-queue';
+import { checkNotification, type RejectionReason } from './check-notification';
+import { changeNotificationCollectionSchema } from './notification-schema';
+import { answerValidationHandshake } from './validation-handshake';
+
+/** Graph sends small batches; 1 MB is far above any real one and bounds what a forger can make us parse. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Graph gives up on us after 3 s; the queue write must finish well before that or we answer 503. */
+export const QUEUE_DEADLINE_MS = 2000;
+/** Per-request cap on individual security-log lines; the rest are only counted. */
+const MAX_REJECTION_LOG_LINES = 20;
+
+export interface WebhookDependencies {
+  settings: Settings;
+  /** The clientState values currently accepted (current and, during rotation, previous). */
+  clientStates: () => Promise<readonly string[]>;
+  queue: TaskQueue;
+  log: Log;
+  now?: () => Date;
+  newCorrelationId?: () => string;
+}
+
+/**
+ * `POST /api/notifications`: Graph's change notifications for our print tasks.
+ *
+ * Answers the validation handshake; otherwise validates the body, discards (and logs) anything
+ * that is not a genuine notification for our task definition, queues one message per task and
+ * answers 202 once they are all durably stored, or 503 so that Graph retries.
+ */
+export async function receiveNotifications(
+  request: HttpRequestLike,
+  deps: WebhookDependencies,
+): Promise<HttpResponseLike> {
+  const handshake = answerValidationHandshake(request);
+  if (handshake) {
+    deps.log.info('notification.handshake');
+    return handshake;
+  }
+
+  if (request.method.toUpperCase() !== 'POST') {
+    return errorResponse(405, 'method_not_allowed', 'Use POST.', { allow: 'POST' });
+  }
+  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    return errorResponse(415, 'unsupported_media_type', 'The body must be application/json.');
+  }
+  const declaredLength = Number(request.headers.get('content-length') ?? '0');
+  if (declaredLength > MAX_BODY_BYTES) return tooLarge();
+  const body = await readBodyWithLimit(request.body, MAX_BODY_BYTES);
+  if (!body.ok) return tooLarge();
+
+  let json: unknown;
+  try {
+    json = JSON.parse(body.bytes.toString('utf8'));
+  } catch {
+    return badRequest('invalid_json', 'The body is not valid JSON.');
+  }
+  const parsed = changeNotificationCollectionSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    return badRequest('invalid_notification', `${where}: ${issue?.message ?? 'invalid'}`.slice(0, 200));
+  }
+  const notifications = parsed.data.value;
+  const maxItems = deps.settings.RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST;
+  if (notifications.length > maxItems) {
+    return badRequest('too_many_notifications', `At most ${maxItems} notifications per request.`);
+  }
+
+  let clientStates: readonly string[];
+  try {
+    clientStates = await deps.clientStates();
+  } catch (error) {
+    // Without the secret nothing can be validated; Graph keeps the batch and retries.
+    deps.log.error('notification.secret-unavailable', describeError(error));
+    return unavailable('The notification secret is unavailable; retry later.');
+  }
+
+  const now = (deps.now ?? (() => new Date()))();
+  const newCorrelationId = deps.newCorrelationId ?? randomUUID;
+  const messages = new Map<string, PrintTaskMessage>();
+  const rejected: Partial<Record<RejectionReason, number>> = {};
+  let rejectionLines = 0;
+  let duplicates = 0;
+
+  for (const [index, notification] of notifications.entries()) {
+    const check = checkNotification(notification, deps.settings, clientStates);
+    if (!check.accepted) {
+      rejected[check.reason] = (rejected[check.reason] ?? 0) + 1;
+      if (rejectionLines++ < MAX_REJECTION_LOG_LINES) {
+        // Security log: enough to investigate a forger, never the clientState it sent.
+        deps.log.warn('notification.rejected', {
+          reason: check.reason,
+          index,
+          subscriptionId: notification.subscriptionId,
+          tenantId: notification.tenantId,
+          resource: notification.resource?.slice(0, 200),
+        });
+      }
+      continue;
+    }
+    const key = `${check.task.taskDefinitionId}/${check.task.taskId}`.toLowerCase();
+    if (messages.has(key)) {
+      duplicates++;
+      continue;
+    }
+    if (check.parentUrlIgnored) {
+      deps.log.warn('notification.parent-url-unrecognised', { taskId: check.task.taskId });
+    }
+    messages.set(key, {
+      version: 1,
+      taskDefinitionId: check.task.taskDefinitionId,
+      taskId: check.task.taskId,
+      ...(check.job ? { printerId: check.job.printerId, jobId: check.job.jobId } : {}),
+      subscriptionId: notification.subscriptionId,
+      tenantId: notification.tenantId,
+      receivedAt: now.toISOString(),
+      correlationId: newCorrelationId(),
+      source: 'notification',
+    });
+  }
+
+  const accepted = [...messages.values()];
+  if (accepted.length > 0) {
+    try {
+      await deps.queue.send(accepted, AbortSignal.timeout(QUEUE_DEADLINE_MS));
+    } catch (error) {
+      deps.log.error('notification.queue-failed', { tasks: accepted.length, ...describeError(error) });
+      return unavailable('The notifications could not be stored; retry later.');
+    }
+    for (const message of accepted) {
+      deps.log.info('notification.accepted', {
+        correlationId: message.correlationId,
+        taskId: message.taskId,
+        jobId: message.jobId,
+        printerId: message.printerId,
+      });
+    }
+  }
+
+  deps.log.info('notification.batch', {
+    received: notifications.length,
+    queued: accepted.length,
+    duplicates,
+    rejected,
+  });
+  // The same answer whatever was discarded: a forger learns nothing from it.
+  return { status: 202 };
+}
+
+const badRequest = (code: string, message: string) => errorResponse(400, code, message);
+const tooLarge = () => errorResponse(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+const unavailable = (message: string) => errorResponse(503, 'unavailable', message, { 'retry-after': '10' });
