@@ -22,13 +22,15 @@ const text = () =>
         "app's identity has the Key Vault Secrets User role and that the reference names an existing secret)",
     });
 const guid = () => text().regex(GUID, 'must be a GUID');
-const httpsUrl = () => text().url('must be a URL').refine((v) => /^https:\/\//i.test(v), 'must be an https:// URL');
+const httpsUrl = () =>
+  text()
+    .url('must be a URL')
+    .refine((v) => /^https:\/\//i.test(v), 'must be an https:// URL');
 const url = () => text().url('must be a URL');
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Storage queue names: 3-63 lowercase letters, digits and single hyphens. */
-const queueName = () =>
-  text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid storage queue name');
+const queueName = () => text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid storage queue name');
 
 export const settingsSchema = z
   .object({
@@ -88,29 +90,33 @@ export const settingsSchema = z
       .optional()
       .describe('Client id of the user-assigned identity the Functions host and our code use for storage.'),
   })
-  .superRefine((s, ctx) => {
-    if (s.RELEASE_GATE_SECRET_SOURCE === 'keyvault' && !s.RELEASE_GATE_KEY_VAULT_URI) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['RELEASE_GATE_KEY_VAULT_URI'],
-        message: 'is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
-      });
-    }
-    if (s.RELEASE_GATE_SECRET_SOURCE === 'settings' && !s.RELEASE_GATE_CLIENT_STATE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['RELEASE_GATE_CLIENT_STATE'],
-        message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
-      });
-    }
-    if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AzureWebJobsStorage'],
-        message: 'or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
-      });
-    }
-  });
+  .superRefine(
+    (s, ctx) => {
+      if (s.RELEASE_GATE_SECRET_SOURCE === 'keyvault' && !s.RELEASE_GATE_KEY_VAULT_URI) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RELEASE_GATE_KEY_VAULT_URI'],
+          message: 'is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
+        });
+      }
+      if (s.RELEASE_GATE_SECRET_SOURCE === 'settings' && !s.RELEASE_GATE_CLIENT_STATE) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RELEASE_GATE_CLIENT_STATE'],
+          message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
+        });
+      }
+      if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AzureWebJobsStorage'],
+          message: 'or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
+        });
+      }
+    },
+    // Run these cross-setting rules even when single settings failed, so one error lists everything.
+    { when: () => true },
+  );
 
 export type Settings = z.infer<typeof settingsSchema>;
 

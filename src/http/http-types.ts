@@ -20,6 +20,11 @@ export interface HttpResponseLike {
 }
 
 /** A 4xx/5xx answer with a short, machine-readable reason. Never include secrets or input echoes. */
-export function errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): HttpResponseLike {
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): HttpResponseLike {
   return { status, headers, jsonBody: { error: { code, message } } };
 }

@@ -3,7 +3,10 @@ import { managedIdentityCredential } from './credentials';
 import { keyVaultSecretStore, settingsSecretStore, type SecretStore } from './secret-store';
 
 /** The secret store the settings ask for: Key Vault in Azure, app settings for local runs. */
-export function secretStoreFromSettings(settings: Settings, onStale?: (name: string, error: unknown) => void): SecretStore {
+export function secretStoreFromSettings(
+  settings: Settings,
+  onStale?: (name: string, error: unknown) => void,
+): SecretStore {
   if (settings.RELEASE_GATE_SECRET_SOURCE === 'settings') {
     const clientState = settings.RELEASE_GATE_CLIENT_STATE;
     return settingsSecretStore({

@@ -5,12 +5,7 @@ import type { ChangeNotification } from './notification-schema';
 
 /** Why a notification was discarded; logged and counted, never told to the sender. */
 export type RejectionReason =
-  | 'client-state'
-  | 'tenant'
-  | 'lifecycle-event'
-  | 'change-type'
-  | 'resource'
-  | 'task-definition';
+  'client-state' | 'tenant' | 'lifecycle-event' | 'change-type' | 'resource' | 'task-definition';
 
 export type CheckResult =
   | { accepted: true; task: TaskRef; job?: JobRef; parentUrlIgnored: boolean }

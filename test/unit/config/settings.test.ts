@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseSettings, SettingsError } from '../../../src/config/load-settings';
+import { describeSettings, settingNames } from '../../../src/config/settings';
+
+const root = path.resolve(__dirname, '../../..');
+const minimal = {
+  RELEASE_GATE_TENANT_ID: '9a4c2f1e-7b3d-4e8a-b6c5-0d1e2f3a4b5c',
+  RELEASE_GATE_TASK_DEFINITION_ID: '3203656e-6069-4e10-8147-d25290b00a3c',
+  RELEASE_GATE_KEY_VAULT_URI: 'https://kv-release-gate.vault.azure.net/',
+  AzureWebJobsStorage__queueServiceUri: 'https://st.queue.core.windows.net',
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    parseSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as SettingsError).problems;
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('settings', () => {
+  it('applies defaults to a minimal Azure configuration', () => {
+    expect(parseSettings(minimal)).toMatchObject({
+      RELEASE_GATE_TASK_QUEUE: 'print-tasks',
+      RELEASE_GATE_SECRET_SOURCE: 'keyvault',
+      RELEASE_GATE_CLIENT_STATE_SECRET_NAME: 'graph-client-state',
+      RELEASE_GATE_SECRET_CACHE_SECONDS: 300,
+      RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: 1000,
+    });
+  });
+
+  it('lists every missing setting in one error', () => {
+    const error = (() => {
+      try {
+        parseSettings({});
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/^Release Gate cannot start: 4 setting problem/);
+    expect(problems({})).toEqual([
+      'RELEASE_GATE_TENANT_ID is required',
+      'RELEASE_GATE_TASK_DEFINITION_ID is required',
+      'RELEASE_GATE_KEY_VAULT_URI is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
+      'AzureWebJobsStorage or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
+    ]);
+  });
+
+  it('names an unresolved Key Vault reference as such, once', () => {
+    const found = problems({
+      ...minimal,
+      RELEASE_GATE_KEY_VAULT_URI: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)',
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^RELEASE_GATE_KEY_VAULT_URI is an unresolved Key Vault reference/);
+  });
+
+  it('rejects invalid values with the setting name', () => {
+    expect(
+      problems({
+        ...minimal,
+        RELEASE_GATE_TENANT_ID: 'contoso.onmicrosoft.com',
+        RELEASE_GATE_TASK_QUEUE: 'Print_Tasks',
+        RELEASE_GATE_KEY_VAULT_URI: 'http://kv.vault.azure.net',
+        RELEASE_GATE_SECRET_CACHE_SECONDS: '-1',
+        RELEASE_GATE_SECRET_SOURCE: 'env',
+      }),
+    ).toEqual([
+      'RELEASE_GATE_TENANT_ID must be a GUID',
+      'RELEASE_GATE_TASK_QUEUE must be a valid storage queue name',
+      expect.stringMatching(/^RELEASE_GATE_SECRET_SOURCE /),
+      'RELEASE_GATE_KEY_VAULT_URI must be an https:// URL',
+      expect.stringMatching(/^RELEASE_GATE_SECRET_CACHE_SECONDS /),
+    ]);
+  });
+
+  it('treats empty strings as unset, as the portal does', () => {
+    expect(problems({ ...minimal, RELEASE_GATE_TENANT_ID: '  ' })).toEqual(['RELEASE_GATE_TENANT_ID is required']);
+  });
+
+  it('needs the clientState in settings when secrets come from settings', () => {
+    expect(problems({ ...minimal, RELEASE_GATE_SECRET_SOURCE: 'settings' })).toEqual([
+      'RELEASE_GATE_CLIENT_STATE is required when RELEASE_GATE_SECRET_SOURCE is settings',
+    ]);
+  });
+
+  it('documents every setting', () => {
+    for (const doc of describeSettings()) expect(doc.description.length).toBeGreaterThan(20);
+  });
+
+  it('local.settings.sample.json lists every setting and starts a valid local configuration', () => {
+    const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    const appSettings = Object.keys(sample.Values).filter((name) => name !== 'FUNCTIONS_WORKER_RUNTIME');
+    expect(appSettings.sort()).toEqual([...settingNames].sort());
+    expect(() => parseSettings(sample.Values)).not.toThrow();
+  });
+
+  it('the README settings table lists every setting', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const name of settingNames) expect(readme).toContain(`| \`${name}\``);
+  });
+});
