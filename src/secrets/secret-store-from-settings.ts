@@ -1,11 +1,13 @@
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from './credentials';
+import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { keyVaultSecretStore, settingsSecretStore, type SecretStore } from './secret-store';
 
 /** The secret store the settings ask for: Key Vault in Azure, app settings for local runs. */
 export function secretStoreFromSettings(
   settings: Settings,
   onStale?: (name: string, error: unknown) => void,
+  keyVaultClientOptions?: SecretClientOptions,
 ): SecretStore {
   if (settings.RELEASE_GATE_SECRET_SOURCE === 'settings') {
     const clientState = settings.RELEASE_GATE_CLIENT_STATE;
@@ -21,5 +23,6 @@ export function secretStoreFromSettings(
     credential: managedIdentityCredential(settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID),
     cacheSeconds: settings.RELEASE_GATE_SECRET_CACHE_SECONDS,
     onStale,
+    clientOptions: keyVaultClientOptions,
   });
 }
