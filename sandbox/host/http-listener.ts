@@ -1,0 +1,124 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import type { HttpRegistration } from './registrations';
+import { createInvocationContext, withTimeout, type HostLogSink } from './invocation';
+
+/** Longest an HTTP-triggered call may take on Azure (the load balancer's idle timeout). */
+const HTTP_LIMIT_MS = 230_000;
+
+interface CompiledRoute {
+  registration: HttpRegistration;
+  pattern: RegExp;
+  params: string[];
+}
+
+/** `release/{printerId}` and `jobs/{id?}` route templates to regular expressions. */
+export function compileRoute(registration: HttpRegistration, routePrefix: string): CompiledRoute {
+  const params: string[] = [];
+  const segments = [routePrefix, ...registration.route.split('/')].filter(Boolean).map((segment) => {
+    const param = /^\{(\w+)(\?)?(?::[^}]*)?\}$/.exec(segment);
+    if (!param?.[1]) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+    params.push(param[1]);
+    return param[2] ? '(?:/([^/]+))?' : '/([^/]+)';
+  });
+  return { registration, params, pattern: new RegExp(`^${segments.join('')}/?$`, 'i') };
+}
+
+export interface HttpListener {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the HTTP-triggered functions like the Functions host: routes under the prefix, the host's
+ * own HttpRequest and HttpResponse classes, keys not enforced (as with Core Tools locally).
+ * `extraRoutes` lets the local host add its admin endpoints.
+ */
+export async function startHttpListener(options: {
+  port: number;
+  routePrefix: string;
+  registrations: HttpRegistration[];
+  log: HostLogSink;
+  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+}): Promise<HttpListener> {
+  const routes = options.registrations.map((r) => compileRoute(r, options.routePrefix));
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      options.log({
+        time: new Date(),
+        functionName: 'host',
+        invocationId: '-',
+        level: 'error',
+        message: `HTTP listener failed: ${String(error)}`,
+      });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (options.extraRoutes && (await options.extraRoutes(req, res))) return;
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const path = decodeURIComponent(url.pathname);
+    const route = routes.find((r) => r.pattern.test(path));
+    if (!route) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!route.registration.methods.includes((req.method ?? 'GET').toUpperCase())) {
+      res.writeHead(405).end();
+      return;
+    }
+    const match = route.pattern.exec(path) ?? [];
+    const params = Object.fromEntries(route.params.map((name, i) => [name, match[i + 1] ?? '']).filter(([, v]) => v));
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const method = req.method ?? 'GET';
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      params,
+      body: method === 'GET' || method === 'HEAD' ? undefined : { bytes: Buffer.concat(chunks) },
+    });
+    const context = createInvocationContext(route.registration.name, options.log);
+    let response: HttpResponse;
+    try {
+      const result = await withTimeout(
+        Promise.resolve(route.registration.handler(request, context)),
+        HTTP_LIMIT_MS,
+        route.registration.name,
+      );
+      response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
+    } catch (error) {
+      context.error(
+        `Function ${route.registration.name} failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      response = new HttpResponse({ status: 500 });
+    }
+    const body = Buffer.from(await response.arrayBuffer());
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => (outHeaders[name] = value));
+    for (const cookie of response.cookies) res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}`);
+    res.writeHead(response.status, outHeaders);
+    res.end(body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

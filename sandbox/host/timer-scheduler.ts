@@ -1,0 +1,50 @@
+import { Cron } from 'croner';
+import type { Timer } from '@azure/functions';
+import { createInvocationContext, withTimeout, type HostLogSink } from './invocation';
+import type { TimerRegistration } from './registrations';
+
+export interface TimerScheduler {
+  /** Runs the function now, as the host's admin endpoint does. */
+  runNow(): Promise<void>;
+  stop(): void;
+}
+
+/** Timer triggers on their NCRONTAB schedules (six fields, seconds first, UTC). */
+export function startTimer(options: {
+  registration: TimerRegistration;
+  functionTimeoutMs: number;
+  log: HostLogSink;
+}): TimerScheduler {
+  const { registration } = options;
+  let last: Date | undefined;
+  const invoke = async (isPastDue: boolean) => {
+    const next = cron.nextRun() ?? new Date(0);
+    const timer: Timer = {
+      isPastDue,
+      schedule: { adjustForDST: false },
+      scheduleStatus: {
+        last: (last ?? new Date(0)).toISOString(),
+        next: next.toISOString(),
+        lastUpdated: new Date().toISOString(),
+      },
+    };
+    last = new Date();
+    const context = createInvocationContext(registration.name, options.log);
+    try {
+      await withTimeout(
+        Promise.resolve(registration.handler(timer, context)),
+        options.functionTimeoutMs,
+        registration.name,
+      );
+    } catch (error) {
+      context.error(`Function ${registration.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  // protect: a run still going when the next is due is skipped, as the host's singleton lock does.
+  const cron = new Cron(registration.schedule, { timezone: 'UTC', protect: true }, () => invoke(false));
+  if (registration.runOnStartup) void invoke(false);
+  return {
+    runNow: () => invoke(false),
+    stop: () => cron.stop(),
+  };
+}
