@@ -69,6 +69,43 @@ export const settingsSchema = z
       .optional()
       .describe('The clientState before the last rotation, still accepted (settings source only).'),
 
+    RELEASE_GATE_APP_CLIENT_ID: guid().describe(
+      'Application (client) id of the Release Gate app registration that holds the Graph permissions.',
+    ),
+    RELEASE_GATE_APP_CREDENTIAL: z
+      .enum(['managed-identity', 'certificate', 'secret'])
+      .default('managed-identity')
+      .describe(
+        'How the app proves itself to Entra ID: "managed-identity" (secretless: the managed identity is a ' +
+          'federated credential of the app registration), "certificate" or "secret" (read from the secret store).',
+      ),
+    RELEASE_GATE_APP_SECRET_NAME: text()
+      .default('graph-app-secret')
+      .describe("Secret holding the app registration's client secret, when RELEASE_GATE_APP_CREDENTIAL is secret."),
+    RELEASE_GATE_APP_CERTIFICATE_NAME: text()
+      .default('graph-app-certificate')
+      .describe('Secret holding the PEM certificate and private key, when RELEASE_GATE_APP_CREDENTIAL is certificate.'),
+    RELEASE_GATE_APP_SECRET: text()
+      .optional()
+      .describe('The client secret when the secret source is settings (local runs and the sandbox only).'),
+    RELEASE_GATE_CLOUD: z
+      .enum(['global', 'usgov', 'usgovdod', 'china'])
+      .default('global')
+      .describe(
+        'Microsoft cloud: global, usgov (GCC High, L4), usgovdod (DoD, L5) or china (21Vianet); sets the Graph ' +
+          'and sign-in hosts.',
+      ),
+    RELEASE_GATE_GRAPH_BASE_URL: httpsUrl()
+      .optional()
+      .describe('Overrides the Graph host (e.g. the Universal Print simulator); the version is added to it.'),
+    RELEASE_GATE_GRAPH_VERSION: z
+      .enum(['v1.0', 'beta'])
+      .default('v1.0')
+      .describe('Graph API version. Every print-task API is GA in v1.0.'),
+    RELEASE_GATE_AUTHORITY_HOST: httpsUrl()
+      .optional()
+      .describe("Overrides the Entra ID sign-in host (e.g. the simulator's identity provider)."),
+
     RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: guid()
       .optional()
       .describe('Client id of the user-assigned managed identity; unset means the system-assigned identity.'),
@@ -104,6 +141,17 @@ export const settingsSchema = z
           code: 'custom',
           path: ['RELEASE_GATE_CLIENT_STATE'],
           message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
+        });
+      }
+      if (
+        s.RELEASE_GATE_SECRET_SOURCE === 'settings' &&
+        s.RELEASE_GATE_APP_CREDENTIAL === 'secret' &&
+        !s.RELEASE_GATE_APP_SECRET
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RELEASE_GATE_APP_SECRET'],
+          message: 'is required when the app credential is a secret and secrets come from settings',
         });
       }
       if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {

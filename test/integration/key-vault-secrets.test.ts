@@ -8,7 +8,7 @@ import {
   startKeyVaultStandIn,
   type KeyVaultStandIn,
 } from '../../sandbox/key-vault-stand-in';
-import { TASK_DEFINITION_ID, TENANT_ID } from '../support/notification-fixtures';
+import { APP_CLIENT_ID, TASK_DEFINITION_ID, TENANT_ID } from '../support/notification-fixtures';
 
 /**
  * The Key Vault path with the real SDKs over real HTTPS: ManagedIdentityCredential gets a token
@@ -33,6 +33,7 @@ describe('secrets from Key Vault through the managed identity', () => {
       RELEASE_GATE_TENANT_ID: TENANT_ID,
       RELEASE_GATE_TASK_DEFINITION_ID: TASK_DEFINITION_ID,
       RELEASE_GATE_KEY_VAULT_URI: kv.vaultUrl,
+      RELEASE_GATE_APP_CLIENT_ID: APP_CLIENT_ID,
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
     });
     const store = secretStoreFromSettings(settings, undefined, standIn);

@@ -6,6 +6,7 @@ export const TENANT_ID = '9a4c2f1e-7b3d-4e8a-b6c5-0d1e2f3a4b5c';
 export const TASK_DEFINITION_ID = '3203656e-6069-4e10-8147-d25290b00a3c';
 export const PRINTER_ID = '016b5565-3bbf-4067-b9ff-4d68167eb1a6';
 export const SUBSCRIPTION_ID = '7f105c7d-2dc5-4530-97cd-4e7ae6534c07';
+export const APP_CLIENT_ID = '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d';
 export const CLIENT_STATE = 'secretClientState-4c5f8c1e0b';
 
 export function taskNotification(taskId: string, jobId = '44353', overrides: Record<string, unknown> = {}) {
@@ -38,6 +39,9 @@ export function testEnvironment(storage: string): Record<string, string> {
     RELEASE_GATE_TASK_DEFINITION_ID: TASK_DEFINITION_ID,
     RELEASE_GATE_SECRET_SOURCE: 'settings',
     RELEASE_GATE_CLIENT_STATE: CLIENT_STATE,
+    RELEASE_GATE_APP_CLIENT_ID: APP_CLIENT_ID,
+    RELEASE_GATE_APP_CREDENTIAL: 'secret',
+    RELEASE_GATE_APP_SECRET: 'test-app-secret',
     AzureWebJobsStorage: storage,
   };
 }

@@ -9,6 +9,7 @@ const minimal = {
   RELEASE_GATE_TENANT_ID: '9a4c2f1e-7b3d-4e8a-b6c5-0d1e2f3a4b5c',
   RELEASE_GATE_TASK_DEFINITION_ID: '3203656e-6069-4e10-8147-d25290b00a3c',
   RELEASE_GATE_KEY_VAULT_URI: 'https://kv-release-gate.vault.azure.net/',
+  RELEASE_GATE_APP_CLIENT_ID: '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d',
   AzureWebJobsStorage__queueServiceUri: 'https://st.queue.core.windows.net',
 };
 
@@ -41,10 +42,11 @@ describe('settings', () => {
         return e as Error;
       }
     })();
-    expect(error?.message).toMatch(/^Release Gate cannot start: 4 setting problem/);
+    expect(error?.message).toMatch(/^Release Gate cannot start: 5 setting problem/);
     expect(problems({})).toEqual([
       'RELEASE_GATE_TENANT_ID is required',
       'RELEASE_GATE_TASK_DEFINITION_ID is required',
+      'RELEASE_GATE_APP_CLIENT_ID is required',
       'RELEASE_GATE_KEY_VAULT_URI is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
       'AzureWebJobsStorage or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
     ]);
