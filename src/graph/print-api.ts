@@ -1,0 +1,180 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { z } from 'zod';
+import {
+  collectionOf,
+  printJobSchema,
+  printTaskDefinitionSchema,
+  printTaskSchema,
+  printTaskTriggerSchema,
+  printerSchema,
+  subscriptionSchema,
+  type PrintJob,
+  type PrintJobConfigurationChange,
+  type PrintTask,
+  type PrintTaskDefinition,
+  type PrintTaskTrigger,
+  type Printer,
+  type Subscription,
+} from './print-schemas';
+
+/** One path segment, encoded: ids come from notifications and must never change the path. */
+const seg = encodeURIComponent;
+
+/** Graph's most pages we follow in one listing; a safety stop, far above any tenant's printers. */
+const MAX_PAGES = 100;
+
+/**
+ * The Universal Print and subscription calls Release Gate makes, typed and validated. Every
+ * method is one Graph request (plus paging); permissions are noted where they are not obvious.
+ */
+export class PrintApi {
+  constructor(private readonly client: Client) {}
+
+  // --- print tasks (app: PrintTaskDefinition.ReadWrite.All) ---
+
+  async getTask(definitionId: string, taskId: string): Promise<PrintTask> {
+    return this.get(`/print/taskDefinitions/${seg(definitionId)}/tasks/${seg(taskId)}`, printTaskSchema);
+  }
+
+  async listTasks(definitionId: string): Promise<PrintTask[]> {
+    return this.list(`/print/taskDefinitions/${seg(definitionId)}/tasks`, printTaskSchema);
+  }
+
+  /** Ends a task: `completed` lets the job print, `aborted` does not. */
+  async setTaskState(definitionId: string, taskId: string, state: 'completed' | 'aborted', description: string): Promise<PrintTask> {
+    const body = { status: { state, description: description.slice(0, 250) } };
+    return printTaskSchema.parse(
+      await this.client.api(`/print/taskDefinitions/${seg(definitionId)}/tasks/${seg(taskId)}`).patch(body),
+    );
+  }
+
+  // --- task definitions (app only) ---
+
+  async listTaskDefinitions(): Promise<PrintTaskDefinition[]> {
+    return this.list('/print/taskDefinitions', printTaskDefinitionSchema);
+  }
+
+  async createTaskDefinition(displayName: string): Promise<PrintTaskDefinition> {
+    return printTaskDefinitionSchema.parse(
+      await this.client.api('/print/taskDefinitions').post({ displayName, createdBy: { displayName } }),
+    );
+  }
+
+  async deleteTaskDefinition(definitionId: string): Promise<void> {
+    await this.client.api(`/print/taskDefinitions/${seg(definitionId)}`).delete();
+  }
+
+  // --- jobs and printers (app: PrintJob.Manage.All + Printer.Read.All) ---
+
+  async getJob(printerId: string, jobId: string, options: { documents?: boolean } = {}): Promise<PrintJob> {
+    const request = this.client.api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}`);
+    if (options.documents) request.expand('documents');
+    return printJobSchema.parse(await request.get());
+  }
+
+  async listJobs(printerId: string, ownerUpn?: string): Promise<PrintJob[]> {
+    const filter = ownerUpn ? `createdBy/userPrincipalName eq '${ownerUpn.replace(/'/g, "''")}'` : undefined;
+    return this.list(`/print/printers/${seg(printerId)}/jobs`, printJobSchema, filter);
+  }
+
+  async getPrinter(printerId: string): Promise<Printer> {
+    return this.get(`/print/printers/${seg(printerId)}`, printerSchema);
+  }
+
+  async listPrinters(): Promise<Printer[]> {
+    return this.list('/print/printers', printerSchema);
+  }
+
+  /** Only while our task is processing on the job. */
+  async updateJobConfiguration(printerId: string, jobId: string, configuration: PrintJobConfigurationChange): Promise<PrintJob> {
+    return printJobSchema.parse(
+      await this.client.api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}`).patch({ configuration }),
+    );
+  }
+
+  /** Moves the job to another printer; Graph completes our task itself. Returns the new job. */
+  async redirectJob(
+    printerId: string,
+    jobId: string,
+    destinationPrinterId: string,
+    configuration?: PrintJobConfigurationChange,
+  ): Promise<PrintJob> {
+    const body = configuration ? { destinationPrinterId, configuration } : { destinationPrinterId };
+    return printJobSchema.parse(
+      await this.client.api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}/redirect`).post(body),
+    );
+  }
+
+  /** Apps cannot cancel (delegated only); they abort, with a reason the user sees. */
+  async abortJob(printerId: string, jobId: string, reason?: string): Promise<void> {
+    await this.client
+      .api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}/abort`)
+      .post(reason ? { reason: reason.slice(0, 250) } : {});
+  }
+
+  // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---
+
+  async listTaskTriggers(printerId: string): Promise<PrintTaskTrigger[]> {
+    return this.list(`/print/printers/${seg(printerId)}/taskTriggers`, printTaskTriggerSchema, undefined, 'definition');
+  }
+
+  async createTaskTrigger(printerId: string, definitionUrl: string): Promise<PrintTaskTrigger> {
+    return printTaskTriggerSchema.parse(
+      await this.client
+        .api(`/print/printers/${seg(printerId)}/taskTriggers`)
+        .post({ event: 'jobStarted', 'definition@odata.bind': definitionUrl }),
+    );
+  }
+
+  async deleteTaskTrigger(printerId: string, triggerId: string): Promise<void> {
+    await this.client.api(`/print/printers/${seg(printerId)}/taskTriggers/${seg(triggerId)}`).delete();
+  }
+
+  // --- subscriptions (app: PrintTaskDefinition.ReadWrite.All for task resources) ---
+
+  async listSubscriptions(): Promise<Subscription[]> {
+    return this.list('/subscriptions', subscriptionSchema);
+  }
+
+  async createSubscription(subscription: {
+    resource: string;
+    changeType: string;
+    notificationUrl: string;
+    lifecycleNotificationUrl?: string;
+    clientState: string;
+    expirationDateTime: string;
+  }): Promise<Subscription> {
+    return subscriptionSchema.parse(await this.client.api('/subscriptions').post(subscription));
+  }
+
+  /** Renews; per Graph, a PATCH of the expiration also reauthorizes. */
+  async renewSubscription(subscriptionId: string, expirationDateTime: string): Promise<Subscription> {
+    return subscriptionSchema.parse(
+      await this.client.api(`/subscriptions/${seg(subscriptionId)}`).patch({ expirationDateTime }),
+    );
+  }
+
+  async deleteSubscription(subscriptionId: string): Promise<void> {
+    await this.client.api(`/subscriptions/${seg(subscriptionId)}`).delete();
+  }
+
+  // --- helpers ---
+
+  private async get<T extends z.ZodType>(path: string, schema: T): Promise<z.infer<T>> {
+    return schema.parse(await this.client.api(path).get());
+  }
+
+  private async list<T extends z.ZodType>(path: string, schema: T, filter?: string, expand?: string): Promise<z.infer<T>[]> {
+    const page = collectionOf(schema);
+    const request = this.client.api(path);
+    if (filter) request.filter(filter);
+    if (expand) request.expand(expand);
+    let current = page.parse(await request.get());
+    const items: z.infer<T>[] = [...current.value];
+    for (let pages = 1; current['@odata.nextLink'] && pages < MAX_PAGES; pages++) {
+      current = page.parse(await this.client.api(current['@odata.nextLink']).get());
+      items.push(...current.value);
+    }
+    return items;
+  }
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/**
+ * The Universal Print resources as Graph returns them. Tolerant by design: unknown fields pass
+ * through, and an enum member Graph adds later becomes `unknownFutureValue` instead of an error.
+ */
+function tolerantEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.union([z.enum(values), z.string().transform(() => 'unknownFutureValue' as const)]);
+}
+
+export const printTaskStateSchema = tolerantEnum(['pending', 'processing', 'completed', 'aborted']);
+export type PrintTaskState = z.infer<typeof printTaskStateSchema>;
+
+export const printTaskSchema = z.looseObject({
+  id: z.string(),
+  parentUrl: z.string().optional(),
+  status: z.looseObject({ state: printTaskStateSchema, description: z.string().nullish() }),
+});
+export type PrintTask = z.infer<typeof printTaskSchema>;
+
+export const printJobStateSchema = tolerantEnum([
+  'unknown',
+  'pending',
+  'processing',
+  'paused',
+  'stopped',
+  'completed',
+  'canceled',
+  'aborted',
+]);
+
+const integerRangeSchema = z.looseObject({ start: z.number().int().nullish(), end: z.number().int().nullish() });
+
+export const printJobConfigurationSchema = z.looseObject({
+  copies: z.number().int().nullish(),
+  colorMode: tolerantEnum(['blackAndWhite', 'grayscale', 'color', 'auto']).nullish(),
+  duplexMode: tolerantEnum(['flipOnLongEdge', 'flipOnShortEdge', 'oneSided']).nullish(),
+  mediaSize: z.string().nullish(),
+  pagesPerSheet: z.number().int().nullish(),
+  pageRanges: z.array(integerRangeSchema).nullish(),
+  orientation: z.string().nullish(),
+  quality: z.string().nullish(),
+  dpi: z.number().int().nullish(),
+});
+export type PrintJobConfiguration = z.infer<typeof printJobConfigurationSchema>;
+
+/** What we may send back in PATCH job / redirect: Graph's own enum strings only. */
+export interface PrintJobConfigurationChange {
+  copies?: number;
+  colorMode?: 'blackAndWhite' | 'grayscale' | 'color' | 'auto';
+  duplexMode?: 'flipOnLongEdge' | 'flipOnShortEdge' | 'oneSided';
+  mediaSize?: string;
+  pagesPerSheet?: number;
+}
+
+export const printDocumentSchema = z.looseObject({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  contentType: z.string().nullish(),
+  size: z.number().nullish(),
+});
+
+export const printJobSchema = z.looseObject({
+  id: z.string(),
+  createdDateTime: z.string().nullish(),
+  createdBy: z
+    .looseObject({ id: z.string().nullish(), displayName: z.string().nullish(), userPrincipalName: z.string().nullish() })
+    .nullish(),
+  status: z.looseObject({
+    state: printJobStateSchema,
+    description: z.string().nullish(),
+    details: z.array(z.string()).nullish(),
+  }),
+  configuration: printJobConfigurationSchema.nullish(),
+  documents: z.array(printDocumentSchema).nullish(),
+  tasks: z.array(printTaskSchema).nullish(),
+  isFetchable: z.boolean().nullish(),
+  redirectedFrom: z.string().nullish(),
+  redirectedTo: z.string().nullish(),
+});
+export type PrintJob = z.infer<typeof printJobSchema>;
+
+export const printerLocationSchema = z.looseObject({
+  site: z.string().nullish(),
+  building: z.string().nullish(),
+  floor: z.string().nullish(),
+  floorDescription: z.string().nullish(),
+  roomName: z.string().nullish(),
+  city: z.string().nullish(),
+});
+
+export const printerSchema = z.looseObject({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  location: printerLocationSchema.nullish(),
+  isShared: z.boolean().nullish(),
+  hasPhysicalDevice: z.boolean().nullish(),
+  isAcceptingJobs: z.boolean().nullish(),
+});
+export type Printer = z.infer<typeof printerSchema>;
+
+export const printTaskDefinitionSchema = z.looseObject({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  createdBy: z.looseObject({ appId: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
+});
+export type PrintTaskDefinition = z.infer<typeof printTaskDefinitionSchema>;
+
+export const printTaskTriggerSchema = z.looseObject({
+  id: z.string(),
+  event: z.string().nullish(),
+  definition: printTaskDefinitionSchema.nullish(),
+});
+export type PrintTaskTrigger = z.infer<typeof printTaskTriggerSchema>;
+
+export const subscriptionSchema = z.looseObject({
+  id: z.string(),
+  resource: z.string(),
+  changeType: z.string(),
+  notificationUrl: z.string(),
+  lifecycleNotificationUrl: z.string().nullish(),
+  expirationDateTime: z.string(),
+  clientState: z.string().nullish(),
+  applicationId: z.string().nullish(),
+});
+export type Subscription = z.infer<typeof subscriptionSchema>;
+
+export const collectionOf = <T extends z.ZodType>(item: T) =>
+  z.looseObject({ value: z.array(item), '@odata.nextLink': z.string().nullish() });
