@@ -32,6 +32,9 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 /** Storage queue names: 3-63 lowercase letters, digits and single hyphens. */
 const queueName = () => text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid storage queue name');
 
+/** Table names: 3-63 letters and digits, starting with a letter. */
+const tableName = () => text().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name');
+
 export const settingsSchema = z
   .object({
     RELEASE_GATE_TENANT_ID: guid().describe(
@@ -43,6 +46,25 @@ export const settingsSchema = z
     RELEASE_GATE_TASK_QUEUE: queueName()
       .default('print-tasks')
       .describe('Storage queue that carries accepted print tasks from the webhook to the processor.'),
+    RELEASE_GATE_AUDIT_TABLE: tableName()
+      .default('releasegateaudit')
+      .describe('Table storing one audit record per decision (no document content, no secrets).'),
+    RELEASE_GATE_HOLD_TABLE: tableName()
+      .default('releasegateholds')
+      .describe('Table of jobs held for release at a printer, with owner and expiry.'),
+    RELEASE_GATE_FAIL_SAFE_ACTION: z
+      .enum(['release', 'deny'])
+      .default('release')
+      .describe(
+        'What happens to a job Release Gate cannot decide on (repeated failures, missing permission): ' +
+          'release it (printing keeps working) or deny it (nothing prints unchecked).',
+      ),
+    RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180)
+      .default(10)
+      .describe(
+        'Longest Retry-After the processor waits for in-process; longer throttling returns the task to the ' +
+          'queue, delayed by Retry-After, instead of blocking an instance.',
+      ),
     RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000)
       .default(1000)
       .describe('Largest notification batch the webhook accepts; larger batches get 400.'),

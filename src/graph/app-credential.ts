@@ -14,7 +14,11 @@ const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
  *   (a federated identity credential on the app registration trusts it);
  * - certificate / secret: read from the secret store (Key Vault in Azure).
  */
-export async function appCredential(settings: Settings, secrets: SecretStore, endpoints: GraphEndpoints): Promise<TokenCredential> {
+export async function appCredential(
+  settings: Settings,
+  secrets: SecretStore,
+  endpoints: GraphEndpoints,
+): Promise<TokenCredential> {
   const tenantId = settings.RELEASE_GATE_TENANT_ID;
   const clientId = settings.RELEASE_GATE_APP_CLIENT_ID;
   const options = { authorityHost: endpoints.authorityHost, disableInstanceDiscovery: endpoints.customAuthority };

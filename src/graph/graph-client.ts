@@ -1,5 +1,14 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { Client } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphEndpoints } from './graph-endpoints';
 
@@ -10,14 +19,46 @@ const KNOWN_GRAPH_HOSTS = new Set([
   'microsoftgraph.chinacloudapi.cn',
 ]);
 
+export interface GraphClientOptions {
+  /**
+   * Longest Retry-After honoured in-process. The SDK would otherwise sleep up to 180 s per retry,
+   * holding a Functions instance; past this the caller gets the 429/503 and can defer the work.
+   */
+  maxRetryAfterSeconds?: number;
+  /** Retries for 429/503/504 (the SDK's own handler; it honours Retry-After). */
+  maxRetries?: number;
+  /** Delay when Graph gives no Retry-After, in seconds (the SDK backs off exponentially from it). */
+  baseDelaySeconds?: number;
+}
+
 /**
  * A Graph SDK client for one credential. The SDK attaches the bearer token only to hosts it knows,
  * so an overridden host (the simulator) is declared in `customHosts`; it must be https.
  */
-export function createGraphClient(credential: TokenCredential, endpoints: GraphEndpoints): Client {
+export function createGraphClient(
+  credential: TokenCredential,
+  endpoints: GraphEndpoints,
+  options: GraphClientOptions = {},
+): Client {
   const host = new URL(endpoints.baseUrl).hostname;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 10;
+  const retry = new RetryHandlerOptions(
+    options.baseDelaySeconds ?? 1,
+    options.maxRetries ?? 3,
+    (delay: number) => delay <= maxRetryAfter + 1, // the SDK adds up to 1 s of jitter to Retry-After
+  );
+  const chain = new AuthenticationHandler(
+    new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] }),
+  );
+  const retryHandler = new RetryHandler(retry);
+  const redirect = new RedirectHandler(new RedirectHandlerOptions());
+  const telemetry = new TelemetryHandler();
+  chain.setNext(retryHandler);
+  retryHandler.setNext(redirect);
+  redirect.setNext(telemetry);
+  telemetry.setNext(new HTTPMessageHandler());
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] }),
+    middleware: chain,
     baseUrl: `${endpoints.baseUrl}/`,
     defaultVersion: endpoints.version,
     ...(KNOWN_GRAPH_HOSTS.has(host) ? {} : { customHosts: new Set([host]) }),

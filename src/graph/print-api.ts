@@ -41,7 +41,12 @@ export class PrintApi {
   }
 
   /** Ends a task: `completed` lets the job print, `aborted` does not. */
-  async setTaskState(definitionId: string, taskId: string, state: 'completed' | 'aborted', description: string): Promise<PrintTask> {
+  async setTaskState(
+    definitionId: string,
+    taskId: string,
+    state: 'completed' | 'aborted',
+    description: string,
+  ): Promise<PrintTask> {
     const body = { status: { state, description: description.slice(0, 250) } };
     return printTaskSchema.parse(
       await this.client.api(`/print/taskDefinitions/${seg(definitionId)}/tasks/${seg(taskId)}`).patch(body),
@@ -66,9 +71,15 @@ export class PrintApi {
 
   // --- jobs and printers (app: PrintJob.Manage.All + Printer.Read.All) ---
 
-  async getJob(printerId: string, jobId: string, options: { documents?: boolean } = {}): Promise<PrintJob> {
+  /** With `tasks`, one call tells both the job and whether our task is still processing. */
+  async getJob(
+    printerId: string,
+    jobId: string,
+    options: { documents?: boolean; tasks?: boolean } = {},
+  ): Promise<PrintJob> {
     const request = this.client.api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}`);
-    if (options.documents) request.expand('documents');
+    const expand = [options.documents ? 'documents' : '', options.tasks ? 'tasks' : ''].filter(Boolean);
+    if (expand.length > 0) request.expand(expand);
     return printJobSchema.parse(await request.get());
   }
 
@@ -86,7 +97,11 @@ export class PrintApi {
   }
 
   /** Only while our task is processing on the job. */
-  async updateJobConfiguration(printerId: string, jobId: string, configuration: PrintJobConfigurationChange): Promise<PrintJob> {
+  async updateJobConfiguration(
+    printerId: string,
+    jobId: string,
+    configuration: PrintJobConfigurationChange,
+  ): Promise<PrintJob> {
     return printJobSchema.parse(
       await this.client.api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}`).patch({ configuration }),
     );
@@ -164,7 +179,12 @@ export class PrintApi {
     return schema.parse(await this.client.api(path).get());
   }
 
-  private async list<T extends z.ZodType>(path: string, schema: T, filter?: string, expand?: string): Promise<z.infer<T>[]> {
+  private async list<T extends z.ZodType>(
+    path: string,
+    schema: T,
+    filter?: string,
+    expand?: string,
+  ): Promise<z.infer<T>[]> {
     const page = collectionOf(schema);
     const request = this.client.api(path);
     if (filter) request.filter(filter);

@@ -64,7 +64,11 @@ export const printJobSchema = z.looseObject({
   id: z.string(),
   createdDateTime: z.string().nullish(),
   createdBy: z
-    .looseObject({ id: z.string().nullish(), displayName: z.string().nullish(), userPrincipalName: z.string().nullish() })
+    .looseObject({
+      id: z.string().nullish(),
+      displayName: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+    })
     .nullish(),
   status: z.looseObject({
     state: printJobStateSchema,

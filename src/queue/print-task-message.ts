@@ -23,6 +23,8 @@ export const printTaskMessageSchema = z.object({
   /** Follows the task from notification to decision in every log line. */
   correlationId: z.string().min(1).max(128),
   source: z.enum(['notification', 'reconciler']),
+  /** How often the processor has put this task back because Graph asked for a long pause. */
+  deferrals: z.number().int().min(0).max(100).optional(),
 });
 
 export type PrintTaskMessage = z.infer<typeof printTaskMessageSchema>;

@@ -1,3 +1,4 @@
+import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../secrets/credentials';
@@ -30,4 +31,21 @@ export function createQueueServiceClient(settings: Settings): QueueServiceClient
   }
   if (!settings.AzureWebJobsStorage) throw new Error('No storage connection is configured');
   return QueueServiceClient.fromConnectionString(settings.AzureWebJobsStorage, options);
+}
+
+/** A table client on the same storage account as the queues (audit records, held jobs). */
+export function createTableClient(settings: Settings, tableName: string): TableClient {
+  if (settings.AzureWebJobsStorage__tableServiceUri) {
+    const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
+    return new TableClient(
+      settings.AzureWebJobsStorage__tableServiceUri,
+      tableName,
+      managedIdentityCredential(clientId),
+    );
+  }
+  if (!settings.AzureWebJobsStorage) throw new Error('No storage connection is configured');
+  // Azurite serves tables over plain http on loopback; the SDK needs to be told that is fine.
+  return TableClient.fromConnectionString(settings.AzureWebJobsStorage, tableName, {
+    allowInsecureConnection: /UseDevelopmentStorage=true|127\.0\.0\.1|localhost/i.test(settings.AzureWebJobsStorage),
+  });
 }

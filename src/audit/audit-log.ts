@@ -1,0 +1,89 @@
+import { RestError, type TableClient } from '@azure/data-tables';
+import type { Decision } from '../policy/decision';
+
+/**
+ * One record per task decision, also the processor's journal: a decision is written before it is
+ * acted on, so a redelivered task resumes the *same* decision instead of deciding again.
+ * Partitioned by the day the task arrived (reports read by time range). No document content.
+ */
+export type AuditOutcome =
+  | 'pending' // decided, not yet acted on
+  | 'released'
+  | 'released-with-changes'
+  | 'redirected'
+  | 'denied'
+  | 'held'
+  | 'already-done' // the task had ended before we acted (someone else, or an earlier run)
+  | 'job-gone'
+  | 'failed-safe'; // could not act as decided; the fail-safe action was applied
+
+export interface AuditRecord {
+  receivedAt: string;
+  taskId: string;
+  taskDefinitionId: string;
+  jobId: string;
+  printerId: string;
+  destinationPrinterId?: string;
+  userPrincipalName?: string;
+  documentName?: string;
+  rule: string;
+  action: Decision['action'] | 'fail-safe';
+  reason?: string;
+  decision: Decision;
+  outcome: AuditOutcome;
+  detail?: string;
+  correlationId: string;
+  decidedAt: string;
+  completedAt?: string;
+  /** Time from the notification reaching us to the decision, and to the end of the Graph calls. */
+  decisionMs?: number;
+  totalMs?: number;
+  graphCalls?: number;
+}
+
+export interface AuditLog {
+  find(receivedAt: string, taskId: string): Promise<AuditRecord | undefined>;
+  write(record: AuditRecord): Promise<void>;
+}
+
+const partitionOf = (receivedAt: string) => receivedAt.slice(0, 10);
+
+export function tableAuditLog(table: TableClient): AuditLog {
+  let ready: Promise<unknown> | undefined;
+  const ensureTable = () =>
+    (ready ??= table.createTable().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+  return {
+    async find(receivedAt, taskId) {
+      await ensureTable();
+      try {
+        const entity = await table.getEntity<{ record: string }>(partitionOf(receivedAt), taskId);
+        return JSON.parse(entity.record) as AuditRecord;
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    async write(record) {
+      await ensureTable();
+      // Flat columns for queries and the workbook, plus the whole record as JSON.
+      await table.upsertEntity(
+        {
+          partitionKey: partitionOf(record.receivedAt),
+          rowKey: record.taskId,
+          jobId: record.jobId,
+          printerId: record.printerId,
+          user: record.userPrincipalName ?? '',
+          rule: record.rule,
+          action: record.action,
+          outcome: record.outcome,
+          decidedAt: record.decidedAt,
+          record: JSON.stringify(record),
+        },
+        'Replace',
+      );
+    },
+  };
+}

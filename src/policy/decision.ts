@@ -1,0 +1,61 @@
+import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+
+/**
+ * What a release policy can decide for a held print job. The processor acts on each exactly once.
+ * `rule` names the rule (or plug-in) that decided; `reason` is shown to the user where Graph
+ * allows (abort reason, task description) and recorded in the audit.
+ */
+export type Decision =
+  | { action: 'release'; rule: string; reason?: string }
+  | { action: 'release-with-changes'; rule: string; changes: PrintJobConfigurationChange; reason?: string }
+  | {
+      action: 'redirect';
+      rule: string;
+      printerId: string;
+      configuration?: PrintJobConfigurationChange;
+      reason?: string;
+    }
+  | { action: 'deny'; rule: string; reason: string }
+  | { action: 'hold'; rule: string; expiresInMinutes: number; onExpiry: 'release' | 'deny'; reason?: string };
+
+export type DecisionAction = Decision['action'];
+
+/** Everything a policy may look at. Built by the processor from Graph's job and printer. */
+export interface PolicyContext {
+  tenantId: string;
+  now: Date;
+  job: {
+    id: string;
+    printerId: string;
+    createdDateTime?: string;
+    owner: { id?: string; userPrincipalName?: string; displayName?: string };
+    configuration: {
+      copies?: number;
+      colorMode?: string;
+      duplexMode?: string;
+      mediaSize?: string;
+      pagesPerSheet?: number;
+      pageRanges?: { start?: number; end?: number }[];
+    };
+    document?: { name?: string; sizeBytes?: number; contentType?: string };
+  };
+  /** Loaded only if the policy asks for it (one Graph call). */
+  printer(): Promise<{
+    id: string;
+    displayName?: string;
+    location?: { site?: string; building?: string; floor?: string };
+  }>;
+  /** The owner's membership of the given groups, looked up lazily and cached (Graph checkMemberGroups). */
+  memberOf(groupIds: readonly string[]): Promise<Set<string>>;
+}
+
+export interface ReleasePolicy {
+  readonly name: string;
+  decide(context: PolicyContext): Promise<Decision>;
+}
+
+/** Until an admin configures a policy: release every job, and say so in the audit. */
+export const releaseEverything: ReleasePolicy = {
+  name: 'release-everything',
+  decide: async () => ({ action: 'release', rule: 'default: release everything' }),
+};

@@ -1,0 +1,306 @@
+import type { AuditLog, AuditOutcome, AuditRecord } from '../audit/audit-log';
+import { classifyGraphError, type GraphFailure } from '../graph/graph-errors';
+import type { PrintApi } from '../graph/print-api';
+import type { PrintJob } from '../graph/print-schemas';
+import type { HoldStore } from '../holds/hold-store';
+import { describeError, type Log } from '../observability/log';
+import { parseJobUrl } from '../print/ids';
+import type { Decision, ReleasePolicy } from '../policy/decision';
+import type { PrintTaskMessage } from '../queue/print-task-message';
+import type { TaskQueue } from '../queue/task-queue';
+import { buildPolicyContext } from './policy-context';
+import { countingCalls } from './counting-calls';
+
+export interface ProcessorDependencies {
+  api: PrintApi;
+  policy: ReleasePolicy;
+  audit: AuditLog;
+  holds: HoldStore;
+  /** Where a task goes back, delayed, when Graph throttles longer than we wait in-process. */
+  queue: TaskQueue;
+  log: Log;
+  tenantId: string;
+  failSafeAction: 'release' | 'deny';
+  maxRetryAfterSeconds: number;
+  /** After this many deferrals the task fails like any other error (and ends in the poison queue). */
+  maxDeferrals?: number;
+  now?: () => Date;
+}
+
+export type ProcessResult =
+  | { status: 'acted'; outcome: AuditOutcome; decision: Decision; graphCalls: number }
+  | { status: 'skipped'; why: 'already-handled' | 'task-not-processing' | 'still-held'; graphCalls: number }
+  | { status: 'job-gone'; graphCalls: number }
+  | { status: 'deferred'; delaySeconds: number; graphCalls: number };
+
+/** An error the queue should retry (throttling we could not wait out, network, Graph 5xx). */
+export class RetryableProcessingError extends Error {
+  override name = 'RetryableProcessingError';
+}
+
+const descriptionFor = (decision: Decision) =>
+  `Release Gate: ${decision.action} (${decision.rule})${decision.reason ? `: ${decision.reason}` : ''}`;
+
+/**
+ * Takes one queued print task to its end: reads the job, asks the policy, makes Universal Print do
+ * what it decided, and records it. Safe to run twice for the same task: the decision is journaled
+ * before acting, and a task that is no longer `processing` is left alone.
+ *
+ * Release path with `parentUrl`: two Graph calls (read the job with its tasks, complete the task).
+ */
+export async function processTask(message: PrintTaskMessage, deps: ProcessorDependencies): Promise<ProcessResult> {
+  const { api, calls } = countingCalls(deps.api);
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log.with({ correlationId: message.correlationId, taskId: message.taskId });
+  const { taskDefinitionId: definitionId, taskId } = message;
+
+  const journal = await deps.audit.find(message.receivedAt, taskId);
+  if (journal && journal.outcome !== 'pending') {
+    log.info('task.already-handled', { outcome: journal.outcome });
+    return { status: 'skipped', why: 'already-handled', graphCalls: calls() };
+  }
+
+  try {
+    // Which job? From the notification when it said; otherwise from the task itself.
+    let ids = message.printerId && message.jobId ? { printerId: message.printerId, jobId: message.jobId } : undefined;
+    if (!ids) {
+      const task = await api.getTask(definitionId, taskId);
+      if (task.status.state !== 'processing') return skipNotProcessing(task.status.state);
+      ids = task.parentUrl ? parseJobUrl(task.parentUrl) : undefined;
+      if (!ids) throw new Error(`Task ${taskId} has no usable parentUrl`);
+    }
+    const { printerId, jobId } = ids;
+
+    let job: PrintJob;
+    try {
+      job = await api.getJob(printerId, jobId, { documents: true, tasks: true });
+    } catch (error) {
+      if (classifyGraphError(error).kind !== 'not-found') throw error;
+      return await jobGone(printerId, jobId);
+    }
+    const ourTask = job.tasks?.find((t) => t.id === taskId);
+    const taskState = ourTask ? ourTask.status.state : (await api.getTask(definitionId, taskId)).status.state;
+    if (taskState !== 'processing') return skipNotProcessing(taskState);
+
+    const owner = job.createdBy?.userPrincipalName ?? undefined;
+    if (owner && (await deps.holds.get(owner, taskId))) {
+      return { status: 'skipped', why: 'still-held', graphCalls: calls() };
+    }
+
+    const record: AuditRecord = journal ?? (await decide(job, printerId));
+    if (!journal) await deps.audit.write(record);
+
+    // A job aborted by an earlier run that crashed before closing the task: just close it.
+    if (record.decision.action === 'deny' && (job.status.state === 'aborted' || job.status.state === 'canceled')) {
+      await closeTask('aborted', record.decision.reason);
+      return await finish(record, 'denied');
+    }
+    const outcome = await act(record, printerId, jobId, owner, job);
+    return await finish(record, outcome);
+  } catch (error) {
+    return handleFailure(error);
+  }
+
+  function skipNotProcessing(state: string): ProcessResult {
+    log.info('task.not-processing', { state });
+    return { status: 'skipped', why: 'task-not-processing', graphCalls: calls() };
+  }
+
+  async function decide(job: PrintJob, printerId: string): Promise<AuditRecord> {
+    const decidedAt = now();
+    const context = buildPolicyContext({ job, printerId, tenantId: deps.tenantId, now: decidedAt, api });
+    let decision: Decision;
+    try {
+      decision = await deps.policy.decide(context);
+    } catch (error) {
+      // A broken policy must not strand the job: the fail-safe decides, and an admin is told.
+      log.error('policy.failed', { policy: deps.policy.name, ...describeError(error) });
+      decision =
+        deps.failSafeAction === 'release'
+          ? { action: 'release', rule: 'fail-safe: policy error' }
+          : { action: 'deny', rule: 'fail-safe: policy error', reason: 'The print policy could not be evaluated.' };
+    }
+    log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
+    const document = job.documents?.[0];
+    return {
+      receivedAt: message.receivedAt,
+      taskId,
+      taskDefinitionId: definitionId,
+      jobId: job.id,
+      printerId,
+      ...(decision.action === 'redirect' ? { destinationPrinterId: decision.printerId } : {}),
+      userPrincipalName: job.createdBy?.userPrincipalName ?? undefined,
+      documentName: document?.displayName ?? undefined,
+      rule: decision.rule,
+      action: decision.action,
+      reason: decision.reason,
+      decision,
+      outcome: 'pending',
+      correlationId: message.correlationId,
+      decidedAt: decidedAt.toISOString(),
+      decisionMs: decidedAt.getTime() - Date.parse(message.receivedAt),
+    };
+  }
+
+  async function act(
+    record: AuditRecord,
+    printerId: string,
+    jobId: string,
+    owner: string | undefined,
+    job: PrintJob,
+  ): Promise<AuditOutcome> {
+    const decision = record.decision;
+    switch (decision.action) {
+      case 'release':
+        await api.setTaskState(definitionId, taskId, 'completed', descriptionFor(decision));
+        return 'released';
+      case 'release-with-changes':
+        await api.updateJobConfiguration(printerId, jobId, decision.changes);
+        await api.setTaskState(definitionId, taskId, 'completed', descriptionFor(decision));
+        return 'released-with-changes';
+      case 'redirect': {
+        const moved = await api.redirectJob(printerId, jobId, decision.printerId, decision.configuration);
+        log.info('job.redirected', { toPrinterId: decision.printerId, newJobId: moved.id });
+        // Graph completes our task on redirect; confirm, and close it ourselves if it did not.
+        const task = await api.getTask(definitionId, taskId);
+        if (task.status.state === 'processing') {
+          log.warn('task.left-processing-after-redirect');
+          await api.setTaskState(definitionId, taskId, 'completed', descriptionFor(decision));
+        }
+        return 'redirected';
+      }
+      case 'deny':
+        await api.abortJob(printerId, jobId, decision.reason);
+        await closeTask('aborted', decision.reason);
+        return 'denied';
+      case 'hold': {
+        if (!owner) throw new Error(`Job ${jobId} has no owner to hold it for`);
+        const heldAt = now();
+        await deps.holds.add({
+          taskDefinitionId: definitionId,
+          taskId,
+          printerId,
+          jobId,
+          ownerUpn: owner,
+          ownerId: job.createdBy?.id ?? undefined,
+          documentName: job.documents?.[0]?.displayName ?? undefined,
+          sizeBytes: job.documents?.[0]?.size ?? undefined,
+          heldAt: heldAt.toISOString(),
+          expiresAt: new Date(heldAt.getTime() + decision.expiresInMinutes * 60_000).toISOString(),
+          onExpiry: decision.onExpiry,
+          rule: decision.rule,
+          correlationId: message.correlationId,
+          receivedAt: message.receivedAt,
+        });
+        return 'held';
+      }
+    }
+  }
+
+  /** Closes our task unless it has already ended (Graph may end it itself, e.g. after an abort). */
+  async function closeTask(state: 'completed' | 'aborted', description?: string): Promise<void> {
+    try {
+      await api.setTaskState(definitionId, taskId, state, description ?? `Release Gate: ${state}`);
+    } catch (error) {
+      const failure = classifyGraphError(error);
+      if (failure.kind !== 'conflict' && failure.kind !== 'not-found') throw error;
+      log.info('task.already-closed', { state, detail: failure.message });
+    }
+  }
+
+  async function finish(record: AuditRecord, outcome: AuditOutcome, detail?: string): Promise<ProcessResult> {
+    const completedAt = now();
+    const graphCalls = calls();
+    await deps.audit.write({
+      ...record,
+      outcome,
+      ...(detail ? { detail } : {}),
+      completedAt: completedAt.toISOString(),
+      totalMs: completedAt.getTime() - Date.parse(message.receivedAt),
+      graphCalls,
+    });
+    log.info('task.finished', { outcome, action: record.action, rule: record.rule, graphCalls });
+    return { status: 'acted', outcome, decision: record.decision, graphCalls };
+  }
+
+  async function jobGone(printerId: string, jobId: string): Promise<ProcessResult> {
+    log.warn('job.gone', { printerId, jobId });
+    await closeTask('aborted', 'The print job no longer exists.').catch(() => undefined);
+    const decidedAt = now().toISOString();
+    const decision: Decision = { action: 'deny', rule: 'job gone', reason: 'The print job no longer exists.' };
+    await deps.audit.write({
+      receivedAt: message.receivedAt,
+      taskId,
+      taskDefinitionId: definitionId,
+      jobId,
+      printerId,
+      rule: decision.rule,
+      action: decision.action,
+      decision,
+      outcome: 'job-gone',
+      correlationId: message.correlationId,
+      decidedAt,
+      completedAt: decidedAt,
+      graphCalls: calls(),
+    });
+    return { status: 'job-gone', graphCalls: calls() };
+  }
+
+  async function handleFailure(error: unknown): Promise<ProcessResult> {
+    const failure: GraphFailure = classifyGraphError(error);
+    if (failure.kind === 'throttled') {
+      const delay = failure.retryAfterSeconds ?? 0;
+      const deferrals = message.deferrals ?? 0;
+      if (delay > deps.maxRetryAfterSeconds && deferrals < (deps.maxDeferrals ?? 10)) {
+        // Put the task back, invisible for as long as Graph asked, rather than hold an instance.
+        await deps.queue.send([{ ...message, deferrals: deferrals + 1 }], undefined, { delaySeconds: delay });
+        log.warn('task.deferred', { delaySeconds: delay, deferrals: deferrals + 1, status: failure.status });
+        return { status: 'deferred', delaySeconds: delay, graphCalls: calls() };
+      }
+      throw new RetryableProcessingError(`Graph throttled (${failure.status}): ${failure.message}`);
+    }
+    if (failure.kind === 'not-found') return jobGone(message.printerId ?? '', message.jobId ?? '');
+    if (failure.kind === 'transient') throw new RetryableProcessingError(failure.message);
+    // forbidden or conflict: retrying will not help. Apply the fail-safe and tell an admin.
+    log.error('task.failed-permanently', {
+      kind: failure.kind,
+      status: failure.status,
+      detail: failure.message,
+      hint:
+        failure.kind === 'forbidden'
+          ? 'Check the app registration has admin consent for PrintTaskDefinition.ReadWrite.All, PrintJob.Manage.All and Printer.Read.All'
+          : undefined,
+    });
+    return applyFailSafe(failure.message);
+  }
+
+  async function applyFailSafe(detail: string): Promise<ProcessResult> {
+    const state = deps.failSafeAction === 'release' ? 'completed' : 'aborted';
+    await closeTask(state, `Release Gate fail-safe: ${deps.failSafeAction}`);
+    const stamp = now().toISOString();
+    const decision: Decision =
+      deps.failSafeAction === 'release'
+        ? { action: 'release', rule: 'fail-safe' }
+        : { action: 'deny', rule: 'fail-safe', reason: 'Release Gate could not process this job.' };
+    const prior = await deps.audit.find(message.receivedAt, taskId);
+    await deps.audit.write({
+      ...(prior ?? {
+        receivedAt: message.receivedAt,
+        taskId,
+        taskDefinitionId: definitionId,
+        jobId: message.jobId ?? '',
+        printerId: message.printerId ?? '',
+        rule: decision.rule,
+        action: 'fail-safe',
+        decision,
+        correlationId: message.correlationId,
+        decidedAt: stamp,
+      }),
+      outcome: 'failed-safe',
+      detail: detail.slice(0, 500),
+      completedAt: stamp,
+      graphCalls: calls(),
+    });
+    return { status: 'acted', outcome: 'failed-safe', decision, graphCalls: calls() };
+  }
+}
