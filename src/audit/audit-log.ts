@@ -13,6 +13,7 @@ export type AuditOutcome =
   | 'redirected'
   | 'denied'
   | 'held'
+  | 'hold-expired' // a held job's hold ran out; its expiry action was applied
   | 'already-done' // the task had ended before we acted (someone else, or an earlier run)
   | 'job-gone'
   | 'failed-safe'; // could not act as decided; the fail-safe action was applied

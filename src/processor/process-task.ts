@@ -10,6 +10,7 @@ import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
+import { applyFailSafe, closeTaskIfOpen } from './fail-safe';
 
 export interface ProcessorDependencies {
   api: PrintApi;
@@ -197,15 +198,8 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     }
   }
 
-  /** Closes our task unless it has already ended (Graph may end it itself, e.g. after an abort). */
-  async function closeTask(state: 'completed' | 'aborted', description?: string): Promise<void> {
-    try {
-      await api.setTaskState(definitionId, taskId, state, description ?? `Release Gate: ${state}`);
-    } catch (error) {
-      const failure = classifyGraphError(error);
-      if (failure.kind !== 'conflict' && failure.kind !== 'not-found') throw error;
-      log.info('task.already-closed', { state, detail: failure.message });
-    }
+  function closeTask(state: 'completed' | 'aborted', description?: string): Promise<void> {
+    return closeTaskIfOpen(api, message, state, description ?? `Release Gate: ${state}`, log);
   }
 
   async function finish(record: AuditRecord, outcome: AuditOutcome, detail?: string): Promise<ProcessResult> {
@@ -271,36 +265,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
           ? 'Check the app registration has admin consent for PrintTaskDefinition.ReadWrite.All, PrintJob.Manage.All and Printer.Read.All'
           : undefined,
     });
-    return applyFailSafe(failure.message);
-  }
-
-  async function applyFailSafe(detail: string): Promise<ProcessResult> {
-    const state = deps.failSafeAction === 'release' ? 'completed' : 'aborted';
-    await closeTask(state, `Release Gate fail-safe: ${deps.failSafeAction}`);
-    const stamp = now().toISOString();
-    const decision: Decision =
-      deps.failSafeAction === 'release'
-        ? { action: 'release', rule: 'fail-safe' }
-        : { action: 'deny', rule: 'fail-safe', reason: 'Release Gate could not process this job.' };
-    const prior = await deps.audit.find(message.receivedAt, taskId);
-    await deps.audit.write({
-      ...(prior ?? {
-        receivedAt: message.receivedAt,
-        taskId,
-        taskDefinitionId: definitionId,
-        jobId: message.jobId ?? '',
-        printerId: message.printerId ?? '',
-        rule: decision.rule,
-        action: 'fail-safe',
-        decision,
-        correlationId: message.correlationId,
-        decidedAt: stamp,
-      }),
-      outcome: 'failed-safe',
-      detail: detail.slice(0, 500),
-      completedAt: stamp,
-      graphCalls: calls(),
-    });
-    return { status: 'acted', outcome: 'failed-safe', decision, graphCalls: calls() };
+    const outcome = await applyFailSafe(message, { ...deps, api }, failure.message);
+    return { status: 'acted', outcome: 'failed-safe', decision: outcome.decision, graphCalls: calls() };
   }
 }

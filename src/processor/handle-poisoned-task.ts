@@ -1,0 +1,38 @@
+import { describeError, type Log } from '../observability/log';
+import { parsePrintTaskMessage } from '../queue/print-task-message';
+import { applyFailSafe } from './fail-safe';
+import type { ProcessorDependencies } from './process-task';
+
+/**
+ * A task that failed every try lands here. It gets the configured fail-safe so the user's job is
+ * not stuck, and an error-level `task.poisoned` event that an alert rule watches.
+ */
+export async function handlePoisonedTask(raw: unknown, deps: ProcessorDependencies, log: Log): Promise<void> {
+  const parsed = (() => {
+    try {
+      return parsePrintTaskMessage(raw);
+    } catch (error) {
+      return error as Error;
+    }
+  })();
+  if (parsed instanceof Error) {
+    log.error('task.poisoned', {
+      readable: false,
+      message: JSON.stringify(raw)?.slice(0, 500),
+      ...describeError(parsed),
+    });
+    return;
+  }
+  const taskLog = log.with({ correlationId: parsed.correlationId, taskId: parsed.taskId });
+  taskLog.error('task.poisoned', {
+    readable: true,
+    jobId: parsed.jobId,
+    printerId: parsed.printerId,
+    failSafe: deps.failSafeAction,
+  });
+  await applyFailSafe(
+    parsed,
+    { ...deps, log: taskLog },
+    'The task failed every retry and was moved to the poison queue.',
+  );
+}

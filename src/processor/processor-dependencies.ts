@@ -1,0 +1,71 @@
+import { settings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
+import { tableAuditLog } from '../audit/audit-log';
+import { appCredential } from '../graph/app-credential';
+import { createGraphClient } from '../graph/graph-client';
+import { graphEndpoints } from '../graph/graph-endpoints';
+import { PrintApi } from '../graph/print-api';
+import { tableHoldStore } from '../holds/hold-store';
+import { describeError, type Log } from '../observability/log';
+import { releaseEverything } from '../policy/decision';
+import { storageTaskQueue } from '../queue/task-queue';
+import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
+import type { ProcessorDependencies } from './process-task';
+
+type Shared = Omit<ProcessorDependencies, 'log' | 'api'> & { settings: Settings; api: () => Promise<PrintApi> };
+
+let shared: Shared | undefined;
+let currentLog: Log | undefined;
+
+/**
+ * Per-process singletons for the processor. The Graph client is rebuilt when the secret cache
+ * expires, so a rotated app secret or certificate is picked up without a restart.
+ */
+function build(): Shared {
+  const config = settings();
+  const secrets = secretStoreFromSettings(config, (name, error) =>
+    currentLog?.warn('secret.stale', { secret: name, ...describeError(error) }),
+  );
+  const endpoints = graphEndpoints(config);
+  const ttlMs = Math.max(config.RELEASE_GATE_SECRET_CACHE_SECONDS, 60) * 1000;
+  let api: { value: Promise<PrintApi>; expiresAt: number } | undefined;
+  const currentApi = () => {
+    if (!api || api.expiresAt < Date.now()) {
+      const value = appCredential(config, secrets, endpoints).then(
+        (credential) =>
+          new PrintApi(
+            createGraphClient(credential, endpoints, {
+              maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
+            }),
+          ),
+      );
+      value.catch(() => (api = undefined));
+      api = { value, expiresAt: Date.now() + ttlMs };
+    }
+    return api.value;
+  };
+  return {
+    settings: config,
+    api: currentApi,
+    policy: releaseEverything,
+    audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),
+    holds: tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE)),
+    queue: storageTaskQueue(createQueueServiceClient(config).getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
+    tenantId: config.RELEASE_GATE_TENANT_ID,
+    failSafeAction: config.RELEASE_GATE_FAIL_SAFE_ACTION,
+    maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
+  };
+}
+
+export async function processorDependencies(log: Log): Promise<ProcessorDependencies> {
+  currentLog = log;
+  shared ??= build();
+  const { settings: _settings, api, ...rest } = shared;
+  return { ...rest, api: await api(), log };
+}
+
+/** Drop the singletons (tests and the sandbox reconfigure the process between runs). */
+export function resetProcessorDependencies(): void {
+  shared = undefined;
+}
