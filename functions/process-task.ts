@@ -1,7 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { createLog } from '../src/observability/log';
-import { processTask } from '../src/processor/process-task';
-import { processorDependencies } from '../src/processor/processor-dependencies';
 import { parsePrintTaskMessage } from '../src/queue/print-task-message';
 
 /** One queued print task: read the job, ask the policy, act on Graph, audit. */
@@ -13,6 +11,12 @@ export async function processTaskMessage(message: unknown, context: InvocationCo
   });
   // An unreadable message throws: after the retries it is parked in the poison queue for an admin.
   const task = parsePrintTaskMessage(message);
+  // Loaded on first use: every function file loads when the worker starts, and the Graph and
+  // identity SDKs must not slow the webhook's cold start.
+  const [{ processTask }, { processorDependencies }] = await Promise.all([
+    import('../src/processor/process-task'),
+    import('../src/processor/processor-dependencies'),
+  ]);
   await processTask(task, await processorDependencies(log));
 }
 

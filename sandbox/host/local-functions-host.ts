@@ -34,6 +34,15 @@ export interface LocalHostOptions {
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
+/** Binding expressions: `%NAME%` in a queue name is the app setting NAME, as in the real host. */
+export function resolveAppSettings(value: string): string {
+  return value.replace(/%([A-Za-z0-9_]+)%/g, (_, name: string) => {
+    const setting = process.env[name];
+    if (setting === undefined) throw new Error(`App setting ${name} (used as %${name}%) is not set`);
+    return setting;
+  });
+}
+
 /** Forget previously loaded project modules so each host starts like a fresh worker process. */
 function freshWorker(): void {
   for (const file of Object.keys(require.cache)) {
@@ -55,7 +64,8 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   const registrations = captureRegistrations(options.files ?? functionFiles());
   for (const start of registrations.appStart) await start();
 
-  const queues: QueueListener[] = registrations.queues.map((registration) => {
+  const queues: QueueListener[] = registrations.queues.map((declared) => {
+    const registration = { ...declared, queueName: resolveAppSettings(declared.queueName) };
     const connectionString = process.env[registration.connection];
     if (!connectionString) throw new Error(`${registration.name}: setting ${registration.connection} is not set`);
     return startQueueListener({
