@@ -135,6 +135,9 @@ export const settingsSchema = z
     AzureWebJobsStorage: text()
       .optional()
       .describe('Storage connection string (local runs and Azurite). In Azure use the identity-based settings below.'),
+    AzureWebJobsStorage__blobServiceUri: url()
+      .optional()
+      .describe('Blob service URI for identity-based storage; the Functions host keeps timer leases there.'),
     AzureWebJobsStorage__queueServiceUri: url()
       .optional()
       .describe('Queue service URI for identity-based storage access (no account keys).'),
@@ -148,6 +151,14 @@ export const settingsSchema = z
     AzureWebJobsStorage__clientId: guid()
       .optional()
       .describe('Client id of the user-assigned identity the Functions host and our code use for storage.'),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: text()
+      .optional()
+      .describe('Application Insights connection string; unset means no telemetry leaves the process.'),
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: text()
+      .optional()
+      .describe(
+        'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
+      ),
   })
   .superRefine(
     (s, ctx) => {

@@ -213,7 +213,16 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       totalMs: completedAt.getTime() - Date.parse(message.receivedAt),
       graphCalls,
     });
-    log.info('task.finished', { outcome, action: record.action, rule: record.rule, graphCalls });
+    log.info('task.finished', {
+      outcome,
+      action: record.action,
+      rule: record.rule,
+      printerId: record.printerId,
+      jobId: record.jobId,
+      user: record.userPrincipalName,
+      graphCalls,
+      totalMs: completedAt.getTime() - Date.parse(message.receivedAt),
+    });
     return { status: 'acted', outcome, decision: record.decision, graphCalls };
   }
 

@@ -1,0 +1,112 @@
+// Release Gate: everything a tenant needs in one deployment (`azd up`).
+// Plain Azure resources and the Microsoft Graph Bicep extension; no registry modules.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource. Must offer the Flex Consumption plan.')
+param location string
+
+@description('Directory (tenant) id of the Universal Print tenant. Empty: the deployment tenant.')
+param printTenantId string = ''
+
+@description('Id of the print task definition, printed by `npm run setup`. Empty on the first deployment; set it and deploy again.')
+param taskDefinitionId string = ''
+
+@secure()
+@description('The Graph subscription clientState (at most 128 characters), stored only in Key Vault.')
+param graphClientState string
+
+@description('Always-ready instances for the HTTP functions, so the webhook answers Graph within 3 s from idle. 0 saves cost.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyInstances int = 1
+
+@description('Largest number of instances the app may scale to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@allowed(['release', 'deny'])
+@description('What happens to a job Release Gate cannot decide on.')
+param failSafeAction string = 'release'
+
+@description('Create the Entra ID app registration, its federated credential and Graph permissions with the Microsoft Graph Bicep extension. Needs a deployer who may grant application permissions.')
+param createAppRegistration bool = true
+
+@description('Client id of an existing app registration, when createAppRegistration is false.')
+param existingAppClientId string = ''
+
+@description('E-mail address that receives alerts. Empty: alerts fire without notifications.')
+param alertEmail string = ''
+
+@allowed(['global', 'usgov', 'usgovdod', 'china'])
+@description('Microsoft cloud of the print tenant: global (also GCC), usgov (GCC High), usgovdod (DoD) or china.')
+param graphCloud string = 'global'
+
+@description('Object id of the deploying user, granted Key Vault Secrets Officer to set secrets (azd fills it in).')
+param principalId string = ''
+
+var printTenant = empty(printTenantId) ? tenant().tenantId : printTenantId
+var tags = { 'azd-env-name': environmentName, application: 'release-gate' }
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: { name: 'id-release-gate-${resourceToken}', location: location, tags: tags }
+}
+
+module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
+  name: 'graph-app'
+  scope: resourceGroup
+  params: {
+    uniqueName: 'release-gate-${resourceToken}'
+    managedIdentityPrincipalId: identity.outputs.principalId
+    tenantId: printTenant
+  }
+}
+
+module resources 'modules/resources.bicep' = {
+  name: 'resources'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    identityPrincipalId: identity.outputs.principalId
+    printTenantId: printTenant
+    taskDefinitionId: taskDefinitionId
+    graphClientState: graphClientState
+    appClientId: createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
+    alwaysReadyInstances: alwaysReadyInstances
+    maximumInstanceCount: maximumInstanceCount
+    failSafeAction: failSafeAction
+    alertEmail: alertEmail
+    principalId: principalId
+    graphCloud: graphCloud
+  }
+}
+
+// Outputs feed the set-up CLI (azd writes them to .azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output RELEASE_GATE_TENANT_ID string = printTenant
+output RELEASE_GATE_APP_CLIENT_ID string = createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
+output RELEASE_GATE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output RELEASE_GATE_NOTIFICATION_URL string = resources.outputs.notificationUrl
+output RELEASE_GATE_KEY_VAULT_URI string = resources.outputs.keyVaultUri
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = resources.outputs.applicationInsightsConnectionString

@@ -1,0 +1,79 @@
+// Alerts an admin needs: a task fell into the poison queue, the app is failing, and the Graph
+// subscription is close to expiry (no subscription, no notifications, every job waits).
+param location string
+param tags object
+param appInsightsId string
+param alertEmail string
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: 'ag-release-gate'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'releasegate'
+    enabled: true
+    emailReceivers: [{ name: 'admin', emailAddress: alertEmail, useCommonAlertSchema: true }]
+  }
+}
+
+var actions = empty(alertEmail) ? {} : { actionGroups: [actionGroup.id] }
+
+var rules = [
+  {
+    name: 'poisoned-task'
+    description: 'A print task failed every retry and went to the poison queue; the fail-safe action was applied.'
+    severity: 1
+    query: 'traces | where message has \'"event":"task.poisoned"\''
+    threshold: 0
+  }
+  {
+    name: 'failure-rate'
+    description: 'More than 5% of function invocations failed in the last 15 minutes.'
+    severity: 2
+    query: 'requests | summarize failed = countif(success == false), total = count() | where total > 20 | extend rate = todouble(failed) / total | where rate > 0.05'
+    threshold: 0
+  }
+  {
+    name: 'subscription-expiring'
+    description: 'The Graph subscription for print tasks has less than 12 hours left; renewal is failing.'
+    severity: 1
+    query: 'traces | where message has \'"event":"subscription.checked"\' | extend e = parse_json(message) | summarize minutesLeft = min(toint(e.minutesLeft)) | where minutesLeft < 720'
+    threshold: 0
+  }
+  {
+    name: 'policy-error'
+    description: 'The release policy failed to evaluate; jobs are getting the fail-safe decision.'
+    severity: 2
+    query: 'traces | where message has \'"event":"policy.failed"\''
+    threshold: 0
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [
+  for rule in rules: {
+    name: 'alert-release-gate-${rule.name}'
+    location: location
+    tags: tags
+    properties: {
+      displayName: 'Release Gate: ${rule.name}'
+      description: rule.description
+      severity: rule.severity
+      enabled: true
+      scopes: [appInsightsId]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: 'Count'
+            operator: 'GreaterThan'
+            threshold: rule.threshold
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+          }
+        ]
+      }
+      actions: actions
+    }
+  }
+]

@@ -1,0 +1,73 @@
+// The Entra ID side, with the Microsoft Graph Bicep extension: one app registration that holds
+// the application permissions (used by the Function App through its managed identity, with no
+// secret: a federated identity credential) and signs the admin in for set-up (device code).
+extension microsoftGraphV1
+
+param uniqueName string
+param managedIdentityPrincipalId string
+param tenantId string
+
+var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
+
+// Least privilege: exactly what the processor calls (see README, "Permissions").
+var applicationPermissions = [
+  { name: 'PrintTaskDefinition.ReadWrite.All', id: '456b71a7-0ee0-4588-9842-c123fcc8f664' } // tasks, definitions, subscriptions
+  { name: 'PrintJob.Manage.All', id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8' } // read, update, redirect, abort jobs
+  { name: 'Printer.Read.All', id: '9709bb33-4549-49d4-8ed9-a8f65e45bb0f' } // printer and location for policies
+]
+// Delegated, for the set-up CLI only: task triggers can only be created by a signed-in Printer Administrator.
+var delegatedPermissions = [
+  { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' }
+]
+
+resource app 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: uniqueName
+  displayName: 'Release Gate'
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true // the set-up CLI signs the admin in with the device-code flow
+  requiredResourceAccess: [
+    {
+      resourceAppId: microsoftGraphAppId
+      resourceAccess: concat(
+        map(applicationPermissions, p => { id: p.id, type: 'Role' }),
+        map(delegatedPermissions, p => { id: p.id, type: 'Scope' })
+      )
+    }
+  ]
+
+  // Secretless app credential: the Function App's managed identity may act as this app.
+  resource functionAppIdentity 'federatedIdentityCredentials@v1.0' = {
+    name: '${uniqueName}/function-app-identity'
+    audiences: ['api://AzureADTokenExchange']
+    issuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+    subject: managedIdentityPrincipalId
+  }
+}
+
+resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: app.appId
+}
+
+resource microsoftGraph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: microsoftGraphAppId
+}
+
+// Admin consent for the application permissions.
+resource applicationPermissionGrants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
+  for permission in applicationPermissions: {
+    appRoleId: permission.id
+    principalId: servicePrincipal.id
+    resourceId: microsoftGraph.id
+  }
+]
+
+// Admin consent for the delegated set-up permission (the CLI still needs a Printer Administrator).
+resource delegatedPermissionGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: microsoftGraph.id
+  scope: join(map(delegatedPermissions, p => p.name), ' ')
+}
+
+output appClientId string = app.appId
+output servicePrincipalId string = servicePrincipal.id

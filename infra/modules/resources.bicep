@@ -1,0 +1,297 @@
+// Storage, Key Vault, monitoring and the Flex Consumption Function App, wired to one
+// user-assigned identity with the narrowest roles. No account keys, no secrets in app settings.
+param location string
+param tags object
+param resourceToken string
+param identityId string
+param identityClientId string
+param identityPrincipalId string
+param printTenantId string
+param taskDefinitionId string
+@secure()
+param graphClientState string
+param appClientId string
+param alwaysReadyInstances int
+param maximumInstanceCount int
+param failSafeAction string
+param alertEmail string
+param principalId string
+@allowed(['global', 'usgov', 'usgovdod', 'china'])
+param graphCloud string
+
+var taskQueueName = 'print-tasks'
+var auditTableName = 'releasegateaudit'
+var holdTableName = 'releasegateholds'
+var clientStateSecretName = 'graph-client-state'
+var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
+var functionAppName = 'func-release-gate-${resourceToken}'
+
+// Built-in role definition ids (Azure RBAC).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// ---------- Storage: the host's own storage, the task queue, audit and hold tables ----------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'strg${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false // identity only: no account keys anywhere
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+    resource deploymentContainer 'containers' = {
+      name: deploymentContainerName
+    }
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+    resource taskQueue 'queues' = {
+      name: taskQueueName
+    }
+    resource poisonQueue 'queues' = {
+      name: '${taskQueueName}-poison'
+    }
+  }
+
+  resource tableService 'tableServices' = {
+    name: 'default'
+    resource auditTable 'tables' = {
+      name: auditTableName
+    }
+    resource holdTable 'tables' = {
+      name: holdTableName
+    }
+  }
+}
+
+// The host needs blob (deployment package, timer leases) on the account; our code and the queue
+// trigger need queues; the audit and hold stores need tables. Each role scoped to the account.
+resource storageBlobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityPrincipalId, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource storageQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityPrincipalId, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource storageTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityPrincipalId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------- Key Vault: the clientState (and, if chosen, an app secret or certificate) ----------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-rg-${take(resourceToken, 18)}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+  }
+
+  resource clientState 'secrets' = {
+    name: clientStateSecretName
+    properties: {
+      value: graphClientState
+      contentType: 'Graph subscription clientState'
+    }
+  }
+}
+
+// Read-only on secrets, scoped to the vault.
+resource vaultSecretsUserRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identityPrincipalId, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The deploying admin may rotate secrets (new versions); nobody else.
+resource vaultSecretsOfficerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(principalId)) {
+  name: guid(vault.id, principalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: principalId
+    principalType: 'User'
+  }
+}
+
+// ---------- Monitoring ----------
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-release-gate-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-release-gate-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    DisableLocalAuth: true // telemetry is sent with the managed identity only
+  }
+}
+
+resource metricsPublisherRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identityPrincipalId, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+module alerts 'alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: appInsights.id
+    alertEmail: alertEmail
+  }
+}
+
+module workbook 'workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: appInsights.id
+    resourceToken: resourceToken
+  }
+}
+
+// ---------- The Function App (Flex Consumption, Linux, Node 22) ----------
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-release-gate-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: 2048
+        // Graph gives up after 3 s: an always-ready HTTP instance keeps cold starts off the webhook.
+        alwaysReady: alwaysReadyInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyInstances }] : []
+      }
+      runtime: { name: 'node', version: '22' }
+    }
+  }
+  dependsOn: [storageBlobRole, storageQueueRole, storageTableRole, vaultSecretsUserRole, metricsPublisherRole]
+}
+
+// App settings: every name here is declared in src/config/settings.ts (a test checks both ways).
+// No secret is among them: the code reads secrets from Key Vault with the managed identity.
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    RELEASE_GATE_TENANT_ID: printTenantId
+    RELEASE_GATE_TASK_DEFINITION_ID: taskDefinitionId
+    RELEASE_GATE_TASK_QUEUE: taskQueueName
+    RELEASE_GATE_AUDIT_TABLE: auditTableName
+    RELEASE_GATE_HOLD_TABLE: holdTableName
+    RELEASE_GATE_FAIL_SAFE_ACTION: failSafeAction
+    RELEASE_GATE_SECRET_SOURCE: 'keyvault'
+    RELEASE_GATE_KEY_VAULT_URI: vault.properties.vaultUri
+    RELEASE_GATE_CLIENT_STATE_SECRET_NAME: clientStateSecretName
+    RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: identityClientId
+    RELEASE_GATE_APP_CLIENT_ID: appClientId
+    RELEASE_GATE_APP_CREDENTIAL: 'managed-identity'
+    RELEASE_GATE_CLOUD: graphCloud
+  }
+}
+
+output functionAppName string = functionApp.name
+output notificationUrl string = 'https://${functionApp.properties.defaultHostName}/api/notifications'
+output keyVaultUri string = vault.properties.vaultUri
+output applicationInsightsConnectionString string = appInsights.properties.ConnectionString
