@@ -22,6 +22,8 @@ param graphCloud string
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
 var holdTableName = 'releasegateholds'
+var taskIndexTableName = 'releasegatetasks'
+var controlQueueName = 'release-gate-control'
 var clientStateSecretName = 'graph-client-state'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
 var functionAppName = 'func-release-gate-${resourceToken}'
@@ -67,6 +69,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource poisonQueue 'queues' = {
       name: '${taskQueueName}-poison'
     }
+    resource controlQueue 'queues' = {
+      name: controlQueueName
+    }
   }
 
   resource tableService 'tableServices' = {
@@ -76,6 +81,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
     resource holdTable 'tables' = {
       name: holdTableName
+    }
+    resource taskIndexTable 'tables' = {
+      name: taskIndexTableName
     }
   }
 }
@@ -280,6 +288,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_TASK_QUEUE: taskQueueName
     RELEASE_GATE_AUDIT_TABLE: auditTableName
     RELEASE_GATE_HOLD_TABLE: holdTableName
+    RELEASE_GATE_TASK_INDEX_TABLE: taskIndexTableName
+    RELEASE_GATE_CONTROL_QUEUE: controlQueueName
+    RELEASE_GATE_NOTIFICATION_URL: 'https://${functionApp.properties.defaultHostName}/api/notifications'
+    RELEASE_GATE_LIFECYCLE_URL: 'https://${functionApp.properties.defaultHostName}/api/lifecycle'
     RELEASE_GATE_FAIL_SAFE_ACTION: failSafeAction
     RELEASE_GATE_SECRET_SOURCE: 'keyvault'
     RELEASE_GATE_KEY_VAULT_URI: vault.properties.vaultUri

@@ -52,6 +52,30 @@ export const settingsSchema = z
     RELEASE_GATE_HOLD_TABLE: tableName()
       .default('releasegateholds')
       .describe('Table of jobs held for release at a printer, with owner and expiry.'),
+    RELEASE_GATE_TASK_INDEX_TABLE: tableName()
+      .default('releasegatetasks')
+      .describe('Table of the tasks Release Gate has seen and handled; the reconciler reads it.'),
+    RELEASE_GATE_CONTROL_QUEUE: queueName()
+      .default('release-gate-control')
+      .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),
+    RELEASE_GATE_NOTIFICATION_URL: url()
+      .optional()
+      .describe(
+        'Public URL of the notifications function, e.g. https://<app>.azurewebsites.net/api/notifications; ' +
+          'the subscription keeper subscribes it (adding the function key).',
+      ),
+    RELEASE_GATE_LIFECYCLE_URL: url()
+      .optional()
+      .describe('Public URL of the lifecycle function (…/api/lifecycle) for reauthorization events.'),
+    RELEASE_GATE_FUNCTION_KEY_SECRET_NAME: text()
+      .default('notification-function-key')
+      .describe('Secret holding the function key Graph must send (?code=); empty secret value means none.'),
+    RELEASE_GATE_FUNCTION_KEY: text()
+      .optional()
+      .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
+    RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(1, 1440)
+      .default(3)
+      .describe('A processing task with no notification after this long is queued by the reconciler.'),
     RELEASE_GATE_FAIL_SAFE_ACTION: z
       .enum(['release', 'deny'])
       .default('release')

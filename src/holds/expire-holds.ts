@@ -3,6 +3,7 @@ import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import { describeError, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../processor/fail-safe';
+import type { TaskIndex } from '../tasks/task-index';
 import type { HoldStore } from './hold-store';
 
 export interface ExpiryReport {
@@ -18,7 +19,7 @@ export interface ExpiryReport {
  * the next run tries again.
  */
 export async function expireHolds(
-  deps: { api: PrintApi; holds: HoldStore; audit: AuditLog; log: Log; now?: () => Date },
+  deps: { api: PrintApi; holds: HoldStore; audit: AuditLog; tasks: TaskIndex; log: Log; now?: () => Date },
   limit = 200,
 ): Promise<ExpiryReport> {
   const now = (deps.now ?? (() => new Date()))();
@@ -41,6 +42,7 @@ export async function expireHolds(
         report.denied++;
       }
       report.expired++;
+      await deps.tasks.mark(claimed.taskDefinitionId, claimed.taskId, 'done', now, 'hold-expired');
       const prior = await deps.audit.find(claimed.receivedAt, claimed.taskId);
       if (prior) {
         await deps.audit.write({

@@ -3,6 +3,7 @@ import { classifyGraphError, type GraphFailure } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJob } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
+import type { TaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { parseJobUrl } from '../print/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
@@ -17,6 +18,8 @@ export interface ProcessorDependencies {
   policy: ReleasePolicy;
   audit: AuditLog;
   holds: HoldStore;
+  /** Which tasks are handled; the reconciler looks here for tasks whose notification never came. */
+  tasks: TaskIndex;
   /** Where a task goes back, delayed, when Graph throttles longer than we wait in-process. */
   queue: TaskQueue;
   log: Log;
@@ -89,7 +92,10 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     }
 
     const record: AuditRecord = journal ?? (await decide(job, printerId));
-    if (!journal) await deps.audit.write(record);
+    if (!journal) {
+      await deps.audit.write(record);
+      await deps.tasks.mark(definitionId, taskId, 'handling', now());
+    }
 
     // A job aborted by an earlier run that crashed before closing the task: just close it.
     if (record.decision.action === 'deny' && (job.status.state === 'aborted' || job.status.state === 'canceled')) {
@@ -205,6 +211,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
   async function finish(record: AuditRecord, outcome: AuditOutcome, detail?: string): Promise<ProcessResult> {
     const completedAt = now();
     const graphCalls = calls();
+    await deps.tasks.mark(definitionId, taskId, outcome === 'held' ? 'held' : 'done', completedAt, outcome);
     await deps.audit.write({
       ...record,
       outcome,
@@ -246,6 +253,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       completedAt: decidedAt,
       graphCalls: calls(),
     });
+    await deps.tasks.mark(definitionId, taskId, 'done', now(), 'job-gone');
     return { status: 'job-gone', graphCalls: calls() };
   }
 
@@ -275,6 +283,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
           : undefined,
     });
     const outcome = await applyFailSafe(message, { ...deps, api }, failure.message);
+    await deps.tasks.mark(definitionId, taskId, 'done', now(), 'failed-safe');
     return { status: 'acted', outcome: 'failed-safe', decision: outcome.decision, graphCalls: calls() };
   }
 }

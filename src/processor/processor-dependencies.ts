@@ -6,6 +6,7 @@ import { createGraphClient } from '../graph/graph-client';
 import { graphEndpoints } from '../graph/graph-endpoints';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
+import { tableTaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { releaseEverything } from '../policy/decision';
 import { storageTaskQueue } from '../queue/task-queue';
@@ -51,6 +52,7 @@ function build(): Shared {
     policy: releaseEverything,
     audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE)),
+    tasks: tableTaskIndex(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE)),
     queue: storageTaskQueue(createQueueServiceClient(config).getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
     tenantId: config.RELEASE_GATE_TENANT_ID,
     failSafeAction: config.RELEASE_GATE_FAIL_SAFE_ACTION,

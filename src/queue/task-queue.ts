@@ -1,14 +1,20 @@
 import type { QueueClient } from '@azure/storage-queue';
+import type { ControlMessage } from './control-message';
 import { encodeQueueMessage, type PrintTaskMessage } from './print-task-message';
 
-/** Where accepted print tasks wait for the processor. */
-export interface TaskQueue {
+/** A storage queue of one kind of message. */
+export interface MessageQueue<T> {
   /** Resolves only once every message is durably stored; rejects if any could not be. */
-  send(messages: readonly PrintTaskMessage[], signal?: AbortSignal, options?: { delaySeconds?: number }): Promise<void>;
+  send(messages: readonly T[], signal?: AbortSignal, options?: { delaySeconds?: number }): Promise<void>;
 }
 
-/** A task queue on Azure Storage. The queue is created on first use (Azurite starts empty). */
-export function storageTaskQueue(queue: QueueClient): TaskQueue {
+/** Where accepted print tasks wait for the processor. */
+export type TaskQueue = MessageQueue<PrintTaskMessage>;
+/** Where plumbing work (subscription renewal, reconciling) waits. */
+export type ControlQueue = MessageQueue<ControlMessage>;
+
+/** A queue on Azure Storage, created on first use (Azurite starts empty). */
+export function storageQueue<T>(queue: QueueClient): MessageQueue<T> {
   let ready: Promise<unknown> | undefined;
   const ensureQueue = (signal?: AbortSignal) => {
     ready ??= queue.createIfNotExists({ abortSignal: signal }).catch((error: unknown) => {
@@ -29,3 +35,5 @@ export function storageTaskQueue(queue: QueueClient): TaskQueue {
     },
   };
 }
+
+export const storageTaskQueue = (queue: QueueClient): TaskQueue => storageQueue<PrintTaskMessage>(queue);

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Settings } from '../config/settings';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
-import { readBodyWithLimit } from '../http/read-body';
 import { describeError, type Log } from '../observability/log';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import { checkNotification, type RejectionReason } from './check-notification';
-import { changeNotificationCollectionSchema } from './notification-schema';
+import { readNotificationCollection } from './read-notification-collection';
 import { answerValidationHandshake } from './validation-handshake';
 
-/** Graph sends small batches; 1 MB is far above any real one and bounds what a forger can make us parse. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 /** Graph gives up on us after 3 s; the queue write must finish well before that or we answer 503. */
 export const QUEUE_DEADLINE_MS = 2000;
 /** Per-request cap on individual security-log lines; the rest are only counted. */
@@ -43,35 +40,9 @@ export async function receiveNotifications(
     return handshake;
   }
 
-  if (request.method.toUpperCase() !== 'POST') {
-    return errorResponse(405, 'method_not_allowed', 'Use POST.', { allow: 'POST' });
-  }
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') {
-    return errorResponse(415, 'unsupported_media_type', 'The body must be application/json.');
-  }
-  const declaredLength = Number(request.headers.get('content-length') ?? '0');
-  if (declaredLength > MAX_BODY_BYTES) return tooLarge();
-  const body = await readBodyWithLimit(request.body, MAX_BODY_BYTES);
-  if (!body.ok) return tooLarge();
-
-  let json: unknown;
-  try {
-    json = JSON.parse(body.bytes.toString('utf8'));
-  } catch {
-    return badRequest('invalid_json', 'The body is not valid JSON.');
-  }
-  const parsed = changeNotificationCollectionSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'body';
-    return badRequest('invalid_notification', `${where}: ${issue?.message ?? 'invalid'}`.slice(0, 200));
-  }
-  const notifications = parsed.data.value;
-  const maxItems = deps.settings.RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST;
-  if (notifications.length > maxItems) {
-    return badRequest('too_many_notifications', `At most ${maxItems} notifications per request.`);
-  }
+  const body = await readNotificationCollection(request, deps.settings.RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST);
+  if (!body.ok) return body.response;
+  const notifications = body.notifications;
 
   let clientStates: readonly string[];
   try {
@@ -154,6 +125,4 @@ export async function receiveNotifications(
   return { status: 202 };
 }
 
-const badRequest = (code: string, message: string) => errorResponse(400, code, message);
-const tooLarge = () => errorResponse(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes.`);
 const unavailable = (message: string) => errorResponse(503, 'unavailable', message, { 'retry-after': '10' });

@@ -1,0 +1,75 @@
+import { settings } from '../config/load-settings';
+import type { Log } from '../observability/log';
+import { processorDependencies } from '../processor/processor-dependencies';
+import type { ControlMessage } from '../queue/control-message';
+import { reconcileTasks, type ReconcileReport } from '../reconciler/reconcile-tasks';
+import { acceptedClientStates } from '../secrets/client-state';
+import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import { maintainSubscription, type KeeperReport } from '../subscriptions/maintain-subscription';
+
+/**
+ * The self-maintenance jobs (subscription keeper, reconciler, lifecycle work) with their
+ * dependencies resolved from settings. Graph and secret access come from the processor's
+ * per-process singletons.
+ */
+export async function keepSubscription(
+  log: Log,
+  options: { forceRenew?: boolean } = {},
+): Promise<KeeperReport | undefined> {
+  const config = settings();
+  if (!config.RELEASE_GATE_NOTIFICATION_URL) {
+    log.error('subscription.not-configured', { missing: 'RELEASE_GATE_NOTIFICATION_URL' });
+    return undefined;
+  }
+  const deps = await processorDependencies(log);
+  const secrets = secretStoreFromSettings(config);
+  const [clientState] = await acceptedClientStates(secrets, config);
+  const functionKey =
+    config.RELEASE_GATE_SECRET_SOURCE === 'settings'
+      ? config.RELEASE_GATE_FUNCTION_KEY
+      : (await secrets.get(config.RELEASE_GATE_FUNCTION_KEY_SECRET_NAME).catch(() => undefined))?.current;
+  return maintainSubscription(
+    deps.api,
+    {
+      taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
+      notificationUrl: config.RELEASE_GATE_NOTIFICATION_URL,
+      lifecycleUrl: config.RELEASE_GATE_LIFECYCLE_URL,
+      clientState: clientState!,
+      functionKey: functionKey || undefined,
+      appId: config.RELEASE_GATE_APP_CLIENT_ID,
+    },
+    log,
+    options,
+  );
+}
+
+export async function reconcile(log: Log): Promise<ReconcileReport> {
+  const config = settings();
+  const deps = await processorDependencies(log);
+  return reconcileTasks({
+    api: deps.api,
+    tasks: deps.tasks,
+    queue: deps.queue,
+    tenantId: config.RELEASE_GATE_TENANT_ID,
+    taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
+    graceMinutes: config.RELEASE_GATE_RECONCILE_GRACE_MINUTES,
+    log,
+  });
+}
+
+/** Work the lifecycle URL queued. */
+export async function handleControlMessage(message: ControlMessage, log: Log): Promise<void> {
+  const taskLog = log.with({ correlationId: message.correlationId });
+  switch (message.kind) {
+    case 'renew-subscription':
+      await keepSubscription(taskLog, { forceRenew: true });
+      return;
+    case 'recreate-subscription':
+      await keepSubscription(taskLog);
+      await reconcile(taskLog); // notifications may have been lost while it was gone
+      return;
+    case 'reconcile':
+      await reconcile(taskLog);
+      return;
+  }
+}

@@ -1,0 +1,68 @@
+import { RestError, type TableClient } from '@azure/data-tables';
+
+/**
+ * What Release Gate knows about each print task, by id: seen by the reconciler, queued, being
+ * handled, held, or done. The reconciler uses it to find tasks whose notification never came.
+ */
+export type TaskIndexStatus = 'seen' | 'queued' | 'handling' | 'held' | 'done';
+
+export interface TaskIndexEntry {
+  taskDefinitionId: string;
+  taskId: string;
+  status: TaskIndexStatus;
+  firstSeenAt: string;
+  updatedAt: string;
+  outcome?: string;
+}
+
+export interface TaskIndex {
+  get(taskDefinitionId: string, taskId: string): Promise<TaskIndexEntry | undefined>;
+  /** Records a status; the first time a task is marked also sets `firstSeenAt`. */
+  mark(taskDefinitionId: string, taskId: string, status: TaskIndexStatus, now: Date, outcome?: string): Promise<void>;
+}
+
+export function tableTaskIndex(table: TableClient): TaskIndex {
+  let ready: Promise<unknown> | undefined;
+  const ensureTable = () =>
+    (ready ??= table.createTable().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+  const get = async (taskDefinitionId: string, taskId: string) => {
+    await ensureTable();
+    try {
+      const entity = await table.getEntity<Omit<TaskIndexEntry, 'taskDefinitionId' | 'taskId'>>(
+        taskDefinitionId.toLowerCase(),
+        taskId,
+      );
+      return {
+        taskDefinitionId,
+        taskId,
+        status: entity.status,
+        firstSeenAt: entity.firstSeenAt,
+        updatedAt: entity.updatedAt,
+        ...(entity.outcome ? { outcome: entity.outcome } : {}),
+      };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  };
+  return {
+    get,
+    async mark(taskDefinitionId, taskId, status, now, outcome) {
+      const existing = await get(taskDefinitionId, taskId);
+      await table.upsertEntity(
+        {
+          partitionKey: taskDefinitionId.toLowerCase(),
+          rowKey: taskId,
+          status,
+          firstSeenAt: existing?.firstSeenAt ?? now.toISOString(),
+          updatedAt: now.toISOString(),
+          ...((outcome ?? existing?.outcome) ? { outcome: outcome ?? existing?.outcome } : {}),
+        },
+        'Replace',
+      );
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseSettings } from '../../../src/config/load-settings';
+import { settingNames } from '../../../src/config/settings';
+
+/**
+ * No Bicep compiler runs here, so the templates are checked as text against the code: what the
+ * settings schema needs is provisioned, roles and Graph permissions are the ones the code uses,
+ * and none of the known mistakes (keys, Flex-incompatible settings) is present.
+ */
+const root = path.resolve(__dirname, '../../..');
+const infra = path.join(root, 'infra');
+const files = [
+  path.join(infra, 'main.bicep'),
+  ...readdirSync(path.join(infra, 'modules')).map((f) => path.join(infra, 'modules', f)),
+];
+const read = (file: string) => readFileSync(file, 'utf8');
+const all = files.map(read).join('\n');
+const resources = read(path.join(infra, 'modules', 'resources.bicep'));
+const withoutComments = (text: string) => text.replace(/\/\/.*$/gm, '');
+
+function appSettingsBlock(): Record<string, string> {
+  const block = /resource appSettings [^{]+\{[\s\S]*?properties: \{([\s\S]*?)\n {2}\}\n\}/.exec(resources)?.[1];
+  if (!block) throw new Error('appsettings block not found');
+  return Object.fromEntries(
+    [...withoutComments(block).matchAll(/^\s*([A-Za-z0-9_]+):\s*(.+)$/gm)].map((m) => [m[1]!, m[2]!.trim()]),
+  );
+}
+
+/** A plausible value for each provisioned setting, as Azure would resolve the Bicep expression. */
+function resolved(name: string, expression: string): string {
+  const literal = /^'([^']*)'$/.exec(expression)?.[1];
+  if (literal !== undefined && !literal.includes('${')) return literal;
+  if (/ServiceUri$/.test(name)) return 'https://strgtoken.queue.core.windows.net/';
+  if (/_URL$/.test(name)) return 'https://func-release-gate-token.azurewebsites.net/api/x';
+  if (name === 'RELEASE_GATE_KEY_VAULT_URI') return 'https://kv-rg-token.vault.azure.net/';
+  if (/clientid$|client_id$|tenant_id$|definition_id$/i.test(name)) return '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b';
+  if (name === 'RELEASE_GATE_CLOUD') return 'global';
+  if (name === 'RELEASE_GATE_FAIL_SAFE_ACTION') return 'release';
+  return 'value';
+}
+
+describe('infra/ templates against the code', () => {
+  const settings = appSettingsBlock();
+
+  it('provisions only settings the schema declares', () => {
+    for (const name of Object.keys(settings)) expect(settingNames).toContain(name);
+  });
+
+  it('provisions every setting the app needs to start in Azure', () => {
+    const env = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, resolved(k, v)]));
+    expect(() => parseSettings(env)).not.toThrow();
+    expect(parseSettings(env)).toMatchObject({
+      RELEASE_GATE_SECRET_SOURCE: 'keyvault',
+      RELEASE_GATE_APP_CREDENTIAL: 'managed-identity',
+    });
+  });
+
+  it('puts no secret in app settings and uses no storage keys or connection strings', () => {
+    for (const name of Object.keys(settings)) expect(name).not.toMatch(/CLIENT_STATE$|APP_SECRET$|PASSWORD|KEY$/);
+    expect(all).not.toMatch(/listKeys\(|AccountKey=|primaryKey|DefaultEndpointsProtocol/);
+    expect(Object.keys(settings)).not.toContain('AzureWebJobsStorage');
+    expect(resources).toMatch(/allowSharedKeyAccess: false/);
+    expect(resources).toMatch(/enableRbacAuthorization: true/);
+    expect(resources).toMatch(/enablePurgeProtection: true/);
+    expect(resources).toMatch(/DisableLocalAuth: true/);
+  });
+
+  it('sets nothing the Flex Consumption plan rejects', () => {
+    for (const banned of [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+      'WEBSITE_CONTENTSHARE',
+      'WEBSITE_NODE_DEFAULT_VERSION',
+      'SCM_DO_BUILD_DURING_DEPLOYMENT',
+      'ENABLE_ORYX_BUILD',
+      'WEBSITE_TIME_ZONE',
+      'WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT',
+      'linuxFxVersion',
+      'alwaysOn',
+    ]) {
+      expect(withoutComments(all)).not.toContain(banned);
+    }
+    expect(resources).toMatch(/tier: 'FlexConsumption', name: 'FC1'/);
+    expect(resources).toMatch(/runtime: \{ name: 'node', version: '22' \}/);
+  });
+
+  it('uses only known built-in role ids, each assigned with principalType', () => {
+    const builtIn: Record<string, string> = {
+      'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
+      '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
+      '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
+      '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
+      'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': 'Key Vault Secrets Officer',
+      '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
+    };
+    const rolesBlock = /var roles = \{([\s\S]*?)\}/.exec(resources)?.[1] ?? '';
+    const ids = [...rolesBlock.matchAll(/'([0-9a-f-]{36})'/g)].map((m) => m[1]!);
+    expect(ids.length).toBeGreaterThanOrEqual(6);
+    for (const id of ids) expect(Object.keys(builtIn)).toContain(id);
+    const assignments = resources.match(/Microsoft\.Authorization\/roleAssignments@/g) ?? [];
+    expect((resources.match(/principalType: '/g) ?? []).length).toBe(assignments.length);
+    // Every assignment is scoped to one resource, never to the resource group or subscription.
+    expect((resources.match(/^\s+scope: (storage|vault|appInsights)$/gm) ?? []).length).toBe(assignments.length);
+  });
+
+  it('grants the Graph application permissions the processor calls, and no more', () => {
+    const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+    const block = /var applicationPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
+    const granted = Object.fromEntries([...block.matchAll(/name: '([^']+)', id: '([^']+)'/g)].map((m) => [m[1], m[2]]));
+    // The ids are Microsoft Graph's (see shared reference, §4).
+    expect(granted).toEqual({
+      'PrintTaskDefinition.ReadWrite.All': '456b71a7-0ee0-4588-9842-c123fcc8f664',
+      'PrintJob.Manage.All': '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8',
+      'Printer.Read.All': '9709bb33-4549-49d4-8ed9-a8f65e45bb0f',
+    });
+    const printApi = read(path.join(root, 'src', 'graph', 'print-api.ts'));
+    // What the code calls needs exactly these: tasks (PrintTaskDefinition), jobs (PrintJob.Manage), printers (Printer.Read).
+    expect(printApi).toMatch(/\/redirect/);
+    expect(printApi).toMatch(/\/abort/);
+    expect(printApi).not.toMatch(/\/cancel|\/release'/); // delegated-only calls would need user tokens
+    expect(graphApp).toMatch(/federatedIdentityCredentials/);
+    expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
+  });
+
+  it('marks secret parameters @secure() and uses every parameter', () => {
+    for (const file of files) {
+      const text = withoutComments(read(file));
+      for (const match of text.matchAll(/^param (\w+) /gm)) {
+        const name = match[1]!;
+        const uses = text.match(new RegExp(`\\b${name}\\b`, 'g'))?.length ?? 0;
+        expect({ file: path.basename(file), name, used: uses > 1 }).toEqual({
+          file: path.basename(file),
+          name,
+          used: true,
+        });
+        if (/secret|password|clientState|key$/i.test(name)) {
+          const before = text.slice(0, match.index);
+          expect(before.trimEnd().split('\n').slice(-3).join('\n')).toMatch(/@secure\(\)/);
+        }
+      }
+    }
+  });
+
+  it('main.parameters.json covers main.bicep parameters exactly (but those with defaults may be left out)', () => {
+    const main = withoutComments(read(path.join(infra, 'main.bicep')));
+    const params = [...main.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)].map((m) => ({
+      name: m[1]!,
+      hasDefault: !!m[3],
+    }));
+    const file = JSON.parse(read(path.join(infra, 'main.parameters.json'))) as { parameters: Record<string, unknown> };
+    for (const key of Object.keys(file.parameters)) expect(params.map((p) => p.name)).toContain(key);
+    for (const p of params.filter((p) => !p.hasDefault)) expect(Object.keys(file.parameters)).toContain(p.name);
+  });
+
+  it('names the queue, poison queue and tables the code defaults to', () => {
+    const defaults = parseSettings({
+      RELEASE_GATE_TENANT_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',
+      RELEASE_GATE_TASK_DEFINITION_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',
+      RELEASE_GATE_APP_CLIENT_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',
+      RELEASE_GATE_KEY_VAULT_URI: 'https://kv.vault.azure.net/',
+      AzureWebJobsStorage__queueServiceUri: 'https://s.queue.core.windows.net/',
+    });
+    expect(resources).toContain(`var taskQueueName = '${defaults.RELEASE_GATE_TASK_QUEUE}'`);
+    expect(resources).toContain("name: '${taskQueueName}-poison'");
+    expect(resources).toContain(`var auditTableName = '${defaults.RELEASE_GATE_AUDIT_TABLE}'`);
+    expect(resources).toContain(`var holdTableName = '${defaults.RELEASE_GATE_HOLD_TABLE}'`);
+    expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
+    expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
+    expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
+  });
+
+  it('alerts watch events the code really logs', () => {
+    const alerts =
+      read(path.join(infra, 'modules', 'alerts.bicep')) + read(path.join(infra, 'modules', 'workbook.bicep'));
+    const events = [...alerts.matchAll(/"event":"([a-z.-]+)"/g)].map((m) => m[1]!);
+    expect(events.length).toBeGreaterThanOrEqual(4);
+    const source = readdirSync(path.join(root, 'src'), { recursive: true })
+      .filter((f) => String(f).endsWith('.ts'))
+      .map((f) => read(path.join(root, 'src', String(f))))
+      .join('\n');
+    for (const event of new Set(events))
+      expect({ event, logged: source.includes(`'${event}'`) }).toEqual({ event, logged: true });
+  });
+});
