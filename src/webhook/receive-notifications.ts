@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Settings } from '../config/settings';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { describeError, type Log } from '../observability/log';
@@ -100,7 +101,9 @@ export async function receiveNotifications(
   const accepted = [...messages.values()];
   if (accepted.length > 0) {
     try {
-      await deps.queue.send(accepted, AbortSignal.timeout(QUEUE_DEADLINE_MS));
+      const deadline = AbortSignal.timeout(QUEUE_DEADLINE_MS);
+      setMaxListeners(accepted.length + 10, deadline); // one listener per message write
+      await deps.queue.send(accepted, deadline);
     } catch (error) {
       deps.log.error('notification.queue-failed', { tasks: accepted.length, ...describeError(error) });
       return unavailable('The notifications could not be stored; retry later.');

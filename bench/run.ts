@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: prints figures as tables and writes them as JSON to bench/results/.
+ * `npm run bench -- --quick` runs smaller loads. Figures, not pass/fail: targets are in README.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchColdStart } from './cold-start-bench';
+import { printTable } from './stats';
+import { benchWebhook } from './webhook-bench';
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 1e9),
+      node: process.version,
+    },
+    quick,
+  };
+  const coldStart = benchColdStart();
+  printTable('Cold start (median of fresh processes)', coldStart);
+  results.coldStart = coldStart;
+
+  const webhook = await benchWebhook({ quick });
+  printTable('Webhook acknowledgement over loopback HTTP, local host + Azurite', webhook);
+  results.webhook = webhook;
+
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${results.date as string}.json`.replace(/:/g, '-'));
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(`\nWritten to ${path.relative(process.cwd(), file)}`);
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
