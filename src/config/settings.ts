@@ -35,198 +35,199 @@ const queueName = () => text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/
 /** Table names: 3-63 letters and digits, starting with a letter. */
 const tableName = () => text().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name');
 
-export const settingsSchema = z
-  .object({
-    RELEASE_GATE_TENANT_ID: guid().describe(
-      'Directory (tenant) id of the Universal Print tenant. Notifications for any other tenant are discarded.',
+/** Every setting, each on its own; {@link settingsSchema} adds the rules that span settings. */
+export const settingsObject = z.object({
+  RELEASE_GATE_TENANT_ID: guid().describe(
+    'Directory (tenant) id of the Universal Print tenant. Notifications for any other tenant are discarded.',
+  ),
+  RELEASE_GATE_TASK_DEFINITION_ID: guid().describe(
+    'Id of our printTaskDefinition (printed by the set-up CLI). Notifications for other definitions are discarded.',
+  ),
+  RELEASE_GATE_TASK_QUEUE: queueName()
+    .default('print-tasks')
+    .describe('Storage queue that carries accepted print tasks from the webhook to the processor.'),
+  RELEASE_GATE_AUDIT_TABLE: tableName()
+    .default('releasegateaudit')
+    .describe('Table storing one audit record per decision (no document content, no secrets).'),
+  RELEASE_GATE_HOLD_TABLE: tableName()
+    .default('releasegateholds')
+    .describe('Table of jobs held for release at a printer, with owner and expiry.'),
+  RELEASE_GATE_TASK_INDEX_TABLE: tableName()
+    .default('releasegatetasks')
+    .describe('Table of the tasks Release Gate has seen and handled; the reconciler reads it.'),
+  RELEASE_GATE_CONTROL_QUEUE: queueName()
+    .default('release-gate-control')
+    .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),
+  RELEASE_GATE_NOTIFICATION_URL: url()
+    .optional()
+    .describe(
+      'Public URL of the notifications function, e.g. https://<app>.azurewebsites.net/api/notifications; ' +
+        'the subscription keeper subscribes it (adding the function key).',
     ),
-    RELEASE_GATE_TASK_DEFINITION_ID: guid().describe(
-      'Id of our printTaskDefinition (printed by the set-up CLI). Notifications for other definitions are discarded.',
+  RELEASE_GATE_LIFECYCLE_URL: url()
+    .optional()
+    .describe('Public URL of the lifecycle function (…/api/lifecycle) for reauthorization events.'),
+  RELEASE_GATE_FUNCTION_KEY_SECRET_NAME: text()
+    .default('notification-function-key')
+    .describe('Secret holding the function key Graph must send (?code=); empty secret value means none.'),
+  RELEASE_GATE_FUNCTION_KEY: text()
+    .optional()
+    .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
+  RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(1, 1440)
+    .default(3)
+    .describe('A processing task with no notification after this long is queued by the reconciler.'),
+  RELEASE_GATE_FAIL_SAFE_ACTION: z
+    .enum(['release', 'deny'])
+    .default('release')
+    .describe(
+      'What happens to a job Release Gate cannot decide on (repeated failures, missing permission): ' +
+        'release it (printing keeps working) or deny it (nothing prints unchecked).',
     ),
-    RELEASE_GATE_TASK_QUEUE: queueName()
-      .default('print-tasks')
-      .describe('Storage queue that carries accepted print tasks from the webhook to the processor.'),
-    RELEASE_GATE_AUDIT_TABLE: tableName()
-      .default('releasegateaudit')
-      .describe('Table storing one audit record per decision (no document content, no secrets).'),
-    RELEASE_GATE_HOLD_TABLE: tableName()
-      .default('releasegateholds')
-      .describe('Table of jobs held for release at a printer, with owner and expiry.'),
-    RELEASE_GATE_TASK_INDEX_TABLE: tableName()
-      .default('releasegatetasks')
-      .describe('Table of the tasks Release Gate has seen and handled; the reconciler reads it.'),
-    RELEASE_GATE_CONTROL_QUEUE: queueName()
-      .default('release-gate-control')
-      .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),
-    RELEASE_GATE_NOTIFICATION_URL: url()
-      .optional()
-      .describe(
-        'Public URL of the notifications function, e.g. https://<app>.azurewebsites.net/api/notifications; ' +
-          'the subscription keeper subscribes it (adding the function key).',
-      ),
-    RELEASE_GATE_LIFECYCLE_URL: url()
-      .optional()
-      .describe('Public URL of the lifecycle function (…/api/lifecycle) for reauthorization events.'),
-    RELEASE_GATE_FUNCTION_KEY_SECRET_NAME: text()
-      .default('notification-function-key')
-      .describe('Secret holding the function key Graph must send (?code=); empty secret value means none.'),
-    RELEASE_GATE_FUNCTION_KEY: text()
-      .optional()
-      .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
-    RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(1, 1440)
-      .default(3)
-      .describe('A processing task with no notification after this long is queued by the reconciler.'),
-    RELEASE_GATE_FAIL_SAFE_ACTION: z
-      .enum(['release', 'deny'])
-      .default('release')
-      .describe(
-        'What happens to a job Release Gate cannot decide on (repeated failures, missing permission): ' +
-          'release it (printing keeps working) or deny it (nothing prints unchecked).',
-      ),
-    RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180)
-      .default(10)
-      .describe(
-        'Longest Retry-After the processor waits for in-process; longer throttling returns the task to the ' +
-          'queue, delayed by Retry-After, instead of blocking an instance.',
-      ),
-    RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000)
-      .default(1000)
-      .describe('Largest notification batch the webhook accepts; larger batches get 400.'),
-
-    RELEASE_GATE_SECRET_SOURCE: z
-      .enum(['keyvault', 'settings'])
-      .default('keyvault')
-      .describe('Where secrets come from: "keyvault" (Azure) or "settings" (local runs only).'),
-    RELEASE_GATE_KEY_VAULT_URI: httpsUrl()
-      .optional()
-      .describe('Vault URI, e.g. https://kv-name.vault.azure.net/. Required when the secret source is keyvault.'),
-    RELEASE_GATE_CLIENT_STATE_SECRET_NAME: text()
-      .default('graph-client-state')
-      .describe('Key Vault secret holding the Graph subscription clientState; its previous version is accepted too.'),
-    RELEASE_GATE_SECRET_CACHE_SECONDS: integer(0, 86400)
-      .default(300)
-      .describe('How long secrets are cached; a rotated secret is picked up within this time, without a restart.'),
-    RELEASE_GATE_CLIENT_STATE: text()
-      .max(128)
-      .optional()
-      .describe('clientState when the secret source is settings (local runs). Never set this in Azure.'),
-    RELEASE_GATE_CLIENT_STATE_PREVIOUS: text()
-      .max(128)
-      .optional()
-      .describe('The clientState before the last rotation, still accepted (settings source only).'),
-
-    RELEASE_GATE_APP_CLIENT_ID: guid().describe(
-      'Application (client) id of the Release Gate app registration that holds the Graph permissions.',
+  RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180)
+    .default(10)
+    .describe(
+      'Longest Retry-After the processor waits for in-process; longer throttling returns the task to the ' +
+        'queue, delayed by Retry-After, instead of blocking an instance.',
     ),
-    RELEASE_GATE_APP_CREDENTIAL: z
-      .enum(['managed-identity', 'certificate', 'secret'])
-      .default('managed-identity')
-      .describe(
-        'How the app proves itself to Entra ID: "managed-identity" (secretless: the managed identity is a ' +
-          'federated credential of the app registration), "certificate" or "secret" (read from the secret store).',
-      ),
-    RELEASE_GATE_APP_SECRET_NAME: text()
-      .default('graph-app-secret')
-      .describe("Secret holding the app registration's client secret, when RELEASE_GATE_APP_CREDENTIAL is secret."),
-    RELEASE_GATE_APP_CERTIFICATE_NAME: text()
-      .default('graph-app-certificate')
-      .describe('Secret holding the PEM certificate and private key, when RELEASE_GATE_APP_CREDENTIAL is certificate.'),
-    RELEASE_GATE_APP_SECRET: text()
-      .optional()
-      .describe('The client secret when the secret source is settings (local runs and the sandbox only).'),
-    RELEASE_GATE_CLOUD: z
-      .enum(['global', 'usgov', 'usgovdod', 'china'])
-      .default('global')
-      .describe(
-        'Microsoft cloud: global, usgov (GCC High, L4), usgovdod (DoD, L5) or china (21Vianet); sets the Graph ' +
-          'and sign-in hosts.',
-      ),
-    RELEASE_GATE_GRAPH_BASE_URL: httpsUrl()
-      .optional()
-      .describe('Overrides the Graph host (e.g. the Universal Print simulator); the version is added to it.'),
-    RELEASE_GATE_GRAPH_VERSION: z
-      .enum(['v1.0', 'beta'])
-      .default('v1.0')
-      .describe('Graph API version. Every print-task API is GA in v1.0.'),
-    RELEASE_GATE_AUTHORITY_HOST: httpsUrl()
-      .optional()
-      .describe("Overrides the Entra ID sign-in host (e.g. the simulator's identity provider)."),
+  RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000)
+    .default(1000)
+    .describe('Largest notification batch the webhook accepts; larger batches get 400.'),
 
-    RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: guid()
-      .optional()
-      .describe('Client id of the user-assigned managed identity; unset means the system-assigned identity.'),
+  RELEASE_GATE_SECRET_SOURCE: z
+    .enum(['keyvault', 'settings'])
+    .default('keyvault')
+    .describe('Where secrets come from: "keyvault" (Azure) or "settings" (local runs only).'),
+  RELEASE_GATE_KEY_VAULT_URI: httpsUrl()
+    .optional()
+    .describe('Vault URI, e.g. https://kv-name.vault.azure.net/. Required when the secret source is keyvault.'),
+  RELEASE_GATE_CLIENT_STATE_SECRET_NAME: text()
+    .default('graph-client-state')
+    .describe('Key Vault secret holding the Graph subscription clientState; its previous version is accepted too.'),
+  RELEASE_GATE_SECRET_CACHE_SECONDS: integer(0, 86400)
+    .default(300)
+    .describe('How long secrets are cached; a rotated secret is picked up within this time, without a restart.'),
+  RELEASE_GATE_CLIENT_STATE: text()
+    .max(128)
+    .optional()
+    .describe('clientState when the secret source is settings (local runs). Never set this in Azure.'),
+  RELEASE_GATE_CLIENT_STATE_PREVIOUS: text()
+    .max(128)
+    .optional()
+    .describe('The clientState before the last rotation, still accepted (settings source only).'),
 
-    AzureWebJobsStorage: text()
-      .optional()
-      .describe('Storage connection string (local runs and Azurite). In Azure use the identity-based settings below.'),
-    AzureWebJobsStorage__blobServiceUri: url()
-      .optional()
-      .describe('Blob service URI for identity-based storage; the Functions host keeps timer leases there.'),
-    AzureWebJobsStorage__queueServiceUri: url()
-      .optional()
-      .describe('Queue service URI for identity-based storage access (no account keys).'),
-    AzureWebJobsStorage__tableServiceUri: url()
-      .optional()
-      .describe('Table service URI for identity-based storage access (no account keys).'),
-    AzureWebJobsStorage__credential: z
-      .literal('managedidentity')
-      .optional()
-      .describe('"managedidentity" with identity-based storage, as the Functions host expects.'),
-    AzureWebJobsStorage__clientId: guid()
-      .optional()
-      .describe('Client id of the user-assigned identity the Functions host and our code use for storage.'),
-    APPLICATIONINSIGHTS_CONNECTION_STRING: text()
-      .optional()
-      .describe('Application Insights connection string; unset means no telemetry leaves the process.'),
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: text()
-      .optional()
-      .describe(
-        'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
-      ),
-  })
-  .superRefine(
-    (s, ctx) => {
-      if (s.RELEASE_GATE_SECRET_SOURCE === 'keyvault' && !s.RELEASE_GATE_KEY_VAULT_URI) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['RELEASE_GATE_KEY_VAULT_URI'],
-          message: 'is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
-        });
-      }
-      if (s.RELEASE_GATE_SECRET_SOURCE === 'settings' && !s.RELEASE_GATE_CLIENT_STATE) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['RELEASE_GATE_CLIENT_STATE'],
-          message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
-        });
-      }
-      if (
-        s.RELEASE_GATE_SECRET_SOURCE === 'settings' &&
-        s.RELEASE_GATE_APP_CREDENTIAL === 'secret' &&
-        !s.RELEASE_GATE_APP_SECRET
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['RELEASE_GATE_APP_SECRET'],
-          message: 'is required when the app credential is a secret and secrets come from settings',
-        });
-      }
-      if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['AzureWebJobsStorage'],
-          message: 'or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
-        });
-      }
-    },
-    // Run these cross-setting rules even when single settings failed, so one error lists everything.
-    { when: () => true },
-  );
+  RELEASE_GATE_APP_CLIENT_ID: guid().describe(
+    'Application (client) id of the Release Gate app registration that holds the Graph permissions.',
+  ),
+  RELEASE_GATE_APP_CREDENTIAL: z
+    .enum(['managed-identity', 'certificate', 'secret'])
+    .default('managed-identity')
+    .describe(
+      'How the app proves itself to Entra ID: "managed-identity" (secretless: the managed identity is a ' +
+        'federated credential of the app registration), "certificate" or "secret" (read from the secret store).',
+    ),
+  RELEASE_GATE_APP_SECRET_NAME: text()
+    .default('graph-app-secret')
+    .describe("Secret holding the app registration's client secret, when RELEASE_GATE_APP_CREDENTIAL is secret."),
+  RELEASE_GATE_APP_CERTIFICATE_NAME: text()
+    .default('graph-app-certificate')
+    .describe('Secret holding the PEM certificate and private key, when RELEASE_GATE_APP_CREDENTIAL is certificate.'),
+  RELEASE_GATE_APP_SECRET: text()
+    .optional()
+    .describe('The client secret when the secret source is settings (local runs and the sandbox only).'),
+  RELEASE_GATE_CLOUD: z
+    .enum(['global', 'usgov', 'usgovdod', 'china'])
+    .default('global')
+    .describe(
+      'Microsoft cloud: global, usgov (GCC High, L4), usgovdod (DoD, L5) or china (21Vianet); sets the Graph ' +
+        'and sign-in hosts.',
+    ),
+  RELEASE_GATE_GRAPH_BASE_URL: httpsUrl()
+    .optional()
+    .describe('Overrides the Graph host (e.g. the Universal Print simulator); the version is added to it.'),
+  RELEASE_GATE_GRAPH_VERSION: z
+    .enum(['v1.0', 'beta'])
+    .default('v1.0')
+    .describe('Graph API version. Every print-task API is GA in v1.0.'),
+  RELEASE_GATE_AUTHORITY_HOST: httpsUrl()
+    .optional()
+    .describe("Overrides the Entra ID sign-in host (e.g. the simulator's identity provider)."),
+
+  RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: guid()
+    .optional()
+    .describe('Client id of the user-assigned managed identity; unset means the system-assigned identity.'),
+
+  AzureWebJobsStorage: text()
+    .optional()
+    .describe('Storage connection string (local runs and Azurite). In Azure use the identity-based settings below.'),
+  AzureWebJobsStorage__blobServiceUri: url()
+    .optional()
+    .describe('Blob service URI for identity-based storage; the Functions host keeps timer leases there.'),
+  AzureWebJobsStorage__queueServiceUri: url()
+    .optional()
+    .describe('Queue service URI for identity-based storage access (no account keys).'),
+  AzureWebJobsStorage__tableServiceUri: url()
+    .optional()
+    .describe('Table service URI for identity-based storage access (no account keys).'),
+  AzureWebJobsStorage__credential: z
+    .literal('managedidentity')
+    .optional()
+    .describe('"managedidentity" with identity-based storage, as the Functions host expects.'),
+  AzureWebJobsStorage__clientId: guid()
+    .optional()
+    .describe('Client id of the user-assigned identity the Functions host and our code use for storage.'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text()
+    .optional()
+    .describe('Application Insights connection string; unset means no telemetry leaves the process.'),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: text()
+    .optional()
+    .describe(
+      'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
+    ),
+});
+
+export const settingsSchema = settingsObject.superRefine(
+  (s, ctx) => {
+    if (s.RELEASE_GATE_SECRET_SOURCE === 'keyvault' && !s.RELEASE_GATE_KEY_VAULT_URI) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_KEY_VAULT_URI'],
+        message: 'is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
+      });
+    }
+    if (s.RELEASE_GATE_SECRET_SOURCE === 'settings' && !s.RELEASE_GATE_CLIENT_STATE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_CLIENT_STATE'],
+        message: 'is required when RELEASE_GATE_SECRET_SOURCE is settings',
+      });
+    }
+    if (
+      s.RELEASE_GATE_SECRET_SOURCE === 'settings' &&
+      s.RELEASE_GATE_APP_CREDENTIAL === 'secret' &&
+      !s.RELEASE_GATE_APP_SECRET
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_APP_SECRET'],
+        message: 'is required when the app credential is a secret and secrets come from settings',
+      });
+    }
+    if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message: 'or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',
+      });
+    }
+  },
+  // Run these cross-setting rules even when single settings failed, so one error lists everything.
+  { when: () => true },
+);
 
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** The names of every setting, for documentation and infrastructure checks. */
-export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+export const settingNames = Object.keys(settingsObject.shape) as (keyof Settings)[];
 
 /** One setting's documentation: whether it is required, its default and what it means. */
 export interface SettingDoc {
@@ -237,7 +238,7 @@ export interface SettingDoc {
 }
 
 export function describeSettings(): SettingDoc[] {
-  return Object.entries(settingsSchema.shape).map(([name, schema]) => {
+  return Object.entries(settingsObject.shape).map(([name, schema]) => {
     const zodSchema = schema as z.ZodType;
     const probe = zodSchema.safeParse(undefined);
     return {

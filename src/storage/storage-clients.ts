@@ -34,7 +34,16 @@ export function createQueueServiceClient(settings: Settings): QueueServiceClient
 }
 
 /** A table client on the same storage account as the queues (audit records, held jobs). */
-export function createTableClient(settings: Settings, tableName: string): TableClient {
+export function createTableClient(
+  settings: Pick<
+    Settings,
+    | 'AzureWebJobsStorage'
+    | 'AzureWebJobsStorage__tableServiceUri'
+    | 'AzureWebJobsStorage__clientId'
+    | 'RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID'
+  >,
+  tableName: string,
+): TableClient {
   if (settings.AzureWebJobsStorage__tableServiceUri) {
     const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
     return new TableClient(
