@@ -1,0 +1,82 @@
+import type { SimApp, SimPrinter, SimUser } from './model';
+import type { Tenant } from './tenant';
+
+/**
+ * A small demo tenant with fixed ids: the Release Gate app registration, an admin, staff and
+ * students, and printers on two sites (one of them a virtual pull queue).
+ */
+export interface DemoTenant {
+  app: SimApp;
+  adminUpn: string;
+  printers: Record<'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue', SimPrinter>;
+  users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee', SimUser>;
+  groups: { staff: string; students: string };
+}
+
+export const DEMO_APP_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
+export const DEMO_APP_SECRET = 'sandbox-app-secret-not-for-production';
+
+export function seedDemoTenant(tenant: Tenant): DemoTenant {
+  const groups = { staff: '6c8a2f0e-0000-4000-8000-00000000a001', students: '6c8a2f0e-0000-4000-8000-00000000a002' };
+  const app: SimApp = {
+    clientId: DEMO_APP_CLIENT_ID,
+    secret: DEMO_APP_SECRET,
+    displayName: 'Release Gate',
+    applicationPermissions: ['PrintTaskDefinition.ReadWrite.All', 'PrintJob.Manage.All', 'Printer.Read.All'],
+    delegatedPermissions: ['Printer.ReadWrite.All'],
+  };
+  tenant.apps.set(app.clientId, app);
+
+  const user = (
+    n: number,
+    upn: string,
+    displayName: string,
+    memberOf: string[],
+    roles: string[] = [],
+    employeeId = '',
+  ): SimUser => {
+    const u: SimUser = {
+      id: `0b1c2d3e-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      userPrincipalName: upn,
+      displayName,
+      groups: memberOf,
+      attributes: employeeId ? { employeeId } : {},
+      roles,
+    };
+    tenant.users.set(u.id, u);
+    return u;
+  };
+  const users = {
+    admin: user(1, 'admin@contoso.example', 'Print Admin', [groups.staff], ['Printer Administrator'], 'E0001'),
+    adele: user(2, 'adele@contoso.example', 'Adele Vance', [groups.staff], [], 'E1002'),
+    megan: user(3, 'megan@contoso.example', 'Megan Bowen', [groups.staff], [], 'E1003'),
+    sam: user(4, 'sam.student@contoso.example', 'Sam Student', [groups.students], [], 'S2004'),
+    lee: user(5, 'lee.student@contoso.example', 'Lee Student', [groups.students], [], 'S2005'),
+  };
+
+  const printer = (
+    n: number,
+    displayName: string,
+    location: SimPrinter['location'],
+    hasPhysicalDevice = true,
+  ): SimPrinter => {
+    const p: SimPrinter = {
+      id: `9f8e7d6c-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      displayName,
+      location,
+      hasPhysicalDevice,
+      isShared: true,
+      isAcceptingJobs: true,
+    };
+    tenant.printers.set(p.id, p);
+    return p;
+  };
+  const printers = {
+    floor1Color: printer(1, 'HQ Floor 1 Color', { site: 'HQ', building: 'A', floor: '1', roomName: '1.20' }),
+    floor2Mono: printer(2, 'HQ Floor 2 Mono', { site: 'HQ', building: 'A', floor: '2', roomName: '2.05' }),
+    library: printer(3, 'School Library', { site: 'School', building: 'Main', floor: '0' }),
+    hr: printer(4, 'HR Confidential', { site: 'HQ', building: 'A', floor: '3', roomName: 'HR' }),
+    pullQueue: printer(5, 'Follow-me Pull Queue', { site: 'HQ' }, false),
+  };
+  return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
+}

@@ -1,0 +1,495 @@
+import { randomUUID } from 'node:crypto';
+import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
+import type { TokenClaims } from './identity-provider';
+import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from './model';
+import type { Notifier } from './notifier';
+import type { Tenant } from './tenant';
+
+/**
+ * The Graph v1.0 endpoints Release Gate uses, with the permissions Graph documents for each
+ * (application vs delegated), so a permission mistake fails here as it would in a tenant.
+ */
+export interface GraphRequest {
+  method: string;
+  /** Path after the version, e.g. /print/printers/{id}/jobs */
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  claims: TokenClaims;
+}
+
+export interface GraphResult {
+  status: number;
+  body?: unknown;
+}
+
+type Handler = (request: GraphRequest, params: string[]) => Promise<GraphResult> | GraphResult;
+
+const PRINTER_READ = ['Printer.Read.All', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
+const JOB_READ = [
+  'PrintJob.ReadBasic.All',
+  'PrintJob.Read.All',
+  'PrintJob.ReadWriteBasic.All',
+  'PrintJob.ReadWrite.All',
+  'PrintJob.Manage.All',
+];
+const JOB_WRITE = ['PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All', 'PrintJob.Manage.All'];
+
+/** Application permission check: one of `anyOf`, and for each group in `alsoOneOf`, one of it. */
+function requireApp(claims: TokenClaims, operation: string, anyOf: string[], alsoOneOf: string[][] = []): void {
+  if (claims.idtyp !== 'app')
+    throw forbidden(`${operation} does not support delegated (user) tokens; use an application token.`);
+  const roles = claims.roles ?? [];
+  for (const group of [anyOf, ...alsoOneOf]) {
+    if (!group.some((p) => roles.includes(p))) {
+      throw new GraphHttpError(
+        403,
+        'AccessDenied',
+        `${operation} needs one of these application permissions: ${group.join(', ')}.`,
+      );
+    }
+  }
+}
+
+function requireDelegated(claims: TokenClaims, operation: string, anyOf: string[], printerAdministrator = true): void {
+  if (claims.idtyp !== 'user')
+    throw forbidden(`${operation} is not supported with application permissions; sign in a user.`);
+  const scopes = (claims.scp ?? '').split(' ');
+  if (!anyOf.some((p) => scopes.includes(p))) {
+    throw new GraphHttpError(
+      403,
+      'AccessDenied',
+      `${operation} needs one of these delegated permissions: ${anyOf.join(', ')}.`,
+    );
+  }
+  if (printerAdministrator && !(claims.wids ?? []).includes('644ef478-e28f-4e28-b9dc-3fdde9aa0b1f')) {
+    throw new GraphHttpError(
+      403,
+      'AccessDenied',
+      `${operation} needs the signed-in user to be a Printer Administrator.`,
+    );
+  }
+}
+
+const body = (request: GraphRequest): Record<string, unknown> =>
+  request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+
+export function graphRoutes(tenant: Tenant, notifier: Notifier): [string, RegExp, Handler][] {
+  const printerJson = (p: SimPrinter) => ({
+    id: p.id,
+    displayName: p.displayName,
+    manufacturer: 'Simulated',
+    model: p.hasPhysicalDevice ? 'Laser 9000' : 'Virtual queue',
+    isShared: p.isShared,
+    hasPhysicalDevice: p.hasPhysicalDevice,
+    isAcceptingJobs: p.isAcceptingJobs,
+    location: p.location,
+    status: { state: 'idle', details: [], description: '' },
+  });
+  const taskJson = (t: SimTask) => ({
+    id: t.id,
+    parentUrl: tenant.jobUrl(t.printerId, t.jobId),
+    status: { ...t.status },
+  });
+  const definitionJson = (d: SimDefinition) => ({ id: d.id, displayName: d.displayName, createdBy: d.createdBy });
+  const jobJson = (j: SimJob, expand: Set<string>) => ({
+    id: j.id,
+    createdDateTime: j.createdDateTime,
+    createdBy: j.createdBy,
+    status: j.status,
+    configuration: j.configuration,
+    isFetchable: j.status.state === 'processing',
+    redirectedFrom: j.redirectedFrom ?? null,
+    redirectedTo: j.redirectedTo ?? null,
+    ...(expand.has('documents') ? { documents: j.documents } : {}),
+    ...(expand.has('tasks')
+      ? {
+          tasks: j.taskIds
+            .map((id) => tenant.tasks.get(id))
+            .filter((t): t is SimTask => !!t)
+            .map(taskJson),
+        }
+      : {}),
+  });
+  const subscriptionJson = (s: SimSubscription) => {
+    const { lifecycleSentFor: _sent, ...rest } = s;
+    return {
+      ...rest,
+      includeResourceData: null,
+      encryptionCertificate: null,
+      encryptionCertificateId: null,
+      notificationQueryOptions: null,
+    };
+  };
+  const expandOf = (query: URLSearchParams) =>
+    new Set(
+      (query.get('$expand') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+  const list = (value: unknown[]) => ({ status: 200, body: { value } });
+  const appOf = (claims: TokenClaims) => {
+    const app = tenant.apps.get(claims.appid);
+    if (!app) throw forbidden('The calling application is not registered in the tenant.');
+    return app;
+  };
+  const definitionIdFromBind = (bind: unknown) => {
+    const match = typeof bind === 'string' ? /\/print\/taskDefinitions\/([^/?]+)$/.exec(bind) : null;
+    if (!match?.[1]) throw badRequest('definition@odata.bind must be a task definition URL.');
+    return match[1];
+  };
+
+  const routes: [string, string, Handler][] = [
+    // --- task definitions (application only) ---
+    [
+      'GET',
+      '/print/taskDefinitions',
+      ({ claims }) => {
+        requireApp(claims, 'List taskDefinitions', ['PrintTaskDefinition.ReadWrite.All']);
+        return list([...tenant.definitions.values()].map(definitionJson));
+      },
+    ],
+    [
+      'POST',
+      '/print/taskDefinitions',
+      (request) => {
+        requireApp(request.claims, 'Create taskDefinition', ['PrintTaskDefinition.ReadWrite.All']);
+        const displayName = body(request).displayName;
+        if (typeof displayName !== 'string') throw badRequest('displayName is required.');
+        return { status: 201, body: definitionJson(tenant.createDefinition(displayName, appOf(request.claims))) };
+      },
+    ],
+    [
+      'GET',
+      '/print/taskDefinitions/([^/]+)',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'Get taskDefinition', ['PrintTaskDefinition.ReadWrite.All']);
+        return { status: 200, body: definitionJson(tenant.definition(id!)) };
+      },
+    ],
+    [
+      'PATCH',
+      '/print/taskDefinitions/([^/]+)',
+      (request, [id]) => {
+        requireApp(request.claims, 'Update taskDefinition', ['PrintTaskDefinition.ReadWrite.All']);
+        const definition = tenant.definition(id!);
+        const displayName = body(request).displayName;
+        if (typeof displayName === 'string') definition.displayName = displayName;
+        return { status: 200, body: definitionJson(definition) };
+      },
+    ],
+    [
+      'DELETE',
+      '/print/taskDefinitions/([^/]+)',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'Delete taskDefinition', ['PrintTaskDefinition.ReadWrite.All']);
+        tenant.deleteDefinition(id!);
+        return { status: 204 };
+      },
+    ],
+    [
+      'GET',
+      '/print/taskDefinitions/([^/]+)/tasks',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'List tasks', ['PrintTaskDefinition.ReadWrite.All']);
+        tenant.definition(id!);
+        return list([...tenant.tasks.values()].filter((t) => t.definitionId === id).map(taskJson));
+      },
+    ],
+    [
+      'GET',
+      '/print/taskDefinitions/([^/]+)/tasks/([^/]+)',
+      ({ claims }, [id, taskId]) => {
+        requireApp(claims, 'Get task', ['PrintTaskDefinition.ReadWrite.All']);
+        return { status: 200, body: taskJson(tenant.task(id!, taskId!)) };
+      },
+    ],
+    [
+      'PATCH',
+      '/print/taskDefinitions/([^/]+)/tasks/([^/]+)',
+      (request, [id, taskId]) => {
+        requireApp(request.claims, 'Update task', ['PrintTaskDefinition.ReadWrite.All']);
+        const status = body(request).status as { state?: unknown; description?: unknown } | undefined;
+        if (!status || typeof status.state !== 'string') throw badRequest('status.state is required.');
+        const task = tenant.updateTask(
+          id!,
+          taskId!,
+          status.state,
+          typeof status.description === 'string' ? status.description : undefined,
+        );
+        return { status: 200, body: taskJson(task) };
+      },
+    ],
+
+    // --- printers ---
+    [
+      'GET',
+      '/print/printers',
+      ({ claims }) => {
+        if (claims.idtyp === 'app') requireApp(claims, 'List printers', PRINTER_READ);
+        else requireDelegated(claims, 'List printers', PRINTER_READ, false);
+        return list([...tenant.printers.values()].map(printerJson));
+      },
+    ],
+    [
+      'GET',
+      '/print/printers/([^/]+)',
+      ({ claims }, [id]) => {
+        if (claims.idtyp === 'app') requireApp(claims, 'Get printer', PRINTER_READ);
+        else requireDelegated(claims, 'Get printer', PRINTER_READ, false);
+        return { status: 200, body: printerJson(tenant.printer(id!)) };
+      },
+    ],
+
+    // --- jobs ---
+    [
+      'GET',
+      '/print/printers/([^/]+)/jobs',
+      ({ claims, query }, [id]) => {
+        requireApp(claims, 'List printJobs', JOB_READ, [PRINTER_READ]);
+        const filter = query.get('$filter');
+        const owner = filter
+          ? /^createdBy\/userPrincipalName eq '((?:[^']|'')*)'$/.exec(filter.trim())?.[1]?.replace(/''/g, "'")
+          : undefined;
+        if (filter && owner === undefined) throw badRequest(`Unsupported $filter: ${filter}`);
+        tenant.printer(id!);
+        const jobs = [...(tenant.jobs.get(id!)?.values() ?? [])].filter(
+          (j) => owner === undefined || j.createdBy.userPrincipalName.toLowerCase() === owner.toLowerCase(),
+        );
+        return list(jobs.map((j) => jobJson(j, expandOf(query))));
+      },
+    ],
+    [
+      'GET',
+      '/print/printers/([^/]+)/jobs/([^/]+)',
+      ({ claims, query }, [id, jobId]) => {
+        requireApp(claims, 'Get printJob', JOB_READ, [PRINTER_READ]);
+        return { status: 200, body: jobJson(tenant.job(id!, jobId!), expandOf(query)) };
+      },
+    ],
+    [
+      'PATCH',
+      '/print/printers/([^/]+)/jobs/([^/]+)',
+      (request, [id, jobId]) => {
+        requireApp(request.claims, 'Update printJob', JOB_WRITE, [PRINTER_READ]);
+        const configuration = body(request).configuration;
+        if (!configuration || typeof configuration !== 'object') throw badRequest('Only configuration can be updated.');
+        return {
+          status: 200,
+          body: jobJson(
+            tenant.updateJobConfiguration(id!, jobId!, configuration as SimJob['configuration'], request.claims.appid),
+            new Set(),
+          ),
+        };
+      },
+    ],
+    [
+      'POST',
+      '/print/printers/([^/]+)/jobs/([^/]+)/redirect',
+      (request, [id, jobId]) => {
+        requireApp(request.claims, 'Redirect printJob', ['PrintJob.Manage.All']);
+        const { destinationPrinterId, configuration } = body(request) as {
+          destinationPrinterId?: unknown;
+          configuration?: SimJob['configuration'];
+        };
+        if (typeof destinationPrinterId !== 'string') throw badRequest('destinationPrinterId is required.');
+        const moved = tenant.redirectJob(id!, jobId!, destinationPrinterId, configuration, request.claims.appid);
+        return { status: 200, body: jobJson(moved, new Set()) };
+      },
+    ],
+    [
+      'POST',
+      '/print/printers/([^/]+)/jobs/([^/]+)/abort',
+      (request, [id, jobId]) => {
+        requireApp(request.claims, 'Abort printJob', JOB_WRITE, [PRINTER_READ]);
+        const reason = body(request).reason;
+        tenant.abortJob(id!, jobId!, typeof reason === 'string' ? reason : undefined, request.claims.appid);
+        return { status: 204 };
+      },
+    ],
+    [
+      'POST',
+      '/print/printers/([^/]+)/jobs/([^/]+)/cancel',
+      ({ claims }, [id, jobId]) => {
+        requireDelegated(
+          claims,
+          'Cancel printJob',
+          ['PrintJob.ReadWriteBasic', 'PrintJob.ReadWrite', 'PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All'],
+          false,
+        );
+        tenant.cancelJob(id!, jobId!);
+        return { status: 204 };
+      },
+    ],
+
+    // --- task triggers (delegated only: a Printer Administrator) ---
+    [
+      'GET',
+      '/print/printers/([^/]+)/taskTriggers',
+      ({ claims }, [id]) => {
+        requireDelegated(claims, 'List taskTriggers', PRINTER_READ);
+        const trigger = tenant.printer(id!).trigger;
+        return list(
+          trigger
+            ? [
+                {
+                  id: trigger.id,
+                  event: 'jobStarted',
+                  definition: definitionJson(tenant.definition(trigger.definitionId)),
+                },
+              ]
+            : [],
+        );
+      },
+    ],
+    [
+      'POST',
+      '/print/printers/([^/]+)/taskTriggers',
+      (request, [id]) => {
+        requireDelegated(request.claims, 'Create taskTrigger', ['Printer.ReadWrite.All', 'Printer.FullControl.All']);
+        const input = body(request);
+        if (input.event !== 'jobStarted') throw badRequest('event must be jobStarted.');
+        const trigger = tenant.createTrigger(
+          id!,
+          definitionIdFromBind(input['definition@odata.bind']),
+          request.claims.appid,
+        );
+        return { status: 201, body: { id: trigger.id, event: 'jobStarted' } };
+      },
+    ],
+    [
+      'DELETE',
+      '/print/printers/([^/]+)/taskTriggers/([^/]+)',
+      ({ claims }, [id, triggerId]) => {
+        requireDelegated(claims, 'Delete taskTrigger', ['Printer.ReadWrite.All', 'Printer.FullControl.All']);
+        tenant.deleteTrigger(id!, triggerId!);
+        return { status: 204 };
+      },
+    ],
+
+    // --- subscriptions (print resources: application only) ---
+    [
+      'GET',
+      '/subscriptions',
+      ({ claims }) => {
+        requireApp(claims, 'List subscriptions', ['PrintTaskDefinition.ReadWrite.All', ...PRINTER_READ]);
+        return list(
+          [...tenant.subscriptions.values()].filter((s) => s.applicationId === claims.appid).map(subscriptionJson),
+        );
+      },
+    ],
+    [
+      'POST',
+      '/subscriptions',
+      async (request) => {
+        requireApp(request.claims, 'Create subscription', ['PrintTaskDefinition.ReadWrite.All']);
+        const input = body(request);
+        const resource = typeof input.resource === 'string' ? input.resource.replace(/^\//, '') : '';
+        const definitionId = /^print\/taskDefinitions\/([^/]+)\/tasks$/i.exec(resource)?.[1];
+        if (!definitionId) throw badRequest('resource must be print/taskDefinitions/{id}/tasks.');
+        tenant.definition(definitionId);
+        if (input.changeType !== 'created') throw badRequest('changeType must be created for print tasks.');
+        const notificationUrl = checkUrl(input.notificationUrl, 'notificationUrl');
+        const lifecycleUrl =
+          input.lifecycleNotificationUrl === undefined || input.lifecycleNotificationUrl === null
+            ? null
+            : checkUrl(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl');
+        const clientState = typeof input.clientState === 'string' ? input.clientState : null;
+        if (clientState && clientState.length > 255) throw badRequest('clientState must be at most 255 characters.');
+        const expirationDateTime = tenant.validateExpiration(input.expirationDateTime, new Date());
+        const duplicate = [...tenant.subscriptions.values()].find(
+          (s) => s.resource.toLowerCase() === resource.toLowerCase() && s.changeType === 'created',
+        );
+        if (duplicate) throw conflict(`Subscription Id ${duplicate.id} already exists for the requested combination.`);
+        for (const url of [notificationUrl, lifecycleUrl].filter((u): u is string => !!u)) {
+          const check = await notifier.validate(url);
+          if (!check.ok)
+            throw badRequest(
+              `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request: ${check.reason}.`,
+            );
+        }
+        const subscription: SimSubscription = {
+          id: randomUUID(),
+          resource,
+          changeType: 'created',
+          notificationUrl,
+          lifecycleNotificationUrl: lifecycleUrl,
+          clientState,
+          expirationDateTime,
+          applicationId: request.claims.appid,
+          creatorId: request.claims.oid ?? request.claims.appid,
+          latestSupportedTlsVersion: 'v1_2',
+          notificationContentType: 'application/json',
+        };
+        tenant.subscriptions.set(subscription.id, subscription);
+        return { status: 201, body: subscriptionJson(subscription) };
+      },
+    ],
+    [
+      'GET',
+      '/subscriptions/([^/]+)',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'Get subscription', ['PrintTaskDefinition.ReadWrite.All', ...PRINTER_READ]);
+        return { status: 200, body: subscriptionJson(ownSubscription(id!, claims)) };
+      },
+    ],
+    [
+      'PATCH',
+      '/subscriptions/([^/]+)',
+      (request, [id]) => {
+        requireApp(request.claims, 'Update subscription', ['PrintTaskDefinition.ReadWrite.All']);
+        const subscription = ownSubscription(id!, request.claims);
+        const input = body(request);
+        if (input.expirationDateTime !== undefined) {
+          subscription.expirationDateTime = tenant.validateExpiration(input.expirationDateTime, new Date());
+        }
+        if (typeof input.notificationUrl === 'string')
+          subscription.notificationUrl = checkUrl(input.notificationUrl, 'notificationUrl');
+        return { status: 200, body: subscriptionJson(subscription) };
+      },
+    ],
+    [
+      'DELETE',
+      '/subscriptions/([^/]+)',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'Delete subscription', ['PrintTaskDefinition.ReadWrite.All']);
+        ownSubscription(id!, claims);
+        tenant.subscriptions.delete(id!);
+        return { status: 204 };
+      },
+    ],
+    [
+      'POST',
+      '/subscriptions/([^/]+)/reauthorize',
+      ({ claims }, [id]) => {
+        requireApp(claims, 'Reauthorize subscription', ['PrintTaskDefinition.ReadWrite.All']);
+        ownSubscription(id!, claims);
+        return { status: 204 };
+      },
+    ],
+  ];
+
+  function ownSubscription(id: string, claims: TokenClaims): SimSubscription {
+    const subscription = tenant.subscriptions.get(id);
+    if (!subscription || subscription.applicationId !== claims.appid) throw notFound(`Subscription ${id}`);
+    return subscription;
+  }
+
+  function checkUrl(value: unknown, name: string): string {
+    if (typeof value !== 'string') throw badRequest(`${name} is required.`);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw badRequest(`${name} must be a URL.`);
+    }
+    // Graph requires https; the sandbox's local Functions host is plain http on loopback.
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:'))
+      throw badRequest(`${name} must be an https URL.`);
+    return value;
+  }
+
+  return routes.map(([method, pattern, handler]) => [method, new RegExp(`^${pattern}/?$`, 'i'), handler]);
+}

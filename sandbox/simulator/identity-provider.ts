@@ -1,0 +1,264 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  SignJWT,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
+import { GraphHttpError } from './errors';
+import type { SimApp, SimUser } from './model';
+
+/**
+ * The simulator's Entra ID: OpenID discovery, signing keys, and a token endpoint for the grants
+ * Release Gate uses (client credentials with a secret or a client assertion, and the device code
+ * flow for the admin). Real `@azure/identity` credentials (MSAL underneath) talk to it unchanged.
+ */
+export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+const PRINTER_ADMINISTRATOR_ROLE = '644ef478-e28f-4e28-b9dc-3fdde9aa0b1f';
+const TOKEN_LIFETIME_S = 3600;
+
+export interface TokenClaims extends JWTPayload {
+  tid: string;
+  appid: string;
+  idtyp: 'app' | 'user';
+  roles?: string[];
+  scp?: string;
+  oid?: string;
+  upn?: string;
+  wids?: string[];
+}
+
+interface DeviceCode {
+  deviceCode: string;
+  userCode: string;
+  clientId: string;
+  scopes: string[];
+  approvedBy?: string;
+  expiresAt: number;
+}
+
+export interface IdentityDirectory {
+  apps: Map<string, SimApp>;
+  users: Map<string, SimUser>;
+  /** The user who approves device codes automatically (the sandbox's admin), if any. */
+  autoApproveUpn?: string;
+}
+
+export class IdentityProvider {
+  private keys!: { privateKey: KeyLike; publicKey: KeyLike; publicJwk: JWK; kid: string };
+  private readonly deviceCodes = new Map<string, DeviceCode>();
+
+  constructor(
+    private readonly baseUrl: () => string,
+    readonly tenantId: string,
+    private readonly directory: IdentityDirectory,
+  ) {}
+
+  async init(): Promise<void> {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomUUID();
+    this.keys = {
+      privateKey,
+      publicKey,
+      publicJwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' },
+      kid,
+    };
+  }
+
+  get issuer(): string {
+    return `${this.baseUrl()}/${this.tenantId}/v2.0`;
+  }
+
+  openIdConfiguration(): Record<string, unknown> {
+    const base = `${this.baseUrl()}/${this.tenantId}`;
+    return {
+      issuer: this.issuer,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      tenant_region_scope: 'WW',
+      cloud_instance_name: 'simulator',
+    };
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.keys.publicJwk] };
+  }
+
+  /** The OAuth token endpoint: form fields in, token response (or OAuth error) out. */
+  async token(form: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> }> {
+    const grant = form.get('grant_type');
+    const clientId = form.get('client_id') ?? '';
+    const app = this.directory.apps.get(clientId);
+    if (!app) return oauthError(400, 'unauthorized_client', `Application ${clientId} is not registered in the tenant.`);
+    if (grant === 'client_credentials') {
+      if (!this.clientAuthenticated(form, app))
+        return oauthError(401, 'invalid_client', 'Invalid client secret or assertion.');
+      const scope = form.get('scope') ?? '';
+      if (!/\/\.default$/.test(scope))
+        return oauthError(400, 'invalid_scope', 'App-only tokens need a <resource>/.default scope.');
+      const accessToken = await this.sign({
+        tid: this.tenantId,
+        appid: app.clientId,
+        azp: app.clientId,
+        idtyp: 'app',
+        sub: app.clientId,
+        oid: app.clientId,
+        roles: app.applicationPermissions,
+      });
+      return {
+        status: 200,
+        body: {
+          token_type: 'Bearer',
+          expires_in: TOKEN_LIFETIME_S,
+          ext_expires_in: TOKEN_LIFETIME_S,
+          access_token: accessToken,
+        },
+      };
+    }
+    if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
+      const code = this.deviceCodes.get(form.get('device_code') ?? '');
+      if (!code || code.clientId !== clientId) return oauthError(400, 'invalid_grant', 'Unknown device code.');
+      if (code.expiresAt < Date.now()) return oauthError(400, 'expired_token', 'The device code expired.');
+      if (!code.approvedBy && this.directory.autoApproveUpn) code.approvedBy = this.directory.autoApproveUpn;
+      if (!code.approvedBy) return oauthError(400, 'authorization_pending', 'The user has not signed in yet.');
+      const user = [...this.directory.users.values()].find((u) => u.userPrincipalName === code.approvedBy);
+      if (!user) return oauthError(400, 'invalid_grant', 'The signing-in user does not exist.');
+      this.deviceCodes.delete(code.deviceCode);
+      return { status: 200, body: await this.userTokenResponse(app, user) };
+    }
+    return oauthError(400, 'unsupported_grant_type', `Grant ${grant} is not supported by the simulator.`);
+  }
+
+  /** Starts the device code flow, as Entra ID's /devicecode endpoint does. */
+  deviceCode(form: URLSearchParams): { status: number; body: Record<string, unknown> } {
+    const clientId = form.get('client_id') ?? '';
+    if (!this.directory.apps.has(clientId)) return oauthError(400, 'unauthorized_client', 'Unknown application.');
+    const code: DeviceCode = {
+      deviceCode: randomBytes(24).toString('base64url'),
+      userCode: randomBytes(4).toString('hex').toUpperCase(),
+      clientId,
+      scopes: (form.get('scope') ?? '').split(' ').filter(Boolean),
+      expiresAt: Date.now() + 900_000,
+    };
+    this.deviceCodes.set(code.deviceCode, code);
+    return {
+      status: 200,
+      body: {
+        device_code: code.deviceCode,
+        user_code: code.userCode,
+        verification_uri: `${this.baseUrl()}/devicelogin`,
+        expires_in: 900,
+        interval: 1,
+        message: `To sign in, approve code ${code.userCode} in the simulator (${this.baseUrl()}/_control/device-codes/${code.userCode}/approve).`,
+      },
+    };
+  }
+
+  /** Approves a pending device code as a user (the control API's stand-in for the sign-in page). */
+  approveDeviceCode(userCode: string, userPrincipalName: string): boolean {
+    const code = [...this.deviceCodes.values()].find((c) => c.userCode === userCode);
+    if (!code) return false;
+    code.approvedBy = userPrincipalName;
+    return true;
+  }
+
+  /** Verifies a bearer token as Graph would: signature, issuer, audience, expiry, tenant. */
+  async verify(authorization: string | undefined): Promise<TokenClaims> {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+    if (!token) throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    try {
+      const { payload } = await jwtVerify(token, this.keys.publicKey, {
+        issuer: this.issuer,
+        audience: GRAPH_AUDIENCE,
+      });
+      if (payload.tid !== this.tenantId) throw new Error('token for another tenant');
+      return payload as TokenClaims;
+    } catch (error) {
+      throw new GraphHttpError(
+        401,
+        'InvalidAuthenticationToken',
+        `Access token validation failure: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private clientAuthenticated(form: URLSearchParams, app: SimApp): boolean {
+    const secret = form.get('client_secret');
+    if (secret !== null) return secret === app.secret;
+    const assertion = form.get('client_assertion');
+    if (!assertion || form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return false;
+    try {
+      // A federated or certificate assertion: the simulator checks its shape and that it names the app
+      // as issuer and subject (as Entra ID does), not who signed it.
+      const claims = decodeJwt(assertion);
+      return claims.iss === app.clientId && claims.sub === app.clientId;
+    } catch {
+      return false;
+    }
+  }
+
+  private async userTokenResponse(app: SimApp, user: SimUser): Promise<Record<string, unknown>> {
+    const wids = user.roles.includes('Printer Administrator') ? [PRINTER_ADMINISTRATOR_ROLE] : [];
+    const accessToken = await this.sign({
+      tid: this.tenantId,
+      appid: app.clientId,
+      azp: app.clientId,
+      idtyp: 'user',
+      sub: user.id,
+      oid: user.id,
+      upn: user.userPrincipalName,
+      scp: app.delegatedPermissions.join(' '),
+      wids,
+    });
+    const idToken = await new SignJWT({
+      tid: this.tenantId,
+      oid: user.id,
+      preferred_username: user.userPrincipalName,
+      name: user.displayName,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(app.clientId)
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setExpirationTime(`${TOKEN_LIFETIME_S}s`)
+      .sign(this.keys.privateKey);
+    const clientInfo = Buffer.from(JSON.stringify({ uid: user.id, utid: this.tenantId })).toString('base64url');
+    return {
+      token_type: 'Bearer',
+      scope: app.delegatedPermissions.map((p) => `${GRAPH_AUDIENCE}/${p}`).join(' '),
+      expires_in: TOKEN_LIFETIME_S,
+      ext_expires_in: TOKEN_LIFETIME_S,
+      access_token: accessToken,
+      id_token: idToken,
+      client_info: clientInfo,
+    };
+  }
+
+  private sign(claims: Omit<TokenClaims, 'iss' | 'aud'>): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(GRAPH_AUDIENCE)
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${TOKEN_LIFETIME_S}s`)
+      .sign(this.keys.privateKey);
+  }
+}
+
+function oauthError(status: number, error: string, description: string) {
+  return { status, body: { error, error_description: description, error_codes: [status === 401 ? 7000215 : 50000] } };
+}

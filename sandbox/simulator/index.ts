@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ensureDevCertificates } from '../tls/dev-certificates';
+import { controlRoutes } from './control-api';
+import { GraphHttpError } from './errors';
+import { Faults } from './faults';
+import { graphRoutes } from './graph-routes';
+import { IdentityProvider, type IdentityDirectory } from './identity-provider';
+import type { SimTask } from './model';
+import { Notifier, type NotifierOptions } from './notifier';
+import { Tenant } from './tenant';
+import { seedDemoTenant, type DemoTenant } from './demo-tenant';
+
+/**
+ * The Universal Print simulator: a stateful stand-in for the Microsoft Graph endpoints Release Gate
+ * uses and for Entra ID's token endpoints, served over HTTPS on loopback. The real Graph SDK and
+ * `@azure/identity` work against it with a different base URL and authority host. Never deployed.
+ */
+export interface SimulatorOptions {
+  port?: number;
+  tenantId?: string;
+  /** Whether aborting a job also ends the task (Graph's docs leave it open; default no). */
+  abortEndsTask?: boolean;
+  notifier?: Partial<NotifierOptions>;
+  /** Send reauthorizationRequired this long before a subscription expires. */
+  lifecycleLeadMinutes?: number;
+  /** How often expiry and lifecycle are checked. */
+  sweepIntervalMs?: number;
+  /** Seed the demo tenant (printers, users, the Release Gate app). Default true. */
+  seedDemo?: boolean;
+}
+
+export interface Simulator {
+  url: string;
+  graphBaseUrl: string;
+  authorityHost: string;
+  tenantId: string;
+  tenant: Tenant;
+  notifier: Notifier;
+  faults: Faults;
+  identity: IdentityProvider;
+  demo?: DemoTenant;
+  /** Resolves when every pending notification delivery (with retries) has finished. */
+  deliveriesSettled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_TENANT_ID = '00000000-0000-4000-8000-000000000001';
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+  let origin = '';
+  const graphBaseUrl = () => `${origin}/v1.0`;
+  const notifier = new Notifier(
+    {
+      firstTimeoutMs: 3000,
+      retryTimeoutMs: 10_000,
+      retryBaseMs: 1000,
+      maxAttempts: 6,
+      batchWindowMs: 20,
+      validationTimeoutMs: 10_000,
+      ...options.notifier,
+    },
+    tenantId,
+  );
+  const tenant = new Tenant(
+    graphBaseUrl,
+    {
+      taskCreated: (task: SimTask) =>
+        notifier.taskCreated(task, tenant.subscriptions.values(), tenant.jobUrl(task.printerId, task.jobId)),
+    },
+    { abortEndsTask: options.abortEndsTask },
+  );
+  const directory: IdentityDirectory = { apps: tenant.apps, users: tenant.users };
+  const identity = new IdentityProvider(() => origin, tenantId, directory);
+  await identity.init();
+  const faults = new Faults();
+  const graph = graphRoutes(tenant, notifier);
+  const control = controlRoutes({ tenant, notifier, faults, identity });
+
+  const { serverKey, serverCert } = await ensureDevCertificates();
+  const server = https.createServer({ key: serverKey, cert: serverCert }, (req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalServerError', message: String(error) } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const raw = await readBody(req);
+    const path = url.pathname;
+
+    // Entra ID: discovery, keys, tokens, device codes.
+    const tenantPrefix = `/${tenantId}`;
+    if (path.startsWith(tenantPrefix) || path.startsWith('/common') || path.startsWith('/organizations')) {
+      const rest = path.replace(/^\/[^/]+/, '');
+      if (rest === '/v2.0/.well-known/openid-configuration') return sendJson(res, 200, identity.openIdConfiguration());
+      if (rest === '/discovery/v2.0/keys') return sendJson(res, 200, identity.jwks());
+      if (rest === '/oauth2/v2.0/token' && method === 'POST') {
+        const result = await identity.token(new URLSearchParams(raw));
+        return sendJson(res, result.status, result.body);
+      }
+      if (rest === '/oauth2/v2.0/devicecode' && method === 'POST') {
+        const result = identity.deviceCode(new URLSearchParams(raw));
+        return sendJson(res, result.status, result.body);
+      }
+      return sendJson(res, 404, { error: 'not_found' });
+    }
+
+    if (path.startsWith('/_control/')) {
+      const result = await control(method, path.slice('/_control'.length), url.searchParams, parseJson(raw));
+      return sendJson(res, result.status, result.body);
+    }
+
+    const version = /^\/(v1\.0|beta)(\/.*)$/.exec(path);
+    if (!version) return sendJson(res, 404, { error: { code: 'BadRequest', message: 'Invalid version.' } });
+    const graphPath = version[2]!;
+    const requestId = randomUUID();
+    res.setHeader('request-id', requestId);
+    res.setHeader('client-request-id', String(req.headers['client-request-id'] ?? requestId));
+
+    for (const fault of faults.match(method, graphPath)) {
+      if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status) {
+        const headers: Record<string, string> =
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        const code =
+          fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InjectedFault';
+        return sendJson(
+          res,
+          fault.status,
+          { error: { code, message: 'Injected by the simulator.', innerError: { 'request-id': requestId } } },
+          headers,
+        );
+      }
+    }
+
+    try {
+      const claims = await identity.verify(req.headers.authorization);
+      const route = graph.find(([m, pattern]) => m === method && pattern.test(graphPath));
+      if (!route) throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${graphPath}'.`);
+      const params = route[1]
+        .exec(graphPath)!
+        .slice(1)
+        .map((p) => decodeURIComponent(p));
+      const result = await route[2](
+        { method, path: graphPath, query: url.searchParams, body: parseJson(raw), claims },
+        params,
+      );
+      if (result.status === 204 || result.body === undefined) {
+        res.writeHead(result.status).end();
+        return;
+      }
+      sendJson(res, result.status, { '@odata.context': `${graphBaseUrl()}/$metadata`, ...(result.body as object) });
+    } catch (error) {
+      if (!(error instanceof GraphHttpError)) throw error;
+      sendJson(
+        res,
+        error.status,
+        {
+          error: {
+            code: error.code,
+            message: error.message,
+            innerError: { 'request-id': requestId, date: new Date().toISOString() },
+          },
+        },
+        error.headers,
+      );
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const demo = options.seedDemo === false ? undefined : seedDemoTenant(tenant);
+  // The sandbox's admin signs in without a browser: device codes are approved as them.
+  if (demo) directory.autoApproveUpn = demo.adminUpn;
+
+  // Expiry and lifecycle: subscriptions past their expiry are removed; reauthorizationRequired is sent ahead.
+  const leadMs = (options.lifecycleLeadMinutes ?? 60) * 60_000;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const subscription of [...tenant.subscriptions.values()]) {
+      const expires = Date.parse(subscription.expirationDateTime);
+      if (expires <= now) {
+        tenant.subscriptions.delete(subscription.id);
+      } else if (expires - now <= leadMs && subscription.lifecycleSentFor !== subscription.expirationDateTime) {
+        subscription.lifecycleSentFor = subscription.expirationDateTime;
+        notifier.lifecycle(subscription, 'reauthorizationRequired');
+      }
+    }
+  }, options.sweepIntervalMs ?? 1000);
+  sweep.unref();
+
+  return {
+    url: origin,
+    graphBaseUrl: graphBaseUrl(),
+    authorityHost: origin,
+    tenantId,
+    tenant,
+    notifier,
+    faults,
+    identity,
+    demo,
+    deliveriesSettled: () => notifier.drain(),
+    async stop() {
+      clearInterval(sweep);
+      notifier.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: string): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, forbidden, notFound } from './errors';
+import type {
+  JobConfiguration,
+  SimApp,
+  SimDefinition,
+  SimDocument,
+  SimJob,
+  SimPrinter,
+  SimSubscription,
+  SimTask,
+  SimUser,
+} from './model';
+
+/** Graph's maximum subscription lifetime for print resources. */
+export const MAX_SUBSCRIPTION_MINUTES = 4230;
+
+export interface TenantEvents {
+  /** A printTask was created on a definition: Graph notifies its subscribers. */
+  taskCreated(task: SimTask): void;
+}
+
+export interface TenantOptions {
+  /** Whether aborting a job also ends our task (Graph's docs leave it open; default: it does not). */
+  abortEndsTask?: boolean;
+}
+
+/**
+ * The simulated Universal Print tenant: printers, jobs, task definitions, triggers, tasks and
+ * subscriptions, with the state changes Graph documents. Permission checks happen in the routes;
+ * what is allowed only "while your task is processing" is checked here.
+ */
+export class Tenant {
+  readonly printers = new Map<string, SimPrinter>();
+  readonly users = new Map<string, SimUser>();
+  readonly apps = new Map<string, SimApp>();
+  readonly definitions = new Map<string, SimDefinition>();
+  readonly tasks = new Map<string, SimTask>();
+  readonly subscriptions = new Map<string, SimSubscription>();
+  /** Jobs by printer id, then job id. */
+  readonly jobs = new Map<string, Map<string, SimJob>>();
+  private nextJobId = 1001;
+
+  constructor(
+    private readonly graphBaseUrl: () => string,
+    private readonly events: TenantEvents,
+    private readonly options: TenantOptions = {},
+  ) {}
+
+  reset(): void {
+    for (const map of [
+      this.printers,
+      this.users,
+      this.apps,
+      this.definitions,
+      this.tasks,
+      this.subscriptions,
+      this.jobs,
+    ])
+      map.clear();
+  }
+
+  // ---------- look-ups ----------
+
+  printer(id: string): SimPrinter {
+    const printer = this.printers.get(id);
+    if (!printer) throw notFound(`Printer ${id}`);
+    return printer;
+  }
+
+  job(printerId: string, jobId: string): SimJob {
+    const job = this.jobs.get(this.printer(printerId).id)?.get(jobId);
+    if (!job) throw notFound(`Print job ${jobId}`);
+    return job;
+  }
+
+  definition(id: string): SimDefinition {
+    const definition = this.definitions.get(id);
+    if (!definition) throw notFound(`Task definition ${id}`);
+    return definition;
+  }
+
+  task(definitionId: string, taskId: string): SimTask {
+    this.definition(definitionId);
+    const task = this.tasks.get(taskId);
+    if (!task || task.definitionId !== definitionId) throw notFound(`Task ${taskId}`);
+    return task;
+  }
+
+  userByUpn(upn: string): SimUser {
+    const user = [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+    if (!user) throw notFound(`User ${upn}`);
+    return user;
+  }
+
+  jobUrl(printerId: string, jobId: string): string {
+    return `${this.graphBaseUrl()}/print/printers/${printerId}/jobs/${jobId}`;
+  }
+
+  // ---------- print jobs ----------
+
+  /** A user prints: the job is paused with a processing task if the printer has a trigger, else it prints. */
+  submitJob(input: {
+    printerId: string;
+    userPrincipalName: string;
+    configuration?: JobConfiguration;
+    document?: Partial<SimDocument>;
+  }): { job: SimJob; task?: SimTask } {
+    const printer = this.printer(input.printerId);
+    const user = this.userByUpn(input.userPrincipalName);
+    const job: SimJob = {
+      id: String(this.nextJobId++),
+      printerId: printer.id,
+      createdDateTime: new Date().toISOString(),
+      createdBy: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
+      status: {
+        state: 'processing',
+        description: 'The job is being processed.',
+        details: [],
+        isAcquiredByPrinter: false,
+      },
+      configuration: {
+        copies: 1,
+        colorMode: 'color',
+        duplexMode: 'oneSided',
+        mediaSize: 'A4',
+        pagesPerSheet: 1,
+        ...input.configuration,
+      },
+      documents: [
+        {
+          id: randomUUID(),
+          displayName: input.document?.displayName ?? 'Document.pdf',
+          contentType: input.document?.contentType ?? 'application/pdf',
+          size: input.document?.size ?? 102_400,
+        },
+      ],
+      taskIds: [],
+    };
+    this.jobsOf(printer.id).set(job.id, job);
+    return { job, task: this.startJob(job) };
+  }
+
+  /** JobStarted: a trigger on the printer holds the job for its task definition; otherwise it prints. */
+  private startJob(job: SimJob): SimTask | undefined {
+    const trigger = this.printer(job.printerId).trigger;
+    if (!trigger) {
+      this.print(job);
+      return undefined;
+    }
+    job.status = {
+      state: 'paused',
+      description: 'The job is not a candidate for processing yet.',
+      details: [],
+      isAcquiredByPrinter: false,
+    };
+    const task: SimTask = {
+      id: randomUUID(),
+      definitionId: trigger.definitionId,
+      printerId: job.printerId,
+      jobId: job.id,
+      triggerId: trigger.id,
+      status: { state: 'processing', description: '' },
+      createdDateTime: new Date().toISOString(),
+    };
+    this.tasks.set(task.id, task);
+    job.taskIds.push(task.id);
+    this.events.taskCreated(task);
+    return task;
+  }
+
+  private print(job: SimJob): void {
+    job.status = {
+      state: 'completed',
+      description: 'The job completed successfully.',
+      details: ['completedSuccessfully'],
+      isAcquiredByPrinter: true,
+    };
+  }
+
+  /** The processing task of `appId`'s trigger on this job; the operations below need one. */
+  private ourProcessingTask(job: SimJob, appId: string): SimTask {
+    const task = job.taskIds
+      .map((id) => this.tasks.get(id))
+      .find((t) => t && t.status.state === 'processing' && this.printer(t.printerId).trigger?.createdByAppId === appId);
+    if (!task) {
+      throw badRequest(
+        'The operation requires a printTask in processing state created by a trigger of the calling application.',
+      );
+    }
+    return task;
+  }
+
+  updateJobConfiguration(printerId: string, jobId: string, configuration: JobConfiguration, appId: string): SimJob {
+    const job = this.job(printerId, jobId);
+    this.ourProcessingTask(job, appId);
+    job.configuration = { ...job.configuration, ...configuration };
+    return job;
+  }
+
+  redirectJob(
+    printerId: string,
+    jobId: string,
+    destinationPrinterId: string,
+    configuration: JobConfiguration | undefined,
+    appId: string,
+  ): SimJob {
+    const job = this.job(printerId, jobId);
+    const task = this.ourProcessingTask(job, appId);
+    const destination = this.printers.get(destinationPrinterId);
+    if (!destination) throw badRequest(`Destination printer ${destinationPrinterId} does not exist.`);
+    if (destination.id === job.printerId) throw badRequest("The destination printer is the job's own printer.");
+    if (!destination.isAcceptingJobs) throw badRequest('The destination printer is not accepting jobs.');
+    const moved: SimJob = {
+      ...structuredClone(job),
+      id: String(this.nextJobId++),
+      printerId: destination.id,
+      createdDateTime: new Date().toISOString(),
+      configuration: { ...job.configuration, ...configuration },
+      redirectedFrom: this.jobUrl(job.printerId, job.id),
+      taskIds: [],
+    };
+    this.jobsOf(destination.id).set(moved.id, moved);
+    job.redirectedTo = this.jobUrl(destination.id, moved.id);
+    job.status = {
+      state: 'completed',
+      description: 'The job was redirected to another printer.',
+      details: [],
+      isAcquiredByPrinter: false,
+    };
+    // Graph completes the task of a redirected job itself.
+    task.status = { state: 'completed', description: 'Redirected' };
+    this.startJob(moved);
+    return moved;
+  }
+
+  abortJob(printerId: string, jobId: string, reason: string | undefined, appId: string): void {
+    const job = this.job(printerId, jobId);
+    const task = this.ourProcessingTask(job, appId);
+    job.status = {
+      state: 'aborted',
+      description: reason ?? 'The job was aborted.',
+      details: [],
+      isAcquiredByPrinter: false,
+    };
+    if (this.options.abortEndsTask) task.status = { state: 'aborted', description: reason ?? '' };
+  }
+
+  cancelJob(printerId: string, jobId: string): void {
+    const job = this.job(printerId, jobId);
+    job.status = { state: 'canceled', description: 'The job was canceled.', details: [], isAcquiredByPrinter: false };
+  }
+
+  /** Fault injection: the job disappears while its task is still processing. */
+  deleteJob(printerId: string, jobId: string): void {
+    this.job(printerId, jobId);
+    this.jobs.get(printerId)?.delete(jobId);
+  }
+
+  // ---------- tasks ----------
+
+  updateTask(definitionId: string, taskId: string, state: string, description: string | undefined): SimTask {
+    const task = this.task(definitionId, taskId);
+    if (state !== 'completed' && state !== 'aborted')
+      throw badRequest(`A task can be set to completed or aborted, not ${state}.`);
+    if (task.status.state !== 'processing') throw badRequest(`The task is ${task.status.state}, not processing.`);
+    task.status = { state, description: description ?? '' };
+    const job = this.jobs.get(task.printerId)?.get(task.jobId);
+    if (job && job.status.state === 'paused') {
+      const stillHeld = job.taskIds.some((id) => this.tasks.get(id)?.status.state === 'processing');
+      if (state === 'aborted') {
+        job.status = {
+          state: 'aborted',
+          description: description ?? 'Aborted by a print task.',
+          details: [],
+          isAcquiredByPrinter: false,
+        };
+      } else if (!stillHeld) {
+        this.print(job);
+      }
+    }
+    return task;
+  }
+
+  // ---------- task definitions and triggers ----------
+
+  createDefinition(displayName: string, app: SimApp): SimDefinition {
+    if (!displayName) throw badRequest('displayName is required.');
+    const definition: SimDefinition = {
+      id: randomUUID(),
+      displayName,
+      createdBy: { appId: app.clientId, displayName: app.displayName },
+    };
+    this.definitions.set(definition.id, definition);
+    return definition;
+  }
+
+  deleteDefinition(id: string): void {
+    this.definition(id);
+    this.definitions.delete(id);
+    for (const printer of this.printers.values()) if (printer.trigger?.definitionId === id) delete printer.trigger;
+  }
+
+  createTrigger(printerId: string, definitionId: string, appId: string): NonNullable<SimPrinter['trigger']> {
+    const printer = this.printer(printerId);
+    const definition = this.definition(definitionId);
+    if (definition.createdBy.appId !== appId) {
+      throw forbidden('The application creating the trigger must be the application that created the task definition.');
+    }
+    if (printer.trigger) throw conflict('Only one task trigger can be specified per printer.');
+    printer.trigger = { id: randomUUID(), definitionId, createdByAppId: appId };
+    return printer.trigger;
+  }
+
+  deleteTrigger(printerId: string, triggerId: string): void {
+    const printer = this.printer(printerId);
+    if (printer.trigger?.id !== triggerId) throw notFound(`Task trigger ${triggerId}`);
+    delete printer.trigger;
+  }
+
+  // ---------- subscriptions ----------
+
+  validateExpiration(value: unknown, now: Date): string {
+    const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(time)) throw badRequest('expirationDateTime is required and must be a date.');
+    if (time <= now.getTime()) throw badRequest('Subscription expiration must be in the future.');
+    if (time > now.getTime() + MAX_SUBSCRIPTION_MINUTES * 60_000) {
+      throw badRequest(`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`);
+    }
+    return new Date(time).toISOString();
+  }
+
+  private jobsOf(printerId: string): Map<string, SimJob> {
+    let jobs = this.jobs.get(printerId);
+    if (!jobs) this.jobs.set(printerId, (jobs = new Map()));
+    return jobs;
+  }
+}

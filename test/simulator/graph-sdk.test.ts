@@ -1,0 +1,28 @@
+import { startSimulator, type Simulator } from '../../sandbox/simulator';
+import { appApi, adminApi } from '../support/simulator-clients';
+
+describe('the real Graph SDK and @azure/identity against the simulator', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => sim?.stop());
+
+  it('gets an app token with a client secret and manages task definitions', async () => {
+    const api = appApi(sim);
+    const created = await api.createTaskDefinition('Release Gate');
+    expect(created.createdBy?.appId).toBe(sim.demo!.app.clientId);
+    expect((await api.listTaskDefinitions()).map((d) => d.id)).toContain(created.id);
+    expect((await api.listPrinters()).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('signs the admin in with the device code flow and creates a trigger', async () => {
+    const api = appApi(sim);
+    const definition = await api.createTaskDefinition('Release Gate triggers');
+    const admin = adminApi(sim);
+    const printerId = sim.demo!.printers.floor1Color.id;
+    const trigger = await admin.createTaskTrigger(printerId, `${sim.graphBaseUrl}/print/taskDefinitions/${definition.id}`);
+    expect(trigger.id).toBeTruthy();
+    expect((await admin.listTaskTriggers(printerId))[0]?.definition?.id).toBe(definition.id);
+  });
+});
