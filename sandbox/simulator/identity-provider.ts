@@ -5,7 +5,7 @@ import {
   exportJWK,
   generateKeyPair,
   jwtVerify,
-  type CryptoKey,
+  type KeyLike,
   type JWK,
   type JWTPayload,
 } from 'jose';

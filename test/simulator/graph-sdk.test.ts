@@ -21,7 +21,10 @@ describe('the real Graph SDK and @azure/identity against the simulator', () => {
     const definition = await api.createTaskDefinition('Release Gate triggers');
     const admin = adminApi(sim);
     const printerId = sim.demo!.printers.floor1Color.id;
-    const trigger = await admin.createTaskTrigger(printerId, `${sim.graphBaseUrl}/print/taskDefinitions/${definition.id}`);
+    const trigger = await admin.createTaskTrigger(
+      printerId,
+      `${sim.graphBaseUrl}/print/taskDefinitions/${definition.id}`,
+    );
     expect(trigger.id).toBeTruthy();
     expect((await admin.listTaskTriggers(printerId))[0]?.definition?.id).toBe(definition.id);
   });

@@ -25,13 +25,26 @@ export function simulatorEndpoints(sim: Simulator): GraphEndpoints {
 }
 
 /** The app's own (application permission) client, as the processor builds it. */
-export function appApi(sim: Simulator, options: { clientId?: string; secret?: string; maxRetryAfterSeconds?: number } = {}): PrintApi {
+export function appApi(
+  sim: Simulator,
+  options: { clientId?: string; secret?: string; maxRetryAfterSeconds?: number } = {},
+): PrintApi {
   const endpoints = simulatorEndpoints(sim);
-  const credential = new ClientSecretCredential(sim.tenantId, options.clientId ?? DEMO_APP_CLIENT_ID, options.secret ?? DEMO_APP_SECRET, {
-    authorityHost: endpoints.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-  return new PrintApi(createGraphClient(credential, endpoints, { maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 2, baseDelaySeconds: 0 }));
+  const credential = new ClientSecretCredential(
+    sim.tenantId,
+    options.clientId ?? DEMO_APP_CLIENT_ID,
+    options.secret ?? DEMO_APP_SECRET,
+    {
+      authorityHost: endpoints.authorityHost,
+      disableInstanceDiscovery: true,
+    },
+  );
+  return new PrintApi(
+    createGraphClient(credential, endpoints, {
+      maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 2,
+      baseDelaySeconds: 0,
+    }),
+  );
 }
 
 /** A Printer Administrator signed in to the app with the device-code flow (auto-approved by the simulator). */
@@ -44,5 +57,7 @@ export function adminApi(sim: Simulator): PrintApi {
     disableInstanceDiscovery: true,
     userPromptCallback: () => undefined,
   });
-  return new PrintApi(createGraphClient(credential, { ...endpoints, scope: `${'https://graph.microsoft.com'}/Printer.ReadWrite.All` }));
+  return new PrintApi(
+    createGraphClient(credential, { ...endpoints, scope: `${'https://graph.microsoft.com'}/Printer.ReadWrite.All` }),
+  );
 }
