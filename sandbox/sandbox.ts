@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
+import { resetSettings } from '../src/config/load-settings';
+import { createGraphClient } from '../src/graph/graph-client';
+import { CLOUDS } from '../src/graph/graph-endpoints';
+import { PrintApi } from '../src/graph/print-api';
+import { resetProcessorDependencies } from '../src/processor/processor-dependencies';
+import { ensureTaskDefinition } from '../src/setup/ensure-task-definition';
+import { ensureTaskTrigger } from '../src/setup/ensure-task-trigger';
+import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
+import { startAzurite, type Azurite } from './azurite';
+import { consoleLogSink, type HostLogSink } from './host/invocation';
+import { startLocalFunctionsHost, type LocalFunctionsHost } from './host/local-functions-host';
+import { startSimulator, type Simulator, type SimulatorOptions } from './simulator';
+import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from './simulator/demo-tenant';
+
+/**
+ * The whole of Release Gate on one machine: Azurite (storage), the Universal Print simulator
+ * (Graph and Entra ID), and the local Functions host running the real function files. Set-up goes
+ * through Release Gate's own code: the task definition with the app's token, triggers with the
+ * admin's (device code), the subscription by the subscription keeper (with Graph's handshake).
+ */
+export interface Sandbox {
+  azurite: Azurite;
+  simulator: Simulator;
+  host: LocalFunctionsHost;
+  settings: Record<string, string>;
+  taskDefinitionId: string;
+  /** The app's own Graph client, for inspecting state the way Release Gate sees it. */
+  api: PrintApi;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** Port for the Functions host (7071 like Core Tools; 0 picks a free one). */
+  hostPort?: number;
+  simulatorPort?: number;
+  simulator?: SimulatorOptions;
+  log?: HostLogSink;
+  /** Extra app settings (e.g. a policy). */
+  settings?: Record<string, string>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const azurite = await startAzurite();
+    stops.push(() => azurite.stop());
+    const simulator = await startSimulator({ port: options.simulatorPort ?? 0, ...options.simulator });
+    stops.push(() => simulator.stop());
+
+    const scope = `${CLOUDS.global.graph}/.default`;
+    const endpoints = {
+      baseUrl: simulator.url,
+      version: 'v1.0' as const,
+      scope,
+      authorityHost: simulator.authorityHost,
+      customAuthority: true,
+    };
+    const identityOptions = { authorityHost: simulator.authorityHost, disableInstanceDiscovery: true };
+    const api = new PrintApi(
+      createGraphClient(
+        new ClientSecretCredential(simulator.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, identityOptions),
+        endpoints,
+      ),
+    );
+    const admin = new PrintApi(
+      createGraphClient(
+        new DeviceCodeCredential({
+          tenantId: simulator.tenantId,
+          clientId: DEMO_APP_CLIENT_ID,
+          ...identityOptions,
+          userPromptCallback: () => undefined,
+        }),
+        { ...endpoints, scope: `${CLOUDS.global.graph}/Printer.ReadWrite.All` },
+      ),
+    );
+
+    const { definition } = await ensureTaskDefinition(api, { appId: DEMO_APP_CLIENT_ID });
+    for (const printer of Object.values(simulator.demo?.printers ?? {})) {
+      await ensureTaskTrigger(admin, printer.id, {
+        id: definition.id,
+        url: `${simulator.graphBaseUrl}/print/taskDefinitions/${definition.id}`,
+      });
+    }
+
+    const port = options.hostPort === 0 || options.hostPort === undefined ? await freePort() : options.hostPort;
+    const hostUrl = `http://127.0.0.1:${port}`;
+    const settings: Record<string, string> = {
+      RELEASE_GATE_TENANT_ID: simulator.tenantId,
+      RELEASE_GATE_TASK_DEFINITION_ID: definition.id,
+      RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
+      RELEASE_GATE_APP_CREDENTIAL: 'secret',
+      RELEASE_GATE_APP_SECRET: DEMO_APP_SECRET,
+      RELEASE_GATE_SECRET_SOURCE: 'settings',
+      RELEASE_GATE_CLIENT_STATE: randomBytes(24).toString('base64url'),
+      RELEASE_GATE_GRAPH_BASE_URL: simulator.url,
+      RELEASE_GATE_AUTHORITY_HOST: simulator.authorityHost,
+      RELEASE_GATE_NOTIFICATION_URL: `${hostUrl}/api/notifications`,
+      RELEASE_GATE_LIFECYCLE_URL: `${hostUrl}/api/lifecycle`,
+      RELEASE_GATE_TASK_QUEUE: 'print-tasks',
+      RELEASE_GATE_CONTROL_QUEUE: 'release-gate-control',
+      AzureWebJobsStorage: azurite.connectionString,
+      ...options.settings,
+    };
+    // Each sandbox is a fresh "worker": forget settings and clients from an earlier one.
+    resetSettings();
+    resetWebhookDependencies();
+    resetProcessorDependencies();
+    const host = await startLocalFunctionsHost({ settings, port, log: options.log ?? consoleLogSink });
+    stops.push(() => host.stop());
+
+    // The subscription keeper creates the subscription; the simulator validates the URL first.
+    await host.runTimer('maintain-subscription');
+    if (simulator.tenant.subscriptions.size === 0)
+      throw new Error('The subscription keeper did not create a subscription; see the log above.');
+
+    return { azurite, simulator, host, settings, taskDefinitionId: definition.id, api, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { HostLogEntry } from '../../sandbox/host/invocation';
+import { waitFor } from '../support/wait';
+
+describe('end to end in the sandbox: print, notify, queue, decide, release', () => {
+  let sandbox: Sandbox;
+  const logs: HostLogEntry[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ hostPort: 0, log: (e) => logs.push(e) });
+  }, 60000);
+  afterAll(async () => sandbox?.stop());
+
+  it('created the subscription through the keeper, with the handshake', () => {
+    const [subscription] = [...sandbox.simulator.tenant.subscriptions.values()];
+    expect(subscription?.resource).toBe(`print/taskDefinitions/${sandbox.taskDefinitionId}/tasks`);
+    expect(subscription?.notificationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/notifications\?cs=[0-9a-f]{8}$/);
+    expect(logs.some((l) => l.functionName === 'notifications' && l.message.includes('notification.handshake'))).toBe(
+      true,
+    );
+  });
+
+  it('releases a held job with two Graph calls', async () => {
+    const { simulator } = sandbox;
+    const { job, task } = simulator.tenant.submitJob({
+      printerId: simulator.demo!.printers.floor1Color.id,
+      userPrincipalName: 'adele@contoso.example',
+      document: { displayName: 'Quarterly report.pdf', size: 250_000 },
+    });
+    expect(job.status.state).toBe('paused');
+    expect(task?.status.state).toBe('processing');
+    await waitFor('the job to print', () => job.status.state === 'completed');
+    expect(task?.status).toEqual({ state: 'completed', description: expect.stringContaining('release') });
+    await sandbox.host.queuesIdle();
+    const finished = logs.map((l) => l.message).find((m) => m.includes('"task.finished"') && m.includes(task!.id));
+    expect(JSON.parse(finished!)).toMatchObject({ outcome: 'released', graphCalls: 2 });
+  });
+});
