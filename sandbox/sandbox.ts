@@ -40,6 +40,8 @@ export interface SandboxOptions {
   log?: HostLogSink;
   /** Extra app settings (e.g. a policy). */
   settings?: Record<string, string>;
+  /** A host.json other than the app's (tests use shorter retry delays). */
+  hostJson?: string;
 }
 
 function freePort(): Promise<number> {
@@ -122,7 +124,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resetSettings();
     resetWebhookDependencies();
     resetProcessorDependencies();
-    const host = await startLocalFunctionsHost({ settings, port, log: options.log ?? consoleLogSink });
+    const host = await startLocalFunctionsHost({
+      settings,
+      port,
+      log: options.log ?? consoleLogSink,
+      hostJson: options.hostJson,
+    });
     stops.push(() => host.stop());
 
     // The subscription keeper creates the subscription; the simulator validates the URL first.

@@ -1,5 +1,6 @@
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
+import { DEMO_PRINTER_IDS } from '../demo/demo-printers';
 
 /**
  * A small demo tenant with fixed ids: the Release Gate app registration, an admin, staff and
@@ -55,13 +56,13 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
   };
 
   const printer = (
-    n: number,
+    id: string,
     displayName: string,
     location: SimPrinter['location'],
     hasPhysicalDevice = true,
   ): SimPrinter => {
     const p: SimPrinter = {
-      id: `9f8e7d6c-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      id,
       displayName,
       location,
       hasPhysicalDevice,
@@ -72,11 +73,21 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     return p;
   };
   const printers = {
-    floor1Color: printer(1, 'HQ Floor 1 Color', { site: 'HQ', building: 'A', floor: '1', roomName: '1.20' }),
-    floor2Mono: printer(2, 'HQ Floor 2 Mono', { site: 'HQ', building: 'A', floor: '2', roomName: '2.05' }),
-    library: printer(3, 'School Library', { site: 'School', building: 'Main', floor: '0' }),
-    hr: printer(4, 'HR Confidential', { site: 'HQ', building: 'A', floor: '3', roomName: 'HR' }),
-    pullQueue: printer(5, 'Follow-me Pull Queue', { site: 'HQ' }, false),
+    floor1Color: printer(DEMO_PRINTER_IDS.floor1Color, 'HQ Floor 1 Color', {
+      site: 'HQ',
+      building: 'A',
+      floor: '1',
+      roomName: '1.20',
+    }),
+    floor2Mono: printer(DEMO_PRINTER_IDS.floor2Mono, 'HQ Floor 2 Mono', {
+      site: 'HQ',
+      building: 'A',
+      floor: '2',
+      roomName: '2.05',
+    }),
+    library: printer(DEMO_PRINTER_IDS.library, 'School Library', { site: 'School', building: 'Main', floor: '0' }),
+    hr: printer(DEMO_PRINTER_IDS.hr, 'HR Confidential', { site: 'HQ', building: 'A', floor: '3', roomName: 'HR' }),
+    pullQueue: printer(DEMO_PRINTER_IDS.pullQueue, 'Follow-me Pull Queue', { site: 'HQ' }, false),
   };
   return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
 }

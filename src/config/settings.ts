@@ -76,6 +76,15 @@ export const settingsObject = z.object({
   RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(1, 1440)
     .default(3)
     .describe('A processing task with no notification after this long is queued by the reconciler.'),
+  RELEASE_GATE_POLICY_MODULE: text()
+    .optional()
+    .describe(
+      'Path of a JavaScript module exporting a release policy (`policy`: { name, decide(context) }); ' +
+        'relative paths resolve from the app root. Unset: the built-in policy.',
+    ),
+  RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
+    .default(2000)
+    .describe('Longest a policy may take to decide; past it the fail-safe decides.'),
   RELEASE_GATE_FAIL_SAFE_ACTION: z
     .enum(['release', 'deny'])
     .default('release')

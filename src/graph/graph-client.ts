@@ -11,6 +11,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphEndpoints } from './graph-endpoints';
+import { parseRetryAfter } from './graph-errors';
 
 const KNOWN_GRAPH_HOSTS = new Set([
   'graph.microsoft.com',
@@ -45,7 +46,11 @@ export function createGraphClient(
   const retry = new RetryHandlerOptions(
     options.baseDelaySeconds ?? 1,
     options.maxRetries ?? 3,
-    (delay: number) => delay <= maxRetryAfter + 1, // the SDK adds up to 1 s of jitter to Retry-After
+    // The SDK passes its base delay here, not Retry-After, so read the header from the response.
+    (_delay: number, _attempt: number, _request: unknown, _options: unknown, response: Response) => {
+      const retryAfter = parseRetryAfter(response?.headers?.get('retry-after'));
+      return retryAfter === undefined || retryAfter <= maxRetryAfter;
+    },
   );
   const chain = new AuthenticationHandler(
     new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] }),

@@ -8,7 +8,7 @@ import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
 import { tableTaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
-import { releaseEverything } from '../policy/decision';
+import { policyFromSettings } from '../policy/load-policy';
 import { storageTaskQueue } from '../queue/task-queue';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
@@ -49,7 +49,7 @@ function build(): Shared {
   return {
     settings: config,
     api: currentApi,
-    policy: releaseEverything,
+    policy: policyFromSettings(config),
     audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE)),
     tasks: tableTaskIndex(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE)),

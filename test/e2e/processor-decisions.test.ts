@@ -1,0 +1,224 @@
+import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { HostLogEntry } from '../../sandbox/host/invocation';
+import type { SimJob, SimTask } from '../../sandbox/simulator/model';
+import { tableAuditLog } from '../../src/audit/audit-log';
+import { expireHolds } from '../../src/holds/expire-holds';
+import { tableHoldStore } from '../../src/holds/hold-store';
+import { createLog } from '../../src/observability/log';
+import { tableTaskIndex } from '../../src/tasks/task-index';
+import { waitFor } from '../support/wait';
+
+/**
+ * The processor against the simulator through the sandbox host, one test per decision and per
+ * failure the issue names. The demo policy (sandbox/demo/demo-policy.ts) makes each decision.
+ */
+const fixtures = path.join(__dirname, '..', 'fixtures');
+
+describe('the processor acts on every decision exactly once', () => {
+  let sandbox: Sandbox;
+  const logs: HostLogEntry[] = [];
+  const events = (name: string, taskId?: string) =>
+    logs
+      .filter((l) => l.message.includes(`"event":"${name}"`) && (!taskId || l.message.includes(taskId)))
+      .map((l) => JSON.parse(l.message) as Record<string, unknown>);
+  const table = (name: string) =>
+    TableClient.fromConnectionString(sandbox.azurite.connectionString, name, { allowInsecureConnection: true });
+  const printers = () => sandbox.simulator.demo!.printers;
+
+  function print(
+    printer: keyof ReturnType<typeof printers>,
+    options: { user?: string; name?: string; size?: number; configuration?: Record<string, unknown> } = {},
+  ) {
+    return sandbox.simulator.tenant.submitJob({
+      printerId: printers()[printer].id,
+      userPrincipalName: options.user ?? 'adele@contoso.example',
+      configuration: options.configuration,
+      document: { displayName: options.name ?? 'Report.pdf', size: options.size ?? 120_000 },
+    }) as { job: SimJob; task: SimTask };
+  }
+  const finished = (task: SimTask) =>
+    waitFor(`task ${task.id} to finish`, () => events('task.finished', task.id)[0], 20000);
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      hostPort: 0,
+      log: (e) => logs.push(e),
+      hostJson: path.join(fixtures, 'host.sandbox-fast.json'),
+      settings: {
+        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
+        RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: '1',
+      },
+      simulator: { notifier: { retryBaseMs: 50 } },
+    });
+  }, 60000);
+  afterAll(async () => sandbox?.stop());
+  afterEach(() => sandbox.simulator.faults.clear());
+
+  it('release: completes the task and the job prints', async () => {
+    const { job, task } = print('floor1Color');
+    expect(await finished(task)).toMatchObject({ outcome: 'released', rule: 'everything else', graphCalls: 2 });
+    expect(job.status.state).toBe('completed');
+  });
+
+  it('release with changes: PATCHes the configuration, then completes the task', async () => {
+    const { job, task } = print('floor1Color', { configuration: { copies: 12 } });
+    expect(await finished(task)).toMatchObject({
+      outcome: 'released-with-changes',
+      rule: 'at most 5 copies',
+      graphCalls: 3,
+    });
+    expect(job.configuration.copies).toBe(5);
+    expect(job.status.state).toBe('completed');
+  });
+
+  it('redirect: the job moves to the colour printer, Graph completes the task, and the new job is decided too', async () => {
+    const { job, task } = print('floor2Mono', { configuration: { colorMode: 'color' } });
+    expect(await finished(task)).toMatchObject({ outcome: 'redirected', rule: 'colour jobs go to a colour printer' });
+    expect(task.status.state).toBe('completed');
+    expect(job.redirectedTo).toContain(printers().floor1Color.id);
+    const moved = [...sandbox.simulator.tenant.jobs.get(printers().floor1Color.id)!.values()].find((j) =>
+      j.redirectedFrom?.endsWith(`/jobs/${job.id}`),
+    )!;
+    const movedTask = sandbox.simulator.tenant.tasks.get(moved.taskIds[0]!)!;
+    expect(await finished(movedTask)).toMatchObject({ outcome: 'released' });
+    expect(moved.status.state).toBe('completed');
+  });
+
+  it('deny: aborts the job with the reason the user sees, and closes the task', async () => {
+    const { job, task } = print('floor1Color', { name: 'CONFIDENTIAL salaries.xlsx' });
+    expect(await finished(task)).toMatchObject({ outcome: 'denied', rule: 'confidential documents' });
+    expect(job.status).toMatchObject({
+      state: 'aborted',
+      description: 'Confidential documents print only on the HR printer.',
+    });
+    expect(task.status.state).toBe('aborted');
+  });
+
+  it('hold: records the hold, leaves the task processing; on expiry applies the expiry action once', async () => {
+    const { job, task } = print('hr', { user: 'megan@contoso.example', name: 'Contract.pdf' });
+    expect(await finished(task)).toMatchObject({ outcome: 'held' });
+    expect(task.status.state).toBe('processing');
+    expect(job.status.state).toBe('paused');
+    const holds = tableHoldStore(table('releasegateholds'));
+    const held = await holds.get('megan@contoso.example', task.id);
+    expect(held).toMatchObject({ jobId: job.id, onExpiry: 'deny', documentName: 'Contract.pdf' });
+
+    const deps = {
+      api: sandbox.api,
+      holds,
+      audit: tableAuditLog(table('releasegateaudit')),
+      tasks: tableTaskIndex(table('releasegatetasks')),
+      log: createLog(console),
+    };
+    const later = () => new Date(Date.now() + 2 * 3600_000);
+    const [first, second] = await Promise.all([
+      expireHolds({ ...deps, now: later }),
+      expireHolds({ ...deps, now: later }),
+    ]);
+    expect(first.denied + second.denied).toBe(1); // raced, still once
+    expect(job.status.state).toBe('aborted');
+    expect(task.status.state).toBe('aborted');
+    expect(await holds.get('megan@contoso.example', task.id)).toBeUndefined();
+  });
+
+  it('acts once when the same notification is delivered twice', async () => {
+    const { task } = print('library');
+    await finished(task);
+    const subscription = [...sandbox.simulator.tenant.subscriptions.values()][0]!;
+    const resource = `print/taskDefinitions/${sandbox.taskDefinitionId}/tasks/${task.id}`;
+    const again = await fetch(subscription.notificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          {
+            subscriptionId: subscription.id,
+            changeType: 'created',
+            clientState: subscription.clientState,
+            tenantId: sandbox.simulator.tenantId,
+            resource,
+            resourceData: { id: task.id },
+          },
+        ],
+      }),
+    });
+    expect(again.status).toBe(202);
+    await waitFor(
+      'the duplicate to be handled',
+      () => events('task.already-handled', task.id).length + events('task.not-processing', task.id).length > 0,
+    );
+    expect(events('task.finished', task.id)).toHaveLength(1);
+    expect(events('task.decided', task.id)).toHaveLength(1);
+  });
+
+  it('finishes the journaled decision after a crash between two Graph calls', async () => {
+    // The task PATCH (second call) dies once: the job configuration was already changed.
+    sandbox.simulator.faults.add({
+      method: 'PATCH',
+      path: '^/print/taskDefinitions/[^/]+/tasks/',
+      drop: true,
+      times: 1,
+    });
+    const { job, task } = print('library', { user: 'sam.student@contoso.example' });
+    expect(await finished(task)).toMatchObject({
+      outcome: 'released-with-changes',
+      rule: 'students: grayscale, duplex',
+    });
+    expect(events('task.decided', task.id)).toHaveLength(1); // decided once, resumed from the journal
+    expect(job.configuration).toMatchObject({ colorMode: 'grayscale', duplexMode: 'flipOnLongEdge' });
+    expect(job.status.state).toBe('completed');
+  });
+
+  it('rides out a 429 storm: short Retry-After in process, long Retry-After by deferring the task', async () => {
+    sandbox.simulator.faults.add({
+      method: 'GET',
+      path: '^/print/printers/[^/]+/jobs/',
+      status: 429,
+      retryAfter: 0.2,
+      times: 2,
+    });
+    const first = print('library');
+    expect(await finished(first.task)).toMatchObject({ outcome: 'released' });
+
+    sandbox.simulator.faults.add({
+      method: 'GET',
+      path: '^/print/printers/[^/]+/jobs/',
+      status: 429,
+      retryAfter: 2,
+      times: 1,
+    });
+    const second = print('library');
+    expect(await finished(second.task)).toMatchObject({ outcome: 'released' });
+    expect(events('task.deferred', second.task.id)[0]).toMatchObject({ delaySeconds: 2, deferrals: 1 });
+  });
+
+  it('closes the task when the job was deleted while its task was processing', async () => {
+    const { job, task } = print('library');
+    sandbox.simulator.tenant.deleteJob(job.printerId, job.id); // before the notification is even sent
+    await waitFor('job-gone', () => events('job.gone', task.id)[0]);
+    await waitFor('the task to be aborted', () => task.status.state === 'aborted');
+  });
+
+  it('applies the fail-safe on a 403 and tells the admin which permission', async () => {
+    sandbox.simulator.faults.add({ method: 'POST', path: '/redirect$', status: 403, times: 1 });
+    const { task } = print('floor2Mono', { configuration: { colorMode: 'color' } });
+    await waitFor('the failure', () => events('task.failed-permanently', task.id)[0]);
+    expect(events('task.failed-permanently', task.id)[0]).toMatchObject({
+      kind: 'forbidden',
+      hint: expect.stringContaining('PrintJob.Manage.All'),
+    });
+    await waitFor('the fail-safe release', () => task.status.state === 'completed');
+  });
+
+  it('parks a task that fails every try in the poison queue, where the fail-safe releases it', async () => {
+    sandbox.simulator.faults.add({ method: 'GET', path: '^/print/printers/[^/]+/jobs/', status: 500 });
+    const { job, task } = print('library');
+    await waitFor('the poison handler', () => events('task.poisoned', task.id)[0], 30000);
+    sandbox.simulator.faults.clear();
+    await waitFor('the fail-safe release', () => task.status.state === 'completed');
+    expect(job.status.state).toBe('completed');
+    expect(logs.some((l) => l.level === 'error' && l.message.includes('"event":"task.poisoned"'))).toBe(true);
+  }, 40000);
+});
