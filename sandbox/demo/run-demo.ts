@@ -1,0 +1,180 @@
+/**
+ * `npm run demo`: starts the sandbox, prints a scripted set of jobs that exercises every decision
+ * the demo policy makes, waits for each to reach its end state, prints a table, stops everything,
+ * and exits 0 only if every job ended as expected.
+ */
+import path from 'node:path';
+import type { HostLogEntry } from '../host/invocation';
+import type { SimJob, SimTask } from '../simulator/model';
+import { startSandbox, type Sandbox } from '../sandbox';
+
+interface Scenario {
+  title: string;
+  user: string;
+  printer: 'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue';
+  document?: { displayName: string; size: number };
+  configuration?: Record<string, unknown>;
+  expect: { action: string; job: string; task: string };
+}
+
+const MB = 1024 * 1024;
+export const SCENARIOS: Scenario[] = [
+  {
+    title: 'ordinary job',
+    user: 'adele@contoso.example',
+    printer: 'floor1Color',
+    expect: { action: 'release', job: 'completed', task: 'completed' },
+  },
+  {
+    title: 'too many copies',
+    user: 'adele@contoso.example',
+    printer: 'floor1Color',
+    configuration: { copies: 20 },
+    expect: { action: 'release-with-changes', job: 'completed', task: 'completed' },
+  },
+  {
+    title: 'student job',
+    user: 'sam.student@contoso.example',
+    printer: 'library',
+    configuration: { colorMode: 'color' },
+    expect: { action: 'release-with-changes', job: 'completed', task: 'completed' },
+  },
+  {
+    title: 'colour on a mono printer',
+    user: 'megan@contoso.example',
+    printer: 'floor2Mono',
+    configuration: { colorMode: 'color' },
+    expect: { action: 'redirect', job: 'completed', task: 'completed' },
+  },
+  {
+    title: 'confidential document',
+    user: 'megan@contoso.example',
+    printer: 'floor1Color',
+    document: { displayName: 'CONFIDENTIAL payroll.xlsx', size: 90_000 },
+    expect: { action: 'deny', job: 'aborted', task: 'aborted' },
+  },
+  {
+    title: 'very large document',
+    user: 'adele@contoso.example',
+    printer: 'library',
+    document: { displayName: 'Scans.pdf', size: 40 * MB },
+    expect: { action: 'deny', job: 'aborted', task: 'aborted' },
+  },
+  {
+    title: 'confidential printer',
+    user: 'megan@contoso.example',
+    printer: 'hr',
+    expect: { action: 'hold', job: 'paused', task: 'processing' },
+  },
+  {
+    title: 'pull queue',
+    user: 'lee.student@contoso.example',
+    printer: 'pullQueue',
+    expect: { action: 'hold', job: 'paused', task: 'processing' },
+  },
+];
+
+interface Outcome {
+  scenario: Scenario;
+  job: SimJob;
+  task: SimTask;
+  decided?: Record<string, unknown>;
+  decidedMs?: number;
+}
+
+export async function runDemo(
+  options: { log?: (line: string) => void } = {},
+): Promise<{ ok: boolean; rows: Record<string, string>[] }> {
+  const out = options.log ?? console.log;
+  const logs: HostLogEntry[] = [];
+  const sandbox: Sandbox = await startSandbox({
+    hostPort: 0,
+    log: (entry) => logs.push(entry),
+    settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts') },
+  });
+  try {
+    const { simulator } = sandbox;
+    const outcomes: Outcome[] = SCENARIOS.map((scenario) => {
+      const submitted = Date.now();
+      const { job, task } = simulator.tenant.submitJob({
+        printerId: simulator.demo!.printers[scenario.printer].id,
+        userPrincipalName: scenario.user,
+        configuration: scenario.configuration,
+        document: scenario.document ?? { displayName: `${scenario.title}.pdf`, size: 150_000 },
+      });
+      return { scenario, job, task: task!, decidedMs: -submitted };
+    });
+
+    const deadline = Date.now() + 30_000;
+    for (const outcome of outcomes) {
+      for (;;) {
+        const entry = logs.find(
+          (l) => l.message.includes('"event":"task.finished"') && l.message.includes(outcome.task.id),
+        );
+        if (entry) {
+          outcome.decided = JSON.parse(entry.message) as Record<string, unknown>;
+          const decidedEntry = logs.find(
+            (l) => l.message.includes('"event":"task.decided"') && l.message.includes(outcome.task.id),
+          )!;
+          outcome.decidedMs = decidedEntry.time.getTime() + (outcome.decidedMs ?? 0);
+          break;
+        }
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    await simulator.deliveriesSettled();
+    await sandbox.host.queuesIdle();
+    // A redirected job's end state is the state of the job it became.
+    const finalJob = (job: SimJob): SimJob => {
+      if (!job.redirectedTo) return job;
+      const [, printerId, jobId] = /printers\/([^/]+)\/jobs\/([^/]+)$/.exec(job.redirectedTo) ?? [];
+      return finalJob(simulator.tenant.job(printerId!, jobId!));
+    };
+
+    let ok = true;
+    const rows = outcomes.map(({ scenario, job, task, decided, decidedMs }) => {
+      const endJob = finalJob(job);
+      const good =
+        decided?.action === scenario.expect.action &&
+        endJob.status.state === scenario.expect.job &&
+        task.status.state === scenario.expect.task;
+      ok &&= good;
+      return {
+        job: `${job.id}${endJob !== job ? `→${endJob.id}` : ''}`,
+        scenario: scenario.title,
+        user: scenario.user,
+        printer: simulator.demo!.printers[scenario.printer].displayName,
+        rule: String(decided?.rule ?? '-'),
+        decision: String(decided?.action ?? 'none'),
+        job_state: endJob.status.state,
+        task_state: task.status.state,
+        ms_to_decision: decidedMs !== undefined && decidedMs > 0 ? String(decidedMs) : '-',
+        result: good ? 'ok' : `EXPECTED ${scenario.expect.action}/${scenario.expect.job}/${scenario.expect.task}`,
+      };
+    });
+    printRows(rows, out);
+    out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
+    return { ok, rows };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+function printRows(rows: Record<string, string>[], out: (line: string) => void): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  out(line(columns));
+  out(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) out(line(columns.map((c) => row[c]!)));
+}
+
+if (require.main === module) {
+  runDemo()
+    .then(({ ok }) => process.exit(ok ? 0 : 1))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,30 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where a running sandbox says where it is, so `npm run print` can find it. */
+const FILE = path.resolve(__dirname, '..', '.sandbox', 'running.json');
+
+export interface RunningSandbox {
+  simulatorUrl: string;
+  hostUrl: string;
+  pid: number;
+}
+
+export function writeRunning(state: RunningSandbox): void {
+  mkdirSync(path.dirname(FILE), { recursive: true });
+  writeFileSync(FILE, JSON.stringify(state, null, 2));
+}
+
+export function readRunning(): RunningSandbox | undefined {
+  try {
+    const state = JSON.parse(readFileSync(FILE, 'utf8')) as RunningSandbox;
+    process.kill(state.pid, 0); // still alive?
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
+export function clearRunning(): void {
+  rmSync(FILE, { force: true });
+}
