@@ -1,0 +1,407 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
+import { startSimulator, type Simulator } from '../../sandbox/simulator';
+import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
+import { waitFor } from '../support/wait';
+
+/**
+ * The simulator against the request and response shapes of the Graph documentation (v1.0):
+ * status codes, bodies, permissions, the subscription rules and notification delivery.
+ */
+describe('Universal Print simulator: Graph contract', () => {
+  let sim: Simulator;
+  let appToken: string;
+  let adminToken: string;
+  let receiver: {
+    url: string;
+    bodies: unknown[];
+    answer: (status: number, delayMs?: number) => void;
+    close: () => Promise<void>;
+  };
+
+  const call = async (method: string, path: string, body?: unknown, token: string | null = appToken) => {
+    const response = await fetch(`${sim.graphBaseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, any>) : undefined,
+    };
+  };
+
+  async function startReceiver() {
+    const bodies: unknown[] = [];
+    let status = 202;
+    let delayMs = 0;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const token = url.searchParams.get('validationToken');
+        if (token !== null) {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+          return;
+        }
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString()));
+        setTimeout(() => res.writeHead(status).end(), delayMs);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/notifications?code=key`,
+      bodies,
+      answer: (s: number, d = 0) => ((status = s), (delayMs = d)),
+      close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    };
+  }
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      notifier: { firstTimeoutMs: 300, retryTimeoutMs: 300, retryBaseMs: 20, maxAttempts: 3, batchWindowMs: 30 },
+    });
+    const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
+    appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+      'https://graph.microsoft.com/.default',
+    ))!.token;
+    adminToken = (await new DeviceCodeCredential({
+      tenantId: sim.tenantId,
+      clientId: DEMO_APP_CLIENT_ID,
+      ...options,
+      userPromptCallback: () => undefined,
+    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All'))!.token;
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await sim?.stop();
+  });
+
+  async function definitionWithTrigger(printer: keyof NonNullable<Simulator['demo']>['printers']) {
+    const definition = (
+      await call('POST', '/print/taskDefinitions', {
+        displayName: `Test ${printer}`,
+        createdBy: { displayName: 'Test' },
+      })
+    ).body!;
+    const printerId = sim.demo!.printers[printer].id;
+    const trigger = await call(
+      'POST',
+      `/print/printers/${printerId}/taskTriggers`,
+      { event: 'jobStarted', 'definition@odata.bind': `${sim.graphBaseUrl}/print/taskDefinitions/${definition.id}` },
+      adminToken,
+    );
+    expect(trigger.status).toBe(201);
+    return { definitionId: definition.id as string, printerId };
+  }
+
+  it('refuses requests without a valid token (401) and with the wrong kind of token (403)', async () => {
+    expect((await call('GET', '/print/taskDefinitions', undefined, null)).status).toBe(401);
+    expect((await call('GET', '/print/taskDefinitions', undefined, 'not.a.token')).body).toMatchObject({
+      error: { code: 'InvalidAuthenticationToken' },
+    });
+    expect((await call('GET', '/print/taskDefinitions', undefined, adminToken)).status).toBe(403); // app-only API
+    const trigger = await call('POST', `/print/printers/${sim.demo!.printers.library.id}/taskTriggers`, {
+      event: 'jobStarted',
+    });
+    expect(trigger.status).toBe(403); // delegated-only API
+    expect(trigger.body!.error.message).toMatch(/application permissions/);
+  });
+
+  it('names the missing application permission', async () => {
+    sim.tenant.apps.set('22222222-2222-4222-8222-222222222222', {
+      clientId: '22222222-2222-4222-8222-222222222222',
+      secret: 's',
+      displayName: 'Reader',
+      applicationPermissions: ['Printer.Read.All'],
+      delegatedPermissions: [],
+    });
+    const token = (await new ClientSecretCredential(sim.tenantId, '22222222-2222-4222-8222-222222222222', 's', {
+      authorityHost: sim.authorityHost,
+      disableInstanceDiscovery: true,
+    }).getToken('https://graph.microsoft.com/.default'))!.token;
+    const response = await call(
+      'POST',
+      `/print/printers/${sim.demo!.printers.library.id}/jobs/1/redirect`,
+      { destinationPrinterId: sim.demo!.printers.hr.id },
+      token,
+    );
+    expect(response).toMatchObject({
+      status: 403,
+      body: { error: { code: 'AccessDenied', message: expect.stringContaining('PrintJob.Manage.All') } },
+    });
+  });
+
+  it('task definitions: create 201 with createdBy.appId, get, update, delete 204', async () => {
+    const created = await call('POST', '/print/taskDefinitions', {
+      displayName: 'Contract',
+      createdBy: { displayName: 'Contract' },
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { id: expect.any(String), displayName: 'Contract', createdBy: { appId: DEMO_APP_CLIENT_ID } },
+    });
+    expect(
+      (await call('PATCH', `/print/taskDefinitions/${created.body!.id}`, { displayName: 'Renamed' })).body,
+    ).toMatchObject({ displayName: 'Renamed' });
+    expect((await call('DELETE', `/print/taskDefinitions/${created.body!.id}`)).status).toBe(204);
+    expect((await call('GET', `/print/taskDefinitions/${created.body!.id}`)).status).toBe(404);
+  });
+
+  it('a job on a printer with a trigger is paused with a processing task; completing the task prints it', async () => {
+    const { definitionId, printerId } = await definitionWithTrigger('library');
+    const { job, task } = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    expect(job.id).toMatch(/^\d+$/); // job ids are numeric strings, not GUIDs
+    const read = await call('GET', `/print/printers/${printerId}/jobs/${job.id}?$expand=documents,tasks`);
+    expect(read.body).toMatchObject({
+      status: { state: 'paused', description: 'The job is not a candidate for processing yet.' },
+      documents: [{ contentType: 'application/pdf' }],
+      tasks: [{ id: task!.id, status: { state: 'processing' } }],
+    });
+    const fetched = await call('GET', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`);
+    expect(fetched.body).toMatchObject({
+      status: { state: 'processing' },
+      parentUrl: `${sim.graphBaseUrl}/print/printers/${printerId}/jobs/${job.id}`,
+    });
+    const patched = await call('PATCH', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`, {
+      status: { state: 'completed', description: 'done' },
+    });
+    expect(patched).toMatchObject({ status: 200, body: { status: { state: 'completed', description: 'done' } } });
+    expect(sim.tenant.job(printerId, job.id).status.state).toBe('completed');
+    // Only while processing: a second PATCH is refused.
+    expect(
+      (
+        await call('PATCH', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`, {
+          status: { state: 'aborted' },
+        })
+      ).status,
+    ).toBe(400);
+  });
+
+  it('update, redirect and abort need our processing task; redirect returns the new job and completes the task', async () => {
+    const { definitionId, printerId } = await definitionWithTrigger('floor2Mono');
+    const { job, task } = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+    const updated = await call('PATCH', `/print/printers/${printerId}/jobs/${job.id}`, {
+      configuration: { colorMode: 'grayscale' },
+    });
+    expect(updated).toMatchObject({ status: 200, body: { configuration: { colorMode: 'grayscale' } } });
+    const destination = sim.demo!.printers.pullQueue.id; // no trigger: the job prints there
+    const redirected = await call('POST', `/print/printers/${printerId}/jobs/${job.id}/redirect`, {
+      destinationPrinterId: destination,
+      configuration: { copies: 2 },
+    });
+    expect(redirected).toMatchObject({
+      status: 200,
+      body: {
+        id: expect.stringMatching(/^\d+$/),
+        redirectedFrom: expect.stringContaining(`/jobs/${job.id}`),
+        configuration: { copies: 2, colorMode: 'grayscale' },
+      },
+    });
+    expect(redirected.body!.id).not.toBe(job.id);
+    expect((await call('GET', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`)).body).toMatchObject({
+      status: { state: 'completed' },
+    });
+    // The task is no longer processing: everything else is refused now.
+    expect((await call('POST', `/print/printers/${printerId}/jobs/${job.id}/abort`, {})).status).toBe(400);
+    expect(
+      (await call('PATCH', `/print/printers/${printerId}/jobs/${job.id}`, { configuration: { copies: 3 } })).status,
+    ).toBe(400);
+
+    const second = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+    expect(
+      (await call('POST', `/print/printers/${printerId}/jobs/${second.job.id}/abort`, { reason: 'Not allowed' }))
+        .status,
+    ).toBe(204);
+    expect(sim.tenant.job(printerId, second.job.id).status).toMatchObject({
+      state: 'aborted',
+      description: 'Not allowed',
+    });
+    expect(second.task!.status.state).toBe('processing'); // the app still closes its task
+    expect((await call('POST', `/print/printers/${printerId}/jobs/${second.job.id}/cancel`)).status).toBe(403); // delegated only
+  });
+
+  it('triggers: delegated Printer Administrator only, one per printer, creator app must own the definition', async () => {
+    const { printerId } = await definitionWithTrigger('floor1Color');
+    const other = (await call('POST', '/print/taskDefinitions', { displayName: 'Other' })).body!;
+    const second = await call(
+      'POST',
+      `/print/printers/${printerId}/taskTriggers`,
+      { event: 'jobStarted', 'definition@odata.bind': `${sim.graphBaseUrl}/print/taskDefinitions/${other.id}` },
+      adminToken,
+    );
+    expect(second.status).toBe(409);
+    const listed = await call('GET', `/print/printers/${printerId}/taskTriggers`, undefined, adminToken);
+    expect(listed.body!.value).toHaveLength(1);
+    expect(
+      (
+        await call(
+          'DELETE',
+          `/print/printers/${printerId}/taskTriggers/${listed.body!.value[0].id}`,
+          undefined,
+          adminToken,
+        )
+      ).status,
+    ).toBe(204);
+  });
+
+  it('subscriptions: handshake first, 4230-minute maximum, 409 for a duplicate, renew, delete', async () => {
+    const definition = (await call('POST', '/print/taskDefinitions', { displayName: 'Subscribed' })).body!;
+    const resource = `print/taskDefinitions/${definition.id}/tasks`;
+    const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+    const base = { changeType: 'created', resource, notificationUrl: receiver.url, clientState: 'state' };
+    expect((await call('POST', '/subscriptions', { ...base, expirationDateTime: inMinutes(4300) })).body).toMatchObject(
+      { error: { message: expect.stringContaining('4230') } },
+    );
+    expect(
+      (
+        await call('POST', '/subscriptions', {
+          ...base,
+          notificationUrl: 'http://10.1.2.3/x',
+          expirationDateTime: inMinutes(60),
+        })
+      ).status,
+    ).toBe(400);
+    const created = await call('POST', '/subscriptions', { ...base, expirationDateTime: inMinutes(4200) });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { id: expect.any(String), resource, applicationId: DEMO_APP_CLIENT_ID, latestSupportedTlsVersion: 'v1_2' },
+    });
+    expect((await call('POST', '/subscriptions', { ...base, expirationDateTime: inMinutes(60) })).body).toMatchObject({
+      error: { code: 'Conflict', message: expect.stringContaining('already exists') },
+    });
+    expect(
+      (await call('PATCH', `/subscriptions/${created.body!.id}`, { expirationDateTime: inMinutes(4230) })).status,
+    ).toBe(200);
+    expect((await call('POST', `/subscriptions/${created.body!.id}/reauthorize`)).status).toBe(204);
+    expect((await call('DELETE', `/subscriptions/${created.body!.id}`)).status).toBe(204);
+  });
+
+  it('fails subscription creation when the endpoint does not echo the token', async () => {
+    const definition = (await call('POST', '/print/taskDefinitions', { displayName: 'Bad endpoint' })).body!;
+    const bad = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('wrong'));
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', () => r()));
+    try {
+      const response = await call('POST', '/subscriptions', {
+        changeType: 'created',
+        resource: `print/taskDefinitions/${definition.id}/tasks`,
+        notificationUrl: `http://127.0.0.1:${(bad.address() as AddressInfo).port}/`,
+        clientState: 's',
+        expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      });
+      expect(response).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining('validation') } },
+      });
+    } finally {
+      bad.closeAllConnections();
+      bad.close();
+    }
+  });
+
+  it('delivers notifications like Graph: batched, with clientState, resource and parentUrl; retries failures; counts them', async () => {
+    const { definitionId, printerId } = await definitionWithTrigger('hr');
+    await call('POST', '/subscriptions', {
+      changeType: 'created',
+      resource: `print/taskDefinitions/${definitionId}/tasks`,
+      notificationUrl: receiver.url,
+      clientState: 'secret-state',
+      expirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    receiver.bodies.length = 0;
+    const a = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    const b = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    await sim.deliveriesSettled();
+    expect(receiver.bodies).toHaveLength(1); // one batch
+    const [batch] = receiver.bodies as { value: Record<string, any>[] }[];
+    expect(batch!.value.map((n) => n.resourceData.id)).toEqual([a.task!.id, b.task!.id]);
+    expect(batch!.value[0]).toMatchObject({
+      changeType: 'created',
+      clientState: 'secret-state',
+      tenantId: sim.tenantId,
+      resource: `print/taskDefinitions/${definitionId}/tasks/${a.task!.id}`,
+      resourceData: {
+        '@odata.type': '#microsoft.graph.printTask',
+        parentUrl: `${sim.graphBaseUrl}/print/printers/${printerId}/jobs/${a.job.id}`,
+      },
+    });
+
+    const before = { ...sim.notifier.stats };
+    receiver.answer(503);
+    sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    await sim.deliveriesSettled();
+    expect(sim.notifier.stats.retries - before.retries).toBe(2);
+    expect(sim.notifier.stats.abandoned - before.abandoned).toBe(1);
+
+    receiver.answer(202, 500); // slower than the (shortened) timeout: counted slow, retried
+    sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    await sim.deliveriesSettled();
+    expect(sim.notifier.stats.slow - before.slow).toBeGreaterThanOrEqual(1);
+    receiver.answer(202);
+
+    sim.notifier.dropNext(definitionId, 1); // "a notification that never comes"
+    const count = receiver.bodies.length;
+    sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    await sim.deliveriesSettled();
+    expect(receiver.bodies.length).toBe(count);
+    expect(sim.notifier.stats.dropped - before.dropped).toBe(1);
+  });
+
+  it('sends reauthorizationRequired to the lifecycle URL before expiry', async () => {
+    const lifecycleSim = await startSimulator({ lifecycleLeadMinutes: 10, sweepIntervalMs: 50 });
+    try {
+      const token = (await new ClientSecretCredential(lifecycleSim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
+        authorityHost: lifecycleSim.authorityHost,
+        disableInstanceDiscovery: true,
+      }).getToken('https://graph.microsoft.com/.default'))!.token;
+      const post = (path: string, body: unknown) =>
+        fetch(`${lifecycleSim.graphBaseUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.json() as Promise<Record<string, any>>);
+      const definition = await post('/print/taskDefinitions', { displayName: 'Lifecycle' });
+      receiver.bodies.length = 0;
+      await post('/subscriptions', {
+        changeType: 'created',
+        resource: `print/taskDefinitions/${definition.id}/tasks`,
+        notificationUrl: receiver.url,
+        lifecycleNotificationUrl: receiver.url,
+        clientState: 'lc',
+        expirationDateTime: new Date(Date.now() + 5 * 60_000).toISOString(),
+      });
+      await waitFor('the lifecycle event', () =>
+        receiver.bodies.find((b) => JSON.stringify(b).includes('reauthorizationRequired')),
+      );
+      expect((receiver.bodies[0] as { value: Record<string, unknown>[] }).value[0]).toMatchObject({
+        lifecycleEvent: 'reauthorizationRequired',
+        clientState: 'lc',
+        tenantId: lifecycleSim.tenantId,
+      });
+    } finally {
+      await lifecycleSim.stop();
+    }
+  });
+
+  it('injects faults per route: 429 with Retry-After, 503, latency, dropped connections, a limited number of times', async () => {
+    sim.faults.add({ method: 'GET', path: '^/print/printers$', status: 429, retryAfter: 2.128, times: 1 });
+    const throttled = await call('GET', '/print/printers');
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('2.128');
+    expect(throttled.body).toMatchObject({ error: { code: 'TooManyRequests' } });
+    expect((await call('GET', '/print/printers')).status).toBe(200); // times: 1
+
+    sim.faults.add({ path: '^/print/printers$', drop: true, times: 1 });
+    await expect(call('GET', '/print/printers')).rejects.toThrow();
+    sim.faults.add({ path: '^/print/printers$', latencyMs: 200, times: 1 });
+    const started = Date.now();
+    expect((await call('GET', '/print/printers')).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    sim.faults.clear();
+  });
+});
