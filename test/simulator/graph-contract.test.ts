@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read arbitrary Graph JSON bodies */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
