@@ -73,9 +73,9 @@ export const settingsObject = z.object({
   RELEASE_GATE_FUNCTION_KEY: text()
     .optional()
     .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
-  RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(1, 1440)
+  RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(0, 1440)
     .default(3)
-    .describe('A processing task with no notification after this long is queued by the reconciler.'),
+    .describe('A processing task with no notification after this long is queued by the reconciler (0: on the next run).'),
   RELEASE_GATE_POLICY_MODULE: text()
     .optional()
     .describe(
