@@ -38,6 +38,9 @@ param failSafeAction string = 'release'
 @description('Create the Entra ID app registration, its federated credential and Graph permissions with the Microsoft Graph Bicep extension. Needs a deployer who may grant application permissions.')
 param createAppRegistration bool = true
 
+@description('Grant GroupMember.Read.All so policy rules may use group membership.')
+param allowGroupRules bool = false
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -74,6 +77,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     uniqueName: 'release-gate-${resourceToken}'
     managedIdentityPrincipalId: identity.outputs.principalId
     tenantId: printTenant
+    allowGroupRules: allowGroupRules
   }
 }
 

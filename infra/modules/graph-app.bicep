@@ -6,6 +6,8 @@ extension microsoftGraphV1
 param uniqueName string
 param managedIdentityPrincipalId string
 param tenantId string
+@description('Grant GroupMember.Read.All, needed only when policy rules use group membership.')
+param allowGroupRules bool
 
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
 
@@ -15,6 +17,10 @@ var applicationPermissions = [
   { name: 'PrintJob.Manage.All', id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8' } // read, update, redirect, abort jobs
   { name: 'Printer.Read.All', id: '9709bb33-4549-49d4-8ed9-a8f65e45bb0f' } // printer and location for policies
 ]
+// Only for policies with group conditions (checkMemberGroups).
+var groupPermissions = allowGroupRules ? [{ name: 'GroupMember.Read.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' }] : []
+var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions)
+
 // Delegated, for the set-up CLI only: task triggers can only be created by a signed-in Printer Administrator.
 var delegatedPermissions = [
   { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' }
@@ -29,7 +35,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
     {
       resourceAppId: microsoftGraphAppId
       resourceAccess: concat(
-        map(applicationPermissions, p => { id: p.id, type: 'Role' }),
+        map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' }),
         map(delegatedPermissions, p => { id: p.id, type: 'Scope' })
       )
     }
@@ -54,7 +60,7 @@ resource microsoftGraph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
 
 // Admin consent for the application permissions.
 resource applicationPermissionGrants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
-  for permission in applicationPermissions: {
+  for permission in grantedApplicationPermissions: {
     appRoleId: permission.id
     principalId: servicePrincipal.id
     resourceId: microsoftGraph.id

@@ -23,7 +23,12 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     clientId: DEMO_APP_CLIENT_ID,
     secret: DEMO_APP_SECRET,
     displayName: 'Release Gate',
-    applicationPermissions: ['PrintTaskDefinition.ReadWrite.All', 'PrintJob.Manage.All', 'Printer.Read.All'],
+    applicationPermissions: [
+      'PrintTaskDefinition.ReadWrite.All',
+      'PrintJob.Manage.All',
+      'Printer.Read.All',
+      'GroupMember.Read.All',
+    ],
     delegatedPermissions: ['Printer.ReadWrite.All'],
   };
   tenant.apps.set(app.clientId, app);

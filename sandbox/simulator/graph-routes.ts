@@ -368,6 +368,25 @@ export function graphRoutes(tenant: Tenant, notifier: Notifier): [string, RegExp
       },
     ],
 
+    // --- directory: group membership for policies that use groups ---
+    [
+      'POST',
+      '/users/([^/]+)/checkMemberGroups',
+      (request, [userId]) => {
+        requireApp(request.claims, 'checkMemberGroups', [
+          'GroupMember.Read.All',
+          'Group.Read.All',
+          'Directory.Read.All',
+        ]);
+        const user = tenant.users.get(userId!);
+        if (!user) throw notFound(`User ${userId}`);
+        const wanted = body(request).groupIds;
+        if (!Array.isArray(wanted) || wanted.length > 20)
+          throw badRequest('groupIds must be an array of at most 20 ids.');
+        return list(wanted.filter((g): g is string => typeof g === 'string' && user.groups.includes(g)));
+      },
+    ],
+
     // --- subscriptions (print resources: application only) ---
     [
       'GET',

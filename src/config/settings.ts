@@ -75,12 +75,40 @@ export const settingsObject = z.object({
     .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
   RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(0, 1440)
     .default(3)
-    .describe('A processing task with no notification after this long is queued by the reconciler (0: on the next run).'),
+    .describe(
+      'A processing task with no notification after this long is queued by the reconciler (0: on the next run).',
+    ),
   RELEASE_GATE_POLICY_MODULE: text()
     .optional()
     .describe(
       'Path of a JavaScript module exporting a release policy (`policy`: { name, decide(context) }); ' +
         'relative paths resolve from the app root. Unset: the built-in policy.',
+    ),
+  RELEASE_GATE_POLICY_FILE: text()
+    .optional()
+    .describe('Declarative policy (JSON) in the deployment package; relative paths resolve from the app root.'),
+  RELEASE_GATE_POLICY_JSON: text()
+    .optional()
+    .describe('Declarative policy given inline as JSON (takes precedence over the file).'),
+  RELEASE_GATE_POLICY_URL: httpsUrl()
+    .optional()
+    .describe(
+      'Declarative policy fetched over HTTPS (an Azure blob is read with the managed identity); a changed ' +
+        'policy is picked up without redeploying.',
+    ),
+  RELEASE_GATE_POLICY_RELOAD_SECONDS: integer(1, 86400)
+    .default(60)
+    .describe('How often the policy file or URL is checked for changes.'),
+  RELEASE_GATE_POLICY_SHADOW_MODE: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe("Overrides the policy's shadowMode: decide and record, but release every job."),
+  RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: z
+    .enum(['fail-safe', 'no-match'])
+    .default('fail-safe')
+    .describe(
+      'When a plug-in condition throws or times out: fail-safe (the fail-safe action decides the job) or ' +
+        'no-match (the condition counts as false).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)

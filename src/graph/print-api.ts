@@ -127,6 +127,18 @@ export class PrintApi {
       .post(reason ? { reason: reason.slice(0, 250) } : {});
   }
 
+  // --- directory (app: GroupMember.Read.All; only when a policy rule uses groups) ---
+
+  /** Which of these groups the user is a member of (transitively). */
+  async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<Set<string>> {
+    const response = (await this.client.api(`/users/${seg(userId)}/checkMemberGroups`).post({ groupIds })) as {
+      value?: unknown;
+    };
+    return new Set(
+      Array.isArray(response.value) ? response.value.filter((v): v is string => typeof v === 'string') : [],
+    );
+  }
+
   // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---
 
   async listTaskTriggers(printerId: string): Promise<PrintTaskTrigger[]> {

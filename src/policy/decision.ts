@@ -6,7 +6,8 @@ import type { PrintJobConfigurationChange } from '../graph/print-schemas';
  * allows (abort reason, task description) and recorded in the audit.
  */
 export type Decision =
-  | { action: 'release'; rule: string; reason?: string }
+  /** `shadowOf`: in shadow mode, what the policy would have decided (recorded, not acted on). */
+  | { action: 'release'; rule: string; reason?: string; shadowOf?: Decision }
   | { action: 'release-with-changes'; rule: string; changes: PrintJobConfigurationChange; reason?: string }
   | {
       action: 'redirect';

@@ -13,7 +13,7 @@ export function buildPolicyContext(input: {
   printerId: string;
   tenantId: string;
   now: Date;
-  api: PrintApi;
+  api: Pick<PrintApi, 'getPrinter'>;
   memberOf?: (userId: string, groupIds: readonly string[]) => Promise<Set<string>>;
 }): PolicyContext {
   const { job, api } = input;

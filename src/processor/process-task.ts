@@ -115,7 +115,14 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
 
   async function decide(job: PrintJob, printerId: string): Promise<AuditRecord> {
     const decidedAt = now();
-    const context = buildPolicyContext({ job, printerId, tenantId: deps.tenantId, now: decidedAt, api });
+    const context = buildPolicyContext({
+      job,
+      printerId,
+      tenantId: deps.tenantId,
+      now: decidedAt,
+      api,
+      memberOf: (userId, groupIds) => api.checkMemberGroups(userId, groupIds),
+    });
     let decision: Decision;
     try {
       decision = await deps.policy.decide(context);

@@ -9,6 +9,7 @@ import { tableHoldStore } from '../holds/hold-store';
 import { tableTaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { policyFromSettings } from '../policy/load-policy';
+import { managedIdentityCredential } from '../secrets/credentials';
 import { storageTaskQueue } from '../queue/task-queue';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
@@ -49,7 +50,11 @@ function build(): Shared {
   return {
     settings: config,
     api: currentApi,
-    policy: policyFromSettings(config),
+    policy: policyFromSettings(config, {
+      log: (level, message) =>
+        currentLog?.[level](`policy.${level === 'info' ? 'loaded' : 'source-problem'}`, { detail: message }),
+      credential: managedIdentityCredential(config.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID),
+    }),
     audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE)),
     tasks: tableTaskIndex(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE)),
