@@ -122,7 +122,9 @@ describe('infra/ templates against the code', () => {
     expect(printApi).toMatch(/\/abort/);
     expect(printApi).not.toMatch(/\/cancel|\/release'/); // delegated-only calls would need user tokens
     // Group rules are opt-in: GroupMember.Read.All only when allowGroupRules is set.
-    expect(graphApp).toMatch(/allowGroupRules \? \[\{ name: 'GroupMember\.Read\.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' \}\] : \[\]/);
+    expect(graphApp).toMatch(
+      /allowGroupRules \? \[\{ name: 'GroupMember\.Read\.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' \}\] : \[\]/,
+    );
     expect(printApi).toMatch(/checkMemberGroups/);
     expect(graphApp).toMatch(/federatedIdentityCredentials/);
     expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
