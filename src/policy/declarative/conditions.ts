@@ -195,7 +195,10 @@ export async function holds(
     ]);
   }
 
-  // Cheap checks first would be nice, but rule authors expect the order they wrote; stop at the first miss.
-  for (const [, check] of checks) if (!(await check())) return false;
+  // All keys must hold, so order does not change the result: check what the job itself says first,
+  // and what needs a Graph call (printer, groups) or a plug-in last, stopping at the first miss.
+  const costly = new Set(['printers', 'location', 'groups', 'plugin']);
+  const ordered = [...checks.filter(([key]) => !costly.has(key)), ...checks.filter(([key]) => costly.has(key))];
+  for (const [, check] of ordered) if (!(await check())) return false;
   return true;
 }

@@ -209,7 +209,7 @@ export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | {
   const result = policySchema.safeParse(json);
   if (result.success) return { ok: true, policy: result.data };
   const rules = (json as { rules?: { name?: unknown }[] } | undefined)?.rules;
-  const errors = result.error.issues.map((issue) => {
+  const errors = result.error.issues.flatMap(explainUnion(json)).map((issue) => {
     const [first, index, ...rest] = issue.path;
     let where = issue.path.join('.');
     if (first === 'rules' && typeof index === 'number') {
@@ -219,4 +219,24 @@ export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | {
     return `${where || 'policy'}: ${issue.message}`;
   });
   return { ok: false, errors };
+}
+
+const ACTIONS = ['release', 'releaseWithChanges', 'redirect', 'deny', 'hold'];
+
+/**
+ * An action is a union; zod reports "Invalid input" for it. Say instead what is wrong with the
+ * action the admin wrote (or that it names none of the five).
+ */
+function explainUnion(json: unknown) {
+  return (issue: z.core.$ZodIssue): z.core.$ZodIssue[] => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const value = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], json);
+    const keys = value && typeof value === 'object' ? Object.keys(value) : [];
+    const key = keys.find((k) => ACTIONS.includes(k));
+    if (keys.length !== 1 || !key) {
+      return [{ ...issue, message: `needs exactly one of ${ACTIONS.join(', ')}` }];
+    }
+    const branch = issue.errors.find((errors) => errors.length > 0 && errors[0]!.path[0] === key);
+    return branch ? branch.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })) : [issue];
+  };
 }

@@ -47,7 +47,7 @@ describe('npm run policy, as an admin runs it', () => {
   it('check: exit 1 with errors that name the rule and field', async () => {
     const { code, out } = await cli('check', 'test/fixtures/policy/invalid-policy.json');
     expect(code).toBe(1);
-    expect(out).toMatch(/rule 2 "deny without reason": then/);
+    expect(out).toMatch(/rule 2 "deny without reason": then\.deny\.reason: Invalid input: expected string/);
     expect(out).toMatch(/rule 1 "bad time": when\.time\.from: a time like 07:30/);
     expect(out).toMatch(/timeZone: an IANA time zone/);
   });
