@@ -40,9 +40,12 @@ export const settingsObject = z.object({
   RELEASE_GATE_TENANT_ID: guid().describe(
     'Directory (tenant) id of the Universal Print tenant. Notifications for any other tenant are discarded.',
   ),
-  RELEASE_GATE_TASK_DEFINITION_ID: guid().describe(
-    'Id of our printTaskDefinition (printed by the set-up CLI). Notifications for other definitions are discarded.',
-  ),
+  RELEASE_GATE_TASK_DEFINITION_ID: guid()
+    .optional()
+    .describe(
+      'Id of our printTaskDefinition (printed by the set-up CLI). Until it is set, no subscription is made and ' +
+        'notifications are discarded; notifications for other definitions always are.',
+    ),
   RELEASE_GATE_TASK_QUEUE: queueName()
     .default('print-tasks')
     .describe('Storage queue that carries accepted print tasks from the webhook to the processor.'),

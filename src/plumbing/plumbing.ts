@@ -17,8 +17,11 @@ export async function keepSubscription(
   options: { forceRenew?: boolean } = {},
 ): Promise<KeeperReport | undefined> {
   const config = settings();
-  if (!config.RELEASE_GATE_NOTIFICATION_URL) {
-    log.error('subscription.not-configured', { missing: 'RELEASE_GATE_NOTIFICATION_URL' });
+  const taskDefinitionId = config.RELEASE_GATE_TASK_DEFINITION_ID;
+  if (!config.RELEASE_GATE_NOTIFICATION_URL || !taskDefinitionId) {
+    log.error('subscription.not-configured', {
+      missing: !taskDefinitionId ? 'RELEASE_GATE_TASK_DEFINITION_ID (run the set-up CLI)' : 'RELEASE_GATE_NOTIFICATION_URL',
+    });
     return undefined;
   }
   const deps = await processorDependencies(log);
@@ -31,7 +34,7 @@ export async function keepSubscription(
   return maintainSubscription(
     deps.api,
     {
-      taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
+      taskDefinitionId,
       notificationUrl: config.RELEASE_GATE_NOTIFICATION_URL,
       lifecycleUrl: config.RELEASE_GATE_LIFECYCLE_URL,
       clientState: clientState!,
@@ -43,15 +46,20 @@ export async function keepSubscription(
   );
 }
 
-export async function reconcile(log: Log): Promise<ReconcileReport> {
+export async function reconcile(log: Log): Promise<ReconcileReport | undefined> {
   const config = settings();
+  const taskDefinitionId = config.RELEASE_GATE_TASK_DEFINITION_ID;
+  if (!taskDefinitionId) {
+    log.warn('reconciler.not-configured', { missing: 'RELEASE_GATE_TASK_DEFINITION_ID (run the set-up CLI)' });
+    return undefined;
+  }
   const deps = await processorDependencies(log);
   return reconcileTasks({
     api: deps.api,
     tasks: deps.tasks,
     queue: deps.queue,
     tenantId: config.RELEASE_GATE_TENANT_ID,
-    taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
+    taskDefinitionId,
     graceMinutes: config.RELEASE_GATE_RECONCILE_GRACE_MINUTES,
     log,
   });

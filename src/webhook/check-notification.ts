@@ -29,7 +29,7 @@ export function checkNotification(
 
   const task = notification.resource ? parseTaskResource(notification.resource) : undefined;
   if (!task) return reject('resource');
-  if (task.taskDefinitionId.toLowerCase() !== settings.RELEASE_GATE_TASK_DEFINITION_ID.toLowerCase()) {
+  if (task.taskDefinitionId.toLowerCase() !== settings.RELEASE_GATE_TASK_DEFINITION_ID?.toLowerCase()) {
     return reject('task-definition');
   }
   if (notification.resourceData?.id !== undefined && notification.resourceData.id !== task.taskId) {

@@ -230,7 +230,10 @@ const ACTIONS = ['release', 'releaseWithChanges', 'redirect', 'deny', 'hold'];
 function explainUnion(json: unknown) {
   return (issue: z.core.$ZodIssue): z.core.$ZodIssue[] => {
     if (issue.code !== 'invalid_union') return [issue];
-    const value = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], json);
+    const value = issue.path.reduce<unknown>(
+      (node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key],
+      json,
+    );
     const keys = value && typeof value === 'object' ? Object.keys(value) : [];
     const key = keys.find((k) => ACTIONS.includes(k));
     if (keys.length !== 1 || !key) {

@@ -42,10 +42,9 @@ describe('settings', () => {
         return e as Error;
       }
     })();
-    expect(error?.message).toMatch(/^Release Gate cannot start: 5 setting problem/);
+    expect(error?.message).toMatch(/^Release Gate cannot start: 4 setting problem/);
     expect(problems({})).toEqual([
       'RELEASE_GATE_TENANT_ID is required',
-      'RELEASE_GATE_TASK_DEFINITION_ID is required',
       'RELEASE_GATE_APP_CLIENT_ID is required',
       'RELEASE_GATE_KEY_VAULT_URI is required when RELEASE_GATE_SECRET_SOURCE is keyvault',
       'AzureWebJobsStorage or AzureWebJobsStorage__queueServiceUri is required (where the task queue lives)',

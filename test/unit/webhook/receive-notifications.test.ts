@@ -163,6 +163,13 @@ describe('discarding notifications that fail a check (202, nothing queued, a sec
     expect(logs.at(-1)?.event).toMatchObject({ rejected: { [reason]: 1 }, queued: 0 });
   });
 
+  it('discards everything while no task definition is configured (before set-up)', async () => {
+    const { deps, queue, logs } = setup({ env: { RELEASE_GATE_TASK_DEFINITION_ID: '' } });
+    expect((await receiveNotifications(postJson(URL, collection(taskNotification('t1'))), deps)).status).toBe(202);
+    expect(queue.sent).toHaveLength(0);
+    expect(logs.find((l) => l.event.event === 'notification.rejected')?.event).toMatchObject({ reason: 'task-definition' });
+  });
+
   it('still queues the valid ones in a mixed batch, and caps security log lines', async () => {
     const { deps, queue, logs } = setup();
     const forged = Array.from({ length: 50 }, (_, i) => taskNotification(`f${i}`, '1', { clientState: 'x' }));
