@@ -42,6 +42,8 @@ export interface SandboxOptions {
   settings?: Record<string, string>;
   /** A host.json other than the app's (tests use shorter retry delays). */
   hostJson?: string;
+  /** Invisibility of a running message (shorter in tests that kill workers). */
+  processingVisibilitySeconds?: number;
 }
 
 function freePort(): Promise<number> {

@@ -30,6 +30,8 @@ export interface LocalHostOptions {
   files?: string[];
   hostJson?: string;
   log?: HostLogSink;
+  /** Invisibility of a message while its function runs (the host's 10 minutes by default). */
+  processingVisibilitySeconds?: number;
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -73,6 +75,7 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       connectionString,
       settings: host.queues,
       functionTimeoutMs: host.functionTimeoutMs,
+      processingVisibilitySeconds: options.processingVisibilitySeconds,
       log,
     });
   });

@@ -4,7 +4,7 @@ import { createInvocationContext, withTimeout, type HostLogSink } from './invoca
 import type { QueueRegistration } from './registrations';
 
 /** How long a fetched message stays invisible while its function runs (the host uses 10 minutes). */
-const PROCESSING_VISIBILITY_S = 600;
+const DEFAULT_PROCESSING_VISIBILITY_S = 600;
 const MIN_POLL_MS = 100;
 
 export interface QueueListener {
@@ -24,6 +24,8 @@ export function startQueueListener(options: {
   connectionString: string;
   settings: QueueHostSettings;
   functionTimeoutMs: number;
+  /** How long a fetched message stays invisible while it runs; a crashed worker's messages reappear after it. */
+  processingVisibilitySeconds?: number;
   log: HostLogSink;
 }): QueueListener {
   const { registration, settings, log } = options;
@@ -101,7 +103,7 @@ export function startQueueListener(options: {
       if (inFlight.size <= settings.newBatchThreshold && room > 0) {
         const { receivedMessageItems } = await queue.receiveMessages({
           numberOfMessages: Math.min(settings.batchSize, room, 32),
-          visibilityTimeout: PROCESSING_VISIBILITY_S,
+          visibilityTimeout: options.processingVisibilitySeconds ?? DEFAULT_PROCESSING_VISIBILITY_S,
         });
         fetched = receivedMessageItems.length;
         for (const message of receivedMessageItems) {

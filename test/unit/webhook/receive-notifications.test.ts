@@ -167,7 +167,9 @@ describe('discarding notifications that fail a check (202, nothing queued, a sec
     const { deps, queue, logs } = setup({ env: { RELEASE_GATE_TASK_DEFINITION_ID: '' } });
     expect((await receiveNotifications(postJson(URL, collection(taskNotification('t1'))), deps)).status).toBe(202);
     expect(queue.sent).toHaveLength(0);
-    expect(logs.find((l) => l.event.event === 'notification.rejected')?.event).toMatchObject({ reason: 'task-definition' });
+    expect(logs.find((l) => l.event.event === 'notification.rejected')?.event).toMatchObject({
+      reason: 'task-definition',
+    });
   });
 
   it('still queues the valid ones in a mixed batch, and caps security log lines', async () => {
