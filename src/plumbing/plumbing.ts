@@ -20,7 +20,9 @@ export async function keepSubscription(
   const taskDefinitionId = config.RELEASE_GATE_TASK_DEFINITION_ID;
   if (!config.RELEASE_GATE_NOTIFICATION_URL || !taskDefinitionId) {
     log.error('subscription.not-configured', {
-      missing: !taskDefinitionId ? 'RELEASE_GATE_TASK_DEFINITION_ID (run the set-up CLI)' : 'RELEASE_GATE_NOTIFICATION_URL',
+      missing: !taskDefinitionId
+        ? 'RELEASE_GATE_TASK_DEFINITION_ID (run the set-up CLI)'
+        : 'RELEASE_GATE_NOTIFICATION_URL',
     });
     return undefined;
   }

@@ -1,15 +1,30 @@
 import type { PrintApi } from '../graph/print-api';
 
-/** The same API, counting the Graph operations one task makes (an audit figure and a test check). */
-export function countingCalls(api: PrintApi): { api: PrintApi; calls: () => number } {
+/**
+ * The same API, counting the Graph operations one task makes (an audit figure and a test check)
+ * and reporting each one's outcome and latency.
+ */
+export function countingCalls(
+  api: PrintApi,
+  onCall?: (operation: string, status: number, durationMs: number) => void,
+): { api: PrintApi; calls: () => number } {
   let count = 0;
   const counted = new Proxy(api, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      return async (...args: unknown[]) => {
         count++;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const started = performance.now();
+        try {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          onCall?.(String(property), 200, performance.now() - started);
+          return result;
+        } catch (error) {
+          const status = (error as { statusCode?: unknown }).statusCode;
+          onCall?.(String(property), typeof status === 'number' ? status : 0, performance.now() - started);
+          throw error;
+        }
       };
     },
   });

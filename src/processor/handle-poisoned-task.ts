@@ -1,4 +1,5 @@
 import { describeError, type Log } from '../observability/log';
+import { metrics } from '../observability/metrics';
 import { parsePrintTaskMessage } from '../queue/print-task-message';
 import { applyFailSafe } from './fail-safe';
 import type { ProcessorDependencies } from './process-task';
@@ -8,6 +9,7 @@ import type { ProcessorDependencies } from './process-task';
  * not stuck, and an error-level `task.poisoned` event that an alert rule watches.
  */
 export async function handlePoisonedTask(raw: unknown, deps: ProcessorDependencies, log: Log): Promise<void> {
+  metrics().poisoned();
   const parsed = (() => {
     try {
       return parsePrintTaskMessage(raw);

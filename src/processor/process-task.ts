@@ -3,6 +3,7 @@ import { classifyGraphError, type GraphFailure } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJob } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
+import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { parseJobUrl } from '../print/ids';
@@ -29,6 +30,7 @@ export interface ProcessorDependencies {
   /** After this many deferrals the task fails like any other error (and ends in the poison queue). */
   maxDeferrals?: number;
   now?: () => Date;
+  metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge'>;
 }
 
 export type ProcessResult =
@@ -53,8 +55,9 @@ const descriptionFor = (decision: Decision) =>
  * Release path with `parentUrl`: two Graph calls (read the job with its tasks, complete the task).
  */
 export async function processTask(message: PrintTaskMessage, deps: ProcessorDependencies): Promise<ProcessResult> {
-  const { api, calls } = countingCalls(deps.api);
+  const { api, calls } = countingCalls(deps.api, deps.metrics?.graphCall);
   const now = deps.now ?? (() => new Date());
+  deps.metrics?.queueAge(now().getTime() - Date.parse(message.receivedAt));
   const log = deps.log.with({ correlationId: message.correlationId, taskId: message.taskId });
   const { taskDefinitionId: definitionId, taskId } = message;
 
@@ -135,6 +138,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
           : { action: 'deny', rule: 'fail-safe: policy error', reason: 'The print policy could not be evaluated.' };
     }
     log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
+    deps.metrics?.decision(decision.action, decision.rule);
     const document = job.documents?.[0];
     return {
       receivedAt: message.receivedAt,

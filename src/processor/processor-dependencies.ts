@@ -8,6 +8,7 @@ import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
 import { tableTaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
+import { metrics } from '../observability/metrics';
 import { policyFromSettings } from '../policy/load-policy';
 import { managedIdentityCredential } from '../secrets/credentials';
 import { storageTaskQueue } from '../queue/task-queue';
@@ -60,6 +61,7 @@ function build(): Shared {
     tasks: tableTaskIndex(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE)),
     queue: storageTaskQueue(createQueueServiceClient(config).getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
     tenantId: config.RELEASE_GATE_TENANT_ID,
+    metrics: metrics(),
     failSafeAction: config.RELEASE_GATE_FAIL_SAFE_ACTION,
     maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
   };

@@ -5,6 +5,7 @@ import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../h
 import { describeError, type Log } from '../observability/log';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
+import type { Metrics } from '../observability/metrics';
 import { checkNotification, type RejectionReason } from './check-notification';
 import { readNotificationCollection } from './read-notification-collection';
 import { answerValidationHandshake } from './validation-handshake';
@@ -22,6 +23,7 @@ export interface WebhookDependencies {
   log: Log;
   now?: () => Date;
   newCorrelationId?: () => string;
+  metrics?: Pick<Metrics, 'notifications'>;
 }
 
 /**
@@ -118,6 +120,9 @@ export async function receiveNotifications(
     }
   }
 
+  deps.metrics?.notifications('accepted', accepted.length);
+  deps.metrics?.notifications('duplicate', duplicates);
+  for (const [reason, count] of Object.entries(rejected)) deps.metrics?.notifications(`rejected:${reason}`, count);
   deps.log.info('notification.batch', {
     received: notifications.length,
     queued: accepted.length,

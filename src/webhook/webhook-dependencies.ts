@@ -1,6 +1,7 @@
 import { settings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { describeError, type Log } from '../observability/log';
+import { metrics } from '../observability/metrics';
 import { storageQueue, storageTaskQueue, type ControlQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
@@ -28,7 +29,13 @@ export function webhookDependencies(log: Log): WebhookDependencies {
     };
   }
   const { settings: config, secrets, queue } = shared;
-  return { settings: config, clientStates: () => acceptedClientStates(secrets, config), queue, log };
+  return {
+    settings: config,
+    clientStates: () => acceptedClientStates(secrets, config),
+    queue,
+    log,
+    metrics: metrics(),
+  };
 }
 
 /** The lifecycle URL shares the webhook's settings, secret cache and storage clients. */

@@ -1,0 +1,138 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { managedIdentityCredential } from '../secrets/credentials';
+
+/**
+ * Release Gate's metrics, sent to Application Insights (customMetrics) when
+ * APPLICATIONINSIGHTS_CONNECTION_STRING is set, through OpenTelemetry and the Azure Monitor exporter.
+ * Without it, every call is a no-op and no OpenTelemetry module is ever loaded. The SDK loads in the
+ * background on first use; what is recorded meanwhile is kept and replayed, so no caller waits.
+ */
+export interface Metrics {
+  notifications(outcome: string, count: number): void;
+  decision(action: string, rule: string): void;
+  graphCall(operation: string, status: number, durationMs: number): void;
+  queueAge(ageMs: number): void;
+  poisoned(): void;
+  /** Sends what is buffered (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+type Record_ = (instruments: Instruments) => void;
+interface Instruments {
+  notifications: { add(n: number, attributes: Record<string, string>): void };
+  decisions: { add(n: number, attributes: Record<string, string>): void };
+  graphDuration: { record(ms: number, attributes: Record<string, string | number>): void };
+  graphThrottled: { add(n: number, attributes: Record<string, string>): void };
+  queueAge: { record(ms: number): void };
+  poisoned: { add(n: number): void };
+}
+
+const noop: Metrics = {
+  notifications: () => undefined,
+  decision: () => undefined,
+  graphCall: () => undefined,
+  queueAge: () => undefined,
+  poisoned: () => undefined,
+  flush: async () => undefined,
+};
+
+export function createMetrics(options: {
+  connectionString?: string;
+  credential?: TokenCredential;
+  exportIntervalMs?: number;
+}): Metrics {
+  const { connectionString } = options;
+  if (!connectionString) return noop;
+  let instruments: Instruments | undefined;
+  let provider: { forceFlush(): Promise<void> } | undefined;
+  const pending: Record_[] = [];
+  let loading: Promise<void> | undefined;
+  let warned = false;
+
+  const load = () =>
+    (loading ??= (async () => {
+      const [{ MeterProvider, PeriodicExportingMetricReader }, { AzureMonitorMetricExporter }] = await Promise.all([
+        import('@opentelemetry/sdk-metrics'),
+        import('@azure/monitor-opentelemetry-exporter'),
+      ]);
+      const exporter = new AzureMonitorMetricExporter({
+        connectionString,
+        ...(options.credential ? { credential: options.credential } : {}),
+      });
+      const meterProvider = new MeterProvider({
+        readers: [
+          new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.exportIntervalMs ?? 60_000 }),
+        ],
+      });
+      const meter = meterProvider.getMeter('release-gate');
+      provider = meterProvider;
+      instruments = {
+        notifications: meter.createCounter('release_gate.notifications', {
+          description: 'Notifications received, by outcome',
+        }),
+        decisions: meter.createCounter('release_gate.decisions', { description: 'Decisions, by action and rule' }),
+        graphDuration: meter.createHistogram('release_gate.graph.duration', {
+          unit: 'ms',
+          description: 'Graph call latency',
+        }),
+        graphThrottled: meter.createCounter('release_gate.graph.throttled', {
+          description: 'Graph calls answered 429/503/504',
+        }),
+        queueAge: meter.createHistogram('release_gate.queue.age', {
+          unit: 'ms',
+          description: 'Time from notification to processing',
+        }),
+        poisoned: meter.createCounter('release_gate.tasks.poisoned', {
+          description: 'Tasks moved to the poison queue',
+        }),
+      };
+      for (const record of pending.splice(0)) record(instruments);
+    })().catch((error: unknown) => {
+      // Metrics must never break the app: say so once, and try again on the next record.
+      if (!warned) console.warn(`Release Gate metrics are not being sent: ${(error as Error).message}`);
+      warned = true;
+      loading = undefined;
+    }));
+
+  const record = (fn: Record_) => {
+    if (instruments) return fn(instruments);
+    if (pending.length < 10_000) pending.push(fn);
+    void load();
+  };
+
+  return {
+    notifications: (outcome, count) => count > 0 && record((i) => i.notifications.add(count, { outcome })),
+    decision: (action, rule) => record((i) => i.decisions.add(1, { action, rule })),
+    graphCall: (operation, status, durationMs) =>
+      record((i) => {
+        i.graphDuration.record(durationMs, { operation, status });
+        if (status === 429 || status === 503 || status === 504)
+          i.graphThrottled.add(1, { operation, status: String(status) });
+      }),
+    queueAge: (ageMs) => record((i) => i.queueAge.record(ageMs)),
+    poisoned: () => record((i) => i.poisoned.add(1)),
+    async flush() {
+      await load();
+      await provider?.forceFlush();
+    },
+  };
+}
+
+let shared: Metrics | undefined;
+
+/**
+ * The process's metrics, from its environment. With local authentication disabled on Application
+ * Insights, APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=…;Authorization=AAD`) says to send
+ * with the managed identity.
+ */
+export function metrics(): Metrics {
+  if (!shared) {
+    const auth = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
+    const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
+    shared = createMetrics({
+      connectionString: process.env.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+      credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
+    });
+  }
+  return shared;
+}
