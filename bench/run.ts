@@ -8,6 +8,7 @@ import path from 'node:path';
 import { benchColdStart } from './cold-start-bench';
 import { printTable } from './stats';
 import { benchWebhook } from './webhook-bench';
+import { benchProcessor } from './processor-bench';
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -24,6 +25,13 @@ async function main(): Promise<void> {
   const coldStart = benchColdStart();
   printTable('Cold start (median of fresh processes)', coldStart);
   results.coldStart = coldStart;
+
+  const processor = await benchProcessor({ quick });
+  printTable(
+    'Processor, release path, against the simulator with no added latency (overhead = total - Graph time)',
+    processor,
+  );
+  results.processor = processor;
 
   const webhook = await benchWebhook({ quick });
   printTable('Webhook acknowledgement over loopback HTTP, local host + Azurite', webhook);

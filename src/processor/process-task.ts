@@ -61,11 +61,9 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
   const log = deps.log.with({ correlationId: message.correlationId, taskId: message.taskId });
   const { taskDefinitionId: definitionId, taskId } = message;
 
-  const journal = await deps.audit.find(message.receivedAt, taskId);
-  if (journal && journal.outcome !== 'pending') {
-    log.info('task.already-handled', { outcome: journal.outcome });
-    return { status: 'skipped', why: 'already-handled', graphCalls: calls() };
-  }
+  // The journal is read while Graph is asked for the job: storage latency hides behind Graph's.
+  const journalRead = deps.audit.find(message.receivedAt, taskId);
+  journalRead.catch(() => undefined); // awaited below; not an unhandled rejection if we stop early
 
   try {
     // Which job? From the notification when it said; otherwise from the task itself.
@@ -78,26 +76,35 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     }
     const { printerId, jobId } = ids;
 
-    let job: PrintJob;
-    try {
-      job = await api.getJob(printerId, jobId, { documents: true, tasks: true });
-    } catch (error) {
-      if (classifyGraphError(error).kind !== 'not-found') throw error;
+    const [journal, read] = await Promise.all([
+      journalRead,
+      api.getJob(printerId, jobId, { documents: true, tasks: true }).then(
+        (job) => ({ job }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (journal && journal.outcome !== 'pending') {
+      log.info('task.already-handled', { outcome: journal.outcome });
+      return { status: 'skipped', why: 'already-handled', graphCalls: calls() };
+    }
+    if ('error' in read) {
+      if (classifyGraphError(read.error).kind !== 'not-found') throw read.error;
       return await jobGone(printerId, jobId);
     }
+    const { job } = read;
     const ourTask = job.tasks?.find((t) => t.id === taskId);
     const taskState = ourTask ? ourTask.status.state : (await api.getTask(definitionId, taskId)).status.state;
     if (taskState !== 'processing') return skipNotProcessing(taskState);
 
     const owner = job.createdBy?.userPrincipalName ?? undefined;
-    if (owner && (await deps.holds.get(owner, taskId))) {
+    // Only a journaled task can have been held (a hold is decided, then recorded).
+    if (journal && owner && (await deps.holds.get(owner, taskId))) {
       return { status: 'skipped', why: 'still-held', graphCalls: calls() };
     }
 
     const record: AuditRecord = journal ?? (await decide(job, printerId));
     if (!journal) {
-      await deps.audit.write(record);
-      await deps.tasks.mark(definitionId, taskId, 'handling', now());
+      await Promise.all([deps.audit.write(record), deps.tasks.mark(definitionId, taskId, 'handling', now())]);
     }
 
     // A job aborted by an earlier run that crashed before closing the task: just close it.
@@ -222,15 +229,17 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
   async function finish(record: AuditRecord, outcome: AuditOutcome, detail?: string): Promise<ProcessResult> {
     const completedAt = now();
     const graphCalls = calls();
-    await deps.tasks.mark(definitionId, taskId, outcome === 'held' ? 'held' : 'done', completedAt, outcome);
-    await deps.audit.write({
-      ...record,
-      outcome,
-      ...(detail ? { detail } : {}),
-      completedAt: completedAt.toISOString(),
-      totalMs: completedAt.getTime() - Date.parse(message.receivedAt),
-      graphCalls,
-    });
+    await Promise.all([
+      deps.tasks.mark(definitionId, taskId, outcome === 'held' ? 'held' : 'done', completedAt, outcome),
+      deps.audit.write({
+        ...record,
+        outcome,
+        ...(detail ? { detail } : {}),
+        completedAt: completedAt.toISOString(),
+        totalMs: completedAt.getTime() - Date.parse(message.receivedAt),
+        graphCalls,
+      }),
+    ]);
     log.info('task.finished', {
       outcome,
       action: record.action,

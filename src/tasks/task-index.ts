@@ -39,7 +39,7 @@ export function tableTaskIndex(table: TableClient): TaskIndex {
         taskDefinitionId,
         taskId,
         status: entity.status,
-        firstSeenAt: entity.firstSeenAt,
+        firstSeenAt: entity.firstSeenAt ?? entity.updatedAt,
         updatedAt: entity.updatedAt,
         ...(entity.outcome ? { outcome: entity.outcome } : {}),
       };
@@ -51,6 +51,21 @@ export function tableTaskIndex(table: TableClient): TaskIndex {
   return {
     get,
     async mark(taskDefinitionId, taskId, status, now, outcome) {
+      if (status !== 'seen') {
+        // One write on the processor's path: merge the new status in, keeping firstSeenAt if any.
+        await ensureTable();
+        await table.upsertEntity(
+          {
+            partitionKey: taskDefinitionId.toLowerCase(),
+            rowKey: taskId,
+            status,
+            updatedAt: now.toISOString(),
+            ...(outcome ? { outcome } : {}),
+          },
+          'Merge',
+        );
+        return;
+      }
       const existing = await get(taskDefinitionId, taskId);
       await table.upsertEntity(
         {
