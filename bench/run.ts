@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchColdStart } from './cold-start-bench';
 import { printTable } from './stats';
-import { benchWebhook } from './webhook-bench';
+import { benchWebhook, benchWebhookHandler } from './webhook-bench';
 import { benchProcessor } from './processor-bench';
 
 async function main(): Promise<void> {
@@ -32,6 +32,10 @@ async function main(): Promise<void> {
     processor,
   );
   results.processor = processor;
+
+  const handler = await benchWebhookHandler({ quick });
+  printTable('Webhook handler alone (no HTTP, no storage): our code per request', handler);
+  results.webhookHandler = handler;
 
   const webhook = await benchWebhook({ quick });
   printTable('Webhook acknowledgement over loopback HTTP, local host + Azurite', webhook);

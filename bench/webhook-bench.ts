@@ -143,3 +143,55 @@ export async function benchWebhook(options: { quick: boolean }) {
   }
   return rows;
 }
+
+/**
+ * The webhook handler alone (no HTTP, no storage): what our own code costs per request, so the
+ * end-to-end figures can be read as Azurite's and the host's share versus ours.
+ */
+export async function benchWebhookHandler(options: { quick: boolean }) {
+  const { HttpRequest } = await import('@azure/functions');
+  const { parseSettings } = await import('../src/config/load-settings');
+  const { createLog } = await import('../src/observability/log');
+  const { receiveNotifications } = await import('../src/webhook/receive-notifications');
+  const settings = parseSettings({
+    RELEASE_GATE_TENANT_ID: TENANT,
+    RELEASE_GATE_TASK_DEFINITION_ID: DEFINITION,
+    RELEASE_GATE_APP_CLIENT_ID: '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d',
+    RELEASE_GATE_SECRET_SOURCE: 'settings',
+    RELEASE_GATE_CLIENT_STATE: CLIENT_STATE,
+    RELEASE_GATE_APP_CREDENTIAL: 'secret',
+    RELEASE_GATE_APP_SECRET: 'unused',
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  });
+  const deps = {
+    settings,
+    clientStates: async () => [CLIENT_STATE],
+    queue: { send: async () => undefined },
+    log: createLog({ info: () => undefined, warn: () => undefined, error: () => undefined }),
+  };
+  const rows: Record<string, unknown>[] = [];
+  for (const size of [1, 100]) {
+    const count = (size === 1 ? 20_000 : 1_000) * (options.quick ? 0.25 : 1);
+    const body = batch(size, 0);
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      await receiveNotifications(
+        new HttpRequest({
+          method: 'POST',
+          url: 'http://127.0.0.1/api/notifications',
+          headers: JSON_HEADERS,
+          body: { string: body },
+        }),
+        deps,
+      );
+    }
+    const ms = performance.now() - started;
+    rows.push({
+      scenario: `handler only, batch ${size}`,
+      requests: count,
+      usPerRequest: round((ms * 1000) / count),
+      requestsPerSecond: round((count / ms) * 1000),
+    });
+  }
+  return rows;
+}

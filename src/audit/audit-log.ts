@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Decision } from '../policy/decision';
+import { once } from '../storage/once';
 
 /**
  * One record per task decision, also the processor's journal: a decision is written before it is
@@ -50,12 +51,7 @@ export interface AuditLog {
 const partitionOf = (receivedAt: string) => receivedAt.slice(0, 10);
 
 export function tableAuditLog(table: TableClient): AuditLog {
-  let ready: Promise<unknown> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    }));
+  const ensureTable = once(() => table.createTable());
   return {
     async find(receivedAt, taskId) {
       await ensureTable();

@@ -1,5 +1,6 @@
 import { RestError, odata, type TableClient } from '@azure/data-tables';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+import { once } from '../storage/once';
 
 /**
  * Jobs held for release at a printer: the task stays `processing` while the hold lasts. Partitioned
@@ -47,12 +48,7 @@ interface HoldEntity {
 }
 
 export function tableHoldStore(table: TableClient): HoldStore {
-  let ready: Promise<unknown> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    }));
+  const ensureTable = once(() => table.createTable());
   const status = (error: unknown) => (error instanceof RestError ? error.statusCode : undefined);
   const read = async (ownerUpn: string, taskId: string) => {
     try {

@@ -1,4 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
+import { once } from '../storage/once';
 import type { ControlMessage } from './control-message';
 import { encodeQueueMessage, type PrintTaskMessage } from './print-task-message';
 
@@ -15,17 +16,11 @@ export type ControlQueue = MessageQueue<ControlMessage>;
 
 /** A queue on Azure Storage, created on first use (Azurite starts empty). */
 export function storageQueue<T>(queue: QueueClient): MessageQueue<T> {
-  let ready: Promise<unknown> | undefined;
-  const ensureQueue = (signal?: AbortSignal) => {
-    ready ??= queue.createIfNotExists({ abortSignal: signal }).catch((error: unknown) => {
-      ready = undefined; // try again on the next call rather than remember the failure
-      throw error;
-    });
-    return ready;
-  };
+  // Bounded: it runs on the webhook's path, which must answer Graph within 3 s.
+  const ensureQueue = once(() => queue.createIfNotExists({ abortSignal: AbortSignal.timeout(1500) }));
   return {
     async send(messages, signal, options = {}) {
-      await ensureQueue(signal);
+      await ensureQueue();
       const visibilityTimeout = options.delaySeconds ? Math.ceil(options.delaySeconds) : undefined;
       await Promise.all(
         messages.map((message) =>

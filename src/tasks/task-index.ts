@@ -1,4 +1,5 @@
 import { RestError, type TableClient } from '@azure/data-tables';
+import { once } from '../storage/once';
 
 /**
  * What Release Gate knows about each print task, by id: seen by the reconciler, queued, being
@@ -22,12 +23,7 @@ export interface TaskIndex {
 }
 
 export function tableTaskIndex(table: TableClient): TaskIndex {
-  let ready: Promise<unknown> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    }));
+  const ensureTable = once(() => table.createTable());
   const get = async (taskDefinitionId: string, taskId: string) => {
     await ensureTable();
     try {
