@@ -26,6 +26,9 @@ export interface KeyVaultStandIn {
  */
 const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
 
+/** The managed identity's object id, as the `sub` of its tokens (what a federated credential trusts). */
+export const MANAGED_IDENTITY_PRINCIPAL_ID = '7e1d0c2b-0000-4000-8000-0000000000f1';
+
 /** SecretClient options for the stand-in: its host is 127.0.0.1, not *.vault.azure.net. */
 export const keyVaultStandInClientOptions = { disableChallengeResourceVerification: true } as const;
 
@@ -53,7 +56,18 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
       return;
     }
     stats.tokenRequests++;
-    const token = randomBytes(24).toString('base64url');
+    // JWT-shaped like Entra's tokens (a federated credential reads `sub`); only this stand-in checks the signature.
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = [
+      encode({ alg: 'RS256', typ: 'JWT' }),
+      encode({
+        aud: resource,
+        sub: MANAGED_IDENTITY_PRINCIPAL_ID,
+        oid: MANAGED_IDENTITY_PRINCIPAL_ID,
+        exp: Math.floor(Date.now() / 1000) + 3600,
+      }),
+      randomBytes(24).toString('base64url'),
+    ].join('.');
     issuedTokens.set(token, resource.replace(/\/\.default$/, '').replace(/\/$/, ''));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(

@@ -203,7 +203,14 @@ export class IdentityProvider {
       // A federated or certificate assertion: the simulator checks its shape and that it names the app
       // as issuer and subject (as Entra ID does), not who signed it.
       const claims = decodeJwt(assertion);
-      return claims.iss === app.clientId && claims.sub === app.clientId;
+      if (claims.iss === app.clientId && claims.sub === app.clientId) return true; // certificate assertion
+      // Federated credential: a token for api://AzureADTokenExchange whose subject the app trusts.
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      return (
+        audiences.some((a) => typeof a === 'string' && a.startsWith('api://AzureADTokenExchange')) &&
+        !!claims.sub &&
+        (app.federatedSubjects ?? []).includes(claims.sub)
+      );
     } catch {
       return false;
     }

@@ -36,6 +36,8 @@ export interface SimApp {
   applicationPermissions: string[];
   /** Delegated permissions consented for the app. */
   delegatedPermissions: string[];
+  /** Federated identity credentials: subjects (e.g. a managed identity's object id) whose tokens act as the app. */
+  federatedSubjects?: string[];
 }
 
 export interface JobConfiguration {
