@@ -144,6 +144,16 @@ export function controlRoutes(deps: {
     ],
     [
       'POST',
+      /^\/users\/([^/]+)\/token$/,
+      async ([upn], _q, body) =>
+        ok({
+          token: await identity.userToken(decodeURIComponent(upn!), String(body.audience ?? ''), {
+            expiresInSeconds: typeof body.expiresInSeconds === 'number' ? body.expiresInSeconds : undefined,
+          }),
+        }),
+    ],
+    [
+      'POST',
       /^\/device-codes\/([^/]+)\/approve$/,
       ([code], _q, body) => {
         const approved = identity.approveDeviceCode(code!, String(body.userPrincipalName ?? ''));

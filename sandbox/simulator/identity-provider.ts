@@ -165,6 +165,37 @@ export class IdentityProvider {
     };
   }
 
+  /**
+   * A user's token for a web app or API (what MSAL in the release page would get after sign-in): the
+   * simulator's stand-in for the sign-in screen. Options make deliberately bad tokens for tests.
+   */
+  async userToken(
+    userPrincipalName: string,
+    audience: string,
+    options: { expiresInSeconds?: number; tenantId?: string } = {},
+  ): Promise<string> {
+    const user = [...this.directory.users.values()].find(
+      (u) => u.userPrincipalName.toLowerCase() === userPrincipalName.toLowerCase(),
+    );
+    if (!user) throw new GraphHttpError(404, 'NotFound', `No user ${userPrincipalName}`);
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      tid: options.tenantId ?? this.tenantId,
+      oid: user.id,
+      preferred_username: user.userPrincipalName,
+      name: user.displayName,
+      ver: '2.0',
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(audience)
+      .setSubject(user.id)
+      .setIssuedAt(now)
+      .setNotBefore(now - 60)
+      .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
+      .sign(this.keys.privateKey);
+  }
+
   /** Approves a pending device code as a user (the control API's stand-in for the sign-in page). */
   approveDeviceCode(userCode: string, userPrincipalName: string): boolean {
     const code = [...this.deviceCodes.values()].find((c) => c.userCode === userCode);

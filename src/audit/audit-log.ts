@@ -15,6 +15,8 @@ export type AuditOutcome =
   | 'denied'
   | 'held'
   | 'hold-expired' // a held job's hold ran out; its expiry action was applied
+  | 'hold-released' // its owner released it at a printer
+  | 'hold-deleted' // its owner deleted it
   | 'already-done' // the task had ended before we acted (someone else, or an earlier run)
   | 'job-gone'
   | 'failed-safe'; // could not act as decided; the fail-safe action was applied

@@ -116,6 +116,12 @@ export const settingsObject = z.object({
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)
     .describe('Longest a policy may take to decide; past it the fail-safe decides.'),
+  RELEASE_GATE_USER_TOKEN_AUDIENCES: text()
+    .optional()
+    .describe(
+      "Comma-separated audiences accepted in users' tokens for the release API (default: the app client id " +
+        'and api://<app client id>).',
+    ),
   RELEASE_GATE_FAIL_SAFE_ACTION: z
     .enum(['release', 'deny'])
     .default('release')

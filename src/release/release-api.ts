@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
+import { readBodyWithLimit } from '../http/read-body';
+import { GUID_PATTERN } from '../print/ids';
+import { UnauthorizedError, type SignedInUser } from './user-token';
+import { deleteHeldJobs, listHeldJobs, releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
+
+const taskIds = z
+  .array(z.string().regex(/^[A-Za-z0-9-]{1,128}$/))
+  .min(1)
+  .max(50);
+const releaseBody = z.strictObject({
+  taskIds,
+  printerId: z.string().regex(GUID_PATTERN, 'a printer id'),
+  changes: z
+    .strictObject({
+      copies: z.number().int().min(1).max(999).optional(),
+      grayscale: z.boolean().optional(),
+      duplex: z.boolean().optional(),
+    })
+    .optional(),
+});
+const deleteBody = z.strictObject({ taskIds });
+
+export interface ReleaseApiDependencies extends ReleaseDependencies {
+  verifyUser: (authorization: string | null) => Promise<SignedInUser>;
+}
+
+/**
+ * The release page's API: the signed-in user's held jobs, release them at a printer, delete them.
+ * Every call carries the user's Entra ID token (verified here); the user's identity comes only from
+ * it, so a user can never see or touch another's jobs. A cross-site request (an Origin that is not
+ * this site) is refused.
+ */
+export async function handleReleaseApi(
+  action: 'list' | 'release' | 'delete',
+  request: HttpRequestLike,
+  deps: ReleaseApiDependencies,
+): Promise<HttpResponseLike> {
+  const origin = request.headers.get('origin');
+  if (origin && new URL(origin).host !== new URL(request.url).host) {
+    return errorResponse(403, 'cross_site', 'Cross-site requests are not allowed.');
+  }
+  let user: SignedInUser;
+  try {
+    user = await deps.verifyUser(request.headers.get('authorization'));
+  } catch (error) {
+    if (error instanceof UnauthorizedError) {
+      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), { 'www-authenticate': 'Bearer' });
+    }
+    throw error;
+  }
+  const headers = { 'cache-control': 'no-store' };
+  if (action === 'list')
+    return {
+      status: 200,
+      headers,
+      jsonBody: { user: user.userPrincipalName, jobs: await listHeldJobs(deps.holds, user.userPrincipalName) },
+    };
+
+  const raw = await readBodyWithLimit(request.body, 16 * 1024);
+  let json: unknown;
+  try {
+    json = raw.ok ? JSON.parse(raw.bytes.toString('utf8')) : undefined;
+  } catch {
+    return errorResponse(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+  if (action === 'release') {
+    const body = releaseBody.safeParse(json);
+    if (!body.success)
+      return errorResponse(
+        400,
+        'invalid_request',
+        body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    const results = await releaseHeldJobs(deps, {
+      userPrincipalName: user.userPrincipalName,
+      ...body.data,
+      via: 'release page',
+    });
+    return { status: 200, headers, jsonBody: { results } };
+  }
+  const body = deleteBody.safeParse(json);
+  if (!body.success)
+    return errorResponse(
+      400,
+      'invalid_request',
+      body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  return {
+    status: 200,
+    headers,
+    jsonBody: {
+      results: await deleteHeldJobs(deps, { userPrincipalName: user.userPrincipalName, taskIds: body.data.taskIds }),
+    },
+  };
+}

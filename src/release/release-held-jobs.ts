@@ -1,0 +1,176 @@
+import type { AuditLog } from '../audit/audit-log';
+import { classifyGraphError } from '../graph/graph-errors';
+import type { PrintApi } from '../graph/print-api';
+import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+import type { HeldJob, HoldStore } from '../holds/hold-store';
+import type { Log } from '../observability/log';
+import { closeTaskIfOpen } from '../processor/fail-safe';
+import type { TaskIndex } from '../tasks/task-index';
+
+export interface ReleaseDependencies {
+  api: PrintApi;
+  holds: HoldStore;
+  audit: AuditLog;
+  tasks: TaskIndex;
+  log: Log;
+  now?: () => Date;
+}
+
+/** What a user may change at release: only ways to print less (fewer copies, grayscale, two-sided). */
+export interface UserChanges {
+  copies?: number;
+  grayscale?: boolean;
+  duplex?: boolean;
+}
+
+export type ReleaseResult =
+  | { taskId: string; status: 'released'; printerId: string; newJobId: string }
+  | { taskId: string; status: 'deleted' }
+  | { taskId: string; status: 'not-found' } // not held, not this user's, or already ended
+  | { taskId: string; status: 'failed'; reason: string }; // still held
+
+export interface HeldJobView {
+  taskId: string;
+  documentName?: string;
+  sizeBytes?: number;
+  heldAt: string;
+  expiresAt: string;
+  printerId: string;
+}
+
+/** A user's own held jobs, newest first. Other users' jobs are in other partitions: never seen. */
+export async function listHeldJobs(holds: HoldStore, userPrincipalName: string): Promise<HeldJobView[]> {
+  return (await holds.listByOwner(userPrincipalName))
+    .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
+    .map((h) => ({
+      taskId: h.taskId,
+      documentName: h.documentName,
+      sizeBytes: h.sizeBytes,
+      heldAt: h.heldAt,
+      expiresAt: h.expiresAt,
+      printerId: h.printerId,
+    }));
+}
+
+function configurationFor(held: HeldJob, changes: UserChanges | undefined): PrintJobConfigurationChange | undefined {
+  const configuration: PrintJobConfigurationChange = { ...held.releaseConfiguration };
+  if (changes?.grayscale) configuration.colorMode = 'grayscale';
+  if (changes?.duplex) configuration.duplexMode = 'flipOnLongEdge';
+  if (changes?.copies !== undefined)
+    configuration.copies = Math.min(changes.copies, configuration.copies ?? changes.copies);
+  return Object.keys(configuration).length > 0 ? configuration : undefined;
+}
+
+/**
+ * Releases a user's held jobs at a printer. Each job is first claimed (an etag-guarded delete of the
+ * hold), so it is released at most once whatever is clicked twice, retried or raced against expiry.
+ * The job is redirected to the chosen printer (Graph completes the task), or, if the user chose the
+ * printer it was sent to, its task is completed. If Graph refuses, the hold is put back and the
+ * reason returned: the job stays held.
+ */
+export async function releaseHeldJobs(
+  deps: ReleaseDependencies,
+  request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+): Promise<ReleaseResult[]> {
+  const results: ReleaseResult[] = [];
+  for (const taskId of request.taskIds) {
+    const held = await deps.holds.claim(request.userPrincipalName, taskId);
+    if (!held) {
+      results.push({ taskId, status: 'not-found' });
+      continue;
+    }
+    const log = deps.log.with({ correlationId: held.correlationId, taskId });
+    try {
+      let newJobId = held.jobId;
+      if (request.printerId.toLowerCase() === held.printerId.toLowerCase()) {
+        const configuration = configurationFor(held, request.changes);
+        if (configuration) await deps.api.updateJobConfiguration(held.printerId, held.jobId, configuration);
+        await deps.api.setTaskState(
+          held.taskDefinitionId,
+          taskId,
+          'completed',
+          `Released by its owner (${request.via})`,
+        );
+      } else {
+        newJobId = (
+          await deps.api.redirectJob(
+            held.printerId,
+            held.jobId,
+            request.printerId,
+            configurationFor(held, request.changes),
+          )
+        ).id;
+      }
+      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`);
+      log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
+      results.push({ taskId, status: 'released', printerId: request.printerId, newJobId });
+    } catch (error) {
+      await deps.holds.add(held);
+      const failure = classifyGraphError(error);
+      log.warn('hold.release-failed', {
+        printerId: request.printerId,
+        status: 'status' in failure ? failure.status : undefined,
+        detail: failure.message,
+      });
+      results.push({
+        taskId,
+        status: 'failed',
+        reason: releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined),
+      });
+    }
+  }
+  return results;
+}
+
+/** Deletes a user's held jobs: the job is aborted (the user sees why) and the task closed. */
+export async function deleteHeldJobs(
+  deps: ReleaseDependencies,
+  request: { userPrincipalName: string; taskIds: string[] },
+): Promise<ReleaseResult[]> {
+  const results: ReleaseResult[] = [];
+  for (const taskId of request.taskIds) {
+    const held = await deps.holds.claim(request.userPrincipalName, taskId);
+    if (!held) {
+      results.push({ taskId, status: 'not-found' });
+      continue;
+    }
+    const log = deps.log.with({ correlationId: held.correlationId, taskId });
+    try {
+      const reason = 'Deleted by its owner before it was released.';
+      await deps.api.abortJob(held.printerId, held.jobId, reason).catch((error: unknown) => {
+        if (classifyGraphError(error).kind !== 'not-found' && classifyGraphError(error).kind !== 'conflict')
+          throw error;
+      });
+      await closeTaskIfOpen(deps.api, held, 'aborted', reason, log);
+      await finish(deps, held, 'hold-deleted', 'deleted by its owner');
+      log.info('hold.deleted');
+      results.push({ taskId, status: 'deleted' });
+    } catch (error) {
+      await deps.holds.add(held);
+      results.push({ taskId, status: 'failed', reason: classifyGraphError(error).message });
+    }
+  }
+  return results;
+}
+
+function releaseFailureReason(kind: string, status?: number): string {
+  if (kind === 'throttled' || kind === 'transient')
+    return `The printer service is busy${status ? ` (${status})` : ''}; your job is still held, try again in a moment.`;
+  if (kind === 'conflict')
+    return 'That printer cannot take this job now (it may be offline or not accepting jobs); your job is still held.';
+  if (kind === 'forbidden')
+    return 'Release Gate is not allowed to move jobs to that printer; ask your administrator. Your job is still held.';
+  return 'The job could not be released; it is still held.';
+}
+
+async function finish(
+  deps: ReleaseDependencies,
+  held: HeldJob,
+  outcome: 'hold-released' | 'hold-deleted',
+  detail: string,
+): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  await deps.tasks.mark(held.taskDefinitionId, held.taskId, 'done', now, outcome);
+  const prior = await deps.audit.find(held.receivedAt, held.taskId);
+  if (prior) await deps.audit.write({ ...prior, outcome, detail, completedAt: now.toISOString() });
+}

@@ -1,0 +1,175 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read JSON bodies */
+import path from 'node:path';
+import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { HostLogEntry } from '../../sandbox/host/invocation';
+import type { SimJob, SimTask } from '../../sandbox/simulator/model';
+import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
+import { waitFor } from '../support/wait';
+
+/**
+ * Pull printing's release API against the sandbox: jobs held on the pull queue (demo policy) are
+ * listed to their owner only and released at a printer of the owner's choice, once.
+ */
+describe('releasing held jobs (pull printing)', () => {
+  let sandbox: Sandbox;
+  const logs: HostLogEntry[] = [];
+  const api = (action = '') => `${sandbox.host.url}/api/release/jobs${action ? `/${action}` : ''}`;
+  const tokenFor = (upn: string, options: { audience?: string; expiresInSeconds?: number } = {}) =>
+    sandbox.simulator.identity.userToken(upn, options.audience ?? DEMO_APP_CLIENT_ID, options);
+  const call = async (
+    token: string | undefined,
+    action: '' | 'release' | 'delete',
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(api(action), {
+      method: action ? 'POST' : 'GET',
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, any> };
+  };
+
+  async function hold(upn: string, name: string): Promise<{ job: SimJob; task: SimTask }> {
+    const { tenant, demo } = sandbox.simulator;
+    const submitted = tenant.submitJob({
+      printerId: demo!.printers.pullQueue.id,
+      userPrincipalName: upn,
+      document: { displayName: name, size: 50_000 },
+    });
+    await waitFor('the hold', () =>
+      logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(submitted.task!.id)),
+    );
+    return submitted as { job: SimJob; task: SimTask };
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      hostPort: 0,
+      log: (e) => logs.push(e),
+      settings: { RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts') },
+    });
+  }, 60000);
+  afterAll(async () => sandbox?.stop());
+  afterEach(() => sandbox.simulator.faults.clear());
+
+  it('lists only the signed-in user’s own held jobs', async () => {
+    await hold('adele@contoso.example', 'Adele 1.pdf');
+    await hold('megan@contoso.example', 'Megan 1.pdf');
+    const adele = await call(await tokenFor('adele@contoso.example'), '');
+    expect(adele.status).toBe(200);
+    expect(adele.body.user).toBe('adele@contoso.example');
+    expect(adele.body.jobs.map((j: { documentName: string }) => j.documentName)).toEqual(['Adele 1.pdf']);
+  });
+
+  it('releases a held job to the printer the user chose: it prints there, once', async () => {
+    const { job, task } = await hold('adele@contoso.example', 'Boarding pass.pdf');
+    const target = sandbox.simulator.demo!.printers.library.id; // triggers on every printer: the new job is decided too
+    const token = await tokenFor('adele@contoso.example');
+    const [first, second] = await Promise.all([
+      call(token, 'release', { taskIds: [task.id], printerId: target, changes: { grayscale: true } }),
+      call(token, 'release', { taskIds: [task.id], printerId: target }),
+    ]);
+    const statuses = [first.body.results[0].status, second.body.results[0].status].sort();
+    expect(statuses).toEqual(['not-found', 'released']); // double click: released once
+    expect(task.status.state).toBe('completed');
+    const moved = [...sandbox.simulator.tenant.jobs.get(target)!.values()].filter((j) =>
+      j.redirectedFrom?.endsWith(`/jobs/${job.id}`),
+    );
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.configuration.colorMode).toBe('grayscale');
+    await waitFor('the released job to print', () => moved[0]!.status.state === 'completed');
+    expect((await call(token, '')).body.jobs.find((j: { taskId: string }) => j.taskId === task.id)).toBeUndefined();
+  });
+
+  it('refuses another user’s job and changes nothing', async () => {
+    const { task } = await hold('megan@contoso.example', 'Megan private.pdf');
+    const result = await call(await tokenFor('adele@contoso.example'), 'release', {
+      taskIds: [task.id],
+      printerId: sandbox.simulator.demo!.printers.library.id,
+    });
+    expect(result.body.results).toEqual([{ taskId: task.id, status: 'not-found' }]);
+    expect(task.status.state).toBe('processing');
+    expect(
+      (await call(await tokenFor('adele@contoso.example'), 'delete', { taskIds: [task.id] })).body.results[0].status,
+    ).toBe('not-found');
+    expect(task.status.state).toBe('processing');
+  });
+
+  it('keeps the job held, and says why, when the printer cannot take it', async () => {
+    const { task } = await hold('adele@contoso.example', 'Retry me.pdf');
+    sandbox.simulator.faults.add({ method: 'POST', path: '/redirect$', status: 503, retryAfter: 30, times: 10 });
+    const token = await tokenFor('adele@contoso.example');
+    const failed = await call(token, 'release', {
+      taskIds: [task.id],
+      printerId: sandbox.simulator.demo!.printers.library.id,
+    });
+    expect(failed.body.results[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('still held') });
+    expect(task.status.state).toBe('processing');
+    expect((await call(token, '')).body.jobs.map((j: { taskId: string }) => j.taskId)).toContain(task.id);
+    sandbox.simulator.faults.clear();
+    expect(
+      (await call(token, 'release', { taskIds: [task.id], printerId: sandbox.simulator.demo!.printers.library.id }))
+        .body.results[0].status,
+    ).toBe('released');
+  });
+
+  it('deletes a held job: aborted with a reason, task closed', async () => {
+    const { job, task } = await hold('adele@contoso.example', 'Oops.pdf');
+    const result = await call(await tokenFor('adele@contoso.example'), 'delete', { taskIds: [task.id] });
+    expect(result.body.results).toEqual([{ taskId: task.id, status: 'deleted' }]);
+    expect(job.status).toMatchObject({
+      state: 'aborted',
+      description: expect.stringContaining('Deleted by its owner'),
+    });
+    expect(task.status.state).toBe('aborted');
+  });
+
+  describe('refuses requests that are not from the signed-in user', () => {
+    it('no token, an expired token, a token for another app', async () => {
+      expect((await call(undefined, '')).status).toBe(401);
+      expect((await call(await tokenFor('adele@contoso.example', { expiresInSeconds: -300 }), '')).status).toBe(401);
+      expect(
+        (await call(await tokenFor('adele@contoso.example', { audience: 'api://some-other-app' }), '')).status,
+      ).toBe(401);
+    });
+
+    it('a token from another tenant, alg none, a tampered signature, a token signed by someone else', async () => {
+      const good = await tokenFor('adele@contoso.example');
+      const claims = decodeJwt(good);
+      const [header, , signature] = good.split('.');
+      const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const otherTenant = await sandbox.simulator.identity.userToken('adele@contoso.example', DEMO_APP_CLIENT_ID, {
+        tenantId: '99999999-9999-4999-8999-999999999999',
+      });
+      const algNone = `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
+      const tampered = `${header}.${encode({ ...claims, preferred_username: 'megan@contoso.example' })}.${signature}`;
+      const { privateKey } = await generateKeyPair('RS256');
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: JSON.parse(Buffer.from(header!, 'base64url').toString()).kid })
+        .sign(privateKey);
+      for (const token of [otherTenant, algNone, tampered, forged]) expect((await call(token, '')).status).toBe(401);
+    });
+
+    it('a cross-site request', async () => {
+      const response = await call(await tokenFor('adele@contoso.example'), '', undefined, {
+        origin: 'https://evil.example',
+      });
+      expect(response).toMatchObject({ status: 403, body: { error: { code: 'cross_site' } } });
+    });
+
+    it('a malformed body gets 400 with the field', async () => {
+      const result = await call(await tokenFor('adele@contoso.example'), 'release', {
+        taskIds: ['../x'],
+        printerId: 'nope',
+      });
+      expect(result.status).toBe(400);
+      expect(result.body.error.message).toMatch(/taskIds\.0: .*printerId: a printer id/);
+    });
+  });
+});
