@@ -11,6 +11,16 @@ const DEFINITION = '3203656e-6069-4e10-8147-d25290b00a3c';
 const PRINTER = '016b5565-3bbf-4067-b9ff-4d68167eb1a6';
 const CLIENT_STATE = 'bench-client-state';
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+/** The app settings both webhook benchmarks run with (storage is added per run). */
+const benchSettings = {
+  RELEASE_GATE_TENANT_ID: TENANT,
+  RELEASE_GATE_TASK_DEFINITION_ID: DEFINITION,
+  RELEASE_GATE_APP_CLIENT_ID: '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d',
+  RELEASE_GATE_SECRET_SOURCE: 'settings',
+  RELEASE_GATE_CLIENT_STATE: CLIENT_STATE,
+  RELEASE_GATE_APP_CREDENTIAL: 'secret',
+  RELEASE_GATE_APP_SECRET: 'unused',
+};
 
 function batch(size: number, start: number): string {
   const value = Array.from({ length: size }, (_, i) => {
@@ -83,16 +93,7 @@ function startBareServer(): Promise<{ url: string; stop: () => Promise<void> }> 
 /** Webhook acknowledgement latency and throughput through the local host, beside a bare Node server. */
 export async function benchWebhook(options: { quick: boolean }) {
   const azurite = await startAzurite();
-  const host = await startHostProcess({
-    RELEASE_GATE_TENANT_ID: TENANT,
-    RELEASE_GATE_TASK_DEFINITION_ID: DEFINITION,
-    RELEASE_GATE_APP_CLIENT_ID: '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d',
-    RELEASE_GATE_SECRET_SOURCE: 'settings',
-    RELEASE_GATE_CLIENT_STATE: CLIENT_STATE,
-    RELEASE_GATE_APP_CREDENTIAL: 'secret',
-    RELEASE_GATE_APP_SECRET: 'unused',
-    AzureWebJobsStorage: azurite.connectionString,
-  });
+  const host = await startHostProcess({ ...benchSettings, AzureWebJobsStorage: azurite.connectionString });
   const bare = await startBareServer();
   const webhookUrl = `${host.url}/api/notifications`;
   const scale = options.quick ? 0.25 : 1;
@@ -153,16 +154,7 @@ export async function benchWebhookHandler(options: { quick: boolean }) {
   const { parseSettings } = await import('../src/config/load-settings');
   const { createLog } = await import('../src/observability/log');
   const { receiveNotifications } = await import('../src/webhook/receive-notifications');
-  const settings = parseSettings({
-    RELEASE_GATE_TENANT_ID: TENANT,
-    RELEASE_GATE_TASK_DEFINITION_ID: DEFINITION,
-    RELEASE_GATE_APP_CLIENT_ID: '5c1d8a2b-4e6f-4a7b-9c8d-1e2f3a4b5c6d',
-    RELEASE_GATE_SECRET_SOURCE: 'settings',
-    RELEASE_GATE_CLIENT_STATE: CLIENT_STATE,
-    RELEASE_GATE_APP_CREDENTIAL: 'secret',
-    RELEASE_GATE_APP_SECRET: 'unused',
-    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-  });
+  const settings = parseSettings({ ...benchSettings, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
   const deps = {
     settings,
     clientStates: async () => [CLIENT_STATE],

@@ -9,6 +9,7 @@ import { resetProcessorDependencies } from '../src/processor/processor-dependenc
 import { ensureTaskDefinition } from '../src/setup/ensure-task-definition';
 import { ensureTaskTrigger } from '../src/setup/ensure-task-trigger';
 import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
+import { resetReleaseApiDependencies } from '../src/release/release-api-dependencies';
 import { startAzurite, type Azurite } from './azurite';
 import { consoleLogSink, type HostLogSink } from './host/invocation';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from './host/local-functions-host';
@@ -103,16 +104,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     }
 
-    const port = options.hostPort === 0 || options.hostPort === undefined ? await freePort() : options.hostPort;
-    const hostUrl = `http://127.0.0.1:${port}`;
-    const settings: Record<string, string> = {
+    const settingsFor = (hostUrl: string): Record<string, string> => ({
       RELEASE_GATE_TENANT_ID: simulator.tenantId,
       RELEASE_GATE_TASK_DEFINITION_ID: definition.id,
       RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
       RELEASE_GATE_APP_CREDENTIAL: 'secret',
       RELEASE_GATE_APP_SECRET: DEMO_APP_SECRET,
       RELEASE_GATE_SECRET_SOURCE: 'settings',
-      RELEASE_GATE_CLIENT_STATE: randomBytes(24).toString('base64url'),
+      RELEASE_GATE_CLIENT_STATE: clientState,
       RELEASE_GATE_GRAPH_BASE_URL: simulator.url,
       RELEASE_GATE_AUTHORITY_HOST: simulator.authorityHost,
       RELEASE_GATE_NOTIFICATION_URL: `${hostUrl}/api/notifications`,
@@ -121,18 +120,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       RELEASE_GATE_CONTROL_QUEUE: 'release-gate-control',
       AzureWebJobsStorage: azurite.connectionString,
       ...options.settings,
-    };
-    // Each sandbox is a fresh "worker": forget settings and clients from an earlier one.
-    resetSettings();
-    resetWebhookDependencies();
-    resetProcessorDependencies();
-    const host = await startLocalFunctionsHost({
-      settings,
-      port,
-      log: options.log ?? consoleLogSink,
-      hostJson: options.hostJson,
     });
-    stops.push(() => host.stop());
+    const clientState = randomBytes(24).toString('base64url');
+    const pickPort = options.hostPort === 0 || options.hostPort === undefined;
+    let host: LocalFunctionsHost | undefined;
+    let settings: Record<string, string> = {};
+    // A free port can be taken by another process between choosing it and listening: choose again.
+    for (let attempt = 1; !host; attempt++) {
+      const port = pickPort ? await freePort() : options.hostPort!;
+      settings = settingsFor(`http://127.0.0.1:${port}`);
+      // Each sandbox is a fresh "worker": forget settings and clients from an earlier one.
+      resetSettings();
+      resetWebhookDependencies();
+      resetProcessorDependencies();
+      resetReleaseApiDependencies();
+      try {
+        host = await startLocalFunctionsHost({
+          settings,
+          port,
+          log: options.log ?? consoleLogSink,
+          hostJson: options.hostJson,
+          processingVisibilitySeconds: options.processingVisibilitySeconds,
+        });
+      } catch (error) {
+        if (!pickPort || attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
+      }
+    }
+    const started = host;
+    stops.push(() => started.stop());
 
     // The subscription keeper creates the subscription; the simulator validates the URL first.
     await host.runTimer('maintain-subscription');

@@ -62,95 +62,99 @@ function configurationFor(held: HeldJob, changes: UserChanges | undefined): Prin
 }
 
 /**
- * Releases a user's held jobs at a printer. Each job is first claimed (an etag-guarded delete of the
- * hold), so it is released at most once whatever is clicked twice, retried or raced against expiry.
- * The job is redirected to the chosen printer (Graph completes the task), or, if the user chose the
- * printer it was sent to, its task is completed. If Graph refuses, the hold is put back and the
- * reason returned: the job stays held.
+ * Claims each of a user's held jobs (an etag-guarded delete of the hold, so only one caller ever
+ * gets a job, whatever is clicked twice, retried or raced against expiry) and acts on it. If the
+ * action fails, the hold is put back: the job stays held and the answer says why.
  */
-export async function releaseHeldJobs(
+async function forEachClaimed(
   deps: ReleaseDependencies,
-  request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+  userPrincipalName: string,
+  taskIds: string[],
+  act: (held: HeldJob, log: Log) => Promise<ReleaseResult>,
+  explain: (error: unknown) => string,
 ): Promise<ReleaseResult[]> {
   const results: ReleaseResult[] = [];
-  for (const taskId of request.taskIds) {
-    const held = await deps.holds.claim(request.userPrincipalName, taskId);
+  for (const taskId of taskIds) {
+    const held = await deps.holds.claim(userPrincipalName, taskId);
     if (!held) {
       results.push({ taskId, status: 'not-found' });
       continue;
     }
     const log = deps.log.with({ correlationId: held.correlationId, taskId });
     try {
-      let newJobId = held.jobId;
-      if (request.printerId.toLowerCase() === held.printerId.toLowerCase()) {
-        const configuration = configurationFor(held, request.changes);
-        if (configuration) await deps.api.updateJobConfiguration(held.printerId, held.jobId, configuration);
-        await deps.api.setTaskState(
-          held.taskDefinitionId,
-          taskId,
-          'completed',
-          `Released by its owner (${request.via})`,
-        );
-      } else {
-        newJobId = (
-          await deps.api.redirectJob(
-            held.printerId,
-            held.jobId,
-            request.printerId,
-            configurationFor(held, request.changes),
-          )
-        ).id;
-      }
-      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`);
-      log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
-      results.push({ taskId, status: 'released', printerId: request.printerId, newJobId });
+      results.push(await act(held, log));
     } catch (error) {
       await deps.holds.add(held);
       const failure = classifyGraphError(error);
-      log.warn('hold.release-failed', {
-        printerId: request.printerId,
+      log.warn('hold.action-failed', {
         status: 'status' in failure ? failure.status : undefined,
         detail: failure.message,
       });
-      results.push({
-        taskId,
-        status: 'failed',
-        reason: releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined),
-      });
+      results.push({ taskId, status: 'failed', reason: explain(error) });
     }
   }
   return results;
 }
 
+/**
+ * Releases a user's held jobs at a printer: the job is redirected there (Graph completes the task),
+ * or, if the user chose the printer it was sent to, its task is completed.
+ */
+export function releaseHeldJobs(
+  deps: ReleaseDependencies,
+  request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+): Promise<ReleaseResult[]> {
+  return forEachClaimed(
+    deps,
+    request.userPrincipalName,
+    request.taskIds,
+    async (held, log) => {
+      const configuration = configurationFor(held, request.changes);
+      let newJobId = held.jobId;
+      if (request.printerId.toLowerCase() === held.printerId.toLowerCase()) {
+        if (configuration) await deps.api.updateJobConfiguration(held.printerId, held.jobId, configuration);
+        await deps.api.setTaskState(
+          held.taskDefinitionId,
+          held.taskId,
+          'completed',
+          `Released by its owner (${request.via})`,
+        );
+      } else {
+        newJobId = (await deps.api.redirectJob(held.printerId, held.jobId, request.printerId, configuration)).id;
+      }
+      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`);
+      log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
+      return { taskId: held.taskId, status: 'released', printerId: request.printerId, newJobId };
+    },
+    (error) => {
+      const failure = classifyGraphError(error);
+      return releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined);
+    },
+  );
+}
+
 /** Deletes a user's held jobs: the job is aborted (the user sees why) and the task closed. */
-export async function deleteHeldJobs(
+export function deleteHeldJobs(
   deps: ReleaseDependencies,
   request: { userPrincipalName: string; taskIds: string[] },
 ): Promise<ReleaseResult[]> {
-  const results: ReleaseResult[] = [];
-  for (const taskId of request.taskIds) {
-    const held = await deps.holds.claim(request.userPrincipalName, taskId);
-    if (!held) {
-      results.push({ taskId, status: 'not-found' });
-      continue;
-    }
-    const log = deps.log.with({ correlationId: held.correlationId, taskId });
-    try {
-      const reason = 'Deleted by its owner before it was released.';
+  const reason = 'Deleted by its owner before it was released.';
+  return forEachClaimed(
+    deps,
+    request.userPrincipalName,
+    request.taskIds,
+    async (held, log) => {
       await deps.api.abortJob(held.printerId, held.jobId, reason).catch((error: unknown) => {
-        if (classifyGraphError(error).kind !== 'not-found' && classifyGraphError(error).kind !== 'conflict')
-          throw error;
+        const kind = classifyGraphError(error).kind;
+        if (kind !== 'not-found' && kind !== 'conflict') throw error;
       });
       await closeTaskIfOpen(deps.api, held, 'aborted', reason, log);
       await finish(deps, held, 'hold-deleted', 'deleted by its owner');
       log.info('hold.deleted');
-      results.push({ taskId, status: 'deleted' });
-    } catch (error) {
-      await deps.holds.add(held);
-      results.push({ taskId, status: 'failed', reason: classifyGraphError(error).message });
-    }
-  }
-  return results;
+      return { taskId: held.taskId, status: 'deleted' };
+    },
+    (error) => `The job could not be deleted (${classifyGraphError(error).message}); it is still held.`,
+  );
 }
 
 function releaseFailureReason(kind: string, status?: number): string {
