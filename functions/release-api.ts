@@ -3,15 +3,14 @@ import { createLog } from '../src/observability/log';
 
 /**
  * The release page's API (pull printing): GET /api/release/jobs, POST /api/release/jobs/release,
- * POST /api/release/jobs/delete. Anonymous at the host: every call is authorised by the user's own
+ * POST /api/release/jobs/delete, POST /api/release/jobs/pin (set the user's terminal PIN). Anonymous at the host: every call is authorised by the user's own
  * Entra ID token, verified in src/release/user-token.ts.
  */
 export async function releaseApi(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
   const { handleReleaseApi } = await import('../src/release/release-api');
   const { releaseApiDependencies } = await import('../src/release/release-api-dependencies');
-  const action =
-    request.params.action === 'release' ? 'release' : request.params.action === 'delete' ? 'delete' : 'list';
+  const action = (['release', 'delete', 'pin'] as const).find((a) => a === request.params.action) ?? 'list';
   if ((action === 'list') !== (request.method === 'GET')) return { status: 405 };
   return handleReleaseApi(action, request, await releaseApiDependencies(log));
 }

@@ -41,6 +41,9 @@ param createAppRegistration bool = true
 @description('Grant GroupMember.Read.All so policy rules may use group membership.')
 param allowGroupRules bool = false
 
+@description('Grant User.Read.All so release terminals can look users up by badge number.')
+param allowBadgeRelease bool = false
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -78,6 +81,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     managedIdentityPrincipalId: identity.outputs.principalId
     tenantId: printTenant
     allowGroupRules: allowGroupRules
+    allowBadgeRelease: allowBadgeRelease
   }
 }
 

@@ -8,6 +8,8 @@ param managedIdentityPrincipalId string
 param tenantId string
 @description('Grant GroupMember.Read.All, needed only when policy rules use group membership.')
 param allowGroupRules bool
+@description('Grant User.Read.All, needed only for badge release at terminals (badge number to user).')
+param allowBadgeRelease bool
 
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
 
@@ -19,7 +21,9 @@ var applicationPermissions = [
 ]
 // Only for policies with group conditions (checkMemberGroups).
 var groupPermissions = allowGroupRules ? [{ name: 'GroupMember.Read.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' }] : []
-var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions)
+// Only for badge release at terminals (users looked up by a directory attribute such as employeeId).
+var badgePermissions = allowBadgeRelease ? [{ name: 'User.Read.All', id: 'df021288-bdef-4463-88db-98f22de89214' }] : []
+var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions)
 
 // Delegated, for the set-up CLI only: task triggers can only be created by a signed-in Printer Administrator.
 var delegatedPermissions = [

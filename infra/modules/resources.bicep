@@ -23,6 +23,7 @@ var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
 var holdTableName = 'releasegateholds'
 var taskIndexTableName = 'releasegatetasks'
+var pinTableName = 'releasegatepins'
 var controlQueueName = 'release-gate-control'
 var clientStateSecretName = 'graph-client-state'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
@@ -84,6 +85,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
     resource taskIndexTable 'tables' = {
       name: taskIndexTableName
+    }
+    resource pinTable 'tables' = {
+      name: pinTableName
     }
   }
 }
@@ -289,6 +293,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_AUDIT_TABLE: auditTableName
     RELEASE_GATE_HOLD_TABLE: holdTableName
     RELEASE_GATE_TASK_INDEX_TABLE: taskIndexTableName
+    RELEASE_GATE_PIN_TABLE: pinTableName
     RELEASE_GATE_CONTROL_QUEUE: controlQueueName
     RELEASE_GATE_NOTIFICATION_URL: 'https://${functionApp.properties.defaultHostName}/api/notifications'
     RELEASE_GATE_LIFECYCLE_URL: 'https://${functionApp.properties.defaultHostName}/api/lifecycle'

@@ -28,6 +28,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
       'PrintJob.Manage.All',
       'Printer.Read.All',
       'GroupMember.Read.All',
+      'User.Read.All',
     ],
     delegatedPermissions: ['Printer.ReadWrite.All'],
   };

@@ -368,6 +368,27 @@ export function graphRoutes(tenant: Tenant, notifier: Notifier): [string, RegExp
       },
     ],
 
+    // --- directory: users by attribute (badge release) ---
+    [
+      'GET',
+      '/users',
+      ({ claims, query }) => {
+        requireApp(claims, 'List users', ['User.Read.All', 'Directory.Read.All']);
+        const match = /^(\w+) eq '((?:[^']|'')*)'$/.exec((query.get('$filter') ?? '').trim());
+        if (!match) throw badRequest("The simulator supports $filter=<attribute> eq '<value>' on users.");
+        const [, attribute, raw] = match;
+        const value = raw!.replace(/''/g, "'");
+        const users = [...tenant.users.values()].filter((u) =>
+          attribute === 'userPrincipalName'
+            ? u.userPrincipalName.toLowerCase() === value.toLowerCase()
+            : u.attributes[attribute!] === value,
+        );
+        return list(
+          users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName })),
+        );
+      },
+    ],
+
     // --- directory: group membership for policies that use groups ---
     [
       'POST',

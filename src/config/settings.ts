@@ -122,6 +122,22 @@ export const settingsObject = z.object({
       "Comma-separated audiences accepted in users' tokens for the release API (default: the app client id " +
         'and api://<app client id>).',
     ),
+  RELEASE_GATE_TERMINALS_SECRET_NAME: text()
+    .default('release-terminals')
+    .describe(
+      'Secret holding the release terminals as JSON: [{ "id", "printerId", "keySha256" }]; each terminal has ' +
+        'its own key and releases only to its own printer.',
+    ),
+  RELEASE_GATE_TERMINALS: text()
+    .optional()
+    .describe('The terminals JSON when the secret source is settings (local runs and the sandbox).'),
+  RELEASE_GATE_BADGE_ATTRIBUTE: text()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'an attribute name such as employeeId')
+    .default('employeeId')
+    .describe('Entra ID user attribute a badge number is looked up by (needs User.Read.All).'),
+  RELEASE_GATE_PIN_TABLE: tableName()
+    .default('releasegatepins')
+    .describe("Table of users' release PINs (slow salted hashes only) and failed attempts."),
   RELEASE_GATE_FAIL_SAFE_ACTION: z
     .enum(['release', 'deny'])
     .default('release')

@@ -139,6 +139,23 @@ export class PrintApi {
     );
   }
 
+  /** The user whose directory attribute (e.g. employeeId, from a badge) has this value (app: User.Read.All). */
+  async findUserByAttribute(
+    attribute: string,
+    value: string,
+  ): Promise<{ id: string; userPrincipalName: string } | undefined> {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`Not an attribute name: ${attribute}`);
+    const response = (await this.client
+      .api('/users')
+      .filter(`${attribute} eq '${value.replace(/'/g, "''")}'`)
+      .select(['id', 'userPrincipalName'])
+      .get()) as { value?: { id?: string; userPrincipalName?: string }[] };
+    const [user, other] = response.value ?? [];
+    // Two users with the same badge number is a directory error: release nothing rather than guess.
+    if (!user?.id || !user.userPrincipalName || other) return undefined;
+    return { id: user.id, userPrincipalName: user.userPrincipalName };
+  }
+
   // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---
 
   async listTaskTriggers(printerId: string): Promise<PrintTaskTrigger[]> {

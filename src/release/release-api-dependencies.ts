@@ -4,8 +4,15 @@ import type { Log } from '../observability/log';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ReleaseApiDependencies } from './release-api';
 import { userTokenVerifier } from './user-token';
+import { tablePinStore, type PinStore } from './pin-store';
+import { terminalsSchema, type TerminalDependencies } from './terminal-release';
+import { createTableClient } from '../storage/storage-clients';
+import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import type { SecretStore } from '../secrets/secret-store';
 
 let verifier: ReturnType<typeof userTokenVerifier> | undefined;
+let pins: PinStore | undefined;
+let secrets: SecretStore | undefined;
 
 /** The release API's dependencies: the processor's Graph client and stores, and the token verifier. */
 export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDependencies> {
@@ -21,10 +28,37 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
     });
   }
   const { api, holds, audit, tasks } = await processorDependencies(log);
-  return { api, holds, audit, tasks, log, verifyUser: verifier };
+  pins ??= tablePinStore(createTableClient(config, config.RELEASE_GATE_PIN_TABLE));
+  return { api, holds, audit, tasks, log, verifyUser: verifier, pins };
+}
+
+/** The terminal API's dependencies: stores, the terminals (from the secret store), badge look-up. */
+export async function terminalDependencies(log: Log): Promise<TerminalDependencies> {
+  const config = settings();
+  const base = await releaseApiDependencies(log);
+  secrets ??= secretStoreFromSettings(config);
+  const terminals = async () => {
+    const json =
+      config.RELEASE_GATE_SECRET_SOURCE === 'settings'
+        ? (config.RELEASE_GATE_TERMINALS ?? '[]')
+        : (await secrets!.get(config.RELEASE_GATE_TERMINALS_SECRET_NAME).catch(() => ({ current: '[]' }))).current;
+    const parsed = terminalsSchema.safeParse(JSON.parse(json));
+    if (!parsed.success) {
+      log.error('terminal.configuration-invalid', { detail: parsed.error.issues[0]?.message });
+      return [];
+    }
+    return parsed.data;
+  };
+  return {
+    ...base,
+    terminals,
+    userByBadge: (badge) => base.api.findUserByAttribute(config.RELEASE_GATE_BADGE_ATTRIBUTE, badge),
+  };
 }
 
 /** Forget the verifier (tests reconfigure the process). */
 export function resetReleaseApiDependencies(): void {
   verifier = undefined;
+  pins = undefined;
+  secrets = undefined;
 }

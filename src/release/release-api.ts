@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
+import type { PinStore } from './pin-store';
 import { UnauthorizedError, type SignedInUser } from './user-token';
 import { deleteHeldJobs, listHeldJobs, releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
 
@@ -21,9 +22,11 @@ const releaseBody = z.strictObject({
     .optional(),
 });
 const deleteBody = z.strictObject({ taskIds });
+const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digits') });
 
 export interface ReleaseApiDependencies extends ReleaseDependencies {
   verifyUser: (authorization: string | null) => Promise<SignedInUser>;
+  pins: PinStore;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'release' | 'delete',
+  action: 'list' | 'release' | 'delete' | 'pin',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
@@ -79,6 +82,13 @@ export async function handleReleaseApi(
       via: 'release page',
     });
     return { status: 200, headers, jsonBody: { results } };
+  }
+  if (action === 'pin') {
+    const body = pinBody.safeParse(json);
+    if (!body.success)
+      return errorResponse(400, 'invalid_request', `pin: ${body.error.issues[0]?.message ?? 'invalid'}`);
+    await deps.pins.setPin(user.userPrincipalName, body.data.pin);
+    return { status: 204, headers };
   }
   const body = deleteBody.safeParse(json);
   if (!body.success)

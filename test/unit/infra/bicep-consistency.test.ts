@@ -126,6 +126,8 @@ describe('infra/ templates against the code', () => {
       /allowGroupRules \? \[\{ name: 'GroupMember\.Read\.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' \}\] : \[\]/,
     );
     expect(printApi).toMatch(/checkMemberGroups/);
+    expect(graphApp).toMatch(/allowBadgeRelease \? \[\{ name: 'User\.Read\.All', id: 'df021288-bdef-4463-88db-98f22de89214' \}\] : \[\]/);
+    expect(printApi).toMatch(/findUserByAttribute/);
     expect(graphApp).toMatch(/federatedIdentityCredentials/);
     expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
   });
@@ -174,6 +176,7 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var holdTableName = '${defaults.RELEASE_GATE_HOLD_TABLE}'`);
     expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
     expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
+    expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
     expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
   });
 

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { HostLogEntry } from '../../sandbox/host/invocation';
+import type { SimTask } from '../../sandbox/simulator/model';
+import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
+import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
+import { terminalKeyHash } from '../../src/release/terminal-release';
+import { waitFor } from '../support/wait';
+
+/** Release terminals (badge readers, printer panels) against the sandbox. */
+describe('release terminals', () => {
+  let sandbox: Sandbox;
+  const logs: HostLogEntry[] = [];
+  const KEY = 'terminal-key-with-plenty-of-entropy-1234567890';
+
+  const terminal = async (
+    body: unknown,
+    headers: Record<string, string> = { 'x-terminal-id': 'library-panel', 'x-terminal-key': KEY },
+  ) => {
+    const response = await fetch(`${sandbox.host.url}/api/terminal/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { results?: { status: string; printerId?: string }[]; error?: { code: string } },
+    };
+  };
+  async function hold(upn: string): Promise<SimTask> {
+    const { task } = sandbox.simulator.tenant.submitJob({
+      printerId: DEMO_PRINTER_IDS.pullQueue,
+      userPrincipalName: upn,
+    });
+    await waitFor('the hold', () =>
+      logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(task!.id)),
+    );
+    return task!;
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      hostPort: 0,
+      log: (e) => logs.push(e),
+      settings: {
+        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
+        RELEASE_GATE_TERMINALS: JSON.stringify([
+          { id: 'library-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
+        ]),
+      },
+    });
+  }, 60000);
+  afterAll(async () => sandbox?.stop());
+
+  it('refuses an unknown terminal or a wrong key', async () => {
+    expect(
+      (await terminal({ badge: 'S2005' }, { 'x-terminal-id': 'library-panel', 'x-terminal-key': 'guess' })).status,
+    ).toBe(401);
+    expect((await terminal({ badge: 'S2005' }, { 'x-terminal-id': 'other', 'x-terminal-key': KEY })).status).toBe(401);
+    expect((await terminal({ badge: 'S2005' }, {})).status).toBe(401);
+  });
+
+  it('a badge swipe releases all of its owner’s held jobs to the terminal’s own printer', async () => {
+    const tasks = [await hold('lee.student@contoso.example'), await hold('lee.student@contoso.example')];
+    const result = await terminal({ badge: 'S2005' }); // Lee's employeeId
+    expect(result.status).toBe(200);
+    expect(result.body.results?.map((r) => [r.status, r.printerId])).toEqual([
+      ['released', DEMO_PRINTER_IDS.library],
+      ['released', DEMO_PRINTER_IDS.library],
+    ]);
+    expect(tasks.every((t) => t.status.state === 'completed')).toBe(true);
+    expect((await terminal({ badge: 'NOPE' })).status).toBe(404);
+  });
+
+  it('a terminal cannot choose another printer', async () => {
+    const result = await terminal({ badge: 'S2005', printerId: DEMO_PRINTER_IDS.hr });
+    expect(result.status).toBe(400);
+  });
+
+  it('user name and release PIN (set on the release page); wrong PINs lock out', async () => {
+    const token = await sandbox.simulator.identity.userToken('megan@contoso.example', DEMO_APP_CLIENT_ID);
+    const set = await fetch(`${sandbox.host.url}/api/release/jobs/pin`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pin: '482916' }),
+    });
+    expect(set.status).toBe(204);
+    const task = await hold('megan@contoso.example');
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '000000' })).status).toBe(401);
+    const ok = await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' });
+    expect(ok.body.results?.[0]?.status).toBe('released');
+    expect(task.status.state).toBe('completed');
+
+    for (let i = 0; i < 4; i++)
+      expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '111111' })).status).toBe(401);
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '111111' })).status).toBe(423); // fifth wrong: locked
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' })).status).toBe(423); // even the right one, for a while
+    expect((await terminal({ userPrincipalName: 'adele@contoso.example', pin: '1234' })).status).toBe(401); // no PIN set
+  }, 30000);
+});
