@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { resolveAppSettings } from './host/local-functions-host';
 import { prettyLogSink } from './pretty-log';
 import { startSandbox } from './sandbox';
-import { clearRunning, writeRunning } from './state-file';
+import { clearRunning, writeLocalSettings, writeRunning } from './state-file';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   });
   const { simulator, host, azurite } = sandbox;
   writeRunning({ simulatorUrl: simulator.url, hostUrl: host.url, pid: process.pid });
+  const localSettings = writeLocalSettings(sandbox.settings);
 
   const r = host.registrations;
   console.log(`
@@ -55,6 +56,7 @@ Print a job (another terminal):
   npm run print -- --user adele@contoso.example --printer "HQ Floor 2 Mono" --color --name Report.pdf
   npm run print -- --user sam.student@contoso.example --printer "School Library" --copies 2
 See the decisions below as they happen. Ctrl-C stops everything.
+The settings of this sandbox, for Core Tools: ${path.relative(process.cwd(), localSettings)}
 `);
 
   let stopping = false;

@@ -28,3 +28,14 @@ export function readRunning(): RunningSandbox | undefined {
 export function clearRunning(): void {
   rmSync(FILE, { force: true });
 }
+
+/** The running sandbox's app settings, in Core Tools' local.settings.json shape (for `func start`). */
+export function writeLocalSettings(settings: Record<string, string>): string {
+  const file = path.resolve(__dirname, '..', '.sandbox', 'local.settings.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    JSON.stringify({ IsEncrypted: false, Values: { FUNCTIONS_WORKER_RUNTIME: 'node', ...settings } }, null, 2),
+  );
+  return file;
+}
