@@ -122,6 +122,20 @@ export const settingsObject = z.object({
       "Comma-separated audiences accepted in users' tokens for the release API (default: the app client id " +
         'and api://<app client id>).',
     ),
+  RELEASE_GATE_RELEASE_PRINTERS: text()
+    .refine((v) => {
+      try {
+        const ids = JSON.parse(v) as unknown;
+        return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && GUID.test(id));
+      } catch {
+        return false;
+      }
+    }, 'must be a JSON array of printer ids')
+    .optional()
+    .describe(
+      'JSON array of the printer ids where held jobs may be released (the physical release printers). Unset: ' +
+        'any printer the user names.',
+    ),
   RELEASE_GATE_TERMINALS_SECRET_NAME: text()
     .default('release-terminals')
     .describe(

@@ -29,7 +29,10 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
   }
   const { api, holds, audit, tasks } = await processorDependencies(log);
   pins ??= tablePinStore(createTableClient(config, config.RELEASE_GATE_PIN_TABLE));
-  return { api, holds, audit, tasks, log, verifyUser: verifier, pins };
+  const releasePrinters = config.RELEASE_GATE_RELEASE_PRINTERS
+    ? (JSON.parse(config.RELEASE_GATE_RELEASE_PRINTERS) as string[])
+    : undefined;
+  return { api, holds, audit, tasks, log, verifyUser: verifier, pins, releasePrinters };
 }
 
 /** The terminal API's dependencies: stores, the terminals (from the secret store), badge look-up. */

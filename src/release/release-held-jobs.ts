@@ -8,6 +8,8 @@ import { closeTaskIfOpen } from '../processor/fail-safe';
 import type { TaskIndex } from '../tasks/task-index';
 
 export interface ReleaseDependencies {
+  /** Printers where held jobs may come out; undefined allows any. */
+  releasePrinters?: readonly string[];
   api: PrintApi;
   holds: HoldStore;
   audit: AuditLog;
@@ -104,6 +106,18 @@ export function releaseHeldJobs(
   deps: ReleaseDependencies,
   request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
 ): Promise<ReleaseResult[]> {
+  const allowed =
+    !deps.releasePrinters || deps.releasePrinters.some((id) => id.toLowerCase() === request.printerId.toLowerCase());
+  if (!allowed) {
+    // Nothing is claimed: every job stays held.
+    return Promise.resolve(
+      request.taskIds.map((taskId) => ({
+        taskId,
+        status: 'failed' as const,
+        reason: 'That printer is not a release printer.',
+      })),
+    );
+  }
   return forEachClaimed(
     deps,
     request.userPrincipalName,

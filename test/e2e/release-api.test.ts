@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import type { SimJob, SimTask } from '../../sandbox/simulator/model';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
+import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { waitFor } from '../support/wait';
 
 /**
@@ -52,7 +53,10 @@ describe('releasing held jobs (pull printing)', () => {
     sandbox = await startSandbox({
       hostPort: 0,
       log: (e) => logs.push(e),
-      settings: { RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts') },
+      settings: {
+        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
+        RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([DEMO_PRINTER_IDS.library, DEMO_PRINTER_IDS.floor1Color]),
+      },
     });
   }, 60000);
   afterAll(async () => sandbox?.stop());
@@ -117,6 +121,21 @@ describe('releasing held jobs (pull printing)', () => {
       (await call(token, 'release', { taskIds: [task.id], printerId: sandbox.simulator.demo!.printers.library.id }))
         .body.results[0].status,
     ).toBe('released');
+  });
+
+  it('releases only to declared release printers; the job stays held otherwise', async () => {
+    const { task } = await hold('adele@contoso.example', 'Not at HR.pdf');
+    const result = await call(await tokenFor('adele@contoso.example'), 'release', {
+      taskIds: [task.id],
+      printerId: DEMO_PRINTER_IDS.hr,
+    });
+    expect(result.body.results).toEqual([
+      { taskId: task.id, status: 'failed', reason: 'That printer is not a release printer.' },
+    ]);
+    expect(task.status.state).toBe('processing');
+    expect(
+      (await call(await tokenFor('adele@contoso.example'), '')).body.jobs.map((j: { taskId: string }) => j.taskId),
+    ).toContain(task.id);
   });
 
   it('deletes a held job: aborted with a reason, task closed', async () => {

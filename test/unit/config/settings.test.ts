@@ -79,6 +79,15 @@ describe('settings', () => {
     ]);
   });
 
+  it('checks JSON-valued settings', () => {
+    expect(problems({ ...minimal, RELEASE_GATE_RELEASE_PRINTERS: '["not-a-guid"]' })).toEqual([
+      'RELEASE_GATE_RELEASE_PRINTERS must be a JSON array of printer ids',
+    ]);
+    expect(() =>
+      parseSettings({ ...minimal, RELEASE_GATE_RELEASE_PRINTERS: '["9f8e7d6c-0000-4000-8000-000000000001"]' }),
+    ).not.toThrow();
+  });
+
   it('treats empty strings as unset, as the portal does', () => {
     expect(problems({ ...minimal, RELEASE_GATE_TENANT_ID: '  ' })).toEqual(['RELEASE_GATE_TENANT_ID is required']);
   });

@@ -126,7 +126,9 @@ describe('infra/ templates against the code', () => {
       /allowGroupRules \? \[\{ name: 'GroupMember\.Read\.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' \}\] : \[\]/,
     );
     expect(printApi).toMatch(/checkMemberGroups/);
-    expect(graphApp).toMatch(/allowBadgeRelease \? \[\{ name: 'User\.Read\.All', id: 'df021288-bdef-4463-88db-98f22de89214' \}\] : \[\]/);
+    expect(graphApp).toMatch(
+      /allowBadgeRelease \? \[\{ name: 'User\.Read\.All', id: 'df021288-bdef-4463-88db-98f22de89214' \}\] : \[\]/,
+    );
     expect(printApi).toMatch(/findUserByAttribute/);
     expect(graphApp).toMatch(/federatedIdentityCredentials/);
     expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
