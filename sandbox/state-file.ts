@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Where a running sandbox says where it is, so `npm run print` can find it. */
-const FILE = path.resolve(__dirname, '..', '.sandbox', 'running.json');
+/**
+ * Where a running sandbox says where it is, so `npm run print` can find it. RELEASE_GATE_SANDBOX_STATE
+ * moves it (tests running beside a developer's sandbox use their own).
+ */
+const FILE = process.env.RELEASE_GATE_SANDBOX_STATE ?? path.resolve(__dirname, '..', '.sandbox', 'running.json');
 
 export interface RunningSandbox {
   simulatorUrl: string;

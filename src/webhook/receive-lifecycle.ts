@@ -5,8 +5,7 @@ import { describeError, type Log } from '../observability/log';
 import type { ControlKind, ControlMessage } from '../queue/control-message';
 import type { ControlQueue } from '../queue/task-queue';
 import { isAcceptedClientState } from '../secrets/client-state';
-import { readNotificationCollection } from './read-notification-collection';
-import { answerValidationHandshake } from './validation-handshake';
+import { readGraphPost } from './read-graph-post';
 
 export interface LifecycleDependencies {
   settings: Settings;
@@ -31,27 +30,13 @@ export async function receiveLifecycleEvents(
   request: HttpRequestLike,
   deps: LifecycleDependencies,
 ): Promise<HttpResponseLike> {
-  const handshake = answerValidationHandshake(request);
-  if (handshake) {
-    deps.log.info('lifecycle.handshake');
-    return handshake;
-  }
-  const body = await readNotificationCollection(request, deps.settings.RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST);
-  if (!body.ok) return body.response;
-
-  let clientStates: readonly string[];
-  try {
-    clientStates = await deps.clientStates();
-  } catch (error) {
-    deps.log.error('lifecycle.secret-unavailable', describeError(error));
-    return errorResponse(503, 'unavailable', 'The notification secret is unavailable; retry later.', {
-      'retry-after': '10',
-    });
-  }
+  const read = await readGraphPost(request, deps, 'lifecycle');
+  if ('answer' in read) return read.answer;
+  const { notifications, clientStates } = read;
 
   const now = (deps.now ?? (() => new Date()))();
   const work = new Map<ControlKind, ControlMessage>();
-  for (const event of body.notifications) {
+  for (const event of notifications) {
     const kind = event.lifecycleEvent ? WORK[event.lifecycleEvent] : undefined;
     const valid =
       isAcceptedClientState(event.clientState, clientStates) &&

@@ -7,8 +7,7 @@ import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import type { Metrics } from '../observability/metrics';
 import { checkNotification, type RejectionReason } from './check-notification';
-import { readNotificationCollection } from './read-notification-collection';
-import { answerValidationHandshake } from './validation-handshake';
+import { readGraphPost } from './read-graph-post';
 
 /** Graph gives up on us after 3 s; the queue write must finish well before that or we answer 503. */
 export const QUEUE_DEADLINE_MS = 2000;
@@ -37,24 +36,9 @@ export async function receiveNotifications(
   request: HttpRequestLike,
   deps: WebhookDependencies,
 ): Promise<HttpResponseLike> {
-  const handshake = answerValidationHandshake(request);
-  if (handshake) {
-    deps.log.info('notification.handshake');
-    return handshake;
-  }
-
-  const body = await readNotificationCollection(request, deps.settings.RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST);
-  if (!body.ok) return body.response;
-  const notifications = body.notifications;
-
-  let clientStates: readonly string[];
-  try {
-    clientStates = await deps.clientStates();
-  } catch (error) {
-    // Without the secret nothing can be validated; Graph keeps the batch and retries.
-    deps.log.error('notification.secret-unavailable', describeError(error));
-    return unavailable('The notification secret is unavailable; retry later.');
-  }
+  const read = await readGraphPost(request, deps, 'notification');
+  if ('answer' in read) return read.answer;
+  const { notifications, clientStates } = read;
 
   const now = (deps.now ?? (() => new Date()))();
   const newCorrelationId = deps.newCorrelationId ?? randomUUID;

@@ -54,7 +54,7 @@ describe('keeping the plumbing alive', () => {
     const handshakes = events('notification.handshake').length;
     await sandbox.host.runTimer('maintain-subscription');
     expect(events('subscription.checked').at(-1)).toMatchObject({ action: 'created' });
-    expect(events('notification.handshake').length).toBe(handshakes + 1);
+    expect(events('notification.handshake').length).toBeGreaterThan(handshakes); // Graph validated the URL again
     const { job } = sandbox.simulator.tenant.submitJob({
       printerId: sandbox.simulator.demo!.printers.library.id,
       userPrincipalName: 'adele@contoso.example',

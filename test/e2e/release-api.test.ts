@@ -77,7 +77,7 @@ describe('releasing held jobs (pull printing)', () => {
     const token = await tokenFor('adele@contoso.example');
     const [first, second] = await Promise.all([
       call(token, 'release', { taskIds: [task.id], printerId: target, changes: { grayscale: true } }),
-      call(token, 'release', { taskIds: [task.id], printerId: target }),
+      call(token, 'release', { taskIds: [task.id], printerId: target, changes: { grayscale: true } }), // the same click, twice
     ]);
     const statuses = [first.body.results[0].status, second.body.results[0].status].sort();
     expect(statuses).toEqual(['not-found', 'released']); // double click: released once

@@ -1,4 +1,5 @@
 import { spawn, execFile } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runDemo } from '../../sandbox/demo/run-demo';
@@ -7,6 +8,11 @@ import { waitFor } from '../support/wait';
 
 const root = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
+// This test's sandbox announces itself in its own state file, not in a developer's running one.
+const stateEnv = {
+  ...process.env,
+  RELEASE_GATE_SANDBOX_STATE: path.join(os.tmpdir(), `release-gate-sandbox-${process.pid}.json`),
+};
 
 describe('the sandbox commands as a developer runs them', () => {
   it('npm run demo: every scripted job ends as the demo policy decides', async () => {
@@ -32,7 +38,7 @@ describe('the sandbox commands as a developer runs them', () => {
       ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--simulator-port', '0'],
       {
         cwd: root,
-        env: process.env,
+        env: stateEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -55,7 +61,7 @@ describe('the sandbox commands as a developer runs them', () => {
           '--size',
           '1MB',
         ],
-        { cwd: root },
+        { cwd: root, env: stateEnv },
       );
       expect(stdout).toMatch(/^Job \d+ on "HQ Floor 1 Color" as adele@contoso.example: paused, task .+ processing/);
       await waitFor('the decision', () => /task\.finished .*outcome=released/.test(output), 20000);
