@@ -1,147 +1,195 @@
 /**
- * `npm run policy -- check <policy.json>`: validates a policy. Exit 0 when valid, 1 with errors.
- * `npm run policy -- explain <policy.json> <job.json>`: dry run of one job, printing the decision
- *   and the path through the rules. The job is a printJob as Graph returns it (with `documents`),
- *   optionally with `printer` ({ id, displayName, location }), `groups` (the owner's group ids) and
- *   `now` (ISO time). Exit 0 when a decision was made, 1 on invalid input.
- * `npm run policy -- schema`: writes policies/policy.schema.json from the policy schema.
+ * The release policy CLI (`npm run policy -- <command>`):
+ *
+ *   check <policy.json> [--plugin <module>]
+ *       Validates a policy. Exit 0 when valid (warnings are printed, e.g. unreachable rules),
+ *       1 with every error, each naming the rule, the field and what is expected.
+ *   explain <policy.json> <job.json>... [--plugin <module>] [--json]
+ *       Dry run of each job: the path through the rules and the decision. A job file is a printJob
+ *       as Graph returns it (with `documents`), optionally with `printer` ({ id, displayName,
+ *       location }), `groups` (the owner's group ids), `now` (ISO time) and `expected` (the
+ *       decision it must get). Exit 0 when every job was decided (and matched its `expected`),
+ *       1 on an invalid policy or job file, 3 when a decision differs from `expected`.
+ *   schema [--check]
+ *       Writes policies/policy.schema.json from the zod schema; with --check, exit 1 if it is stale.
+ *
+ * Exit 2: usage error. The CLI makes no Graph call: printer and groups come from the job file.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { printJobSchema } from '../src/graph/print-schemas';
+import { lintPolicy } from '../src/policy/declarative/policy-lint';
 import { parsePolicy, policySchema, type PolicyFile } from '../src/policy/declarative/policy-schema';
-import type { Evaluation } from '../src/policy/declarative/rule-engine';
-import { declarativePolicy, loadPluginModule } from '../src/policy/load-policy';
-import { buildPolicyContext } from '../src/processor/policy-context';
+import { checkPluginNames, declarativePolicy, loadPluginModule } from '../src/policy/load-policy';
+import type { PluginCondition } from '../src/policy/plugins';
+import { contextFromSampleJob, type SampleJob } from '../src/policy/sample-job';
+import { describeEvaluation, type Evaluation } from '../src/policy/trace';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');
 
+export const EXIT = { ok: 0, invalid: 1, usage: 2, unexpected: 3 } as const;
+
+/** The JSON Schema editors use, generated from the same zod schema the app validates with. */
 export function policyJsonSchema(): string {
   const schema = z.toJSONSchema(policySchema, { io: 'input', unrepresentable: 'any' });
   return `${JSON.stringify({ ...schema, title: 'Release Gate release policy' }, null, 2)}\n`;
 }
 
+class InputError extends Error {}
+
 function readJson(file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
+    throw new InputError(
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${file}: not valid JSON (${(error as Error).message})`);
   }
 }
 
-class UsageError extends Error {}
+function pluginConditions(pluginModule: string | undefined): Record<string, PluginCondition> | undefined {
+  if (!pluginModule) return undefined;
+  try {
+    return loadPluginModule(path.resolve(pluginModule)).conditions ?? {};
+  } catch (error) {
+    throw new InputError(`--plugin ${pluginModule}: ${(error as Error).message}`);
+  }
+}
 
-export function checkPolicy(file: string): { ok: boolean; lines: string[]; policy?: PolicyFile } {
+export function checkPolicy(
+  file: string,
+  pluginModule?: string,
+): { ok: boolean; lines: string[]; warnings: string[]; policy?: PolicyFile } {
   const parsed = parsePolicy(readJson(file));
-  if (!parsed.ok)
-    return { ok: false, lines: [`${file} is not a valid policy:`, ...parsed.errors.map((e) => `  - ${e}`)] };
+  const errors = parsed.ok ? [] : parsed.errors;
+  // Without --plugin the names cannot be checked; the app checks them when it loads the policy.
+  if (parsed.ok && pluginModule) errors.push(...checkPluginNames(parsed.policy, pluginConditions(pluginModule)));
+  if (!parsed.ok || errors.length > 0)
+    return { ok: false, warnings: [], lines: [`${file} is not a valid policy:`, ...errors.map((e) => `  - ${e}`)] };
   const { policy } = parsed;
+  const warnings = lintPolicy(policy);
   return {
     ok: true,
     policy,
+    warnings,
     lines: [
       `${file}: policy "${policy.name}" is valid: ${policy.rules.length} rule(s), time zone ${policy.timeZone}${policy.shadowMode ? ', shadow mode' : ''}.`,
+      ...warnings.map((w) => `  warning: ${w}`),
     ],
   };
 }
 
-const jobInputSchema = printJobSchema.extend({
-  printerId: z.string().optional(),
-  printer: z
-    .looseObject({
-      id: z.string(),
-      displayName: z.string().optional(),
-      location: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  groups: z.array(z.string()).optional(),
-  now: z.iso.datetime({ offset: true }).optional(),
-});
+export interface Explanation {
+  job: SampleJob;
+  evaluation: Evaluation;
+  /** Whether the decision matches the job file's `expected` (undefined when it has none). */
+  asExpected?: boolean;
+  lines: string[];
+}
 
-export async function explainJob(
-  policyFile: string,
-  jobFile: string,
-  pluginModule?: string,
-): Promise<{ evaluation: Evaluation; lines: string[] }> {
-  const checked = checkPolicy(policyFile);
-  if (!checked.ok || !checked.policy) throw new UsageError(checked.lines.join('\n'));
-  const input = jobInputSchema.safeParse(readJson(jobFile));
-  if (!input.success)
-    throw new UsageError(
-      `${jobFile} is not a print job: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const job = input.data;
-  const printerId = job.printerId ?? job.printer?.id ?? '00000000-0000-0000-0000-000000000000';
-  const context = buildPolicyContext({
-    job,
-    printerId,
-    tenantId: 'explain',
-    now: job.now ? new Date(job.now) : new Date(),
-    api: {
-      getPrinter: async () => ({
-        id: printerId,
-        displayName: job.printer?.displayName,
-        location: job.printer?.location,
-      }),
-    },
-    memberOf: async (_userId, groupIds) => new Set(groupIds.filter((g) => job.groups?.includes(g))),
-  });
+/** The decision's fields that `expected` names, compared as JSON (so partial expectations work). */
+function matchesExpected(decision: object, expected: Record<string, unknown>): boolean {
+  const actual = decision as Record<string, unknown>;
+  return Object.entries(expected).every(([key, value]) => isDeepStrictEqual(actual[key], value));
+}
+
+export async function explainJob(policyFile: string, jobFile: string, pluginModule?: string): Promise<Explanation> {
+  const checked = checkPolicy(policyFile, pluginModule);
+  if (!checked.ok || !checked.policy) throw new InputError(checked.lines.join('\n'));
+  const built = contextFromSampleJob(readJson(jobFile));
+  if (!built.ok)
+    throw new InputError(`${jobFile} is not a print job:\n${built.errors.map((e) => `  - ${e}`).join('\n')}`);
+  const { job, context } = built;
   const policy = declarativePolicy(checked.policy, {
-    conditions: pluginModule ? loadPluginModule(path.resolve(pluginModule)).conditions : undefined,
+    conditions: pluginConditions(pluginModule),
     timeoutMs: 5000,
     failMode: 'fail-safe',
   });
-  const evaluation = await policy.evaluate(context);
-  const lines = [
-    `Job ${job.id} by ${job.createdBy?.userPrincipalName ?? 'unknown user'} on printer ${job.printer?.displayName ?? printerId}:`,
-  ];
-  for (const step of evaluation.trace) {
-    lines.push(
-      `  ${step.matched ? '✔' : '✘'} rule "${step.rule}"${step.skipped ? ` (matched, but ${step.skipped})` : ''}`,
-    );
-    for (const c of step.conditions)
-      lines.push(`      ${c.holds ? 'holds' : 'fails'}: ${c.condition}${c.detail ? ` (${c.detail})` : ''}`);
+  let evaluation: Evaluation;
+  try {
+    evaluation = await policy.evaluate(context);
+  } catch (error) {
+    throw new InputError(`${jobFile}: the policy could not decide: ${(error as Error).message}`);
   }
-  const d = evaluation.decision;
-  lines.push(`Decision: ${d.action} by rule "${d.rule}"${d.reason ? `: ${d.reason}` : ''}`);
-  if (d.action === 'release-with-changes') lines.push(`  changes: ${JSON.stringify(d.changes)}`);
-  if (d.action === 'redirect')
-    lines.push(`  to printer ${d.printerId}${d.configuration ? ` with ${JSON.stringify(d.configuration)}` : ''}`);
-  if (d.action === 'hold') lines.push(`  for ${d.expiresInMinutes} minutes, then ${d.onExpiry}`);
-  if (d.action === 'release' && d.shadowOf)
-    lines.push(`  shadow mode: would have been ${d.shadowOf.action} by rule "${d.shadowOf.rule}"`);
-  return { evaluation, lines };
+  const printer = job.printer?.displayName ?? context.job.printerId;
+  const lines = [
+    `Job ${job.id} by ${job.createdBy?.userPrincipalName ?? 'unknown user'} on printer ${printer} at ${context.now.toISOString()}:`,
+    ...describeEvaluation(evaluation),
+  ];
+  const asExpected = job.expected ? matchesExpected(evaluation.decision, job.expected) : undefined;
+  if (asExpected === false) lines.push(`NOT AS EXPECTED: the job file expects ${JSON.stringify(job.expected)}`);
+  return { job, evaluation, asExpected, lines };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  const plugin = args.indexOf('--plugin') >= 0 ? args.splice(args.indexOf('--plugin'), 2)[1] : undefined;
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const flag = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? (args.splice(at, 1), true) : false;
+  };
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args.splice(at, 2)[1] : undefined;
+  };
+  const plugin = option('--plugin');
+  const json = flag('--json');
+  const checkOnly = flag('--check');
+  const [command, ...rest] = args;
   try {
-    if (command === 'check' && args.length === 1) {
-      const result = checkPolicy(args[0]!);
+    if (command === 'check' && rest.length === 1) {
+      const result = checkPolicy(rest[0]!, plugin);
       (result.ok ? console.log : console.error)(result.lines.join('\n'));
-      return result.ok ? 0 : 1;
+      return result.ok ? EXIT.ok : EXIT.invalid;
     }
-    if (command === 'explain' && args.length === 2) {
-      console.log((await explainJob(args[0]!, args[1]!, plugin)).lines.join('\n'));
-      return 0;
+    if (command === 'explain' && rest.length >= 2) {
+      const [policyFile, ...jobFiles] = rest;
+      const explanations: Explanation[] = [];
+      for (const jobFile of jobFiles) explanations.push(await explainJob(policyFile!, jobFile, plugin));
+      if (json)
+        console.log(
+          JSON.stringify(
+            explanations.map(({ job, evaluation, asExpected }) => ({ job: job.id, ...evaluation, asExpected })),
+            null,
+            2,
+          ),
+        );
+      else console.log(explanations.map((e) => e.lines.join('\n')).join('\n\n'));
+      return explanations.some((e) => e.asExpected === false) ? EXIT.unexpected : EXIT.ok;
     }
-    if (command === 'schema' && args.length === 0) {
-      writeFileSync(SCHEMA_FILE, policyJsonSchema());
-      console.log(`Wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
-      return 0;
+    if (command === 'schema' && rest.length === 0) {
+      const schema = policyJsonSchema();
+      const shown = path.relative(process.cwd(), SCHEMA_FILE);
+      if (checkOnly) {
+        const current = readFileSync(SCHEMA_FILE, 'utf8');
+        if (current === schema) return EXIT.ok;
+        console.error(`${shown} is stale: run npm run policy -- schema`);
+        return EXIT.invalid;
+      }
+      writeFileSync(SCHEMA_FILE, schema);
+      console.log(`Wrote ${shown}`);
+      return EXIT.ok;
     }
     console.error(
-      'usage: npm run policy -- check <policy.json>\n       npm run policy -- explain <policy.json> <job.json> [--plugin <module>]\n       npm run policy -- schema',
+      [
+        'usage: npm run policy -- check <policy.json> [--plugin <module>]',
+        '       npm run policy -- explain <policy.json> <job.json>... [--plugin <module>] [--json]',
+        '       npm run policy -- schema [--check]',
+      ].join('\n'),
     );
-    return 2;
+    return EXIT.usage;
   } catch (error) {
-    console.error(error instanceof UsageError ? error.message : error);
-    return 1;
+    console.error(error instanceof InputError ? error.message : error);
+    return EXIT.invalid;
   }
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -1,11 +1,22 @@
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import type { Settings } from '../config/settings';
-import type { PluginCondition } from './declarative/conditions';
+import { pluginNames } from './declarative/conditions';
 import { fileOrigin, inlineOrigin, PolicySource, urlOrigin, type PolicyOrigin } from './declarative/policy-source';
-import { compilePolicy, type ExplainingPolicy } from './declarative/rule-engine';
 import type { PolicyFile } from './declarative/policy-schema';
+import { compilePolicy } from './declarative/rule-engine';
 import { releaseEverything, type Decision, type PolicyContext, type ReleasePolicy } from './decision';
+import {
+  loadPluginModule as loadModule,
+  runPluginCondition,
+  withinTime,
+  type PluginCondition,
+  type PluginFailMode,
+  type PluginModule,
+} from './plugins';
+import { inShadowMode, shadowFailure } from './shadow-mode';
+import { evaluateWithTrace, type Evaluation, type ExplainingPolicy } from './trace';
+
+export { withinTime, withTimeLimit } from './plugins';
 
 /** The app root: two levels above this file in source, three in the compiled dist/. */
 const APP_ROOT =
@@ -13,142 +24,229 @@ const APP_ROOT =
     ? path.resolve(__dirname, '..', '..', '..')
     : path.resolve(__dirname, '..', '..');
 
-interface PluginModule {
-  policy?: ReleasePolicy;
-  conditions?: Record<string, PluginCondition>;
+/** Loads a plug-in module once; relative paths resolve from the app root. */
+export const loadPluginModule = (modulePath: string, root: string = APP_ROOT): PluginModule =>
+  loadModule(modulePath, root);
+
+/**
+ * The settings the policy reads (a subset of the app's Settings; defaults as in settings.ts).
+ * Anything with these fields will do, so tests and the sandbox need not build whole settings.
+ */
+export interface PolicySettings {
+  RELEASE_GATE_POLICY_MODULE?: string;
+  RELEASE_GATE_POLICY_FILE?: string;
+  RELEASE_GATE_POLICY_JSON?: string;
+  RELEASE_GATE_POLICY_URL?: string;
+  RELEASE_GATE_POLICY_RELOAD_SECONDS?: number;
+  RELEASE_GATE_POLICY_SHADOW_MODE?: 'true' | 'false' | boolean;
+  RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE?: PluginFailMode;
+  RELEASE_GATE_POLICY_TIMEOUT_MS?: number;
+  RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS?: number;
 }
 
-/** Runs `work` within `timeoutMs`, or rejects. */
-export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
-}
+export type PolicyLogEvent = 'policy.loaded' | 'policy.source-problem' | 'policy.plugin-failed' | 'policy.shadow-error';
+/** Where the policy reports what an admin should know; `event` names it for the logs. */
+export type PolicyLog = (level: 'info' | 'warn' | 'error', message: string, event: PolicyLogEvent) => void;
 
-/** Loads a plug-in module once: a `policy` and/or named `conditions` (or a policy as default export). */
-export function loadPluginModule(modulePath: string, root: string = APP_ROOT): PluginModule {
-  const resolved = path.isAbsolute(modulePath) ? modulePath : path.resolve(root, modulePath);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plug-in is chosen by a setting, at run time
-  const loaded = require(resolved) as { policy?: unknown; default?: unknown; conditions?: unknown };
-  const policy = loaded.policy ?? loaded.default;
-  const isPolicy = !!policy && typeof (policy as ReleasePolicy).decide === 'function';
-  const conditions =
-    loaded.conditions && typeof loaded.conditions === 'object'
-      ? (loaded.conditions as Record<string, PluginCondition>)
-      : undefined;
-  if (!isPolicy && !conditions)
-    throw new Error(`${modulePath} exports neither a policy (decide(context)) nor conditions`);
-  return {
-    ...(isPolicy
-      ? {
-          policy: {
-            name: (policy as ReleasePolicy).name ?? path.basename(modulePath),
-            decide: (policy as ReleasePolicy).decide.bind(policy),
-          },
-        }
-      : {}),
-    ...(conditions ? { conditions } : {}),
-  };
-}
+const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_RELOAD_SECONDS = 60;
 
-/** A policy that answers within `timeoutMs` or fails (the processor then applies the fail-safe). */
-export function withTimeLimit(policy: ReleasePolicy, timeoutMs: number): ReleasePolicy {
-  return {
-    name: policy.name,
-    decide: (context) => withinTime(() => policy.decide(context), timeoutMs, `Policy ${policy.name}`),
-  };
-}
-
-type PolicySettings = Pick<
-  Settings,
-  | 'RELEASE_GATE_POLICY_MODULE'
-  | 'RELEASE_GATE_POLICY_TIMEOUT_MS'
-  | 'RELEASE_GATE_POLICY_FILE'
-  | 'RELEASE_GATE_POLICY_JSON'
-  | 'RELEASE_GATE_POLICY_URL'
-  | 'RELEASE_GATE_POLICY_RELOAD_SECONDS'
-  | 'RELEASE_GATE_POLICY_SHADOW_MODE'
-  | 'RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE'
->;
-
-/** A declarative policy bound to its plug-in conditions and the time limit / fail mode for them. */
+/** A declarative policy bound to plug-in conditions, their time limit and their fail mode. */
 export function declarativePolicy(
   file: PolicyFile,
   options: {
     conditions?: Record<string, PluginCondition>;
     timeoutMs: number;
-    failMode: 'fail-safe' | 'no-match';
+    failMode: PluginFailMode;
     warn?: (message: string) => void;
   },
 ): ExplainingPolicy {
+  const conditions = options.conditions ?? {};
   return compilePolicy(file, {
-    plugins: options.conditions ?? {},
-    async runPlugin(name, condition, context) {
-      try {
-        return await withinTime(() => condition(context), options.timeoutMs, `Plug-in condition ${name}`);
-      } catch (error) {
-        if (options.failMode === 'fail-safe') throw error;
-        options.warn?.(`${(error as Error).message}; counted as no match`);
-        return false;
-      }
+    pluginFailMode: options.failMode,
+    warn: options.warn,
+    runPlugin(name, context) {
+      const condition = conditions[name];
+      // Checked when the policy loads; this only guards a policy compiled without that check.
+      if (!condition) throw new Error(`The policy uses plug-in condition "${name}", which no plug-in exports`);
+      return runPluginCondition(name, condition, context, options.timeoutMs);
     },
   });
 }
 
+/** Problems with a policy's plug-in conditions: names the module does not export, or no module. */
+export function checkPluginNames(
+  file: PolicyFile,
+  conditions: Record<string, PluginCondition> | undefined,
+  why = 'no plug-in module is configured (RELEASE_GATE_POLICY_MODULE)',
+): string[] {
+  return file.rules.flatMap((rule, index) =>
+    [...pluginNames(rule.when)]
+      .filter((name) => !conditions?.[name])
+      .map(
+        (name) =>
+          `rule ${index + 1} "${rule.name}": when.plugin: "${name}" is not a condition the plug-in exports (${
+            conditions ? `it exports: ${Object.keys(conditions).join(', ') || 'none'}` : why
+          })`,
+      ),
+  );
+}
+
+const shadowSetting = (value: PolicySettings['RELEASE_GATE_POLICY_SHADOW_MODE']) =>
+  value === undefined ? undefined : value === true || value === 'true';
+
 /**
  * The release policy the settings ask for, in order of precedence: inline JSON, a URL, a file (all
- * declarative, reloaded when they change), a plug-in module's policy, or release-everything.
+ * declarative, re-read when they change), a plug-in module's policy, or release-everything.
+ *
+ * It never throws here: a plug-in module that cannot be loaded is reported, and only the
+ * decisions that need it fail (the processor's fail-safe then decides). The returned policy
+ * answers within RELEASE_GATE_POLICY_TIMEOUT_MS or throws; in shadow mode it always releases.
  */
+export function loadPolicyFromSettings(
+  settings: PolicySettings,
+  log: PolicyLog = () => undefined,
+  options: { credential?: TokenCredential; root?: string } = {},
+): ExplainingPolicy {
+  const root = options.root ?? APP_ROOT;
+  const timeoutMs = settings.RELEASE_GATE_POLICY_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS;
+  // A plug-in condition must time out before the whole policy does, or its fail mode never applies.
+  const pluginTimeoutMs = settings.RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS ?? Math.max(5, Math.floor(timeoutMs / 2));
+  const failMode = settings.RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE ?? 'fail-safe';
+  const shadow = shadowSetting(settings.RELEASE_GATE_POLICY_SHADOW_MODE);
+
+  let plugin: PluginModule | undefined;
+  let pluginProblem: string | undefined;
+  if (settings.RELEASE_GATE_POLICY_MODULE) {
+    try {
+      plugin = loadPluginModule(settings.RELEASE_GATE_POLICY_MODULE, root);
+    } catch (error) {
+      pluginProblem = `The policy plug-in module ${settings.RELEASE_GATE_POLICY_MODULE} could not be loaded: ${(error as Error).message}`;
+      log('error', pluginProblem, 'policy.source-problem');
+    }
+  }
+
+  const origin = policyOrigin(settings, root, options.credential);
+  if (!origin) return codePolicy(plugin?.policy, pluginProblem, { timeoutMs, failMode, shadow, log });
+
+  const source = new PolicySource(origin, {
+    reloadSeconds: settings.RELEASE_GATE_POLICY_RELOAD_SECONDS ?? DEFAULT_RELOAD_SECONDS,
+    onError: (message) => log('error', message, 'policy.source-problem'),
+    onLoaded: (file, version) =>
+      log(
+        'info',
+        `Loaded policy "${file.name}" (version ${version.slice(0, 40)}) from ${origin.describe}`,
+        'policy.loaded',
+      ),
+    validate: (file) => checkPluginNames(file, plugin?.conditions, pluginProblem),
+  });
+  let compiled: { file: PolicyFile; policy: ExplainingPolicy } | undefined;
+  const compile = (file: PolicyFile) => {
+    if (compiled?.file !== file) {
+      const effective = shadow === undefined ? file : { ...file, shadowMode: shadow };
+      compiled = {
+        file,
+        policy: declarativePolicy(effective, {
+          conditions: plugin?.conditions,
+          timeoutMs: pluginTimeoutMs,
+          failMode,
+          warn: (message) => log('warn', message, 'policy.plugin-failed'),
+        }),
+      };
+    }
+    return compiled.policy;
+  };
+
+  const name = `declarative policy (${origin.describe})`;
+  async function evaluate(context: PolicyContext): Promise<Evaluation> {
+    const seen: { file?: PolicyFile } = {};
+    try {
+      return await withinTime(
+        async () => {
+          seen.file = await source.current();
+          return compile(seen.file).evaluate(context);
+        },
+        timeoutMs,
+        `Policy ${name}`,
+      );
+    } catch (error) {
+      // Shadow mode never denies: not even the fail-safe may, for a policy being tried out.
+      if (!(shadow ?? seen.file?.shadowMode)) throw error;
+      log(
+        'warn',
+        `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
+        'policy.shadow-error',
+      );
+      return shadowFailure(error);
+    }
+  }
+  return { name, evaluate, decide: async (context) => (await evaluate(context)).decision };
+}
+
+/** @deprecated the earlier name of {@link loadPolicyFromSettings}, with the log in the options. */
 export function policyFromSettings(
   settings: PolicySettings,
   options: { log?: (level: 'warn' | 'error' | 'info', message: string) => void; credential?: TokenCredential } = {},
-): ReleasePolicy {
-  const log = options.log ?? (() => undefined);
-  const plugin = settings.RELEASE_GATE_POLICY_MODULE
-    ? loadPluginModule(settings.RELEASE_GATE_POLICY_MODULE)
-    : undefined;
-  const origin: PolicyOrigin | undefined = settings.RELEASE_GATE_POLICY_JSON
-    ? inlineOrigin(settings.RELEASE_GATE_POLICY_JSON)
-    : settings.RELEASE_GATE_POLICY_URL
-      ? urlOrigin(settings.RELEASE_GATE_POLICY_URL, options.credential)
-      : settings.RELEASE_GATE_POLICY_FILE
-        ? fileOrigin(
-            path.isAbsolute(settings.RELEASE_GATE_POLICY_FILE)
-              ? settings.RELEASE_GATE_POLICY_FILE
-              : path.resolve(APP_ROOT, settings.RELEASE_GATE_POLICY_FILE),
-          )
-        : undefined;
-  if (!origin) return withTimeLimit(plugin?.policy ?? releaseEverything, settings.RELEASE_GATE_POLICY_TIMEOUT_MS);
+): ExplainingPolicy {
+  return loadPolicyFromSettings(settings, options.log, { credential: options.credential });
+}
 
-  const shadow = settings.RELEASE_GATE_POLICY_SHADOW_MODE;
-  let compiled: { file: PolicyFile; policy: ExplainingPolicy } | undefined;
-  const source = new PolicySource(
-    origin,
-    settings.RELEASE_GATE_POLICY_RELOAD_SECONDS,
-    (message) => log('error', message),
-    Date.now,
-    (file, version) => log('info', `Loaded policy "${file.name}" (${version.slice(0, 40)}) from ${origin.describe}`),
-  );
-  const policy: ReleasePolicy = {
-    name: `declarative policy (${origin.describe})`,
-    async decide(context: PolicyContext): Promise<Decision> {
-      const file = await source.current();
-      if (compiled?.file !== file) {
-        const effective = shadow === undefined ? file : { ...file, shadowMode: shadow === 'true' };
-        compiled = {
-          file,
-          policy: declarativePolicy(effective, {
-            conditions: plugin?.conditions,
-            timeoutMs: settings.RELEASE_GATE_POLICY_TIMEOUT_MS,
-            failMode: settings.RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE,
-            warn: (message) => log('warn', message),
-          }),
-        };
+function policyOrigin(settings: PolicySettings, root: string, credential?: TokenCredential): PolicyOrigin | undefined {
+  if (settings.RELEASE_GATE_POLICY_JSON) return inlineOrigin(settings.RELEASE_GATE_POLICY_JSON);
+  if (settings.RELEASE_GATE_POLICY_URL) return urlOrigin(settings.RELEASE_GATE_POLICY_URL, credential);
+  const file = settings.RELEASE_GATE_POLICY_FILE;
+  if (file) return fileOrigin(path.isAbsolute(file) ? file : path.resolve(root, file));
+  return undefined;
+}
+
+/**
+ * A policy written in code (the plug-in module's `policy`), or release-everything: with the time
+ * limit, the fail mode (release / deny answer for it; the others leave it to the fail-safe) and
+ * shadow mode.
+ */
+function codePolicy(
+  policy: ReleasePolicy | undefined,
+  loadProblem: string | undefined,
+  options: { timeoutMs: number; failMode: PluginFailMode; shadow?: boolean; log: PolicyLog },
+): ExplainingPolicy {
+  const inner: ReleasePolicy = loadProblem
+    ? {
+        name: 'policy plug-in (not loaded)',
+        decide: async () => {
+          throw new Error(loadProblem);
+        },
       }
-      return compiled.policy.decide(context);
-    },
+    : (policy ?? releaseEverything);
+  async function evaluate(context: PolicyContext): Promise<Evaluation> {
+    try {
+      return await withinTime(() => evaluateWithTrace(inner, context), options.timeoutMs, `Policy ${inner.name}`);
+    } catch (error) {
+      if (options.shadow || (options.failMode !== 'release' && options.failMode !== 'deny')) throw error;
+      options.log(
+        'warn',
+        `Policy ${inner.name} failed; plug-in fail mode ${options.failMode}: ${(error as Error).message}`,
+        'policy.plugin-failed',
+      );
+      const rule = `${inner.name} (plug-in failed)`;
+      const decision: Decision =
+        options.failMode === 'release'
+          ? { action: 'release', rule }
+          : { action: 'deny', rule, reason: 'The print policy could not be evaluated. Please try again later.' };
+      return { decision, trace: [], decidedBy: rule, shadowMode: false };
+    }
+  }
+  const limited: ExplainingPolicy = {
+    name: inner.name,
+    evaluate,
+    decide: async (context) => (await evaluate(context)).decision,
   };
-  return withTimeLimit(policy, settings.RELEASE_GATE_POLICY_TIMEOUT_MS);
+  return options.shadow
+    ? inShadowMode(limited, (error) =>
+        options.log(
+          'warn',
+          `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
+          'policy.shadow-error',
+        ),
+      )
+    : limited;
 }

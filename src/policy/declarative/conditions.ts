@@ -1,54 +1,71 @@
 import type { PolicyContext } from '../decision';
+import type { ConditionTrace } from '../trace';
 import { bytes, type Condition } from './policy-schema';
-import { inTimeWindow } from './time-window';
-
-/** Named conditions a plug-in module may export for rules to use (`{ "plugin": "name" }`). */
-export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
+import { describeLocalTime, inTimeWindow } from './time-window';
 
 export interface EvaluationEnvironment {
   timeZone: string;
-  plugins: Record<string, PluginCondition>;
-  /** Runs a plug-in condition with the policy's time limit and fail mode. */
-  runPlugin(name: string, condition: PluginCondition, context: PolicyContext): Promise<boolean>;
+  /** Runs a named plug-in condition with its time limit; throws PluginFailure when it fails. */
+  runPlugin(name: string, context: PolicyContext): Promise<boolean>;
 }
 
-/** One line of the explanation: which condition was checked and whether it held. */
-export interface ConditionTrace {
-  condition: string;
-  holds: boolean;
-  detail?: string;
+const patterns = new Map<string, RegExp>();
+/** `*` is a wildcard; matching ignores case (UPNs, printer names, content types). */
+function wildcard(pattern: string): RegExp {
+  let regex = patterns.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+    patterns.set(pattern, regex);
+  }
+  return regex;
 }
-
-const wildcard = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-const matchesAny = (value: string | undefined, patterns: string[]) =>
-  !!value && patterns.some((p) => wildcard(p).test(value));
+const matchesAny = (value: string | undefined, list: string[]) => !!value && list.some((p) => wildcard(p).test(value));
 const inRange = (value: number | undefined, min?: number, max?: number) =>
   value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max);
 
+// Checked last: they cost a Graph call or run someone else's code.
+const COSTLY = new Set(['printers', 'location', 'groups', 'plugin']);
+
+type Check = [key: string, run: () => Promise<boolean> | boolean];
+
 /**
- * Whether a condition holds for a job. Every key present must hold; Graph look-ups (printer,
- * groups) happen only for conditions that need them. Each key tested is added to `trace`.
+ * Whether a condition holds for a job. Every key present must hold, so the order of checks does
+ * not change the result: what the job itself says is checked first, Graph look-ups (printer,
+ * groups) and plug-ins last, stopping at the first that fails. Each check is added to `trace`.
  */
 export async function holds(
   condition: Condition,
   context: PolicyContext,
   env: EvaluationEnvironment,
   trace: ConditionTrace[],
+  depth = 0,
 ): Promise<boolean> {
   const record = (name: string, result: boolean, detail?: string) => {
-    trace.push({ condition: name, holds: result, ...(detail ? { detail } : {}) });
+    trace.push({ condition: name, holds: result, depth, ...(detail ? { detail } : {}) });
     return result;
   };
+  // A combination is recorded before its parts, so the explanation reads top-down.
+  const combination = async (name: string, evaluate: () => Promise<boolean>) => {
+    const entry: ConditionTrace = { condition: name, holds: false, depth };
+    trace.push(entry);
+    entry.holds = await evaluate();
+    return entry.holds;
+  };
+  const inner = (part: Condition) => holds(part, context, env, trace, depth + 1);
   const { job } = context;
-  const checks: [string, () => Promise<boolean> | boolean][] = [];
+  const checks: Check[] = [];
 
   if (condition.users) {
     const { include, exclude } = condition.users;
     const upn = job.owner.userPrincipalName;
     checks.push([
       'users',
-      () => record('users', (!include || matchesAny(upn, include)) && !(exclude && matchesAny(upn, exclude)), upn),
+      () =>
+        record(
+          'users',
+          (!include || matchesAny(upn, include)) && !(exclude && matchesAny(upn, exclude)),
+          upn ?? 'no UPN',
+        ),
     ]);
   }
   if (condition.groups) {
@@ -68,11 +85,12 @@ export async function holds(
     checks.push([
       'printers',
       async () => {
+        // An id match needs no look-up; the display name does.
         if (ids?.some((id) => id.toLowerCase() === job.printerId.toLowerCase()))
           return record('printers', true, job.printerId);
         if (!names) return record('printers', false, job.printerId);
         const printer = await context.printer();
-        return record('printers', matchesAny(printer.displayName, names), printer.displayName);
+        return record('printers', matchesAny(printer.displayName, names), printer.displayName ?? 'no display name');
       },
     ]);
   }
@@ -86,119 +104,104 @@ export async function holds(
           (!wanted.site || matchesAny(location.site, wanted.site)) &&
           (!wanted.building || matchesAny(location.building, wanted.building)) &&
           (!wanted.floor || matchesAny(location.floor, wanted.floor));
-        return record('location', result, [location.site, location.building, location.floor].filter(Boolean).join('/'));
+        const where = [`site ${location.site ?? '?'}`, `building ${location.building ?? '?'}`];
+        return record('location', result, [...where, `floor ${location.floor ?? '?'}`].join(', '));
       },
     ]);
   }
   if (condition.documentSize) {
     const { min, max } = condition.documentSize;
+    const size = job.document?.sizeBytes;
     checks.push([
       'documentSize',
       () =>
         record(
           'documentSize',
-          inRange(
-            job.document?.sizeBytes,
-            min === undefined ? undefined : bytes(min),
-            max === undefined ? undefined : bytes(max),
-          ),
-          `${job.document?.sizeBytes ?? '?'} bytes`,
+          inRange(size, min === undefined ? undefined : bytes(min), max === undefined ? undefined : bytes(max)),
+          size === undefined ? 'size unknown' : `${size} bytes`,
         ),
     ]);
   }
   if (condition.contentType) {
     const types = condition.contentType;
-    checks.push([
-      'contentType',
-      () => record('contentType', matchesAny(job.document?.contentType, types), job.document?.contentType),
-    ]);
+    const type = job.document?.contentType;
+    checks.push(['contentType', () => record('contentType', matchesAny(type, types), type ?? 'type unknown')]);
   }
   if (condition.documentName) {
     const pattern = new RegExp(condition.documentName, 'i');
-    checks.push([
-      'documentName',
-      () => record('documentName', pattern.test(job.document?.name ?? ''), job.document?.name),
-    ]);
+    // The admin's expression runs on the user's text: a bounded input bounds a bad expression's cost.
+    const name = (job.document?.name ?? '').slice(0, 512);
+    checks.push(['documentName', () => record('documentName', pattern.test(name), name || 'no name')]);
   }
   if (condition.copies) {
     const { min, max } = condition.copies;
-    checks.push([
-      'copies',
-      () => record('copies', inRange(job.configuration.copies ?? 1, min, max), String(job.configuration.copies ?? 1)),
-    ]);
+    const copies = job.configuration.copies ?? 1; // Graph leaves copies out for the default, one
+    checks.push(['copies', () => record('copies', inRange(copies, min, max), String(copies))]);
   }
   if (condition.colorMode) {
-    const modes = condition.colorMode;
-    checks.push([
-      'colorMode',
-      () =>
-        record(
-          'colorMode',
-          modes.includes((job.configuration.colorMode ?? 'auto') as never),
-          job.configuration.colorMode,
-        ),
-    ]);
+    const modes: string[] = condition.colorMode;
+    const mode = job.configuration.colorMode ?? 'auto'; // unspecified: the printer decides
+    checks.push(['colorMode', () => record('colorMode', modes.includes(mode), mode)]);
   }
   if (condition.duplex !== undefined) {
     const wanted = condition.duplex;
-    const duplex = !!job.configuration.duplexMode && job.configuration.duplexMode !== 'oneSided';
-    checks.push(['duplex', () => record('duplex', duplex === wanted, job.configuration.duplexMode)]);
+    const mode = job.configuration.duplexMode;
+    const duplex = !!mode && mode !== 'oneSided';
+    checks.push(['duplex', () => record('duplex', duplex === wanted, mode ?? 'oneSided (unspecified)')]);
   }
   if (condition.mediaSize) {
     const sizes = condition.mediaSize;
-    checks.push([
-      'mediaSize',
-      () => record('mediaSize', matchesAny(job.configuration.mediaSize, sizes), job.configuration.mediaSize),
-    ]);
+    const size = job.configuration.mediaSize;
+    checks.push(['mediaSize', () => record('mediaSize', matchesAny(size, sizes), size ?? 'unspecified')]);
   }
   if (condition.time) {
     const window = condition.time;
     const zone = window.timeZone ?? env.timeZone;
     checks.push([
       'time',
-      () => record('time', inTimeWindow(context.now, window, zone), `${context.now.toISOString()} in ${zone}`),
+      () => record('time', inTimeWindow(context.now, window, zone), describeLocalTime(context.now, zone)),
     ]);
   }
   if (condition.all) {
     const parts = condition.all;
     checks.push([
       'all',
-      async () => {
-        for (const part of parts) if (!(await holds(part, context, env, trace))) return record('all', false);
-        return record('all', true);
-      },
+      () =>
+        combination('all', async () => {
+          for (const part of parts) if (!(await inner(part))) return false;
+          return true;
+        }),
     ]);
   }
   if (condition.any) {
     const parts = condition.any;
     checks.push([
       'any',
-      async () => {
-        for (const part of parts) if (await holds(part, context, env, trace)) return record('any', true);
-        return record('any', false);
-      },
+      () =>
+        combination('any', async () => {
+          for (const part of parts) if (await inner(part)) return true;
+          return false;
+        }),
     ]);
   }
   if (condition.not) {
-    const inner = condition.not;
-    checks.push(['not', async () => record('not', !(await holds(inner, context, env, trace)))]);
+    const part = condition.not;
+    checks.push(['not', () => combination('not', async () => !(await inner(part)))]);
   }
   if (condition.plugin) {
     const name = condition.plugin;
-    checks.push([
-      'plugin',
-      async () => {
-        const plugin = env.plugins[name];
-        if (!plugin) throw new Error(`The policy uses plug-in condition "${name}", which no plug-in exports`);
-        return record(`plugin ${name}`, await env.runPlugin(name, plugin, context));
-      },
-    ]);
+    checks.push(['plugin', async () => record(`plugin ${name}`, await env.runPlugin(name, context))]);
   }
 
-  // All keys must hold, so order does not change the result: check what the job itself says first,
-  // and what needs a Graph call (printer, groups) or a plug-in last, stopping at the first miss.
-  const costly = new Set(['printers', 'location', 'groups', 'plugin']);
-  const ordered = [...checks.filter(([key]) => !costly.has(key)), ...checks.filter(([key]) => costly.has(key))];
+  const ordered = [...checks.filter(([key]) => !COSTLY.has(key)), ...checks.filter(([key]) => COSTLY.has(key))];
   for (const [, check] of ordered) if (!(await check())) return false;
   return true;
+}
+
+/** The plug-in condition names a condition uses, to check them against the plug-in module. */
+export function pluginNames(condition: Condition, found = new Set<string>()): Set<string> {
+  if (condition.plugin) found.add(condition.plugin);
+  for (const part of [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])])
+    pluginNames(part, found);
+  return found;
 }

@@ -1,29 +1,26 @@
 import { z } from 'zod';
+import { bytes, SIZE_PATTERN } from './sizes';
+import { isTimeZone, toMinutes } from './time-window';
+
+export { bytes } from './sizes';
 
 /**
  * The declarative policy file (JSON). Ordered rules, first match wins, then `default`. Every part
  * is described, so the generated JSON Schema (policies/policy.schema.json) gives editors completion
- * and checks.
+ * and help, and `parsePolicy` gives errors that name the rule and the field.
  */
 
-const SIZE = /^\s*\d+(\.\d+)?\s*(B|KB|MB|GB)?\s*$/i;
-const units: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
-
-/** "20MB", "512KB", or a number of bytes. */
 export const sizeSchema = z
-  .union([z.number().int().nonnegative(), z.string().regex(SIZE, 'a size like 512KB, 20MB or 1GB')])
-  .describe('A size in bytes, or with a unit: "512KB", "20MB", "1GB".');
+  .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'expected a size like 512KB, 20MB or 1GB')])
+  .describe('A size in bytes, or with a unit: "512KB", "20MB", "1GB" (1 KB = 1024 bytes).');
 
-export function bytes(size: z.infer<typeof sizeSchema>): number {
-  if (typeof size === 'number') return size;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*$/i.exec(size)!;
-  return Math.round(Number(match[1]) * units[(match[2] ?? 'B').toUpperCase()]!);
-}
-
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time like 07:30');
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like 07:30');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a GUID');
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected an object id (a GUID)');
 const names = z.array(z.string().min(1)).min(1);
+const timeZone = z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/London or America/New_York');
 
 const includeExclude = <T extends z.ZodType>(item: T, what: string) =>
   z
@@ -32,6 +29,15 @@ const includeExclude = <T extends z.ZodType>(item: T, what: string) =>
       exclude: z.array(item).min(1).optional().describe(`Never matches when the ${what} is one of these.`),
     })
     .refine((v) => v.include || v.exclude, 'needs include or exclude');
+
+const range = <T extends z.ZodType<number | string | undefined>>(bound: T, toNumber: (v: never) => number) =>
+  z
+    .strictObject({ min: bound.optional(), max: bound.optional() })
+    .refine((v) => v.min !== undefined || v.max !== undefined, 'needs min or max')
+    .refine((v) => v.min === undefined || v.max === undefined || toNumber(v.min as never) <= toNumber(v.max as never), {
+      message: 'min is larger than max, so nothing could match',
+      path: ['min'],
+    });
 
 export interface Condition {
   users?: { include?: string[]; exclude?: string[] };
@@ -42,10 +48,15 @@ export interface Condition {
   contentType?: string[];
   documentName?: string;
   copies?: { min?: number; max?: number };
-  colorMode?: string[];
+  colorMode?: ('color' | 'grayscale' | 'blackAndWhite' | 'auto')[];
   duplex?: boolean;
   mediaSize?: string[];
-  time?: { days?: string[]; from?: string; to?: string; timeZone?: string };
+  time?: {
+    days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+    from?: string;
+    to?: string;
+    timeZone?: string;
+  };
   all?: Condition[];
   any?: Condition[];
   not?: Condition;
@@ -60,28 +71,28 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
         "owner's user principal name (UPN; * is a wildcard, e.g. *@students.contoso.edu)",
       )
         .optional()
-        .describe('The job owner, by UPN.'),
+        .describe('The job owner, by UPN (case-insensitive).'),
       groups: includeExclude(guid, "owner's group (object id)")
         .optional()
         .describe('Group membership of the owner (needs the GroupMember.Read.All permission).'),
       printers: z
         .strictObject({
-          ids: z.array(guid).min(1).optional(),
-          names: names.optional().describe('Display names (* is a wildcard).'),
+          ids: z.array(guid).min(1).optional().describe('Printer ids.'),
+          names: names.optional().describe('Display names (* is a wildcard, case-insensitive).'),
         })
         .refine((v) => v.ids || v.names, 'needs ids or names')
         .optional()
         .describe('The printer the job was sent to.'),
       location: z
-        .strictObject({ site: names.optional(), building: names.optional(), floor: names.optional() })
+        .strictObject({
+          site: names.optional(),
+          building: names.optional(),
+          floor: names.optional(),
+        })
         .refine((v) => v.site || v.building || v.floor, 'needs site, building or floor')
         .optional()
-        .describe("The printer's location; every part given must match."),
-      documentSize: z
-        .strictObject({ min: sizeSchema.optional(), max: sizeSchema.optional() })
-        .refine((v) => v.min !== undefined || v.max !== undefined, 'needs min or max')
-        .optional()
-        .describe('Document size range, inclusive.'),
+        .describe("The printer's location; every part given must match (* is a wildcard)."),
+      documentSize: range(sizeSchema, bytes).optional().describe('Document size range, inclusive.'),
       contentType: names.optional().describe('Document content types, e.g. "application/pdf" or "image/*".'),
       documentName: z
         .string()
@@ -93,19 +104,17 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
           } catch {
             return false;
           }
-        }, 'a valid regular expression')
+        }, 'expected a valid regular expression, e.g. "confidential|secret"')
         .optional()
         .describe('A regular expression the document name must match (case-insensitive).'),
-      copies: z
-        .strictObject({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() })
-        .refine((v) => v.min !== undefined || v.max !== undefined, 'needs min or max')
+      copies: range(z.number().int().min(1), (v: number) => v)
         .optional()
         .describe('Number of copies, inclusive.'),
       colorMode: z
         .array(z.enum(['color', 'grayscale', 'blackAndWhite', 'auto']))
         .min(1)
         .optional()
-        .describe('Requested colour modes.'),
+        .describe('Requested colour modes (a job that names none counts as "auto").'),
       duplex: z.boolean().optional().describe('true: the job prints on both sides; false: one-sided.'),
       mediaSize: names.optional().describe('Paper sizes, e.g. "A4", "A3", "North America Letter".'),
       time: z
@@ -113,10 +122,14 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
           days: z.array(weekday).min(1).optional().describe('Weekdays (default: every day).'),
           from: clock.optional().describe('Start, inclusive (default 00:00).'),
           to: clock.optional().describe('End, exclusive (default 24:00); earlier than from means it crosses midnight.'),
-          timeZone: z.string().optional().describe('IANA time zone (default: the policy time zone).'),
+          timeZone: timeZone.optional().describe('IANA time zone (default: the policy time zone).'),
+        })
+        .refine((v) => !v.from || !v.to || toMinutes(v.from) !== toMinutes(v.to), {
+          message: 'from and to are the same time, so the window is empty (leave both out for the whole day)',
+          path: ['to'],
         })
         .optional()
-        .describe('When the job was submitted.'),
+        .describe('When the job is decided (in practice, when it was submitted).'),
       all: z.array(conditionSchema).min(1).optional().describe('Every condition must hold.'),
       any: z.array(conditionSchema).min(1).optional().describe('At least one condition must hold.'),
       not: conditionSchema.optional().describe('The condition must not hold.'),
@@ -126,19 +139,20 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 );
 
 const changes = {
-  grayscale: z.boolean().optional().describe('Print in grayscale.'),
-  duplex: z.boolean().optional().describe('Print on both sides (long edge).'),
+  grayscale: z.boolean().optional().describe('Print in grayscale (a black-and-white job stays as it is).'),
+  duplex: z.boolean().optional().describe('Print on both sides (long edge) unless already two-sided.'),
   maxCopies: z.number().int().min(1).optional().describe('At most this many copies.'),
 };
 const reason = z.string().min(1).max(250).optional().describe('Shown to the user where Graph allows, and audited.');
 
 export const actionSchema = z
   .union([
-    z.strictObject({ release: z.strictObject({ reason }) }),
+    z.strictObject({ release: z.strictObject({ reason }).describe('The job prints as it is.') }),
     z.strictObject({
       releaseWithChanges: z
         .strictObject({ ...changes, reason })
-        .refine((v) => v.grayscale || v.duplex || v.maxCopies, 'needs grayscale, duplex or maxCopies'),
+        .refine((v) => v.grayscale || v.duplex || v.maxCopies, 'needs grayscale, duplex or maxCopies')
+        .describe('The job is changed, then prints; a job that already complies is simply released.'),
     }),
     z.strictObject({
       redirect: z
@@ -147,81 +161,160 @@ export const actionSchema = z
           map: z
             .record(guid, guid)
             .optional()
-            .describe('From source printer id to destination printer id; an unmapped printer does not match the rule.'),
+            .describe(
+              'From source printer id to destination printer id; a printer not in the map does not match the rule (the next rule is tried).',
+            ),
           ...changes,
           reason,
         })
-        .refine((v) => !!v.printerId !== !!v.map, 'needs exactly one of printerId or map'),
+        .refine((v) => !!v.printerId !== !!v.map, 'needs exactly one of printerId or map')
+        .describe('The job moves to another printer, optionally changed on the way.'),
     }),
     z.strictObject({
-      deny: z.strictObject({
-        reason: z.string().min(1).max(250).describe('Shown to the user: say why and what to do.'),
-      }),
+      deny: z
+        .strictObject({
+          reason: z.string().min(1).max(250).describe('Shown to the user: say why and what to do instead.'),
+        })
+        .describe('The job is cancelled; the reason is shown to the user.'),
     }),
     z.strictObject({
-      hold: z.strictObject({
-        expiresInMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 24 * 60)
-          .describe('How long the job waits to be released.'),
-        onExpiry: z.enum(['release', 'deny']).describe('What happens when nobody released it in time.'),
-        reason,
-      }),
+      hold: z
+        .strictObject({
+          expiresInMinutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(7 * 24 * 60)
+            .describe('How long the job waits to be released (at most 10080, a week).'),
+          onExpiry: z.enum(['release', 'deny']).describe('What happens when nobody released it in time.'),
+          reason,
+        })
+        .describe('The job waits until its owner releases it at a printer.'),
     }),
   ])
   .describe('Exactly one of release, releaseWithChanges, redirect, deny, hold.');
 
 export const ruleSchema = z.strictObject({
-  name: z.string().min(1).max(100).describe('Shown in the audit, the logs and explain output.'),
-  description: z.string().optional(),
-  when: conditionSchema.describe('When the rule applies.'),
+  name: z.string().min(1).max(100).describe('Unique; shown in the audit, the logs and explain output.'),
+  description: z.string().optional().describe('For people reading the policy; not used.'),
+  when: conditionSchema.describe('When the rule applies ({} always).'),
   then: actionSchema,
 });
 
-export const policySchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().min(1).describe('The policy name, shown in the audit.'),
-  timeZone: z
-    .string()
-    .default('UTC')
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'an IANA time zone such as Europe/London')
-    .describe('Time zone for time conditions (IANA name).'),
-  shadowMode: z.boolean().default(false).describe('Decide and record, but release every job (a safe roll-out).'),
-  rules: z.array(ruleSchema).describe('Tried in order; the first rule whose condition holds decides.'),
-  default: actionSchema.describe('The decision when no rule matches.'),
-});
+export const policySchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).describe('The policy name, shown in the audit.'),
+    description: z.string().optional().describe('For people reading the policy; not used.'),
+    timeZone: timeZone.default('UTC').describe('Time zone for time conditions (IANA name, default UTC).'),
+    shadowMode: z.boolean().default(false).describe('Decide and record, but release every job (a safe roll-out).'),
+    rules: z.array(ruleSchema).describe('Tried in order; the first rule whose condition holds decides.'),
+    default: actionSchema.describe('The decision when no rule matches.'),
+  })
+  .superRefine((policy, ctx) => {
+    // The audit and the report count decisions by rule name: two rules with one name would be merged.
+    const seen = new Map<string, number>();
+    policy.rules.forEach((rule, index) => {
+      const key = rule.name.trim().toLowerCase();
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'name'],
+          message: `rule ${first + 1} has the same name; rule names must be unique (the audit reports by name)`,
+        });
+    });
+  });
 
 export type PolicyFile = z.infer<typeof policySchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 export type Action = z.infer<typeof actionSchema>;
 
-/** Parses a policy, with errors that name the rule and the field. */
+/** Parses a policy, with errors that name the rule and the field and say what is expected. */
 export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | { ok: false; errors: string[] } {
-  const result = policySchema.safeParse(json);
+  const result = policySchema.safeParse(json, { error: adminMessage });
   if (result.success) return { ok: true, policy: result.data };
   const rules = (json as { rules?: { name?: unknown }[] } | undefined)?.rules;
   const errors = result.error.issues.flatMap(explainUnion(json)).map((issue) => {
     const [first, index, ...rest] = issue.path;
     let where = issue.path.join('.');
     if (first === 'rules' && typeof index === 'number') {
-      const name = rules?.[index]?.name;
+      const name = Array.isArray(rules) ? rules[index]?.name : undefined;
       where = `rule ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
     }
     return `${where || 'policy'}: ${issue.message}`;
   });
-  return { ok: false, errors };
+  return { ok: false, errors: [...new Set(errors)] };
 }
 
 const ACTIONS = ['release', 'releaseWithChanges', 'redirect', 'deny', 'hold'];
+
+const shown = (value: unknown) =>
+  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? `"${value}"` : typeof value;
+
+/** zod's messages, reworded for an admin editing JSON: what is missing, wrong, or misspelled. */
+function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const description =
+    issue.inst && 'description' in issue.inst ? (issue.inst.description as string | undefined) : undefined;
+  const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
+  if (missing) return `required${description ? ` (${description})` : ''}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected === 'object' ? 'an object { … }' : issue.expected === 'array' ? 'a list [ … ]' : `a ${issue.expected}`}, got ${shown(issue.input)}`;
+    case 'unrecognized_keys': {
+      const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def
+        ?.shape;
+      const allowed = shape ? Object.keys(shape).filter((k) => k !== '$schema') : [];
+      return issue.keys
+        .map((key) => {
+          const guess = closest(key, allowed);
+          return `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}${allowed.length ? `; expected one of: ${allowed.join(', ')}` : ''}`;
+        })
+        .join('; ');
+    }
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(issue.input)}`;
+    case 'too_small':
+      if (issue.origin === 'array') return 'must not be empty';
+      if (issue.origin === 'string') return 'must not be empty';
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters`;
+      return `must be at most ${String(issue.maximum)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The allowed key nearest to a misspelled one (edit distance ≤ 3, or the same ignoring case). */
+function closest(key: string, allowed: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const scored = allowed
+    .map((candidate) => ({ candidate, score: distance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((a, b) => a.score - b.score);
+  const best = scored[0];
+  if (best && best.score <= Math.min(3, Math.ceil(key.length / 2))) return best.candidate;
+  // "colour" for "colorMode", "size" for "documentSize": a shared stem of four letters or more.
+  const lower = key.toLowerCase();
+  const stems = allowed.filter((candidate) => {
+    const other = candidate.toLowerCase();
+    return (lower.length >= 4 && other.includes(lower.slice(0, 4))) || (other.length >= 4 && lower.includes(other));
+  });
+  return stems.length === 1 ? stems[0] : undefined;
+}
 
 /**
  * An action is a union; zod reports "Invalid input" for it. Say instead what is wrong with the
@@ -237,7 +330,13 @@ function explainUnion(json: unknown) {
     const keys = value && typeof value === 'object' ? Object.keys(value) : [];
     const key = keys.find((k) => ACTIONS.includes(k));
     if (keys.length !== 1 || !key) {
-      return [{ ...issue, message: `needs exactly one of ${ACTIONS.join(', ')}` }];
+      const guess = keys.length === 1 ? closest(keys[0]!, ACTIONS) : undefined;
+      return [
+        {
+          ...issue,
+          message: `needs exactly one of ${ACTIONS.join(', ')}${keys.length ? `, got ${keys.map((k) => `"${k}"`).join(', ')}` : ''}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        },
+      ];
     }
     const branch = issue.errors.find((errors) => errors.length > 0 && errors[0]!.path[0] === key);
     return branch ? branch.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })) : [issue];

@@ -13,7 +13,9 @@ export function fileOrigin(path: string): PolicyOrigin {
   return {
     describe: path,
     async read(known) {
-      const version = String((await stat(path)).mtimeMs);
+      const info = await stat(path);
+      // Size too: a copy within the file system's mtime granularity still changes it, usually.
+      const version = `${info.mtimeMs}:${info.size}`;
       return version === known ? { version } : { version, text: await readFile(path, 'utf8') };
     },
   };
@@ -27,11 +29,14 @@ export function inlineOrigin(json: string): PolicyOrigin {
  * A policy over HTTPS with conditional GETs (ETag). An Azure blob URL without a SAS signature is
  * read with the managed identity (Storage Blob Data Reader or above), so no secret is needed.
  */
-export function urlOrigin(url: string, credential?: TokenCredential): PolicyOrigin {
-  const isBlob = /\.blob\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\.cn)$/i.test(new URL(url).hostname);
-  const signed = new URL(url).searchParams.has('sig');
+export function urlOrigin(url: string, credential?: TokenCredential, timeoutMs = 10_000): PolicyOrigin {
+  const parsed = new URL(url);
+  const isBlob = /\.blob\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\.cn)$/i.test(parsed.hostname);
+  const signed = parsed.searchParams.has('sig');
+  // The query may hold a SAS signature: never in logs.
+  const shown = url.replace(/\?.*$/, '');
   return {
-    describe: url.replace(/\?.*$/, ''),
+    describe: shown,
     async read(known) {
       const headers: Record<string, string> = known ? { 'if-none-match': known } : {};
       if (isBlob && !signed && credential) {
@@ -39,42 +44,66 @@ export function urlOrigin(url: string, credential?: TokenCredential): PolicyOrig
         if (token) headers.authorization = `Bearer ${token.token}`;
         headers['x-ms-version'] = '2023-11-03';
       }
-      const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
       if (response.status === 304 && known) return { version: known };
-      if (!response.ok)
-        throw new Error(`Fetching the policy from ${url.replace(/\?.*$/, '')} answered ${response.status}`);
+      if (!response.ok) throw new Error(`GET ${shown} answered ${response.status}`);
       const text = await response.text();
-      return { version: response.headers.get('etag') ?? text, text };
+      // Without an ETag the content is its own version.
+      return { version: response.headers.get('etag') ?? `content:${text}`, text };
     },
   };
 }
 
+export interface PolicySourceOptions {
+  /** Check for a new version at most this often. */
+  reloadSeconds: number;
+  /** A version that cannot be read or is invalid. */
+  onError: (message: string) => void;
+  onLoaded?: (policy: PolicyFile, version: string) => void;
+  /** Checks beyond the schema (e.g. plug-in condition names); messages make the version invalid. */
+  validate?: (policy: PolicyFile) => string[];
+  now?: () => number;
+}
+
 /**
  * The current policy, re-read at most every `reloadSeconds`. A new version that does not parse is
- * reported and ignored: the last good one stays in force. With no good version at all, `current`
- * throws, and the processor's fail-safe decides.
+ * reported once and ignored: the last good one stays in force. Once a good version exists, checks
+ * run in the background, so a slow URL never delays a decision. With no good version at all,
+ * `current` throws, and the processor's fail-safe decides.
  */
 export class PolicySource {
   private good?: { version: string; policy: PolicyFile };
-  private lastChecked = 0;
+  private lastChecked = Number.NEGATIVE_INFINITY;
   private lastBadVersion?: string;
   private checking?: Promise<void>;
+  private readonly now: () => number;
 
   constructor(
     private readonly origin: PolicyOrigin,
-    private readonly reloadSeconds: number,
-    private readonly onError: (message: string) => void,
-    private readonly now: () => number = Date.now,
-    private readonly onLoaded?: (policy: PolicyFile, version: string) => void,
-  ) {}
+    private readonly options: PolicySourceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get describe(): string {
+    return this.origin.describe;
+  }
 
   async current(): Promise<PolicyFile> {
-    if (!this.good || this.now() - this.lastChecked >= this.reloadSeconds * 1000) {
-      this.checking ??= this.check().finally(() => (this.checking = undefined));
-      await this.checking;
+    if (this.now() - this.lastChecked >= this.options.reloadSeconds * 1000) {
+      // check() reports its own failures; the catch only keeps a throwing callback from escaping.
+      this.checking ??= this.check()
+        .catch(() => undefined)
+        .finally(() => (this.checking = undefined));
     }
+    if (!this.good && this.checking) await this.checking;
     if (!this.good) throw new Error(`No valid policy could be loaded from ${this.origin.describe}`);
     return this.good.policy;
+  }
+
+  /** Waits for a check under way (tests, and the CLI). */
+  async settled(): Promise<void> {
+    await this.checking;
   }
 
   private async check(): Promise<void> {
@@ -83,7 +112,9 @@ export class PolicySource {
     try {
       read = await this.origin.read(this.good?.version);
     } catch (error) {
-      this.onError(`Could not read the policy from ${this.origin.describe}: ${(error as Error).message}`);
+      this.options.onError(
+        `Could not read the policy from ${this.origin.describe}: ${(error as Error).message}${this.good ? '; keeping the last valid one' : ''}`,
+      );
       return;
     }
     if (read.text === undefined || read.version === this.good?.version || read.version === this.lastBadVersion) return;
@@ -95,18 +126,17 @@ export class PolicySource {
       return;
     }
     const parsed = parsePolicy(json);
-    if (!parsed.ok) {
-      this.reject(read.version, parsed.errors);
-      return;
-    }
+    if (!parsed.ok) return this.reject(read.version, parsed.errors);
+    const problems = this.options.validate?.(parsed.policy) ?? [];
+    if (problems.length > 0) return this.reject(read.version, problems);
     this.good = { version: read.version, policy: parsed.policy };
     this.lastBadVersion = undefined;
-    this.onLoaded?.(parsed.policy, read.version);
+    this.options.onLoaded?.(parsed.policy, read.version);
   }
 
   private reject(version: string, errors: string[]): void {
     this.lastBadVersion = version;
-    this.onError(
+    this.options.onError(
       `The policy from ${this.origin.describe} is invalid${this.good ? '; keeping the last valid one' : ''}: ${errors.join('; ')}`,
     );
   }

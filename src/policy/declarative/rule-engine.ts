@@ -1,103 +1,87 @@
-import type { PrintJobConfigurationChange } from '../../graph/print-schemas';
-import type { Decision, PolicyContext, ReleasePolicy } from '../decision';
-import { holds, type ConditionTrace, type EvaluationEnvironment } from './conditions';
-import type { Action, PolicyFile } from './policy-schema';
+import type { Decision, PolicyContext } from '../decision';
+import { PluginFailure, type PluginFailMode } from '../plugins';
+import { shadowDecision } from '../shadow-mode';
+import type { ConditionTrace, Evaluation, ExplainingPolicy, RuleTrace } from '../trace';
+import { toDecision } from './actions';
+import { holds } from './conditions';
+import type { PolicyFile, Rule } from './policy-schema';
 
-export interface RuleTrace {
-  rule: string;
-  matched: boolean;
-  conditions: ConditionTrace[];
-  /** Why a matching rule did not decide (a redirect map without this printer). */
-  skipped?: string;
+export type { Evaluation, ExplainingPolicy, RuleTrace } from '../trace';
+
+export interface EngineOptions {
+  /** Runs a named plug-in condition with its time limit; throws PluginFailure when it fails. */
+  runPlugin(name: string, context: PolicyContext): Promise<boolean>;
+  /** What a failed plug-in condition does (default fail-safe: the evaluation fails). */
+  pluginFailMode?: PluginFailMode;
+  /** Told about failures the fail mode absorbed, so they are logged. */
+  warn?: (message: string) => void;
 }
 
-export interface Evaluation {
-  decision: Decision;
-  /** The rules tried, in order, up to the one that decided. */
-  trace: RuleTrace[];
-}
+export const PLUGIN_FAILURE_REASON = 'The print policy could not be evaluated. Please try again later.';
 
-export interface ExplainingPolicy extends ReleasePolicy {
-  evaluate(context: PolicyContext): Promise<Evaluation>;
-}
+/**
+ * A declarative policy as a ReleasePolicy that can explain itself: rules in order, the first whose
+ * `when` holds decides, otherwise `default`. In shadow mode the decision is recorded and the job
+ * released.
+ */
+export function compilePolicy(file: PolicyFile, options: EngineOptions): ExplainingPolicy {
+  const env = { timeZone: file.timeZone, runPlugin: options.runPlugin };
+  const failMode = options.pluginFailMode ?? 'fail-safe';
 
-/** What the job must change to meet `grayscale`, `duplex` and `maxCopies`; empty if it already does. */
-function neededChanges(
-  action: { grayscale?: boolean; duplex?: boolean; maxCopies?: number },
-  context: PolicyContext,
-): PrintJobConfigurationChange {
-  const { configuration } = context.job;
-  const changes: PrintJobConfigurationChange = {};
-  if (action.grayscale && configuration.colorMode !== 'grayscale' && configuration.colorMode !== 'blackAndWhite')
-    changes.colorMode = 'grayscale';
-  if (action.duplex && (!configuration.duplexMode || configuration.duplexMode === 'oneSided'))
-    changes.duplexMode = 'flipOnLongEdge';
-  if (action.maxCopies !== undefined && (configuration.copies ?? 1) > action.maxCopies)
-    changes.copies = action.maxCopies;
-  return changes;
-}
-
-const isEmpty = (changes: object) => Object.keys(changes).length === 0;
-
-/** Turns a rule's action into a decision; undefined means the rule does not apply after all. */
-export function toDecision(action: Action, rule: string, context: PolicyContext): Decision | undefined {
-  if ('release' in action) return { action: 'release', rule, reason: action.release.reason };
-  if ('deny' in action) return { action: 'deny', rule, reason: action.deny.reason };
-  if ('hold' in action) return { action: 'hold', rule, ...action.hold };
-  if ('releaseWithChanges' in action) {
-    const changes = neededChanges(action.releaseWithChanges, context);
-    // A job that already complies is simply released: nothing to PATCH.
-    if (isEmpty(changes)) return { action: 'release', rule, reason: action.releaseWithChanges.reason };
-    return { action: 'release-with-changes', rule, changes, reason: action.releaseWithChanges.reason };
+  /** Whether a rule holds; a failed plug-in under a forgiving fail mode gives a decision or a skip. */
+  async function tryRule(rule: Rule, index: number, context: PolicyContext) {
+    const conditions: ConditionTrace[] = [];
+    const entry: RuleTrace = { rule: rule.name, index, matched: false, conditions };
+    try {
+      entry.matched = await holds(rule.when, context, env, conditions);
+    } catch (error) {
+      if (!(error instanceof PluginFailure) || failMode === 'fail-safe') throw error;
+      options.warn?.(`${error.message} in rule ${index + 1} "${rule.name}"; plug-in fail mode ${failMode}`);
+      if (failMode === 'skip-rule' || failMode === 'no-match') {
+        entry.skipped = `${error.message}: rule skipped`;
+        return { entry };
+      }
+      entry.matched = true;
+      entry.skipped = undefined;
+      const rulename = `${rule.name} (plug-in ${error.plugin} failed)`;
+      const decision: Decision =
+        failMode === 'release'
+          ? { action: 'release', rule: rulename }
+          : { action: 'deny', rule: rulename, reason: PLUGIN_FAILURE_REASON };
+      return { entry, decision };
+    }
+    if (!entry.matched) return { entry };
+    const decision = toDecision(rule.then, rule.name, context);
+    if (!decision) entry.skipped = 'the redirect map has no destination for this printer, so the next rule is tried';
+    return { entry, decision };
   }
-  const redirect = action.redirect;
-  const source = context.job.printerId.toLowerCase();
-  const destination =
-    redirect.printerId ?? Object.entries(redirect.map ?? {}).find(([from]) => from.toLowerCase() === source)?.[1];
-  if (!destination) return undefined;
-  if (destination.toLowerCase() === source) return { action: 'release', rule, reason: redirect.reason };
-  const changes = neededChanges(redirect, context);
-  return {
-    action: 'redirect',
-    rule,
-    printerId: destination,
-    ...(isEmpty(changes) ? {} : { configuration: changes }),
-    reason: redirect.reason,
-  };
-}
 
-/** A declarative policy as a ReleasePolicy that can also explain itself. */
-export function compilePolicy(file: PolicyFile, env: Omit<EvaluationEnvironment, 'timeZone'>): ExplainingPolicy {
-  const environment: EvaluationEnvironment = { ...env, timeZone: file.timeZone };
   async function evaluate(context: PolicyContext): Promise<Evaluation> {
     const trace: RuleTrace[] = [];
     let decision: Decision | undefined;
-    for (const rule of file.rules) {
-      const conditions: ConditionTrace[] = [];
-      const matched = await holds(rule.when, context, environment, conditions);
-      const entry: RuleTrace = { rule: rule.name, matched, conditions };
-      trace.push(entry);
-      if (!matched) continue;
-      decision = toDecision(rule.then, rule.name, context);
-      if (decision) break;
-      entry.skipped = 'the redirect map has no destination for this printer';
+    let decidedBy = 'default';
+    for (const [index, rule] of file.rules.entries()) {
+      const tried = await tryRule(rule, index, context);
+      trace.push(tried.entry);
+      decision = tried.decision;
+      if (decision) {
+        decidedBy = decision.rule;
+        break;
+      }
     }
-    decision ??= toDecision(file.default, 'default', context) ?? { action: 'release', rule: 'default' };
-    if (file.shadowMode && decision.action !== 'release') {
-      decision = {
-        action: 'release',
-        rule: 'shadow mode',
-        reason: `Shadow mode: would ${decision.action} (${decision.rule})`,
-        shadowOf: decision,
-      };
-    } else if (file.shadowMode && decision.action === 'release') {
-      decision = { ...decision, shadowOf: { ...decision } };
-    }
-    return { decision, trace };
+    // A default redirect by map without this printer has nothing left to fall to: release.
+    decision ??= toDecision(file.default, 'default', context) ?? {
+      action: 'release',
+      rule: 'default',
+      reason: 'The default redirect has no destination for this printer.',
+    };
+    return {
+      decision: file.shadowMode ? shadowDecision(decision) : decision,
+      trace,
+      decidedBy,
+      shadowMode: file.shadowMode,
+    };
   }
-  return {
-    name: file.name,
-    evaluate,
-    decide: async (context) => (await evaluate(context)).decision,
-  };
+
+  return { name: file.name, evaluate, decide: async (context) => (await evaluate(context)).decision };
 }

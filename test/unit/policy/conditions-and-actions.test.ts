@@ -1,6 +1,8 @@
 import { parsePolicy, type Action, type Condition } from '../../../src/policy/declarative/policy-schema';
 import { compilePolicy } from '../../../src/policy/declarative/rule-engine';
 import { inTimeWindow } from '../../../src/policy/declarative/time-window';
+import type { PolicyContext } from '../../../src/policy/decision';
+import { traceSummary } from '../../../src/policy/trace';
 import { context, PRINTERS, type ContextInput } from '../../support/policy-context';
 
 const STUDENTS = '6c8a2f0e-0000-4000-8000-00000000a002';
@@ -14,7 +16,7 @@ function policy(when: Condition, then: Action = { deny: { reason: 'matched' } },
     ...extra,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  return compilePolicy(parsed.policy, { plugins: {}, runPlugin: async (_n, c, ctx) => c(ctx) });
+  return compilePolicy(parsed.policy, { runPlugin: async () => true });
 }
 
 const matches = async (when: Condition, input: ContextInput) =>
@@ -41,6 +43,12 @@ describe('conditions', () => {
       { upn: 'adele@contoso.example' },
       true,
     ],
+    [
+      'users include and exclude',
+      { users: { include: ['*@contoso.example'], exclude: ['boss@*'] } },
+      { upn: 'BOSS@contoso.example' },
+      false,
+    ],
     ['groups include', { groups: { include: [STUDENTS] } }, { groups: [STUDENTS] }, true],
     ['groups include, not a member', { groups: { include: [STUDENTS] } }, { groups: [] }, false],
     ['groups exclude', { groups: { exclude: [STUDENTS] } }, { groups: [STUDENTS] }, false],
@@ -52,6 +60,11 @@ describe('conditions', () => {
     ['documentSize min with units', { documentSize: { min: '20MB' } }, { size: 21 * 1024 * 1024 }, true],
     ['documentSize min, smaller', { documentSize: { min: '20MB' } }, { size: 19 * 1024 * 1024 }, false],
     ['documentSize max (inclusive)', { documentSize: { max: 1000 } }, { size: 1000 }, true],
+    ['documentSize max, one byte over', { documentSize: { max: '1KB' } }, { size: 1025 }, false],
+    ['documentSize with a decimal and a space', { documentSize: { min: '1.5 MB' } }, { size: 1_572_864 }, true],
+    ['documentSize MiB', { documentSize: { max: '1MiB' } }, { size: 1_048_577 }, false],
+    ['location building', { location: { building: ['a'] } }, { printer: PRINTERS.hr }, true],
+    ['plug-in condition', { plugin: 'anything' }, {}, true],
     ['contentType wildcard', { contentType: ['image/*'] }, { contentType: 'image/png' }, true],
     ['contentType other', { contentType: ['image/*'] }, { contentType: 'application/pdf' }, false],
     ['documentName regex', { documentName: 'confidential|secret' }, { name: 'SECRET plans.docx' }, true],
@@ -96,6 +109,9 @@ describe('conditions', () => {
       false,
     ],
     ['not', { not: { colorMode: ['color'] } }, { colorMode: 'grayscale' }, true],
+    ['not, holds inside', { not: { colorMode: ['color'] } }, { colorMode: 'color' }, false],
+    ['time window across midnight', { time: { from: '22:00', to: '06:00' } }, { now: '2026-11-24T03:00:00Z' }, true],
+    ['time window on another day', { time: { days: ['sat', 'sun'] } }, { now: '2026-11-24T10:00:00Z' }, false],
     ['empty condition always matches', {}, {}, true],
     [
       'several keys: all must hold',
@@ -168,7 +184,7 @@ describe('actions', () => {
       default: { release: {} },
     });
     if (!parsed.ok) throw new Error(parsed.errors.join());
-    const p = compilePolicy(parsed.policy, { plugins: {}, runPlugin: async () => false });
+    const p = compilePolicy(parsed.policy, { runPlugin: async () => false });
     expect(await p.decide(context({ printer: PRINTERS.floor2 }))).toMatchObject({
       action: 'redirect',
       printerId: PRINTERS.floor1.id,
@@ -208,23 +224,72 @@ describe('actions', () => {
   });
 });
 
-describe('policy validation', () => {
-  it('names the rule and the field, and refuses unknown keys', () => {
-    const result = parsePolicy({
-      name: 'x',
+describe('what a job leaves unspecified', () => {
+  const bare = (configuration: PolicyContext['job']['configuration'], document?: PolicyContext['job']['document']) => {
+    const ctx = context();
+    return { ...ctx, job: { ...ctx.job, configuration, document } };
+  };
+  it.each<[string, Condition, boolean]>([
+    ['no colour mode counts as auto', { colorMode: ['auto'] }, true],
+    ['no duplex mode is one-sided', { duplex: false }, true],
+    ['no copies is one copy', { copies: { max: 1 } }, true],
+    ['no document size matches no size range', { documentSize: { max: '1GB' } }, false],
+    ['no content type matches no type', { contentType: ['*'] }, false],
+    ['no paper size matches no size', { mediaSize: ['*'] }, false],
+  ])('%s', async (_name, when, expected) => {
+    expect((await policy(when).decide(bare({}))).action === 'deny').toBe(expected);
+  });
+});
+
+describe('the trace', () => {
+  it('lists each rule tried, nested conditions under their combination, and the rule that decided', async () => {
+    const parsed = parsePolicy({
+      name: 'trace',
       rules: [
-        { name: 'typo', when: { colour: ['color'] }, then: { release: {} } },
-        { name: 'two actions', when: {}, then: { release: {}, deny: { reason: 'x' } } },
+        { name: 'weekend', when: { not: { time: { days: ['mon', 'tue'] } } }, then: { deny: { reason: 'weekend' } } },
+        { name: 'colour', when: { colorMode: ['color'] }, then: { releaseWithChanges: { grayscale: true } } },
       ],
       default: { release: {} },
     });
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.errors).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^rule 1 "typo": when: Unrecognized key: "colour"/),
-        expect.stringMatching(/^rule 2 "two actions": then: needs exactly one of release/),
-      ]),
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const evaluation = await compilePolicy(parsed.policy, { runPlugin: async () => false }).evaluate(
+      context({ now: '2026-11-24T10:00:00Z' }),
     );
+    expect(evaluation.decidedBy).toBe('colour');
+    expect(evaluation.trace).toEqual([
+      {
+        rule: 'weekend',
+        index: 0,
+        matched: false,
+        conditions: [
+          { condition: 'not', holds: false, depth: 0 },
+          { condition: 'time', holds: true, depth: 1, detail: 'tue 10:00 in UTC' },
+        ],
+      },
+      {
+        rule: 'colour',
+        index: 1,
+        matched: true,
+        conditions: [{ condition: 'colorMode', holds: true, depth: 0, detail: 'color' }],
+      },
+    ]);
+    expect(traceSummary(evaluation)).toBe('✘ weekend (not); ✔ colour');
+  });
+
+  it('says when the default decided', async () => {
+    const evaluation = await policy({ copies: { min: 50 } }).evaluate(context());
+    expect(evaluation.decidedBy).toBe('default');
+    expect(traceSummary(evaluation)).toBe('✘ rule (copies); default');
+  });
+});
+
+describe('redirect to the printer the job is already on', () => {
+  it('releases it there, with the changes the rule asks for, rather than a redirect Graph would refuse', async () => {
+    const p = policy({}, { redirect: { printerId: PRINTERS.floor1.id, grayscale: true } });
+    expect(await p.decide(context({ printer: PRINTERS.floor1, colorMode: 'color' }))).toEqual({
+      action: 'release-with-changes',
+      rule: 'rule',
+      changes: { colorMode: 'grayscale' },
+    });
   });
 });

@@ -1,0 +1,102 @@
+import path from 'node:path';
+import type { PolicyContext, ReleasePolicy } from './decision';
+
+/** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
+export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
+
+/**
+ * What happens when a plug-in condition throws or times out:
+ * - `fail-safe`: the evaluation fails, so the processor's fail-safe action decides (and alerts);
+ * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
+ * - `release` / `deny`: the rule that uses it decides release / deny.
+ */
+export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'no-match', 'release', 'deny'] as const;
+export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
+
+export interface PluginModule {
+  policy?: ReleasePolicy;
+  conditions?: Record<string, PluginCondition>;
+}
+
+/** A plug-in condition that threw or ran out of time; the rule engine applies the fail mode. */
+export class PluginFailure extends Error {
+  constructor(
+    readonly plugin: string,
+    cause: unknown,
+  ) {
+    super(`Plug-in condition "${plugin}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'PluginFailure';
+  }
+}
+
+/** Runs `work` within `timeoutMs`, or rejects. The work itself cannot be stopped, only no longer awaited. */
+export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A policy that answers within `timeoutMs` or fails (the processor then applies the fail-safe). */
+export function withTimeLimit<P extends ReleasePolicy>(policy: P, timeoutMs: number): P {
+  return {
+    ...policy,
+    name: policy.name,
+    decide: (context: PolicyContext) => withinTime(() => policy.decide(context), timeoutMs, `Policy ${policy.name}`),
+  };
+}
+
+/**
+ * Loads a plug-in module once (require caches it): a `policy` (or a default export with
+ * `decide`) and/or named `conditions`. Relative paths resolve from `root`.
+ */
+export function loadPluginModule(modulePath: string, root: string): PluginModule {
+  const resolved = path.isAbsolute(modulePath) ? modulePath : path.resolve(root, modulePath);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plug-in is chosen by a setting, at run time
+  const loaded = require(resolved) as { policy?: unknown; default?: unknown; conditions?: unknown };
+  const policy = [loaded.policy, loaded.default].find(
+    (candidate): candidate is ReleasePolicy =>
+      !!candidate && typeof (candidate as Partial<ReleasePolicy>).decide === 'function',
+  );
+  const conditions = namedConditions(loaded.conditions, modulePath);
+  if (!policy && !conditions)
+    throw new Error(
+      `${modulePath} exports neither a policy ({ name, decide(context) }) nor conditions ({ name: (context) => boolean })`,
+    );
+  return {
+    ...(policy
+      ? { policy: { name: policy.name ?? path.basename(modulePath), decide: policy.decide.bind(policy) } }
+      : {}),
+    ...(conditions ? { conditions } : {}),
+  };
+}
+
+function namedConditions(value: unknown, modulePath: string): Record<string, PluginCondition> | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const entries = Object.entries(value);
+  const notFunctions = entries.filter(([, f]) => typeof f !== 'function').map(([name]) => name);
+  if (notFunctions.length > 0)
+    throw new Error(`${modulePath}: conditions ${notFunctions.join(', ')} are not functions (context) => boolean`);
+  return Object.fromEntries(entries) as Record<string, PluginCondition>;
+}
+
+/**
+ * Runs a plug-in condition with its time limit. Anything but a boolean answer (a throw, a
+ * timeout, a non-boolean) is a PluginFailure, so a buggy plug-in cannot match by accident.
+ */
+export async function runPluginCondition(
+  name: string,
+  condition: PluginCondition,
+  context: PolicyContext,
+  timeoutMs: number,
+): Promise<boolean> {
+  let answer: unknown;
+  try {
+    answer = await withinTime(() => condition(context), timeoutMs, `Plug-in condition "${name}"`);
+  } catch (error) {
+    throw new PluginFailure(name, error);
+  }
+  if (typeof answer !== 'boolean') throw new PluginFailure(name, new Error(`answered ${typeof answer}, not a boolean`));
+  return answer;
+}
