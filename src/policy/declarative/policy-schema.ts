@@ -327,6 +327,7 @@ function explainUnion(json: unknown) {
       (node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key],
       json,
     );
+    if (value === undefined) return [{ ...issue, message: `required: exactly one of ${ACTIONS.join(', ')}` }];
     const keys = value && typeof value === 'object' ? Object.keys(value) : [];
     const key = keys.find((k) => ACTIONS.includes(k));
     if (keys.length !== 1 || !key) {

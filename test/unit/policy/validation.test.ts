@@ -113,7 +113,12 @@ describe('policy errors an admin can act on: the rule, the field, what is expect
       /then\.hold\.onExpiry: required \(What happens when nobody released it in time\.\)/,
     ],
     ['an unknown time zone', undefined, { timeZone: 'Mars/Olympus' }, /^timeZone: expected an IANA time zone/],
-    ['a missing default', undefined, { default: undefined }, /^default: needs exactly one of release/],
+    [
+      'a missing default',
+      undefined,
+      { default: undefined },
+      /^default: required: exactly one of release, releaseWithChanges, redirect, deny, hold$/,
+    ],
   ])('%s', (_name, r, extra, expected) => {
     expect(errors(r, extra)).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
