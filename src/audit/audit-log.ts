@@ -34,6 +34,8 @@ export interface AuditRecord {
   action: Decision['action'] | 'fail-safe';
   reason?: string;
   decision: Decision;
+  /** How the policy got there, one line: each rule tried, ✔ or ✘ with the condition that failed. */
+  trace?: string;
   outcome: AuditOutcome;
   detail?: string;
   correlationId: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLUGIN_FAIL_MODES } from '../policy/plugins';
 
 /**
  * Every app setting Release Gate reads, declared once. The README's settings table,
@@ -107,15 +108,21 @@ export const settingsObject = z.object({
     .optional()
     .describe("Overrides the policy's shadowMode: decide and record, but release every job."),
   RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: z
-    .enum(['fail-safe', 'no-match'])
+    .enum(PLUGIN_FAIL_MODES)
     .default('fail-safe')
     .describe(
-      'When a plug-in condition throws or times out: fail-safe (the fail-safe action decides the job) or ' +
-        'no-match (the condition counts as false).',
+      'When a plug-in condition throws or times out: fail-safe (the fail-safe action decides the job), ' +
+        'skip-rule (the rule does not apply; no-match is its older name), or release / deny (the rule decides so).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)
     .describe('Longest a policy may take to decide; past it the fail-safe decides.'),
+  RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS: integer(5, 60000)
+    .optional()
+    .describe(
+      'Longest one plug-in condition may take before its fail mode applies (default: half the policy time limit; ' +
+        'must be below RELEASE_GATE_POLICY_TIMEOUT_MS).',
+    ),
   RELEASE_GATE_USER_TOKEN_AUDIENCES: text()
     .optional()
     .describe(
@@ -286,6 +293,16 @@ export const settingsSchema = settingsObject.superRefine(
         code: 'custom',
         path: ['RELEASE_GATE_APP_SECRET'],
         message: 'is required when the app credential is a secret and secrets come from settings',
+      });
+    }
+    if (
+      s.RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS !== undefined &&
+      s.RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS >= s.RELEASE_GATE_POLICY_TIMEOUT_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS'],
+        message: 'must be below RELEASE_GATE_POLICY_TIMEOUT_MS, or the policy times out before the fail mode applies',
       });
     }
     if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {

@@ -8,6 +8,7 @@ import type { TaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { parseJobUrl } from '../print/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
+import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import { buildPolicyContext } from './policy-context';
@@ -134,8 +135,11 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       memberOf: (userId, groupIds) => api.checkMemberGroups(userId, groupIds),
     });
     let decision: Decision;
+    let trace: string | undefined;
     try {
-      decision = await deps.policy.decide(context);
+      const evaluation = await evaluateWithTrace(deps.policy, context);
+      decision = evaluation.decision;
+      trace = traceSummary(evaluation) || undefined;
     } catch (error) {
       // A broken policy must not strand the job: the fail-safe decides, and an admin is told.
       log.error('policy.failed', { policy: deps.policy.name, ...describeError(error) });
@@ -160,6 +164,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       action: decision.action,
       reason: decision.reason,
       decision,
+      ...(trace ? { trace } : {}),
       outcome: 'pending',
       correlationId: message.correlationId,
       decidedAt: decidedAt.toISOString(),

@@ -9,7 +9,7 @@ import { tableHoldStore } from '../holds/hold-store';
 import { tableTaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
-import { policyFromSettings } from '../policy/load-policy';
+import { loadPolicyFromSettings } from '../policy/load-policy';
 import { managedIdentityCredential } from '../secrets/credentials';
 import { storageTaskQueue } from '../queue/task-queue';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
@@ -51,9 +51,7 @@ function build(): Shared {
   return {
     settings: config,
     api: currentApi,
-    policy: policyFromSettings(config, {
-      log: (level, message) =>
-        currentLog?.[level](`policy.${level === 'info' ? 'loaded' : 'source-problem'}`, { detail: message }),
+    policy: loadPolicyFromSettings(config, (level, message, event) => currentLog?.[level](event, { detail: message }), {
       credential: managedIdentityCredential(config.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID),
     }),
     audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),

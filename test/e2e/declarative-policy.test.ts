@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { TableClient } from '@azure/data-tables';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
@@ -45,5 +46,21 @@ describe('a declarative policy from settings, end to end', () => {
     });
     expect(await finished(large.id)).toMatchObject({ action: 'deny', rule: 'large documents' });
     expect(await finished(plain.id)).toMatchObject({ action: 'release', rule: 'default' });
+
+    // The audit says how each decision was reached: the rules tried, the first one that matched.
+    const audit = TableClient.fromConnectionString(sandbox.azurite.connectionString, 'releasegateaudit', {
+      allowInsecureConnection: true,
+    });
+    const traceOf = async (taskId: string) => {
+      for await (const row of audit.listEntities<{ record: string }>({
+        queryOptions: { filter: `RowKey eq '${taskId}'` },
+      }))
+        return (JSON.parse(row.record) as { trace?: string }).trace;
+      return undefined;
+    };
+    expect(await traceOf(hr.id)).toBe('✘ large documents (documentSize); ✔ confidential printers hold jobs');
+    const plainTrace = await traceOf(plain.id);
+    expect(plainTrace).toMatch(/✘ confidential printers hold jobs \(.*; default$/);
+    expect(plainTrace).not.toContain('✔');
   });
 });

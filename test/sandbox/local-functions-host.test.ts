@@ -86,7 +86,8 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
     for (let i = 1; i < tries.length; i++) expect(tries[i]!.at - tries[i - 1]!.at).toBeGreaterThanOrEqual(900);
     const [poisoned] = (await poison.receiveMessages()).receivedMessageItems;
     expect(decodeQueueMessage(poisoned!.messageText)).toEqual({ failTimes: 99, name: 'doomed' });
-    expect(logs.some((l) => l.level === 'warning' && l.message.includes('fixture-tasks-poison'))).toBe(true);
+    // The warning is written just after the poison message is sent, so wait for it rather than race it.
+    await waitFor(() => logs.some((l) => l.level === 'warning' && l.message.includes('fixture-tasks-poison')));
   });
 
   it('succeeds on a later try without poisoning', async () => {

@@ -173,7 +173,12 @@ export const actionSchema = z
     z.strictObject({
       deny: z
         .strictObject({
-          reason: z.string().min(1).max(250).describe('Shown to the user: say why and what to do instead.'),
+          reason: z
+            .string()
+            .trim()
+            .min(1, 'must say something (it is shown to the user)')
+            .max(250)
+            .describe('Shown to the user: say why and what to do instead.'),
         })
         .describe('The job is cancelled; the reason is shown to the user.'),
     }),
@@ -195,7 +200,12 @@ export const actionSchema = z
   .describe('Exactly one of release, releaseWithChanges, redirect, deny, hold.');
 
 export const ruleSchema = z.strictObject({
-  name: z.string().min(1).max(100).describe('Unique; shown in the audit, the logs and explain output.'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(100)
+    .describe('Unique; shown in the audit, the logs and explain output.'),
   description: z.string().optional().describe('For people reading the policy; not used.'),
   when: conditionSchema.describe('When the rule applies ({} always).'),
   then: actionSchema,

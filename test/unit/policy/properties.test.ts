@@ -8,6 +8,8 @@ import { PRINTERS } from '../../support/policy-context';
 /** Invariants of the engine over random valid policies and random jobs, including odd ones. */
 const printers = Object.values(PRINTERS);
 const GROUP = '6c8a2f0e-0000-4000-8000-00000000a002';
+/** Blank names and reasons are refused by the schema, so generated policies use non-blank ones. */
+const nonBlank = (maxLength: number) => fc.string({ minLength: 1, maxLength }).filter((text) => text.trim().length > 0);
 const leaf: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({
     users: fc.record({ include: fc.constant<string[]>(['*@contoso.example']), exclude: fc.constant<string[]>(['a*']) }),
@@ -57,7 +59,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.constant({ redirect: { printerId: PRINTERS.floor1.id } }),
   fc.constant({ redirect: { map: { [PRINTERS.floor2.id]: PRINTERS.floor1.id } } }),
-  fc.record({ deny: fc.record({ reason: fc.string({ minLength: 1, maxLength: 40 }) }) }),
+  fc.record({ deny: fc.record({ reason: nonBlank(40) }) }),
   fc.record({
     hold: fc.record({
       expiresInMinutes: fc.integer({ min: 1, max: 600 }),
@@ -68,13 +70,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 const policyArb = fc.record({
   name: fc.constant('random'),
   shadowMode: fc.boolean(),
-  rules: fc.uniqueArray(
-    fc.record({ name: fc.string({ minLength: 1, maxLength: 10 }), when: condition, then: action }),
-    {
-      maxLength: 6,
-      selector: (r) => r.name.trim().toLowerCase(),
-    },
-  ),
+  rules: fc.uniqueArray(fc.record({ name: nonBlank(10), when: condition, then: action }), {
+    maxLength: 6,
+    selector: (r) => r.name.trim().toLowerCase(),
+  }),
   default: action,
 });
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });

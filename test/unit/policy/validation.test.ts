@@ -43,6 +43,13 @@ describe('policy errors an admin can act on: the rule, the field, what is expect
       /^rule 1 "r": then\.deny\.reason: required \(Shown to the user/,
     ],
     [
+      'a deny whose reason is blank',
+      rule({}, { deny: { reason: '   ' } }),
+      {},
+      /^rule 1 "r": then\.deny\.reason: must say something \(it is shown to the user\)/,
+    ],
+    ['a blank rule name', { name: ' ', when: {}, then: { release: {} } }, {}, /^rule 1 .*name: must not be blank/],
+    [
       'a wrong type',
       rule({ copies: { min: 'two' } }),
       {},
