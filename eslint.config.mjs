@@ -1,9 +1,10 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.sandbox/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.sandbox/', '**/*.js', '!web/**/*.js', '**/*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +24,15 @@ export default tseslint.config(
     // Dependencies point one way: functions/ -> src/, never back.
     files: ['src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/functions/**', '**/sandbox/**', '**/test/**', '**/bench/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/functions/**', '**/sandbox/**', '**/test/**', '**/bench/**'] },
+      ],
     },
+  },
+  {
+    // The release page's script runs in the browser, as a module.
+    files: ['web/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );

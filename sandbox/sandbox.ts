@@ -148,6 +148,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const started = host;
     stops.push(() => started.stop());
+    // The release page signs users in through the simulator: register it as the app's SPA redirect URI.
+    for (const origin of [started.url, started.url.replace('127.0.0.1', 'localhost')])
+      simulator.signIn.registerRedirectUri(DEMO_APP_CLIENT_ID, `${origin}/api/release`);
 
     // The subscription keeper creates the subscription; the simulator validates the URL first.
     await host.runTimer('maintain-subscription');

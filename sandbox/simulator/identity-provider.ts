@@ -172,7 +172,7 @@ export class IdentityProvider {
   async userToken(
     userPrincipalName: string,
     audience: string,
-    options: { expiresInSeconds?: number; tenantId?: string } = {},
+    options: { expiresInSeconds?: number; tenantId?: string; scope?: string; nonce?: string } = {},
   ): Promise<string> {
     const user = [...this.directory.users.values()].find(
       (u) => u.userPrincipalName.toLowerCase() === userPrincipalName.toLowerCase(),
@@ -185,6 +185,8 @@ export class IdentityProvider {
       preferred_username: user.userPrincipalName,
       name: user.displayName,
       ver: '2.0',
+      ...(options.scope ? { scp: options.scope } : {}),
+      ...(options.nonce ? { nonce: options.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
       .setIssuer(this.issuer)

@@ -12,6 +12,7 @@ import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
 import { Tenant } from './tenant';
 import { seedDemoTenant, type DemoTenant } from './demo-tenant';
+import { BrowserSignIn, type SignInResult } from './sign-in';
 
 /**
  * The Universal Print simulator: a stateful stand-in for the Microsoft Graph endpoints Release Gate
@@ -41,6 +42,8 @@ export interface Simulator {
   notifier: Notifier;
   faults: Faults;
   identity: IdentityProvider;
+  /** The browser sign-in (authorization code with PKCE) for single-page apps such as the release page. */
+  signIn: BrowserSignIn;
   demo?: DemoTenant;
   /** Resolves when every pending notification delivery (with retries) has finished. */
   deliveriesSettled(): Promise<void>;
@@ -76,6 +79,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const directory: IdentityDirectory = { apps: tenant.apps, users: tenant.users };
   const identity = new IdentityProvider(() => origin, tenantId, directory);
   await identity.init();
+  const signIn = new BrowserSignIn(
+    identity,
+    () => tenant.users.values(),
+    (clientId) => tenant.apps.has(clientId),
+  );
   const faults = new Faults();
   const graph = graphRoutes(tenant, notifier);
   const control = controlRoutes({ tenant, notifier, faults, identity });
@@ -99,9 +107,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const rest = path.replace(/^\/[^/]+/, '');
       if (rest === '/v2.0/.well-known/openid-configuration') return sendJson(res, 200, identity.openIdConfiguration());
       if (rest === '/discovery/v2.0/keys') return sendJson(res, 200, identity.jwks());
+      if (rest === '/oauth2/v2.0/authorize' && (method === 'GET' || method === 'POST'))
+        return sendSignIn(
+          res,
+          method === 'GET' ? signIn.authorize(url.searchParams) : signIn.approve(new URLSearchParams(raw)),
+        );
       if (rest === '/oauth2/v2.0/token' && method === 'POST') {
-        const result = await identity.token(new URLSearchParams(raw));
-        return sendJson(res, result.status, result.body);
+        const form = new URLSearchParams(raw);
+        const cors = signIn.corsHeaders(req.headers.origin);
+        if (form.get('grant_type') === 'authorization_code') {
+          const result = await signIn.redeem(form);
+          return sendJson(res, result.status, result.json, cors);
+        }
+        const result = await identity.token(form);
+        return sendJson(res, result.status, result.body, cors);
       }
       if (rest === '/oauth2/v2.0/devicecode' && method === 'POST') {
         const result = identity.deviceCode(new URLSearchParams(raw));
@@ -210,6 +229,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     notifier,
     faults,
     identity,
+    signIn,
     demo,
     deliveriesSettled: () => notifier.drain(),
     async stop() {
@@ -237,6 +257,16 @@ function parseJson(raw: string): unknown {
   } catch {
     return raw;
   }
+}
+
+function sendSignIn(res: ServerResponse, result: SignInResult): void {
+  if (result.json) return sendJson(res, result.status, result.json, result.headers);
+  res.writeHead(result.status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    ...result.headers,
+  });
+  res.end(result.html ?? '');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -129,6 +129,12 @@ export const settingsObject = z.object({
       "Comma-separated audiences accepted in users' tokens for the release API (default: the app client id " +
         'and api://<app client id>).',
     ),
+  RELEASE_GATE_RELEASE_PAGE_SCOPE: text()
+    .optional()
+    .describe(
+      'The API scope the release page signs users in for (default <app client id>/Release.Use, the scope the ' +
+        'Bicep app registration exposes).',
+    ),
   RELEASE_GATE_RELEASE_PRINTERS: text()
     .refine((v) => {
       try {

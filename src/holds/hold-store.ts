@@ -15,6 +15,8 @@ export interface HeldJob {
   ownerId?: string;
   documentName?: string;
   sizeBytes?: number;
+  /** Copies the user asked for: at release they may ask for fewer, never more. */
+  copies?: number;
   heldAt: string;
   expiresAt: string;
   onExpiry: 'release' | 'deny';

@@ -17,7 +17,15 @@ export type Decision =
       reason?: string;
     }
   | { action: 'deny'; rule: string; reason: string }
-  | { action: 'hold'; rule: string; expiresInMinutes: number; onExpiry: 'release' | 'deny'; reason?: string };
+  | {
+      action: 'hold';
+      rule: string;
+      expiresInMinutes: number;
+      onExpiry: 'release' | 'deny';
+      /** Applied when the job is released (e.g. grayscale for everyone who prints from the pull queue). */
+      configuration?: PrintJobConfigurationChange;
+      reason?: string;
+    };
 
 export type DecisionAction = Decision['action'];
 

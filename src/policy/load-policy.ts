@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
+import { APP_ROOT } from '../app-root';
 import { pluginNames } from './declarative/conditions';
 import { fileOrigin, inlineOrigin, PolicySource, urlOrigin, type PolicyOrigin } from './declarative/policy-source';
 import type { PolicyFile } from './declarative/policy-schema';
@@ -17,12 +18,6 @@ import { inShadowMode, shadowFailure } from './shadow-mode';
 import { evaluateWithTrace, type Evaluation, type ExplainingPolicy } from './trace';
 
 export { withinTime, withTimeLimit } from './plugins';
-
-/** The app root: two levels above this file in source, three in the compiled dist/. */
-const APP_ROOT =
-  path.basename(path.resolve(__dirname, '..', '..')) === 'dist'
-    ? path.resolve(__dirname, '..', '..', '..')
-    : path.resolve(__dirname, '..', '..');
 
 /** Loads a plug-in module once; relative paths resolve from the app root. */
 export const loadPluginModule = (modulePath: string, root: string = APP_ROOT): PluginModule =>

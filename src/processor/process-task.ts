@@ -215,10 +215,12 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
           ownerId: job.createdBy?.id ?? undefined,
           documentName: job.documents?.[0]?.displayName ?? undefined,
           sizeBytes: job.documents?.[0]?.size ?? undefined,
+          copies: job.configuration?.copies ?? undefined,
           heldAt: heldAt.toISOString(),
           expiresAt: new Date(heldAt.getTime() + decision.expiresInMinutes * 60_000).toISOString(),
           onExpiry: decision.onExpiry,
           rule: decision.rule,
+          ...(decision.configuration ? { releaseConfiguration: decision.configuration } : {}),
           correlationId: message.correlationId,
           receivedAt: message.receivedAt,
         });

@@ -5,6 +5,7 @@ import { processorDependencies } from '../processor/processor-dependencies';
 import type { ReleaseApiDependencies } from './release-api';
 import { userTokenVerifier } from './user-token';
 import { tablePinStore, type PinStore } from './pin-store';
+import { releasePrinterDirectory, type ReleasePrinter } from './release-printers';
 import { terminalsSchema, type TerminalDependencies } from './terminal-release';
 import { createTableClient } from '../storage/storage-clients';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
@@ -13,6 +14,7 @@ import type { SecretStore } from '../secrets/secret-store';
 let verifier: ReturnType<typeof userTokenVerifier> | undefined;
 let pins: PinStore | undefined;
 let secrets: SecretStore | undefined;
+let printerDirectory: (() => Promise<ReleasePrinter[]>) | undefined;
 
 /** The release API's dependencies: the processor's Graph client and stores, and the token verifier. */
 export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDependencies> {
@@ -32,7 +34,22 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
   const releasePrinters = config.RELEASE_GATE_RELEASE_PRINTERS
     ? (JSON.parse(config.RELEASE_GATE_RELEASE_PRINTERS) as string[])
     : undefined;
-  return { api, holds, audit, tasks, log, verifyUser: verifier, pins, releasePrinters };
+  printerDirectory ??= releasePrinterDirectory({
+    api: async () => (await processorDependencies(log)).api,
+    declared: releasePrinters,
+    log,
+  });
+  return {
+    api,
+    holds,
+    audit,
+    tasks,
+    log,
+    verifyUser: verifier,
+    pins,
+    releasePrinters,
+    listReleasePrinters: printerDirectory,
+  };
 }
 
 /** The terminal API's dependencies: stores, the terminals (from the secret store), badge look-up. */
@@ -63,5 +80,6 @@ export async function terminalDependencies(log: Log): Promise<TerminalDependenci
 export function resetReleaseApiDependencies(): void {
   verifier = undefined;
   pins = undefined;
+  printerDirectory = undefined;
   secrets = undefined;
 }

@@ -3,6 +3,7 @@ import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../h
 import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
+import type { ReleasePrinter } from './release-printers';
 import { UnauthorizedError, type SignedInUser } from './user-token';
 import { deleteHeldJobs, listHeldJobs, releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
 
@@ -27,6 +28,8 @@ const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digi
 export interface ReleaseApiDependencies extends ReleaseDependencies {
   verifyUser: (authorization: string | null) => Promise<SignedInUser>;
   pins: PinStore;
+  /** Where held jobs may come out, with names and locations (for the page's printer list). */
+  listReleasePrinters: () => Promise<ReleasePrinter[]>;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'release' | 'delete' | 'pin',
+  action: 'list' | 'printers' | 'release' | 'delete' | 'pin',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
@@ -54,6 +57,7 @@ export async function handleReleaseApi(
     throw error;
   }
   const headers = { 'cache-control': 'no-store' };
+  if (action === 'printers') return { status: 200, headers, jsonBody: { printers: await deps.listReleasePrinters() } };
   if (action === 'list')
     return {
       status: 200,

@@ -35,6 +35,7 @@ export interface HeldJobView {
   taskId: string;
   documentName?: string;
   sizeBytes?: number;
+  copies?: number;
   heldAt: string;
   expiresAt: string;
   printerId: string;
@@ -48,6 +49,7 @@ export async function listHeldJobs(holds: HoldStore, userPrincipalName: string):
       taskId: h.taskId,
       documentName: h.documentName,
       sizeBytes: h.sizeBytes,
+      ...(h.copies ? { copies: h.copies } : {}),
       heldAt: h.heldAt,
       expiresAt: h.expiresAt,
       printerId: h.printerId,
@@ -58,8 +60,11 @@ function configurationFor(held: HeldJob, changes: UserChanges | undefined): Prin
   const configuration: PrintJobConfigurationChange = { ...held.releaseConfiguration };
   if (changes?.grayscale) configuration.colorMode = 'grayscale';
   if (changes?.duplex) configuration.duplexMode = 'flipOnLongEdge';
-  if (changes?.copies !== undefined)
-    configuration.copies = Math.min(changes.copies, configuration.copies ?? changes.copies);
+  // Fewer copies only: never more than the policy allowed, nor than the user sent (1 when unstated).
+  if (changes?.copies !== undefined) {
+    const ceiling = configuration.copies ?? held.copies ?? 1;
+    if (changes.copies < ceiling) configuration.copies = changes.copies;
+  }
   return Object.keys(configuration).length > 0 ? configuration : undefined;
 }
 

@@ -34,8 +34,16 @@ export function toDecision(action: Action, rule: string, context: PolicyContext)
   if ('release' in action) return { action: 'release', rule, ...withReason(action.release.reason) };
   if ('deny' in action) return { action: 'deny', rule, reason: action.deny.reason };
   if ('hold' in action) {
-    const { expiresInMinutes, onExpiry, reason } = action.hold;
-    return { action: 'hold', rule, expiresInMinutes, onExpiry, ...withReason(reason) };
+    const { expiresInMinutes, onExpiry, reason, ...wanted } = action.hold;
+    const changes = neededChanges(wanted, context);
+    return {
+      action: 'hold',
+      rule,
+      expiresInMinutes,
+      onExpiry,
+      ...(isEmpty(changes) ? {} : { configuration: changes }),
+      ...withReason(reason),
+    };
   }
   if ('releaseWithChanges' in action) {
     const { reason, ...wanted } = action.releaseWithChanges;

@@ -192,9 +192,12 @@ export const actionSchema = z
             .max(7 * 24 * 60)
             .describe('How long the job waits to be released (at most 10080, a week).'),
           onExpiry: z.enum(['release', 'deny']).describe('What happens when nobody released it in time.'),
+          ...changes,
           reason,
         })
-        .describe('The job waits until its owner releases it at a printer.'),
+        .describe(
+          'The job waits until its owner releases it at a printer; grayscale, duplex and maxCopies apply at release.',
+        ),
     }),
   ])
   .describe('Exactly one of release, releaseWithChanges, redirect, deny, hold.');

@@ -1,0 +1,14 @@
+import { settings } from '../config/load-settings';
+import { graphEndpoints } from '../graph/graph-endpoints';
+import { releasePageConfig, type ReleasePageConfig } from './release-page';
+
+/** The release page's sign-in settings from the app settings (the cloud's authority, the app, the scope). */
+export function releasePageConfigFromSettings(): ReleasePageConfig {
+  const config = settings();
+  return releasePageConfig({
+    authorityHost: graphEndpoints(config).authorityHost,
+    tenantId: config.RELEASE_GATE_TENANT_ID,
+    clientId: config.RELEASE_GATE_APP_CLIENT_ID,
+    scope: config.RELEASE_GATE_RELEASE_PAGE_SCOPE,
+  });
+}
