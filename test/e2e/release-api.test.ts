@@ -91,6 +91,32 @@ describe('releasing held jobs (pull printing)', () => {
     expect((await call(token, '')).body.jobs.find((j: { taskId: string }) => j.taskId === task.id)).toBeUndefined();
   });
 
+  it('lets the user print fewer copies than they sent, never more', async () => {
+    const { tenant, demo } = sandbox.simulator;
+    const submit = async (name: string) => {
+      const submitted = tenant.submitJob({
+        printerId: demo!.printers.pullQueue.id,
+        userPrincipalName: 'adele@contoso.example',
+        configuration: { copies: 3 },
+        document: { displayName: name, size: 10_000 },
+      });
+      await waitFor('the hold', () =>
+        logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(submitted.task!.id)),
+      );
+      return submitted as { job: SimJob; task: SimTask };
+    };
+    const fewer = await submit('Fewer.pdf');
+    const more = await submit('More.pdf');
+    const token = await tokenFor('adele@contoso.example');
+    const target = demo!.printers.library.id;
+    await call(token, 'release', { taskIds: [fewer.task.id], printerId: target, changes: { copies: 1 } });
+    await call(token, 'release', { taskIds: [more.task.id], printerId: target, changes: { copies: 50 } });
+    const movedFrom = (job: SimJob) =>
+      [...tenant.jobs.get(target)!.values()].find((j) => j.redirectedFrom?.endsWith(`/jobs/${job.id}`))!;
+    expect(movedFrom(fewer.job).configuration.copies).toBe(1);
+    expect(movedFrom(more.job).configuration.copies).toBe(3);
+  });
+
   it('refuses another user’s job and changes nothing', async () => {
     const { task } = await hold('megan@contoso.example', 'Megan private.pdf');
     const result = await call(await tokenFor('adele@contoso.example'), 'release', {

@@ -213,6 +213,21 @@ describe('actions', () => {
     expect(await policy({ copies: { min: 99 } }).decide(context())).toEqual({ action: 'release', rule: 'default' });
   });
 
+  it('a hold can carry the changes to apply at release (only those the job needs)', async () => {
+    const hold = { hold: { expiresInMinutes: 60, onExpiry: 'deny' as const, grayscale: true, maxCopies: 2 } };
+    expect(await policy({}, hold).decide(context({ colorMode: 'color', copies: 5 }))).toEqual({
+      action: 'hold',
+      rule: 'rule',
+      expiresInMinutes: 60,
+      onExpiry: 'deny',
+      configuration: { colorMode: 'grayscale', copies: 2 },
+    });
+    // Already compliant: held with nothing to change.
+    expect(await policy({}, hold).decide(context({ colorMode: 'grayscale', copies: 1 }))).not.toHaveProperty(
+      'configuration',
+    );
+  });
+
   it('shadow mode records the decision but releases', async () => {
     const decision = await policy({}, { deny: { reason: 'No.' } }, { shadowMode: true }).decide(context());
     expect(decision).toEqual({
