@@ -1,12 +1,14 @@
 /**
  * `npm run demo`: starts the sandbox, prints a scripted set of jobs that exercises every decision
- * the demo policy makes, waits for each to reach its end state, prints a table, stops everything,
- * and exits 0 only if every job ended as expected.
+ * the demo policy makes, waits for each to reach its end state, then plays pull printing (release on
+ * the page, at a badge terminal, delete, expiry), prints a table for each, stops everything, and
+ * exits 0 only if every job ended as expected.
  */
 import path from 'node:path';
 import type { HostLogEntry } from '../host/invocation';
 import type { SimJob, SimTask } from '../simulator/model';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { pullPrintingSettings, runPullPrintingDemo } from './pull-printing-demo';
 
 interface Scenario {
   title: string;
@@ -84,13 +86,13 @@ interface Outcome {
 
 export async function runDemo(
   options: { log?: (line: string) => void } = {},
-): Promise<{ ok: boolean; rows: Record<string, string>[] }> {
+): Promise<{ ok: boolean; rows: Record<string, string>[]; pullRows: Record<string, string>[] }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
   const sandbox: Sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => logs.push(entry),
-    settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts') },
+    settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'), ...pullPrintingSettings() },
   });
   try {
     const { simulator } = sandbox;
@@ -153,9 +155,14 @@ export async function runDemo(
         result: good ? 'ok' : `EXPECTED ${scenario.expect.action}/${scenario.expect.job}/${scenario.expect.task}`,
       };
     });
+    out('Policy decisions:\n');
     printRows(rows, out);
+    const pull = await runPullPrintingDemo(sandbox, logs);
+    out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
+    printRows(pull.rows, out);
+    ok &&= pull.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows };
+    return { ok, rows, pullRows: pull.rows };
   } finally {
     await sandbox.stop();
   }

@@ -17,7 +17,7 @@ const stateEnv = {
 describe('the sandbox commands as a developer runs them', () => {
   it('npm run demo: every scripted job ends as the demo policy decides', async () => {
     const lines: string[] = [];
-    const { ok, rows } = await runDemo({ log: (line) => lines.push(line) });
+    const { ok, rows, pullRows } = await runDemo({ log: (line) => lines.push(line) });
     expect(rows.map((r) => r.decision)).toEqual([
       'release',
       'release-with-changes',
@@ -27,6 +27,13 @@ describe('the sandbox commands as a developer runs them', () => {
       'deny',
       'hold',
       'hold',
+    ]);
+    expect(pullRows.map((r) => [r.document, r.printed_at, r.job_state])).toEqual([
+      ['Slides.pdf', 'School Library', 'completed'],
+      ['Contract.pdf', 'HQ Floor 1 Color', 'completed'],
+      ['Invoice.pdf', 'HQ Floor 1 Color', 'completed'],
+      ['Old draft.pdf', '-', 'aborted'],
+      ['Forgotten.pdf', '-', 'aborted'],
     ]);
     expect(ok).toBe(true);
     expect(lines.at(-1)).toMatch(/Every job ended as expected/);
