@@ -55,6 +55,12 @@ Users:    ${Object.values(simulator.demo!.users)
 Print a job (another terminal):
   npm run print -- --user adele@contoso.example --printer "HQ Floor 2 Mono" --color --name Report.pdf
   npm run print -- --user sam.student@contoso.example --printer "School Library" --copies 2
+
+Pull printing: print to the pull queue, then release the job in a browser (sign in as the same user;
+the simulator's HTTPS certificate comes from the sandbox's own CA, so accept the browser's warning):
+  npm run print -- --user adele@contoso.example --printer "Follow-me Pull Queue" --name Slides.pdf
+  ${host.url}/api/release?printer=${simulator.demo!.printers.library.id}   (the School Library's QR code)
+  npm run qr-codes -- --sandbox --out .sandbox/qr-codes   (a QR code per printer)
 See the decisions below as they happen. Ctrl-C stops everything.
 The settings of this sandbox, for Core Tools: ${path.relative(process.cwd(), localSettings)}
 `);

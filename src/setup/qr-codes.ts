@@ -34,7 +34,7 @@ export const fileNameFor = (printer: QrPrinter) => {
     .replace(/^-+|-+$/g, '')
     .toLowerCase()
     .slice(0, 60);
-  return `${name || 'printer'}-${printer.id.slice(0, 8)}`;
+  return `${name || 'printer'}-${printer.id.replace(/-/g, '').slice(-8)}`;
 };
 
 /**

@@ -65,7 +65,7 @@ describe('QR codes for release printers', () => {
 
   it('file names are safe whatever the printer is called', () => {
     expect(fileNameFor({ id: 'abcdef12-0000', displayName: '../../Étage 2 / Café: "Mono"' })).toBe(
-      'etage-2-cafe-mono-abcdef12',
+      'etage-2-cafe-mono-ef120000',
     );
   });
 });
