@@ -9,6 +9,7 @@ import { benchColdStart } from './cold-start-bench';
 import { printTable } from './stats';
 import { benchWebhook, benchWebhookHandler } from './webhook-bench';
 import { benchProcessor } from './processor-bench';
+import { benchPullPrinting } from './pull-printing-bench';
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -40,6 +41,14 @@ async function main(): Promise<void> {
   const webhook = await benchWebhook({ quick });
   printTable('Webhook acknowledgement over loopback HTTP, local host + Azurite', webhook);
   results.webhook = webhook;
+
+  const pull = await benchPullPrinting({ quick });
+  printTable('Pull printing: release request to the job on the chosen printer (simulator, no added latency)', [
+    pull.release,
+  ]);
+  printTable("Pull printing: listing one user's held jobs among all held jobs (GET /api/release/jobs)", [pull.listing]);
+  printTable('Release page weight (HTML + script + styles, no framework, no sign-in library)', [pull.page]);
+  results.pullPrinting = pull;
 
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
