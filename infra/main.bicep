@@ -60,6 +60,12 @@ param principalId string = ''
 var printTenant = empty(printTenantId) ? tenant().tenantId : printTenantId
 var tags = { 'azd-env-name': environmentName, application: 'release-gate' }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var functionAppName = 'func-release-gate-${resourceToken}'
+// The release page's address: the app registration lists it as its single-page-app redirect URI.
+var appServiceDomain = environment().name == 'AzureUSGovernment'
+  ? 'azurewebsites.us'
+  : environment().name == 'AzureChinaCloud' ? 'chinacloudsites.cn' : 'azurewebsites.net'
+var releasePageUrl = 'https://${functionAppName}.${appServiceDomain}/api/release'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -82,6 +88,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     tenantId: printTenant
     allowGroupRules: allowGroupRules
     allowBadgeRelease: allowBadgeRelease
+    releasePageUrl: releasePageUrl
   }
 }
 
@@ -105,6 +112,7 @@ module resources 'modules/resources.bicep' = {
     alertEmail: alertEmail
     principalId: principalId
     graphCloud: graphCloud
+    functionAppName: functionAppName
   }
 }
 
@@ -116,5 +124,7 @@ output RELEASE_GATE_TENANT_ID string = printTenant
 output RELEASE_GATE_APP_CLIENT_ID string = createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
 output RELEASE_GATE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
 output RELEASE_GATE_NOTIFICATION_URL string = resources.outputs.notificationUrl
+output RELEASE_GATE_FUNCTION_APP_URL string = 'https://${functionAppName}.${appServiceDomain}'
+output RELEASE_GATE_RELEASE_PAGE_URL string = releasePageUrl
 output RELEASE_GATE_KEY_VAULT_URI string = resources.outputs.keyVaultUri
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = resources.outputs.applicationInsightsConnectionString

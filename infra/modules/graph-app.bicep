@@ -10,6 +10,8 @@ param tenantId string
 param allowGroupRules bool
 @description('Grant User.Read.All, needed only for badge release at terminals (badge number to user).')
 param allowBadgeRelease bool
+@description('The release page (https://<function app>/api/release): where Entra ID sends users back after sign-in.')
+param releasePageUrl string
 
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
 
@@ -25,6 +27,9 @@ var groupPermissions = allowGroupRules ? [{ name: 'GroupMember.Read.All', id: '9
 var badgePermissions = allowBadgeRelease ? [{ name: 'User.Read.All', id: 'df021288-bdef-4463-88db-98f22de89214' }] : []
 var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions)
 
+// The release page signs users in for this app's own API scope; the release API checks their tokens.
+var releaseScope = 'Release.Use'
+
 // Delegated, for the set-up CLI only: task triggers can only be created by a signed-in Printer Administrator.
 var delegatedPermissions = [
   { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' }
@@ -35,6 +40,23 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   displayName: 'Release Gate'
   signInAudience: 'AzureADMyOrg'
   isFallbackPublicClient: true // the set-up CLI signs the admin in with the device-code flow
+  // The release page is a single-page app: authorization code with PKCE, no secret in the browser.
+  spa: { redirectUris: [releasePageUrl] }
+  api: {
+    requestedAccessTokenVersion: 2 // tokens for <client id>/Release.Use carry aud = the client id
+    oauth2PermissionScopes: [
+      {
+        id: guid(uniqueName, releaseScope)
+        value: releaseScope
+        type: 'User'
+        isEnabled: true
+        adminConsentDisplayName: 'Release your own held print jobs'
+        adminConsentDescription: 'Lets the release page list, release and delete the signed-in user\'s own held print jobs.'
+        userConsentDisplayName: 'Release your own held print jobs'
+        userConsentDescription: 'Lets the release page list, release and delete your own held print jobs.'
+      }
+    ]
+  }
   requiredResourceAccess: [
     {
       resourceAppId: microsoftGraphAppId
@@ -77,6 +99,14 @@ resource delegatedPermissionGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' 
   consentType: 'AllPrincipals'
   resourceId: microsoftGraph.id
   scope: join(map(delegatedPermissions, p => p.name), ' ')
+}
+
+// Admin consent for the release page's own scope, so users are never asked to consent.
+resource releasePageGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: servicePrincipal.id
+  scope: releaseScope
 }
 
 output appClientId string = app.appId

@@ -18,6 +18,8 @@ param alertEmail string
 param principalId string
 @allowed(['global', 'usgov', 'usgovdod', 'china'])
 param graphCloud string
+@description('The Function App name (main.bicep decides it: the app registration needs its address first).')
+param functionAppName string
 
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
@@ -27,7 +29,6 @@ var pinTableName = 'releasegatepins'
 var controlQueueName = 'release-gate-control'
 var clientStateSecretName = 'graph-client-state'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
-var functionAppName = 'func-release-gate-${resourceToken}'
 
 // Built-in role definition ids (Azure RBAC).
 var roles = {

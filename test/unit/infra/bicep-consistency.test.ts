@@ -194,4 +194,26 @@ describe('infra/ templates against the code', () => {
     for (const event of new Set(events))
       expect({ event, logged: source.includes(`'${event}'`) }).toEqual({ event, logged: true });
   });
+
+  it('registers the release page for sign-in: its route as SPA redirect URI, the scope the page asks for', () => {
+    const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+    const main = read(path.join(infra, 'main.bicep'));
+    // The page is served at /api/release (functions/release-page.ts) and asks for <client id>/Release.Use.
+    const pageRoute = /route: '([^']+)'/.exec(read(path.join(root, 'functions', 'release-page.ts')))?.[1];
+    expect(main).toMatch(
+      new RegExp(
+        `var releasePageUrl = 'https://\\$\\{functionAppName\\}\\.\\$\\{appServiceDomain\\}/api/${pageRoute}'`,
+      ),
+    );
+    expect(graphApp).toMatch(/spa: \{ redirectUris: \[releasePageUrl\] \}/);
+    const scope = /\$\{settings\.clientId\}\/([A-Za-z.]+)`/.exec(
+      read(path.join(root, 'src', 'release', 'release-page.ts')),
+    )?.[1];
+    expect(scope).toBe('Release.Use');
+    expect(graphApp).toContain(`var releaseScope = '${scope}'`);
+    expect(graphApp).toMatch(/requestedAccessTokenVersion: 2/);
+    // The Function App is named once, in main.bicep, and passed on.
+    expect(resources).not.toMatch(/var functionAppName/);
+    expect(main).toMatch(/functionAppName: functionAppName/);
+  });
 });
