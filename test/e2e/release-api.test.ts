@@ -6,6 +6,9 @@ import type { HostLogEntry } from '../../sandbox/host/invocation';
 import type { SimJob, SimTask } from '../../sandbox/simulator/model';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
+import { parseSettings } from '../../src/config/load-settings';
+import { tableHoldStore } from '../../src/holds/hold-store';
+import { createTableClient } from '../../src/storage/storage-clients';
 import { waitFor } from '../support/wait';
 
 /**
@@ -147,6 +150,48 @@ describe('releasing held jobs (pull printing)', () => {
       (await call(token, 'release', { taskIds: [task.id], printerId: sandbox.simulator.demo!.printers.library.id }))
         .body.results[0].status,
     ).toBe('released');
+  });
+
+  it('a release racing the expiry: each job ends exactly once, one way or the other', async () => {
+    const config = parseSettings(sandbox.settings);
+    const holds = tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE));
+    const jobs = [];
+    for (let i = 0; i < 4; i++) jobs.push(await hold('adele@contoso.example', `Race ${i}.pdf`));
+    // Every hold is already past its expiry when the user presses Print.
+    for (const { task } of jobs) {
+      const held = (await holds.claim('adele@contoso.example', task.id))!;
+      await holds.add({ ...held, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    }
+    const target = sandbox.simulator.demo!.printers.library.id;
+    const [released] = await Promise.all([
+      call(await tokenFor('adele@contoso.example'), 'release', {
+        taskIds: jobs.map((j) => j.task.id),
+        printerId: target,
+      }),
+      sandbox.host.runTimer('expire-holds'),
+    ]);
+    await sandbox.host.queuesIdle();
+    const results = released.body.results as { taskId: string; status: string }[];
+    for (const { job, task } of jobs) {
+      const status = results.find((r) => r.taskId === task.id)!.status;
+      const moved = [...sandbox.simulator.tenant.jobs.get(target)!.values()].filter((j) =>
+        j.redirectedFrom?.endsWith(`/jobs/${job.id}`),
+      );
+      if (status === 'released') {
+        expect({ moved: moved.length, task: task.status.state, job: job.status.state }).toEqual({
+          moved: 1,
+          task: 'completed',
+          job: 'completed',
+        });
+      } else {
+        expect(status).toBe('not-found'); // the expiry got there first
+        expect({ moved: moved.length, task: task.status.state, job: job.status.state }).toEqual({
+          moved: 0,
+          task: 'aborted',
+          job: 'aborted',
+        });
+      }
+    }
   });
 
   it('releases only to declared release printers; the job stays held otherwise', async () => {
