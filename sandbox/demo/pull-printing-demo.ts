@@ -57,30 +57,19 @@ export async function runPullPrintingDemo(
     return { title, user, job, task: task!, how, expect };
   }
 
+  const printedAt = (printer: { displayName: string }) => ({
+    job: 'completed',
+    task: 'completed',
+    printer: printer.displayName,
+  });
+  const ended = { job: 'aborted', task: 'aborted' };
+  const terminal = 'badge E1003 at the floor 1 terminal';
   const jobs = [
-    await hold('adele@contoso.example', 'Slides.pdf', 'release page → School Library', {
-      job: 'completed',
-      task: 'completed',
-      printer: printers.library.displayName,
-    }),
-    await hold('megan@contoso.example', 'Contract.pdf', 'badge E1003 at the floor 1 terminal', {
-      job: 'completed',
-      task: 'completed',
-      printer: printers.floor1Color.displayName,
-    }),
-    await hold('megan@contoso.example', 'Invoice.pdf', 'badge E1003 at the floor 1 terminal', {
-      job: 'completed',
-      task: 'completed',
-      printer: printers.floor1Color.displayName,
-    }),
-    await hold('adele@contoso.example', 'Old draft.pdf', 'deleted on the release page', {
-      job: 'aborted',
-      task: 'aborted',
-    }),
-    await hold('lee.student@contoso.example', 'Forgotten.pdf', 'never released: expired', {
-      job: 'aborted',
-      task: 'aborted',
-    }),
+    await hold('adele@contoso.example', 'Slides.pdf', 'release page → School Library', printedAt(printers.library)),
+    await hold('megan@contoso.example', 'Contract.pdf', terminal, printedAt(printers.floor1Color)),
+    await hold('megan@contoso.example', 'Invoice.pdf', terminal, printedAt(printers.floor1Color)),
+    await hold('adele@contoso.example', 'Old draft.pdf', 'deleted on the release page', ended),
+    await hold('lee.student@contoso.example', 'Forgotten.pdf', 'never released: expired', ended),
   ];
   const [slides, , , draft, forgotten] = jobs;
 

@@ -1,14 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read JSON bodies */
-import path from 'node:path';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import type { HostLogEntry } from '../../sandbox/host/invocation';
-import type { SimJob, SimTask } from '../../sandbox/simulator/model';
+import type { Sandbox } from '../../sandbox/sandbox';
+import type { SimJob } from '../../sandbox/simulator/model';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { parseSettings } from '../../src/config/load-settings';
 import { tableHoldStore } from '../../src/holds/hold-store';
 import { createTableClient } from '../../src/storage/storage-clients';
+import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
 import { waitFor } from '../support/wait';
 
 /**
@@ -17,7 +16,6 @@ import { waitFor } from '../support/wait';
  */
 describe('releasing held jobs (pull printing)', () => {
   let sandbox: Sandbox;
-  const logs: HostLogEntry[] = [];
   const api = (action = '') => `${sandbox.host.url}/api/release/jobs${action ? `/${action}` : ''}`;
   const tokenFor = (upn: string, options: { audience?: string; expiresInSeconds?: number } = {}) =>
     sandbox.simulator.identity.userToken(upn, options.audience ?? DEMO_APP_CLIENT_ID, options);
@@ -39,28 +37,12 @@ describe('releasing held jobs (pull printing)', () => {
     return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, any> };
   };
 
-  async function hold(upn: string, name: string): Promise<{ job: SimJob; task: SimTask }> {
-    const { tenant, demo } = sandbox.simulator;
-    const submitted = tenant.submitJob({
-      printerId: demo!.printers.pullQueue.id,
-      userPrincipalName: upn,
-      document: { displayName: name, size: 50_000 },
-    });
-    await waitFor('the hold', () =>
-      logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(submitted.task!.id)),
-    );
-    return submitted as { job: SimJob; task: SimTask };
-  }
+  let pull: Awaited<ReturnType<typeof startPullPrintingSandbox>>;
+  const hold = (upn: string, name: string) => holdJob(pull, upn, name);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      hostPort: 0,
-      log: (e) => logs.push(e),
-      settings: {
-        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
-        RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([DEMO_PRINTER_IDS.library, DEMO_PRINTER_IDS.floor1Color]),
-      },
-    });
+    pull = await startPullPrintingSandbox();
+    ({ sandbox } = pull);
   }, 60000);
   afterAll(async () => sandbox?.stop());
   afterEach(() => sandbox.simulator.faults.clear());
@@ -96,18 +78,7 @@ describe('releasing held jobs (pull printing)', () => {
 
   it('lets the user print fewer copies than they sent, never more', async () => {
     const { tenant, demo } = sandbox.simulator;
-    const submit = async (name: string) => {
-      const submitted = tenant.submitJob({
-        printerId: demo!.printers.pullQueue.id,
-        userPrincipalName: 'adele@contoso.example',
-        configuration: { copies: 3 },
-        document: { displayName: name, size: 10_000 },
-      });
-      await waitFor('the hold', () =>
-        logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(submitted.task!.id)),
-      );
-      return submitted as { job: SimJob; task: SimTask };
-    };
+    const submit = (name: string) => holdJob(pull, 'adele@contoso.example', name, { configuration: { copies: 3 } });
     const fewer = await submit('Fewer.pdf');
     const more = await submit('More.pdf');
     const token = await tokenFor('adele@contoso.example');

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import type { HostLogEntry } from '../../sandbox/host/invocation';
-import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { launchChromium } from '../support/browser';
+import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
 import { waitFor } from '../support/wait';
 
 const SCREENSHOT = path.resolve(__dirname, '../../docs/images/release-page.png');
@@ -15,31 +14,13 @@ const SCREENSHOT = path.resolve(__dirname, '../../docs/images/release-page.png')
 describe('the release page in a browser', () => {
   let sandbox: Sandbox;
   let browser: Browser;
-  const logs: HostLogEntry[] = [];
-
-  async function hold(upn: string, name: string, size: number) {
-    const { tenant, demo } = sandbox.simulator;
-    const submitted = tenant.submitJob({
-      printerId: demo!.printers.pullQueue.id,
-      userPrincipalName: upn,
-      document: { displayName: name, size },
-    });
-    await waitFor('the hold', () =>
-      logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(submitted.task!.id)),
-    );
-    return submitted;
-  }
+  let pull: Awaited<ReturnType<typeof startPullPrintingSandbox>>;
+  const hold = (upn: string, name: string, size: number) => holdJob(pull, upn, name, { size });
 
   beforeAll(async () => {
     browser = await launchChromium();
-    sandbox = await startSandbox({
-      hostPort: 0,
-      log: (e) => logs.push(e),
-      settings: {
-        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
-        RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([DEMO_PRINTER_IDS.library, DEMO_PRINTER_IDS.floor1Color]),
-      },
-    });
+    pull = await startPullPrintingSandbox();
+    sandbox = pull.sandbox;
   }, 60000);
   afterAll(async () => {
     await browser?.close();

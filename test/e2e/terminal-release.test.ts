@@ -1,16 +1,12 @@
-import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import type { HostLogEntry } from '../../sandbox/host/invocation';
-import type { SimTask } from '../../sandbox/simulator/model';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { terminalKeyHash } from '../../src/release/terminal-release';
-import { waitFor } from '../support/wait';
+import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
 
 /** Release terminals (badge readers, printer panels) against the sandbox. */
 describe('release terminals', () => {
   let sandbox: Sandbox;
-  const logs: HostLogEntry[] = [];
   const KEY = 'terminal-key-with-plenty-of-entropy-1234567890';
 
   const terminal = async (
@@ -27,28 +23,18 @@ describe('release terminals', () => {
       body: (await response.json()) as { results?: { status: string; printerId?: string }[]; error?: { code: string } },
     };
   };
-  async function hold(upn: string): Promise<SimTask> {
-    const { task } = sandbox.simulator.tenant.submitJob({
-      printerId: DEMO_PRINTER_IDS.pullQueue,
-      userPrincipalName: upn,
-    });
-    await waitFor('the hold', () =>
-      logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(task!.id)),
-    );
-    return task!;
-  }
+  let pull: Awaited<ReturnType<typeof startPullPrintingSandbox>>;
+  const hold = async (upn: string) => (await holdJob(pull, upn, 'Terminal job.pdf')).task;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      hostPort: 0,
-      log: (e) => logs.push(e),
-      settings: {
-        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
-        RELEASE_GATE_TERMINALS: JSON.stringify([
-          { id: 'library-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
-        ]),
-      },
+    pull = await startPullPrintingSandbox({
+      // Every printer may be a release printer here: the terminal's binding is what is under test.
+      RELEASE_GATE_RELEASE_PRINTERS: '',
+      RELEASE_GATE_TERMINALS: JSON.stringify([
+        { id: 'library-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
+      ]),
     });
+    sandbox = pull.sandbox;
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
