@@ -12,15 +12,17 @@
  *   --function-key <key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
  *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app)
  *   --printers all|<name,…>     printers to put the trigger on (default all; * wildcards)
+ *   --pull-queue <name>         register (or find) a virtual pull-queue printer, share it, put the trigger on it (repeatable)
+ *   --adopt <printer id>        use an existing printer as a pull queue: share it if needed, put the trigger on it (repeatable)
+ *   --share-with all|none       who may print to a new share: all users (default) or none yet (grant in the portal)
  *   --teardown                  remove Release Gate's triggers from every printer
  *   --dry-run                   show the plan, change nothing
  *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
  */
 import { parseArgs } from 'node:util';
-import { DeviceCodeCredential } from '@azure/identity';
-import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
-import { PrintApi } from '../src/graph/print-api';
+import { adminPrintApi } from '../src/setup/admin-sign-in';
+import { ensurePullQueue } from '../src/setup/pull-queue';
 import {
   applyTriggerPlan,
   planTriggers,
@@ -36,6 +38,9 @@ export interface SetupOptions {
   functionKey?: string;
   taskDefinitionId?: string;
   printers: string;
+  pullQueues: string[];
+  adopt: string[];
+  shareWithAllUsers: boolean;
   teardown: boolean;
   dryRun: boolean;
   cloud: keyof typeof CLOUDS;
@@ -53,6 +58,9 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
       'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID || undefined },
       printers: { type: 'string', default: 'all' },
+      'pull-queue': { type: 'string', multiple: true, default: [] },
+      adopt: { type: 'string', multiple: true, default: [] },
+      'share-with': { type: 'string', default: 'all' },
       teardown: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       cloud: { type: 'string', default: env.RELEASE_GATE_CLOUD ?? 'global' },
@@ -64,6 +72,10 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (missing.length)
     throw new Error(`Missing ${missing.join(' and ')} (or RELEASE_GATE_TENANT_ID / RELEASE_GATE_APP_CLIENT_ID)`);
   if (!(values.cloud! in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
+  if (values['share-with'] !== 'all' && values['share-with'] !== 'none')
+    throw new Error('--share-with must be all or none');
+  if (values.teardown && (values['pull-queue']!.length || values.adopt!.length))
+    throw new Error('--teardown cannot be combined with --pull-queue or --adopt');
   if (!values['task-definition-id'] && !values['function-url']) {
     throw new Error('Give --function-url (the deployed app creates the task definition) or --task-definition-id');
   }
@@ -74,6 +86,9 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
     printers: values.printers!,
+    pullQueues: values['pull-queue']!,
+    adopt: values.adopt!,
+    shareWithAllUsers: values['share-with'] === 'all',
     teardown: values.teardown!,
     dryRun: values['dry-run']!,
     cloud: values.cloud as keyof typeof CLOUDS,
@@ -109,25 +124,8 @@ export async function runSetup(
   options: SetupOptions,
   out: (line: string) => void = console.log,
 ): Promise<{ changes: number; conflicts: number; taskDefinitionId?: string }> {
-  const cloud = CLOUDS[options.cloud];
-  const graphBase = (options.graphBaseUrl ?? cloud.graph).replace(/\/+$/, '');
-  const authorityHost = options.authorityHost ?? cloud.authority;
-  const credential = new DeviceCodeCredential({
-    tenantId: options.tenant,
-    clientId: options.clientId,
-    authorityHost,
-    disableInstanceDiscovery: !!options.authorityHost,
-    userPromptCallback: (info) => out(info.message),
-  });
-  const admin = new PrintApi(
-    createGraphClient(credential, {
-      baseUrl: graphBase,
-      version: 'v1.0',
-      scope: `${cloud.graph}/Printer.ReadWrite.All`,
-      authorityHost,
-      customAuthority: !!options.authorityHost,
-    }),
-  );
+  const graphBase = (options.graphBaseUrl ?? CLOUDS[options.cloud].graph).replace(/\/+$/, '');
+  const admin = adminPrintApi(options, out);
 
   let taskDefinitionId = options.taskDefinitionId;
   if (!taskDefinitionId) {
@@ -137,6 +135,29 @@ export async function runSetup(
       const definition = await taskDefinitionFromApp(options);
       taskDefinitionId = definition.id;
       out(`${definition.created ? 'Created' : 'Found'} the task definition ${definition.id}.`);
+    }
+  }
+
+  const definitionUrl = `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`;
+  let pullQueueChanges = 0;
+  const pullQueues = [
+    ...options.pullQueues.map((displayName) => ({ displayName })),
+    ...options.adopt.map((adoptPrinterId) => ({ adoptPrinterId })),
+  ];
+  for (const queue of pullQueues) {
+    out('');
+    try {
+      const result = await ensurePullQueue(admin, {
+        ...queue,
+        definition: { id: taskDefinitionId ?? '(not yet created)', url: definitionUrl },
+        printerUrl: (id) => `${graphBase}/v1.0/print/printers/${id}`,
+        allowAllUsers: options.shareWithAllUsers,
+        dryRun: options.dryRun,
+        log: out,
+      });
+      pullQueueChanges += Object.values(result.created).filter(Boolean).length;
+    } catch (error) {
+      throw new Error(setupHint(error));
     }
   }
 
@@ -162,18 +183,17 @@ export async function runSetup(
     out(`\nDry run: ${pending.length} change(s) would be made, ${conflicts} conflict(s).`);
     return { changes: 0, conflicts, taskDefinitionId };
   }
-  const definitionUrl = `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`;
   try {
     for (const line of await applyTriggerPlan(admin, pending, states, definitionUrl)) out(line);
   } catch (error) {
     throw new Error(setupHint(error));
   }
-  out(`\n${pending.length} change(s), ${conflicts} conflict(s).`);
+  out(`\n${pending.length + pullQueueChanges} change(s), ${conflicts} conflict(s).`);
   if (!options.teardown && taskDefinitionId && !options.taskDefinitionId) {
     out(`Next: azd env set RELEASE_GATE_TASK_DEFINITION_ID ${taskDefinitionId} && azd provision`);
     out('Then the maintain-subscription function subscribes Graph to the webhook (within 30 minutes, or run it now).');
   }
-  return { changes: pending.length, conflicts, taskDefinitionId };
+  return { changes: pending.length + pullQueueChanges, conflicts, taskDefinitionId };
 }
 
 if (require.main === module) {

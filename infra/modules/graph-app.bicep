@@ -30,9 +30,11 @@ var grantedApplicationPermissions = concat(applicationPermissions, groupPermissi
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'
 
-// Delegated, for the set-up CLI only: task triggers can only be created by a signed-in Printer Administrator.
+// Delegated, for the set-up CLI only: task triggers, printer registration and shares can only be made by a
+// signed-in Printer Administrator.
 var delegatedPermissions = [
-  { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' }
+  { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' } // triggers; register pull queues
+  { name: 'PrinterShare.ReadWrite.All', id: '06ceea37-85e2-40d7-bec3-91337a46038f' } // share pull queues with users
 ]
 
 resource app 'Microsoft.Graph/applications@v1.0' = {

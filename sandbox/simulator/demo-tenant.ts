@@ -30,7 +30,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
       'GroupMember.Read.All',
       'User.Read.All',
     ],
-    delegatedPermissions: ['Printer.ReadWrite.All'],
+    delegatedPermissions: ['Printer.ReadWrite.All', 'PrinterShare.ReadWrite.All'],
   };
   tenant.apps.set(app.clientId, app);
 

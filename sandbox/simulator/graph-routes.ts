@@ -3,6 +3,7 @@ import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './err
 import type { TokenClaims } from './identity-provider';
 import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from './model';
 import type { Notifier } from './notifier';
+import type { PrinterRegistry, SimShare } from './printer-registry';
 import type { Tenant } from './tenant';
 
 /**
@@ -21,6 +22,7 @@ export interface GraphRequest {
 export interface GraphResult {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 type Handler = (request: GraphRequest, params: string[]) => Promise<GraphResult> | GraphResult;
@@ -34,6 +36,8 @@ const JOB_READ = [
   'PrintJob.Manage.All',
 ];
 const JOB_WRITE = ['PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All', 'PrintJob.Manage.All'];
+const PRINTER_CREATE = ['Printer.Create', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
+const SHARE_READ = ['PrinterShare.ReadBasic.All', 'PrinterShare.Read.All', 'PrinterShare.ReadWrite.All'];
 
 /** Application permission check: one of `anyOf`, and for each group in `alsoOneOf`, one of it. */
 function requireApp(claims: TokenClaims, operation: string, anyOf: string[], alsoOneOf: string[][] = []): void {
@@ -74,7 +78,20 @@ function requireDelegated(claims: TokenClaims, operation: string, anyOf: string[
 const body = (request: GraphRequest): Record<string, unknown> =>
   request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
 
-export function graphRoutes(tenant: Tenant, notifier: Notifier): [string, RegExp, Handler][] {
+export function graphRoutes(
+  tenant: Tenant,
+  notifier: Notifier,
+  registry: PrinterRegistry,
+  graphBaseUrl: () => string,
+): [string, RegExp, Handler][] {
+  const shareJson = (share: SimShare, expand: Set<string>) => ({
+    id: share.id,
+    displayName: share.displayName,
+    allowAllUsers: share.allowAllUsers,
+    createdDateTime: share.createdDateTime,
+    isAcceptingJobs: true,
+    ...(expand.has('printer') ? { printer: printerJson(tenant.printer(share.printerId)) } : {}),
+  });
   const printerJson = (p: SimPrinter) => ({
     id: p.id,
     displayName: p.displayName,
@@ -219,6 +236,75 @@ export function graphRoutes(tenant: Tenant, notifier: Notifier): [string, RegExp
           typeof status.description === 'string' ? status.description : undefined,
         );
         return { status: 200, body: taskJson(task) };
+      },
+    ],
+
+    // --- printer registration (delegated only: a Printer Administrator) and shares ---
+    [
+      'POST',
+      '/print/printers/create',
+      async (request) => {
+        requireDelegated(request.claims, 'Create printer', PRINTER_CREATE);
+        const operation = await registry.create(body(request));
+        return {
+          status: 202,
+          headers: { 'operation-location': `${graphBaseUrl()}/print/operations/${operation.id}`, 'retry-after': '1' },
+        };
+      },
+    ],
+    [
+      'GET',
+      '/print/operations/([^/]+)',
+      ({ claims }, [id]) => {
+        if (claims.idtyp === 'app') requireApp(claims, 'Get printOperation', PRINTER_READ);
+        else requireDelegated(claims, 'Get printOperation', PRINTER_READ, false);
+        const operation = registry.look(id!);
+        const state = operation.failure ? 'failed' : operation.printerId ? 'succeeded' : 'running';
+        return {
+          status: 200,
+          headers: state === 'running' ? { 'retry-after': '1' } : {},
+          body: {
+            '@odata.type': '#microsoft.graph.printerCreateOperation',
+            id: operation.id,
+            createdDateTime: operation.createdDateTime,
+            status: { state, description: operation.failure ?? '' },
+            ...(operation.printerId
+              ? { printer: printerJson(tenant.printer(operation.printerId)), certificate: 'simulated-certificate' }
+              : {}),
+          },
+        };
+      },
+    ],
+    [
+      'GET',
+      '/print/shares',
+      ({ claims, query }) => {
+        requireDelegated(claims, 'List printerShares', SHARE_READ, false);
+        const expand = new Set((query.get('$expand') ?? '').split(','));
+        return list([...registry.shares.values()].map((share) => shareJson(share, expand)));
+      },
+    ],
+    [
+      'GET',
+      '/print/printers/([^/]+)/shares',
+      ({ claims }, [id]) => {
+        requireDelegated(claims, 'List printer shares', SHARE_READ, false);
+        const printer = tenant.printer(id!);
+        return list(
+          [...registry.shares.values()].filter((s) => s.printerId === printer.id).map((s) => shareJson(s, new Set())),
+        );
+      },
+    ],
+    [
+      'POST',
+      '/print/shares',
+      (request) => {
+        requireDelegated(request.claims, 'Create printerShare', ['PrinterShare.ReadWrite.All']);
+        const input = body(request);
+        const bind = input['printer@odata.bind'];
+        const printerId = typeof bind === 'string' ? /\/print\/printers\/([^/]+)$/.exec(bind)?.[1] : undefined;
+        if (!printerId) throw badRequest('printer@odata.bind must name a printer (…/print/printers/{id}).');
+        return { status: 201, body: shareJson(registry.createShare(input, printerId), new Set()) };
       },
     ],
 

@@ -7,6 +7,7 @@ import { controlRoutes } from './control-api';
 import { GraphHttpError } from './errors';
 import { Faults } from './faults';
 import { graphRoutes } from './graph-routes';
+import { PrinterRegistry } from './printer-registry';
 import { IdentityProvider, type IdentityDirectory } from './identity-provider';
 import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
@@ -42,6 +43,8 @@ export interface Simulator {
   notifier: Notifier;
   faults: Faults;
   identity: IdentityProvider;
+  /** Printer registrations (long-running operations) and printer shares. */
+  printerRegistry: PrinterRegistry;
   /** The browser sign-in (authorization code with PKCE) for single-page apps such as the release page. */
   signIn: BrowserSignIn;
   demo?: DemoTenant;
@@ -85,7 +88,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (clientId) => tenant.apps.has(clientId),
   );
   const faults = new Faults();
-  const graph = graphRoutes(tenant, notifier);
+  const printerRegistry = new PrinterRegistry(tenant);
+  const graph = graphRoutes(tenant, notifier, printerRegistry, graphBaseUrl);
   const control = controlRoutes({ tenant, notifier, faults, identity });
 
   const { serverKey, serverCert } = await ensureDevCertificates();
@@ -174,10 +178,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         params,
       );
       if (result.status === 204 || result.body === undefined) {
-        res.writeHead(result.status).end();
+        res.writeHead(result.status, result.headers).end();
         return;
       }
-      sendJson(res, result.status, { '@odata.context': `${graphBaseUrl()}/$metadata`, ...(result.body as object) });
+      sendJson(
+        res,
+        result.status,
+        { '@odata.context': `${graphBaseUrl()}/$metadata`, ...(result.body as object) },
+        result.headers,
+      );
     } catch (error) {
       if (!(error instanceof GraphHttpError)) throw error;
       sendJson(
@@ -230,6 +239,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     identity,
     signIn,
+    printerRegistry,
     demo,
     deliveriesSettled: () => notifier.drain(),
     async stop() {

@@ -1,4 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
 import {
   collectionOf,
@@ -6,14 +6,18 @@ import {
   printTaskDefinitionSchema,
   printTaskSchema,
   printTaskTriggerSchema,
+  printOperationSchema,
   printerSchema,
+  printerShareSchema,
   subscriptionSchema,
   type PrintJob,
   type PrintJobConfigurationChange,
   type PrintTask,
   type PrintTaskDefinition,
   type PrintTaskTrigger,
+  type PrintOperation,
   type Printer,
+  type PrinterShare,
   type Subscription,
 } from './print-schemas';
 
@@ -172,6 +176,48 @@ export class PrintApi {
 
   async deleteTaskTrigger(printerId: string, triggerId: string): Promise<void> {
     await this.client.api(`/print/printers/${seg(printerId)}/taskTriggers/${seg(triggerId)}`).delete();
+  }
+
+  // --- printer registration and shares (delegated only: a Printer Administrator) ---
+
+  /**
+   * Registers a printer; a long-running operation. Returns the operation's id (from the
+   * Operation-Location header) and how long Graph asks us to wait before looking.
+   */
+  async createPrinter(request: {
+    displayName: string;
+    manufacturer: string;
+    model: string;
+    hasPhysicalDevice: boolean;
+    physicalDeviceId?: string | null;
+    certificateSigningRequest: { content: string; transportKey: string };
+    connectorId?: string | null;
+  }): Promise<{ operationId: string; retryAfterSeconds?: number }> {
+    const response = (await this.client
+      .api('/print/printers/create')
+      .responseType(ResponseType.RAW)
+      .post(request)) as Response;
+    if (response.status !== 202 && !response.ok)
+      throw new Error(`printers/create answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const location = response.headers.get('operation-location');
+    const operationId = location ? /\/print\/operations\/([^/?]+)/.exec(location)?.[1] : undefined;
+    if (!operationId) throw new Error('printers/create answered without an Operation-Location header');
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return { operationId, ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
+  }
+
+  async getPrintOperation(operationId: string): Promise<PrintOperation> {
+    return this.get(`/print/operations/${seg(operationId)}`, printOperationSchema);
+  }
+
+  async listPrinterShares(printerId: string): Promise<PrinterShare[]> {
+    return this.list(`/print/printers/${seg(printerId)}/shares`, printerShareSchema);
+  }
+
+  async createPrinterShare(printerUrl: string, displayName: string, allowAllUsers: boolean): Promise<PrinterShare> {
+    return printerShareSchema.parse(
+      await this.client.api('/print/shares').post({ displayName, allowAllUsers, 'printer@odata.bind': printerUrl }),
+    );
   }
 
   // --- subscriptions (app: PrintTaskDefinition.ReadWrite.All for task resources) ---

@@ -103,6 +103,25 @@ export const printerSchema = z.looseObject({
 });
 export type Printer = z.infer<typeof printerSchema>;
 
+/** A long-running printer registration (`printers/create`), as `GET /print/operations/{id}` returns it. */
+export const printOperationSchema = z.looseObject({
+  id: z.string(),
+  status: z.looseObject({
+    state: z.string(), // notStarted | running | needsAction | succeeded | failed | unknownFutureValue
+    description: z.string().nullish(),
+  }),
+  printer: printerSchema.nullish(),
+});
+export type PrintOperation = z.infer<typeof printOperationSchema>;
+
+/** What makes a printer visible to users (at most one per printer). */
+export const printerShareSchema = z.looseObject({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  allowAllUsers: z.boolean().nullish(),
+});
+export type PrinterShare = z.infer<typeof printerShareSchema>;
+
 export const printTaskDefinitionSchema = z.looseObject({
   id: z.string(),
   displayName: z.string().nullish(),

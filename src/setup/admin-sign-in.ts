@@ -32,7 +32,9 @@ export function adminPrintApi(options: AdminSignInOptions, prompt: (message: str
     createGraphClient(credential, {
       baseUrl: graphBase,
       version: 'v1.0',
-      scope: `${cloud.graph}/Printer.ReadWrite.All`,
+      // Every delegated permission the app registration has consented (Printer.ReadWrite.All,
+      // PrinterShare.ReadWrite.All): the admin tools need no more, and ask for no less.
+      scope: `${cloud.graph}/.default`,
       authorityHost,
       customAuthority: !!options.authorityHost,
     }),

@@ -52,7 +52,7 @@ export function setupHint(error: unknown): string {
   if (failure.kind === 'forbidden') {
     return (
       `${failure.message}\nSign in as a Printer Administrator, and make sure the app registration has admin consent for the ` +
-      'delegated Printer.ReadWrite.All permission (and the application permissions PrintTaskDefinition.ReadWrite.All, ' +
+      'delegated Printer.ReadWrite.All and PrinterShare.ReadWrite.All permissions (and the application permissions PrintTaskDefinition.ReadWrite.All, ' +
       'PrintJob.Manage.All, Printer.Read.All).'
     );
   }

@@ -134,6 +134,21 @@ describe('infra/ templates against the code', () => {
     expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
   });
 
+  it('consents the delegated permissions the admin tools use: the simulator enforces the same ones', () => {
+    const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+    const block = /var delegatedPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
+    const granted = Object.fromEntries([...block.matchAll(/name: '([^']+)', id: '([^']+)'/g)].map((m) => [m[1], m[2]]));
+    expect(granted).toEqual({
+      'Printer.ReadWrite.All': '89f66824-725f-4b8f-928e-e1c5258dc565', // task triggers, printers/create
+      'PrinterShare.ReadWrite.All': '06ceea37-85e2-40d7-bec3-91337a46038f', // POST /print/shares
+    });
+    const routes = read(path.join(root, 'sandbox', 'simulator', 'graph-routes.ts'));
+    expect(routes).toMatch(
+      /requireDelegated\(request\.claims, 'Create printerShare', \['PrinterShare\.ReadWrite\.All'\]\)/,
+    );
+    expect(read(path.join(root, 'src', 'setup', 'admin-sign-in.ts'))).toMatch(/scope: `\$\{cloud\.graph\}\/\.default`/);
+  });
+
   it('marks secret parameters @secure() and uses every parameter', () => {
     for (const file of files) {
       const text = withoutComments(read(file));
