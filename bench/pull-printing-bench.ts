@@ -14,12 +14,18 @@ import { percentile, round } from './stats';
  */
 export async function benchPullPrinting(options: { quick: boolean }) {
   const logs: HostLogEntry[] = [];
+  const recent: HostLogEntry[] = [];
   const sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => {
       if (entry.message.includes('"event":"task.finished"')) logs.push(entry);
+      recent.push(entry);
+      if (recent.length > 40) recent.shift();
     },
     settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, '..', 'sandbox', 'demo', 'demo-policy.ts') },
+  }).catch((error: unknown) => {
+    for (const entry of recent) console.error(`${entry.level} ${entry.functionName}: ${entry.message}`);
+    throw error;
   });
   try {
     const release = await releaseLatency(sandbox, logs, options.quick ? 30 : 100);
@@ -134,4 +140,17 @@ function pageWeight() {
   const raw = parts.reduce((sum, part) => sum + Buffer.byteLength(part.body!), 0);
   const gzipped = parts.reduce((sum, part) => sum + gzipSync(part.body!).length, 0);
   return { files: parts.length, kB: round(raw / 1024, 1), gzippedKB: round(gzipped / 1024, 1) };
+}
+
+/**
+ * Runs in its own process (see run.ts): a second sandbox in one Node process would meet the first
+ * one's modules, which the in-process host cannot reload for dynamic imports.
+ */
+if (require.main === module) {
+  benchPullPrinting({ quick: process.argv.includes('--quick') })
+    .then((figures) => console.log(`BENCH_RESULT ${JSON.stringify(figures)}`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
 }

@@ -58,6 +58,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts Azurite, the simulator and the in-process Functions host, and sets Release Gate up in the
+ * simulated tenant. One sandbox per Node process outside jest (which gives each test file its own
+ * modules): the function files' lazy `import()`s are cached by Node's ESM loader, which the host
+ * cannot clear, so a second sandbox in the same process would reach the first one's (stopped) parts.
+ * Benchmarks that need a sandbox each run in a child process for that reason.
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {

@@ -37,7 +37,13 @@ export function startTimer(options: {
         registration.name,
       );
     } catch (error) {
-      context.error(`Function ${registration.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      // The stack and the cause (e.g. "fetch failed" ← ECONNREFUSED 127.0.0.1:1234) say where it broke.
+      const reason =
+        error instanceof Error ? (error.cause as { message?: string; code?: string } | undefined) : undefined;
+      const cause = reason ? `\n  cause: ${reason.code ?? ''} ${reason.message ?? String(reason)}` : '';
+      context.error(
+        `Function ${registration.name} failed: ${error instanceof Error ? error.stack : String(error)}${cause}`,
+      );
     }
   };
   // protect: a run still going when the next is due is skipped, as the host's singleton lock does.
