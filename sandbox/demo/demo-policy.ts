@@ -26,6 +26,7 @@ export const policy: ReleasePolicy = {
         rule: 'confidential printer: hold',
         expiresInMinutes: 60,
         onExpiry: 'deny',
+        releaseAt: [DEMO_PRINTER_IDS.hr], // a confidential job never comes out anywhere else
         reason: 'Release it at the HR printer.',
       };
     }

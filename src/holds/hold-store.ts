@@ -23,6 +23,8 @@ export interface HeldJob {
   rule: string;
   /** Configuration the policy asked to apply when the job is released. */
   releaseConfiguration?: PrintJobConfigurationChange;
+  /** The only printers where the policy lets this job come out; unset: any release printer. */
+  releaseAt?: string[];
   correlationId: string;
   receivedAt: string;
 }

@@ -24,6 +24,8 @@ export type Decision =
       onExpiry: 'release' | 'deny';
       /** Applied when the job is released (e.g. grayscale for everyone who prints from the pull queue). */
       configuration?: PrintJobConfigurationChange;
+      /** The only printers where the job may come out (e.g. a confidential printer); default: any release printer. */
+      releaseAt?: string[];
       reason?: string;
     };
 

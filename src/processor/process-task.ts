@@ -221,6 +221,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
           onExpiry: decision.onExpiry,
           rule: decision.rule,
           ...(decision.configuration ? { releaseConfiguration: decision.configuration } : {}),
+          ...(decision.releaseAt ? { releaseAt: decision.releaseAt } : {}),
           correlationId: message.correlationId,
           receivedAt: message.receivedAt,
         });

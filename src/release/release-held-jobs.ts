@@ -36,6 +36,8 @@ export interface HeldJobView {
   documentName?: string;
   sizeBytes?: number;
   copies?: number;
+  /** Only these printers may print it (a confidential hold). */
+  releaseAt?: string[];
   heldAt: string;
   expiresAt: string;
   printerId: string;
@@ -50,6 +52,7 @@ export async function listHeldJobs(holds: HoldStore, userPrincipalName: string):
       documentName: h.documentName,
       sizeBytes: h.sizeBytes,
       ...(h.copies ? { copies: h.copies } : {}),
+      ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
       heldAt: h.heldAt,
       expiresAt: h.expiresAt,
       printerId: h.printerId,
@@ -128,6 +131,8 @@ export function releaseHeldJobs(
     request.userPrincipalName,
     request.taskIds,
     async (held, log) => {
+      if (held.releaseAt && !held.releaseAt.some((id) => id.toLowerCase() === request.printerId.toLowerCase()))
+        throw new NotReleasableHere(held.releaseAt);
       const configuration = configurationFor(held, request.changes);
       let newJobId = held.jobId;
       if (request.printerId.toLowerCase() === held.printerId.toLowerCase()) {
@@ -146,10 +151,20 @@ export function releaseHeldJobs(
       return { taskId: held.taskId, status: 'released', printerId: request.printerId, newJobId };
     },
     (error) => {
+      if (error instanceof NotReleasableHere) return error.message;
       const failure = classifyGraphError(error);
       return releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined);
     },
   );
+}
+
+/** A hold the policy ties to certain printers, asked for elsewhere: it stays held. */
+class NotReleasableHere extends Error {
+  constructor(readonly releaseAt: string[]) {
+    super(
+      `This job can only be printed at ${releaseAt.length === 1 ? 'the printer' : 'one of the printers'} its policy names; it is still held.`,
+    );
+  }
 }
 
 /** Deletes a user's held jobs: the job is aborted (the user sees why) and the task closed. */

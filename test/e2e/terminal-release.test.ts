@@ -3,6 +3,7 @@ import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { terminalKeyHash } from '../../src/release/terminal-release';
 import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
+import { waitFor } from '../support/wait';
 
 /** Release terminals (badge readers, printer panels) against the sandbox. */
 describe('release terminals', () => {
@@ -56,6 +57,26 @@ describe('release terminals', () => {
     ]);
     expect(tasks.every((t) => t.status.state === 'completed')).toBe(true);
     expect((await terminal({ badge: 'NOPE' })).status).toBe(404);
+  });
+
+  it('a job its policy keeps for one printer stays held when the badge is swiped elsewhere', async () => {
+    const { task: confidential } = sandbox.simulator.tenant.submitJob({
+      printerId: DEMO_PRINTER_IDS.hr, // the demo policy holds these for release at the HR printer only
+      userPrincipalName: 'lee.student@contoso.example',
+      document: { displayName: 'Salary review.pdf', size: 20_000 },
+    });
+    const ordinary = await hold('lee.student@contoso.example');
+    await waitFor('the confidential hold', () =>
+      pull.logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(confidential!.id)),
+    );
+    const result = await terminal({ badge: 'S2005' }); // at the library
+    const byTask = new Map(result.body.results?.map((r) => [(r as { taskId: string }).taskId, r]));
+    expect(byTask.get(ordinary.id)).toMatchObject({ status: 'released' });
+    expect(byTask.get(confidential!.id)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('can only be printed at the printer its policy names'),
+    });
+    expect(confidential!.status.state).toBe('processing');
   });
 
   it('a terminal cannot choose another printer', async () => {

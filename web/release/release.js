@@ -123,6 +123,9 @@ function renderJobs(jobs) {
         job.sizeBytes ? formatSize(job.sizeBytes) : '',
         job.copies > 1 ? `${job.copies} copies` : '',
         `kept until ${new Date(job.expiresAt).toLocaleString()}`,
+        job.releaseAt
+          ? `prints only at ${job.releaseAt.map((id) => printerNames.get(id) ?? 'a set printer').join(' or ')}`
+          : '',
       ];
       details.textContent = parts.filter(Boolean).join(' · ');
       label.append(box, ' ', name, details);
@@ -157,8 +160,12 @@ function showLocation() {
 
 const selectedJobs = () => [...document.querySelectorAll('input[name="job"]:checked')].map((box) => box.value);
 
+/** Printer names by id, for jobs the policy lets out only at certain printers. */
+const printerNames = new Map();
+
 async function refresh() {
   const [{ user, jobs }, { printers }] = await Promise.all([api('release/jobs'), api('release/printers')]);
+  for (const printer of printers) printerNames.set(printer.id, printer.displayName);
   $('user').textContent = user;
   show($('signed-in'));
   renderJobs(jobs);

@@ -192,6 +192,11 @@ export const actionSchema = z
             .max(7 * 24 * 60)
             .describe('How long the job waits to be released (at most 10080, a week).'),
           onExpiry: z.enum(['release', 'deny']).describe('What happens when nobody released it in time.'),
+          releaseAt: z
+            .array(guid)
+            .min(1)
+            .optional()
+            .describe('The only printers (ids) where the job may be released, e.g. the confidential printer itself.'),
           ...changes,
           reason,
         })

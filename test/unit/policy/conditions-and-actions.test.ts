@@ -222,6 +222,8 @@ describe('actions', () => {
       onExpiry: 'deny',
       configuration: { colorMode: 'grayscale', copies: 2 },
     });
+    const confidential = { hold: { expiresInMinutes: 60, onExpiry: 'deny' as const, releaseAt: [PRINTERS.hr.id] } };
+    expect(await policy({}, confidential).decide(context())).toMatchObject({ releaseAt: [PRINTERS.hr.id] });
     // Already compliant: held with nothing to change.
     expect(await policy({}, hold).decide(context({ colorMode: 'grayscale', copies: 1 }))).not.toHaveProperty(
       'configuration',
