@@ -21,7 +21,10 @@ describe('release terminals', () => {
     });
     return {
       status: response.status,
-      body: (await response.json()) as { results?: { status: string; printerId?: string }[]; error?: { code: string } },
+      body: (await response.json()) as {
+        results?: { taskId: string; status: string; printerId?: string; reason?: string }[];
+        error?: { code: string };
+      },
     };
   };
   let pull: Awaited<ReturnType<typeof startPullPrintingSandbox>>;
@@ -70,7 +73,7 @@ describe('release terminals', () => {
       pull.logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(confidential!.id)),
     );
     const result = await terminal({ badge: 'S2005' }); // at the library
-    const byTask = new Map(result.body.results?.map((r) => [(r as { taskId: string }).taskId, r]));
+    const byTask = new Map(result.body.results?.map((r) => [r.taskId, r]));
     expect(byTask.get(ordinary.id)).toMatchObject({ status: 'released' });
     expect(byTask.get(confidential!.id)).toMatchObject({
       status: 'failed',
