@@ -82,6 +82,37 @@ describe('the release page in a browser', () => {
     await context.close();
   });
 
+  it('does not loop through sign-in when the API refuses a fresh token: it says so', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    let signIns = 0;
+    page.on('request', (request) => {
+      if (
+        request.isNavigationRequest() &&
+        request.url().includes('/oauth2/v2.0/authorize') &&
+        request.method() === 'GET'
+      )
+        signIns++;
+    });
+    // As if the app's audience setting did not match the page's scope.
+    await page.route('**/api/release/jobs', (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: { code: 'unauthorized', message: 'Invalid token: unexpected "aud" claim value' },
+        }),
+      }),
+    );
+    await page.goto(`${sandbox.host.url}/api/release`);
+    await page.getByRole('button', { name: /Adele Vance/ }).click();
+    await page.getByText('Release Gate did not accept your sign-in').waitFor();
+    await expect(page.locator('#error').textContent()).resolves.toContain('unexpected "aud" claim value');
+    await expect(page.getByRole('button', { name: 'Sign in with your work account' }).isVisible()).resolves.toBe(true);
+    expect(signIns).toBe(1);
+    await context.close();
+  });
+
   it('deletes a job after confirmation', async () => {
     const held = await hold('sam.student@contoso.example', 'Essay draft.pdf', 40_000);
     const context = await browser.newContext({ ignoreHTTPSErrors: true });

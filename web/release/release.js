@@ -69,7 +69,11 @@ async function completeSignIn(params) {
   });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error_description || body.error || `Sign-in failed (${response.status})`);
-  const token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in - 60) * 1000 };
+  const token = {
+    value: body.access_token,
+    obtainedAt: Date.now(),
+    expiresAt: Date.now() + (body.expires_in - 60) * 1000,
+  };
   sessionStorage.setItem(TOKEN_KEY, JSON.stringify(token));
   return token.value;
 }
@@ -79,7 +83,13 @@ function currentToken() {
   return token && token.expiresAt > Date.now() ? token.value : undefined;
 }
 
-class SignInNeeded extends Error {}
+class SignInNeeded extends Error {
+  constructor(freshToken, reason) {
+    super(reason);
+    // A token refused right after signing in will be refused again: say so rather than loop.
+    this.freshToken = freshToken;
+  }
+}
 
 async function api(path, body) {
   const response = await fetch(path, {
@@ -91,8 +101,10 @@ async function api(path, body) {
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   if (response.status === 401) {
+    const token = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null');
     sessionStorage.removeItem(TOKEN_KEY);
-    throw new SignInNeeded();
+    const refused = await response.json().catch(() => ({}));
+    throw new SignInNeeded(Boolean(token && Date.now() - token.obtainedAt < 120_000), refused.error?.message);
   }
   const json = response.status === 204 ? {} : await response.json();
   if (!response.ok) throw new Error(json.error?.message || `The server answered ${response.status}`);
@@ -191,7 +203,11 @@ async function run(action) {
   try {
     await action();
   } catch (problem) {
-    if (problem instanceof SignInNeeded) return signIn();
+    if (problem instanceof SignInNeeded && !problem.freshToken) return signIn();
+    if (problem instanceof SignInNeeded) {
+      status('You are signed in, but Release Gate did not accept your sign-in. Ask your administrator.');
+      show($('sign-in'));
+    }
     error(problem.message);
   }
 }
