@@ -11,10 +11,12 @@
  *   --function-url <url>        RELEASE_GATE_FUNCTION_APP_URL   (https://<app>.azurewebsites.net)
  *   --function-key <key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
  *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app)
- *   --printers all|<name,…>     printers to put the trigger on (default all; * wildcards)
+ *   --printers all|<name,…>     printers to put the trigger on (default all, or none besides the pull queues
+ *                               when --pull-queue or --adopt is given; * wildcards)
  *   --pull-queue <name>         register (or find) a virtual pull-queue printer, share it, put the trigger on it (repeatable)
  *   --adopt <printer id>        use an existing printer as a pull queue: share it if needed, put the trigger on it (repeatable)
- *   --share-with all|none       who may print to a new share: all users (default) or none yet (grant in the portal)
+ *   --share-with-all-users      a new share lets every user print (the default);
+ *   --no-share-with-all-users   or nobody yet (grant users in the Universal Print portal). Also --share-with all|none
  *   --teardown                  remove Release Gate's triggers from every printer
  *   --dry-run                   show the plan, change nothing
  *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
@@ -22,13 +24,15 @@
 import { parseArgs } from 'node:util';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { adminPrintApi } from '../src/setup/admin-sign-in';
-import { ensurePullQueue } from '../src/setup/pull-queue';
+import type { PrintApi } from '../src/graph/print-api';
+import { ensurePullQueue, type PullQueueOptions } from '../src/setup/pull-queue';
 import {
   applyTriggerPlan,
   planTriggers,
   printerTriggerStates,
   setupHint,
   type PrinterTriggerState,
+  type TriggerChange,
 } from '../src/setup/printer-triggers';
 
 export interface SetupOptions {
@@ -37,6 +41,7 @@ export interface SetupOptions {
   functionUrl?: string;
   functionKey?: string;
   taskDefinitionId?: string;
+  /** all, names with * wildcards (comma-separated), or '' for none. */
   printers: string;
   pullQueues: string[];
   adopt: string[];
@@ -57,25 +62,31 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'function-url': { type: 'string', default: env.RELEASE_GATE_FUNCTION_APP_URL },
       'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
       'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID || undefined },
-      printers: { type: 'string', default: 'all' },
+      printers: { type: 'string' },
       'pull-queue': { type: 'string', multiple: true, default: [] },
       adopt: { type: 'string', multiple: true, default: [] },
-      'share-with': { type: 'string', default: 'all' },
+      'share-with-all-users': { type: 'boolean' },
+      'share-with': { type: 'string' },
       teardown: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       cloud: { type: 'string', default: env.RELEASE_GATE_CLOUD ?? 'global' },
       'authority-host': { type: 'string', default: env.RELEASE_GATE_AUTHORITY_HOST },
       'graph-base-url': { type: 'string', default: env.RELEASE_GATE_GRAPH_BASE_URL },
     },
+    allowNegative: true,
   });
   const missing = [!values.tenant && '--tenant', !values['client-id'] && '--client-id'].filter(Boolean);
   if (missing.length)
     throw new Error(`Missing ${missing.join(' and ')} (or RELEASE_GATE_TENANT_ID / RELEASE_GATE_APP_CLIENT_ID)`);
   if (!(values.cloud! in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
-  if (values['share-with'] !== 'all' && values['share-with'] !== 'none')
+  const shareWith = values['share-with'];
+  if (shareWith !== undefined && shareWith !== 'all' && shareWith !== 'none')
     throw new Error('--share-with must be all or none');
-  if (values.teardown && (values['pull-queue']!.length || values.adopt!.length))
-    throw new Error('--teardown cannot be combined with --pull-queue or --adopt');
+  const shareWithAllUsers = values['share-with-all-users'] ?? (shareWith ?? 'all') === 'all';
+  if (shareWith !== undefined && shareWithAllUsers !== (shareWith === 'all'))
+    throw new Error('--share-with and --[no-]share-with-all-users say different things: give one');
+  const pullQueues = values['pull-queue']!.length + values.adopt!.length > 0;
+  if (values.teardown && pullQueues) throw new Error('--teardown cannot be combined with --pull-queue or --adopt');
   if (!values['task-definition-id'] && !values['function-url']) {
     throw new Error('Give --function-url (the deployed app creates the task definition) or --task-definition-id');
   }
@@ -85,10 +96,11 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     functionUrl: values['function-url'],
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
-    printers: values.printers!,
+    // Adding a pull queue changes no other printer unless the admin names them.
+    printers: values.printers ?? (pullQueues ? '' : 'all'),
     pullQueues: values['pull-queue']!,
     adopt: values.adopt!,
-    shareWithAllUsers: values['share-with'] === 'all',
+    shareWithAllUsers,
     teardown: values.teardown!,
     dryRun: values['dry-run']!,
     cloud: values.cloud as keyof typeof CLOUDS,
@@ -139,61 +151,90 @@ export async function runSetup(
   }
 
   const definitionUrl = `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`;
-  let pullQueueChanges = 0;
-  const pullQueues = [
-    ...options.pullQueues.map((displayName) => ({ displayName })),
-    ...options.adopt.map((adoptPrinterId) => ({ adoptPrinterId })),
-  ];
-  for (const queue of pullQueues) {
-    out('');
+  const queues = await setUpPullQueues(admin, options, {
+    definition: { id: taskDefinitionId ?? '(not yet created)', url: definitionUrl },
+    printerUrl: (id) => `${graphBase}/v1.0/print/printers/${id}`,
+    out,
+  });
+
+  let pending: TriggerChange[] = [];
+  let conflicts = queues.conflicts;
+  const names =
+    options.printers.toLowerCase() === 'all' ? undefined : options.printers.split(',').filter((n) => n.trim());
+  if (options.teardown || !names || names.length > 0) {
+    let states: PrinterTriggerState[];
     try {
-      const result = await ensurePullQueue(admin, {
-        ...queue,
-        definition: { id: taskDefinitionId ?? '(not yet created)', url: definitionUrl },
-        printerUrl: (id) => `${graphBase}/v1.0/print/printers/${id}`,
-        allowAllUsers: options.shareWithAllUsers,
-        dryRun: options.dryRun,
-        log: out,
-      });
-      pullQueueChanges += Object.values(result.created).filter(Boolean).length;
+      states = await printerTriggerStates(admin, taskDefinitionId ?? '(not yet created)');
     } catch (error) {
       throw new Error(setupHint(error));
     }
-  }
-
-  let states: PrinterTriggerState[];
-  try {
-    states = await printerTriggerStates(admin, taskDefinitionId ?? '(not yet created)');
-  } catch (error) {
-    throw new Error(setupHint(error));
-  }
-  const names = options.printers.toLowerCase() === 'all' ? undefined : options.printers.split(',').map(wildcard);
-  const plan = planTriggers(states, (s) => !names || names.some((n) => n.test(s.displayName)), options.teardown);
-  out('');
-  out('Printer                                   Trigger now   Change');
-  for (const step of plan) {
-    const state = states.find((s) => s.printerId === step.printerId)!;
-    out(
-      `${step.displayName.padEnd(40)}  ${state.trigger.padEnd(12)}  ${step.change}${step.change === 'conflict' ? `: ${step.detail}` : ''}`,
+    const patterns = names?.map(wildcard);
+    const plan = planTriggers(
+      states,
+      (s) => !patterns || patterns.some((n) => n.test(s.displayName)),
+      options.teardown,
     );
+    out('');
+    out('Printer                                   Trigger now   Change');
+    for (const step of plan) {
+      const state = states.find((s) => s.printerId === step.printerId)!;
+      out(
+        `${step.displayName.padEnd(40)}  ${state.trigger.padEnd(12)}  ${step.change}${step.change === 'conflict' ? `: ${step.detail}` : ''}`,
+      );
+    }
+    conflicts += plan.filter((p) => p.change === 'conflict').length;
+    pending = plan.filter((p) => p.change === 'create' || p.change === 'remove');
+    if (!options.dryRun) {
+      try {
+        for (const line of await applyTriggerPlan(admin, pending, states, definitionUrl)) out(line);
+      } catch (error) {
+        throw new Error(setupHint(error));
+      }
+    }
   }
-  const conflicts = plan.filter((p) => p.change === 'conflict').length;
-  const pending = plan.filter((p) => p.change === 'create' || p.change === 'remove');
+  const changes = pending.length + queues.changes;
   if (options.dryRun) {
-    out(`\nDry run: ${pending.length} change(s) would be made, ${conflicts} conflict(s).`);
+    out(`\nDry run: ${changes} change(s) would be made, ${conflicts} conflict(s).`);
     return { changes: 0, conflicts, taskDefinitionId };
   }
-  try {
-    for (const line of await applyTriggerPlan(admin, pending, states, definitionUrl)) out(line);
-  } catch (error) {
-    throw new Error(setupHint(error));
-  }
-  out(`\n${pending.length + pullQueueChanges} change(s), ${conflicts} conflict(s).`);
+  out(`\n${changes} change(s), ${conflicts} conflict(s).`);
   if (!options.teardown && taskDefinitionId && !options.taskDefinitionId) {
     out(`Next: azd env set RELEASE_GATE_TASK_DEFINITION_ID ${taskDefinitionId} && azd provision`);
     out('Then the maintain-subscription function subscribes Graph to the webhook (within 30 minutes, or run it now).');
   }
-  return { changes: pending.length + pullQueueChanges, conflicts, taskDefinitionId };
+  return { changes, conflicts, taskDefinitionId };
+}
+
+/** Each --pull-queue and --adopt, in order; what they changed (or would) and their trigger conflicts. */
+async function setUpPullQueues(
+  admin: PrintApi,
+  options: SetupOptions,
+  context: Pick<PullQueueOptions, 'definition' | 'printerUrl'> & { out: (line: string) => void },
+): Promise<{ changes: number; conflicts: number }> {
+  const queues = [
+    ...options.pullQueues.map((displayName) => ({ displayName })),
+    ...options.adopt.map((adoptPrinterId) => ({ adoptPrinterId })),
+  ];
+  let changes = 0;
+  let conflicts = 0;
+  for (const queue of queues) {
+    context.out('');
+    try {
+      const result = await ensurePullQueue(admin, {
+        ...queue,
+        definition: context.definition,
+        printerUrl: context.printerUrl,
+        allowAllUsers: options.shareWithAllUsers,
+        dryRun: options.dryRun,
+        log: context.out,
+      });
+      changes += Object.values(result.created).filter(Boolean).length;
+      if (result.trigger?.state === 'conflict') conflicts++;
+    } catch (error) {
+      throw new Error(setupHint(error));
+    }
+  }
+  return { changes, conflicts };
 }
 
 if (require.main === module) {

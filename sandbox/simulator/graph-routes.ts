@@ -256,8 +256,8 @@ export function graphRoutes(
       'GET',
       '/print/operations/([^/]+)',
       ({ claims }, [id]) => {
-        if (claims.idtyp === 'app') requireApp(claims, 'Get printOperation', PRINTER_READ);
-        else requireDelegated(claims, 'Get printOperation', PRINTER_READ, false);
+        // Like creating the printer: delegated only, a Printer Administrator.
+        requireDelegated(claims, 'Get printOperation', PRINTER_CREATE);
         const operation = registry.look(id!);
         const state = operation.failure ? 'failed' : operation.printerId ? 'succeeded' : 'running';
         return {
@@ -282,6 +282,14 @@ export function graphRoutes(
         requireDelegated(claims, 'List printerShares', SHARE_READ, false);
         const expand = new Set((query.get('$expand') ?? '').split(','));
         return list([...registry.shares.values()].map((share) => shareJson(share, expand)));
+      },
+    ],
+    [
+      'GET',
+      '/print/shares/([^/]+)',
+      ({ claims }, [id]) => {
+        requireDelegated(claims, 'Get printerShare', SHARE_READ, false);
+        return { status: 200, body: shareJson(registry.share(id!), new Set()) };
       },
     ],
     [

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { Pkcs10CertificateRequest } from '../../src/setup/x509';
 import { badRequest, conflict, notFound } from './errors';
 import type { SimPrinter } from './model';
@@ -50,6 +50,8 @@ export class PrinterRegistry {
     const csr = input.certificateSigningRequest as { content?: unknown; transportKey?: unknown } | undefined;
     if (typeof csr?.content !== 'string' || typeof csr.transportKey !== 'string' || !csr.transportKey)
       throw badRequest('certificateSigningRequest needs content and transportKey.');
+    if (!isPublicKey(csr.transportKey))
+      throw badRequest('certificateSigningRequest.transportKey is not a base64 public key.');
     let request: Pkcs10CertificateRequest;
     try {
       request = new Pkcs10CertificateRequest(csr.content);
@@ -89,6 +91,12 @@ export class PrinterRegistry {
     return operation;
   }
 
+  share(id: string): SimShare {
+    const share = this.shares.get(id);
+    if (!share) throw notFound(`PrinterShare ${id}`);
+    return share;
+  }
+
   createShare(input: Record<string, unknown>, printerId: string): SimShare {
     const printer = this.tenant.printer(printerId);
     const displayName = input.displayName;
@@ -107,4 +115,18 @@ export class PrinterRegistry {
     printer.isShared = true;
     return share;
   }
+}
+
+/** The docs ask for "the public portion of an asymmetric key", base64: SubjectPublicKeyInfo or PKCS#1 DER. */
+function isPublicKey(base64: string): boolean {
+  const der = Buffer.from(base64, 'base64');
+  for (const type of ['spki', 'pkcs1'] as const) {
+    try {
+      createPublicKey({ key: der, format: 'der', type });
+      return true;
+    } catch {
+      // try the next encoding
+    }
+  }
+  return false;
 }

@@ -1,5 +1,6 @@
-import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
+import { parseRetryAfter } from './graph-errors';
 import {
   collectionOf,
   printJobSchema,
@@ -23,6 +24,32 @@ import {
 
 /** One path segment, encoded: ids come from notifications and must never change the path. */
 const seg = encodeURIComponent;
+
+/**
+ * A RAW response (the SDK hands those back whatever their status) as the SDK's own error when it
+ * failed, so a 403 on printer registration is explained like any other Graph refusal.
+ */
+async function okOrGraphError(raw: unknown): Promise<Response> {
+  const response = raw as Response;
+  if (response.ok) return response;
+  const text = await response.text().catch(() => '');
+  let body: { error?: { code?: string; message?: string } } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const error = new GraphError(response.status, body?.error?.message ?? (text.slice(0, 300) || response.statusText));
+  error.code = body?.error?.code ?? null;
+  error.headers = response.headers;
+  error.body = text;
+  throw error;
+}
+
+function retryAfterOf(response: Response): { retryAfterSeconds?: number } {
+  const seconds = parseRetryAfter(response.headers.get('retry-after'));
+  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+}
 
 /** Graph's most pages we follow in one listing; a safety stop, far above any tenant's printers. */
 const MAX_PAGES = 100;
@@ -181,8 +208,8 @@ export class PrintApi {
   // --- printer registration and shares (delegated only: a Printer Administrator) ---
 
   /**
-   * Registers a printer; a long-running operation. Returns the operation's id (from the
-   * Operation-Location header) and how long Graph asks us to wait before looking.
+   * Registers a printer: a long-running operation. Returns the operation's URL (Graph's
+   * `Operation-Location` header) and how long Graph asks us to wait before the first look.
    */
   async createPrinter(request: {
     displayName: string;
@@ -192,28 +219,41 @@ export class PrintApi {
     physicalDeviceId?: string | null;
     certificateSigningRequest: { content: string; transportKey: string };
     connectorId?: string | null;
-  }): Promise<{ operationId: string; retryAfterSeconds?: number }> {
-    const response = (await this.client
-      .api('/print/printers/create')
-      .responseType(ResponseType.RAW)
-      .post(request)) as Response;
-    if (response.status !== 202 && !response.ok)
-      throw new Error(`printers/create answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    const location = response.headers.get('operation-location');
-    const operationId = location ? /\/print\/operations\/([^/?]+)/.exec(location)?.[1] : undefined;
-    if (!operationId) throw new Error('printers/create answered without an Operation-Location header');
-    const retryAfter = Number(response.headers.get('retry-after'));
-    return { operationId, ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
+  }): Promise<{ operationUrl: string; retryAfterSeconds?: number }> {
+    // RAW: the answer is a 202 whose only content is in its headers.
+    const response = await okOrGraphError(
+      await this.client.api('/print/printers/create').responseType(ResponseType.RAW).post(request),
+    );
+    const operationUrl = response.headers.get('operation-location');
+    if (!operationUrl) throw new Error('printers/create answered without an Operation-Location header.');
+    return { operationUrl, ...retryAfterOf(response) };
   }
 
-  async getPrintOperation(operationId: string): Promise<PrintOperation> {
-    return this.get(`/print/operations/${seg(operationId)}`, printOperationSchema);
+  /**
+   * A printer registration's state, by its `Operation-Location` URL or id. The request goes to our own
+   * Graph base (never to a host named by a header); `retryAfterSeconds` is Graph's pacing, if it gave one.
+   */
+  async getPrintOperation(urlOrId: string): Promise<PrintOperation & { retryAfterSeconds?: number }> {
+    const id = /\/print\/operations\/([^/?#]+)/.exec(urlOrId)?.[1] ?? urlOrId;
+    const response = await okOrGraphError(
+      await this.client
+        .api(`/print/operations/${seg(decodeURIComponent(id))}`)
+        .responseType(ResponseType.RAW)
+        .get(),
+    );
+    return { ...printOperationSchema.parse(await response.json()), ...retryAfterOf(response) };
   }
 
+  /** A printer's share (Graph allows at most one per printer). */
   async listPrinterShares(printerId: string): Promise<PrinterShare[]> {
     return this.list(`/print/printers/${seg(printerId)}/shares`, printerShareSchema);
   }
 
+  async getShare(shareId: string): Promise<PrinterShare> {
+    return this.get(`/print/shares/${seg(shareId)}`, printerShareSchema);
+  }
+
+  /** `printerUrl` is the printer's full Graph URL, as `printer@odata.bind` requires. */
   async createPrinterShare(printerUrl: string, displayName: string, allowAllUsers: boolean): Promise<PrinterShare> {
     return printerShareSchema.parse(
       await this.client.api('/print/shares').post({ displayName, allowAllUsers, 'printer@odata.bind': printerUrl }),

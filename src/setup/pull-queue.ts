@@ -1,17 +1,16 @@
-import { webcrypto } from 'node:crypto';
-import { Pkcs10CertificateRequestGenerator } from './x509';
 import type { PrintApi } from '../graph/print-api';
-import type { Printer } from '../graph/print-schemas';
-import { ensureTaskTrigger, type TriggerOutcome } from './ensure-task-trigger';
+import type { Printer, PrinterShare, PrintTaskTrigger } from '../graph/print-schemas';
+import { ensureTaskTrigger } from './ensure-task-trigger';
+import { registerVirtualPrinter, type RegistrationPacing } from './printer-registration';
 
 /**
- * A pull queue: a virtual printer (no device behind it) that users print to, shared with them, with
- * Release Gate's trigger on it so every job is held for release. Registered with a delegated
- * Printer Administrator token, as Graph requires; or an existing printer the admin names is adopted.
- * Idempotent: a queue that exists is reused, a share or trigger that exists is kept.
+ * A pull queue: a printer users print to, shared with them, with Release Gate's trigger on it so
+ * that every job is held for release. Either a virtual printer registered here (with a delegated
+ * Printer Administrator token, as Graph requires) or an existing printer the admin adopts.
+ * Idempotent: a printer, share or trigger that exists is reused, never replaced.
  */
-export interface PullQueueOptions {
-  /** Register (or find) a virtual printer with this name… */
+export interface PullQueueOptions extends RegistrationPacing {
+  /** Register (or find, by this name) a virtual printer… */
   displayName?: string;
   /** …or adopt this existing printer. */
   adoptPrinterId?: string;
@@ -20,70 +19,50 @@ export interface PullQueueOptions {
   printerUrl: (printerId: string) => string;
   allowAllUsers: boolean;
   dryRun?: boolean;
-  pollIntervalMs?: number;
-  timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
 }
 
-export interface PullQueueResult {
-  printer?: Printer;
-  created: { printer: boolean; share: boolean; trigger: boolean };
-  trigger?: TriggerOutcome['status'];
-}
+export type TriggerState = 'created' | 'exists' | 'conflict';
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export interface PullQueueResult {
+  /** Absent only in a dry run that would register the printer. */
+  printer?: Printer;
+  share?: PrinterShare;
+  trigger?: { state: TriggerState; trigger?: PrintTaskTrigger };
+  /** What this run created; in a dry run, what it would create. */
+  created: { printer: boolean; share: boolean; trigger: boolean };
+}
 
 export async function ensurePullQueue(api: PrintApi, options: PullQueueOptions): Promise<PullQueueResult> {
   const log = options.log ?? (() => undefined);
+  const dryRun = !!options.dryRun;
   const created = { printer: false, share: false, trigger: false };
+
   let printer = await findPrinter(api, options);
-  if (!printer) {
-    if (options.dryRun) {
-      log(`Would register the pull queue "${options.displayName}", share it and put the trigger on it.`);
-      return { created };
-    }
+  if (printer) {
+    log(`${options.adoptPrinterId ? 'Adopting' : 'Found'} the pull queue "${printer.displayName}" (${printer.id}).`);
+  } else if (dryRun) {
+    log(`Would register the pull queue "${options.displayName}", share it and put the trigger on it.`);
+    return { created: { printer: true, share: true, trigger: true } };
+  } else {
+    log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`);
     printer = await registerVirtualPrinter(api, options.displayName!, options);
     created.printer = true;
     log(`Registered the pull queue "${printer.displayName}" (${printer.id}).`);
-  } else {
-    log(`${options.adoptPrinterId ? 'Adopting' : 'Found'} the pull queue "${printer.displayName}" (${printer.id}).`);
   }
 
-  const shares = await api.listPrinterShares(printer.id);
-  if (shares.length === 0) {
-    if (options.dryRun) log(`Would share "${printer.displayName}"${options.allowAllUsers ? ' with all users' : ''}.`);
-    else {
-      // A share's name is what users see in their printer list (at most 50 characters).
-      const share = await api.createPrinterShare(
-        options.printerUrl(printer.id),
-        (printer.displayName ?? 'Pull queue').slice(0, 50),
-        options.allowAllUsers,
-      );
-      created.share = true;
-      log(
-        `Shared it as "${share.displayName}"${options.allowAllUsers ? ' with all users' : '; grant users access in the Universal Print portal'}.`,
-      );
-    }
-  } else log(`It is already shared as "${shares[0]!.displayName}".`);
-
-  if (options.dryRun) {
-    log('Would put Release Gate’s trigger on it (if missing).');
-    return { printer, created };
-  }
-  const trigger = await ensureTaskTrigger(api, printer.id, options.definition);
-  created.trigger = trigger.status === 'created';
-  if (trigger.status === 'conflict')
-    log(`It has another app's trigger (${trigger.trigger.id}): not changed; jobs will not be held by Release Gate.`);
-  else log(trigger.status === 'created' ? 'Put Release Gate’s trigger on it.' : 'Release Gate’s trigger is on it.');
-  return { printer, created, trigger: trigger.status };
+  const share = await ensureShare(api, printer, options, log);
+  created.share = share.created;
+  const trigger = await ensureTrigger(api, printer, options, log);
+  created.trigger = trigger.state === 'created';
+  return { printer, ...(share.share ? { share: share.share } : {}), trigger, created };
 }
 
 async function findPrinter(api: PrintApi, options: PullQueueOptions): Promise<Printer | undefined> {
   if (options.adoptPrinterId) return api.getPrinter(options.adoptPrinterId);
-  if (!options.displayName) throw new Error('Name the pull queue to register, or the printer to adopt.');
-  const name = options.displayName.toLowerCase();
-  const matches = (await api.listPrinters()).filter((p) => p.displayName?.toLowerCase() === name);
+  if (!options.displayName?.trim()) throw new Error('Name the pull queue to register, or the printer to adopt.');
+  const name = options.displayName.trim().toLowerCase();
+  const matches = (await api.listPrinters()).filter((p) => p.displayName?.trim().toLowerCase() === name);
   if (matches.length > 1)
     throw new Error(
       `${matches.length} printers are called "${options.displayName}" (${matches.map((p) => p.id).join(', ')}): adopt one with --adopt <id>.`,
@@ -91,55 +70,60 @@ async function findPrinter(api: PrintApi, options: PullQueueOptions): Promise<Pr
   return matches[0];
 }
 
-/** A CSR with a fresh RSA key: Universal Print issues the printer's certificate from it. */
-export async function printerCertificateRequest(
-  displayName: string,
-): Promise<{ content: string; transportKey: string }> {
-  const algorithm = {
-    name: 'RSASSA-PKCS1-v1_5',
-    hash: 'SHA-256',
-    publicExponent: new Uint8Array([1, 0, 1]),
-    modulusLength: 2048,
-  };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: `CN=${displayName.replace(/[,+="<>#;\\]/g, ' ')}`, keys, signingAlgorithm: algorithm },
-    webcrypto,
-  );
-  // The transport key is a second key pair of the client's, as in Universal Print's CSR sample. No private
-  // key is kept: a virtual queue never talks to the service as a device.
-  const transport = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const transportKey = Buffer.from(await webcrypto.subtle.exportKey('spki', transport.publicKey)).toString('base64');
-  return { content: Buffer.from(csr.rawData).toString('base64'), transportKey };
+/** Users see a printer only through its share; Graph allows one share per printer. */
+async function ensureShare(
+  api: PrintApi,
+  printer: Printer,
+  options: PullQueueOptions,
+  log: (line: string) => void,
+): Promise<{ share?: PrinterShare; created: boolean }> {
+  const [existing] = await api.listPrinterShares(printer.id);
+  if (existing) {
+    // Reported, not changed: who may print to an existing share is the admin's decision.
+    const access = existing.allowAllUsers ? 'all users' : 'the users and groups granted in the portal';
+    log(`It is already shared as "${existing.displayName}" (${existing.id}), for ${access}.`);
+    return { share: existing, created: false };
+  }
+  const audience = options.allowAllUsers
+    ? 'for all users'
+    : 'for nobody yet: grant users in the Universal Print portal';
+  if (options.dryRun) {
+    log(`Would share it ${audience}.`);
+    return { created: true };
+  }
+  // The share's name is what users see in their printer list; Graph allows 50 characters.
+  const name = (printer.displayName ?? options.displayName ?? printer.id).slice(0, 50);
+  const share = await api.createPrinterShare(options.printerUrl(printer.id), name, options.allowAllUsers);
+  log(`Shared it as "${share.displayName}" (${share.id}) ${audience}.`);
+  return { share, created: true };
 }
 
-async function registerVirtualPrinter(api: PrintApi, displayName: string, options: PullQueueOptions): Promise<Printer> {
-  const sleep = options.sleep ?? sleepFor;
-  const { operationId, retryAfterSeconds } = await api.createPrinter({
-    displayName,
-    manufacturer: 'Release Gate',
-    model: 'Pull queue',
-    hasPhysicalDevice: false,
-    physicalDeviceId: null,
-    certificateSigningRequest: await printerCertificateRequest(displayName),
-    connectorId: null,
-  });
-  const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
-  let wait = (retryAfterSeconds ?? 0) * 1000 || (options.pollIntervalMs ?? 2000);
-  for (;;) {
-    await sleep(wait);
-    const operation = await api.getPrintOperation(operationId);
-    const state = operation.status.state;
-    if (state === 'succeeded') {
-      if (!operation.printer?.id) throw new Error(`Registration ${operationId} succeeded but names no printer.`);
-      return operation.printer;
-    }
-    if (state === 'failed')
-      throw new Error(
-        `Registering "${displayName}" failed (operation ${operationId}): ${operation.status.description || 'no reason given'}`,
-      );
-    if (Date.now() > deadline)
-      throw new Error(`Registering "${displayName}" did not finish in time (operation ${operationId}, ${state}).`);
-    wait = options.pollIntervalMs ?? 2000;
+/** Our trigger on it: one per printer in Universal Print; another app's is reported, never replaced. */
+async function ensureTrigger(
+  api: PrintApi,
+  printer: Printer,
+  options: PullQueueOptions,
+  log: (line: string) => void,
+): Promise<{ state: TriggerState; trigger?: PrintTaskTrigger }> {
+  let outcome: { state: TriggerState; trigger?: PrintTaskTrigger };
+  if (options.dryRun) {
+    const triggers = await api.listTaskTriggers(printer.id);
+    const ours = triggers.find((t) => t.definition?.id?.toLowerCase() === options.definition.id.toLowerCase());
+    outcome = ours
+      ? { state: 'exists', trigger: ours }
+      : triggers[0]
+        ? { state: 'conflict', trigger: triggers[0] }
+        : { state: 'created' };
+  } else {
+    const result = await ensureTaskTrigger(api, printer.id, options.definition);
+    outcome = { state: result.status, trigger: result.trigger };
   }
+  if (outcome.state === 'conflict')
+    log(
+      `It has another app's task trigger (${outcome.trigger?.id}), left as it is: Release Gate will not hold its jobs ` +
+        'until that trigger is removed.',
+    );
+  else if (outcome.state === 'exists') log('Release Gate’s trigger is on it.');
+  else log(options.dryRun ? 'Would put Release Gate’s trigger on it.' : 'Put Release Gate’s trigger on it.');
+  return outcome;
 }

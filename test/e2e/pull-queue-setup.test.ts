@@ -1,14 +1,15 @@
-import { Pkcs10CertificateRequest } from '../../src/setup/x509';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
-import { printerCertificateRequest } from '../../src/setup/pull-queue';
+import { adminPrintApi } from '../../src/setup/admin-sign-in';
+import { ensurePullQueue } from '../../src/setup/pull-queue';
 import { waitFor } from '../support/wait';
 
 /**
- * Registering pull queues with the set-up CLI against the sandbox: a real CSR, the long-running
- * operation followed to its end, the share, the trigger, and a job on the new queue held.
+ * Registering pull queues with the set-up CLI against the sandbox (the real Graph SDK and device-code
+ * sign-in, the simulator's Graph): a real CSR, the long-running operation followed to its end, the
+ * share, the trigger, and a job on the new queue held for our task definition.
  */
 describe('npm run setup -- --pull-queue / --adopt', () => {
   let sandbox: Sandbox;
@@ -18,88 +19,159 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     [...sandbox.simulator.tenant.printers.values()].filter((p) => p.displayName === name);
   const sharesOf = (printerId: string) =>
     [...sandbox.simulator.printerRegistry.shares.values()].filter((s) => s.printerId === printerId);
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ hostPort: 0, log: (e) => logs.push(e) });
-    base = parseSetupArgs(
+  const operationsFor = (name: string) =>
+    [...sandbox.simulator.printerRegistry.operations.values()].filter((o) => o.displayName === name);
+  const args = (...extra: string[]) =>
+    parseSetupArgs(
       [
-        '--task-definition-id',
-        sandbox.taskDefinitionId,
-        '--authority-host',
-        sandbox.simulator.authorityHost,
-        '--graph-base-url',
-        sandbox.simulator.url,
-        '--printers',
-        'none-of-the-demo-printers',
+        ...['--task-definition-id', sandbox.taskDefinitionId],
+        ...['--authority-host', sandbox.simulator.authorityHost],
+        ...['--graph-base-url', sandbox.simulator.url],
+        ...extra,
       ],
       { RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId, RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID },
     );
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ hostPort: 0, log: (e) => logs.push(e) });
+    base = args();
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
-  it('makes a CSR Universal Print can read: PKCS#10, signed by its key, named after the queue', async () => {
-    const { content, transportKey } = await printerCertificateRequest('Pull HQ, Building A');
-    const csr = new Pkcs10CertificateRequest(content);
-    expect(await csr.verify()).toBe(true);
-    expect(csr.subject).toBe('CN=Pull HQ  Building A');
-    expect(Buffer.from(transportKey, 'base64').length).toBeGreaterThan(200);
-  });
-
-  it('registers a pull queue, shares it, puts the trigger on it; a job there is held; a second run changes nothing', async () => {
+  it('registers a pull queue, shares it, puts the trigger on it; a job there raises a task on our definition', async () => {
     const lines: string[] = [];
-    const first = await runSetup({ ...base, pullQueues: ['Pull HQ'] }, (l) => lines.push(l));
-    expect(first.changes).toBe(3); // printer, share, trigger
+    const started = Date.now();
+    const first = await runSetup(args('--pull-queue', 'Pull HQ'), (l) => lines.push(l));
+    expect(first).toMatchObject({ changes: 3, conflicts: 0 }); // printer, share, trigger
     const [queue] = printerNamed('Pull HQ');
     expect(queue).toMatchObject({ hasPhysicalDevice: false, isShared: true });
     expect(queue!.trigger?.definitionId).toBe(sandbox.taskDefinitionId);
     expect(sharesOf(queue!.id)).toEqual([expect.objectContaining({ displayName: 'Pull HQ', allowAllUsers: true })]);
     expect(lines).toContain(`Registered the pull queue "Pull HQ" (${queue!.id}).`);
-    // The registration was followed through its running state to the end.
-    expect([...sandbox.simulator.printerRegistry.operations.values()][0]!.looks).toBeGreaterThanOrEqual(2);
+    // Followed through `running` to `succeeded`, waiting the Retry-After (1 s) Graph gave each time.
+    const [operation] = operationsFor('Pull HQ');
+    expect(operation!.looks).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    // Only the pull queue was touched: no --printers, no trigger table over the other printers.
+    expect(lines.some((l) => l.startsWith('Printer '))).toBe(false);
 
     const { job, task } = sandbox.simulator.tenant.submitJob({
       printerId: queue!.id,
       userPrincipalName: 'adele@contoso.example',
     });
-    expect(task?.status.state).toBe('processing');
-    await waitFor('the task decided', () =>
+    expect(task).toMatchObject({ definitionId: sandbox.taskDefinitionId, status: { state: 'processing' } });
+    expect(job.status.state).toBe('paused');
+    await waitFor('the processor took the task', () =>
       logs.some((l) => l.message.includes('"event":"task.finished"') && l.message.includes(task!.id)),
     );
-    expect(job.status.state).toBe('completed'); // the sandbox's policy releases jobs on this queue
-
-    const again = await runSetup({ ...base, pullQueues: ['Pull HQ'] }, () => undefined);
-    expect(again.changes).toBe(0);
-    expect(printerNamed('Pull HQ')).toHaveLength(1);
   });
 
-  it('adopts an existing printer: shares it if needed and puts the trigger on it', async () => {
+  it('a second run changes nothing and reports what is there', async () => {
+    const again = await runSetup(args('--pull-queue', 'pull hq'), () => undefined);
+    expect(again.changes).toBe(0);
+    expect(printerNamed('Pull HQ')).toHaveLength(1);
+    expect(operationsFor('Pull HQ')).toHaveLength(1);
+
+    const admin = adminPrintApi(base, () => undefined);
+    const summary = await ensurePullQueue(admin, {
+      displayName: 'Pull HQ',
+      definition: {
+        id: sandbox.taskDefinitionId,
+        url: `${sandbox.simulator.url}/v1.0/print/taskDefinitions/${sandbox.taskDefinitionId}`,
+      },
+      printerUrl: (id) => `${sandbox.simulator.url}/v1.0/print/printers/${id}`,
+      allowAllUsers: true,
+    });
+    const [queue] = printerNamed('Pull HQ');
+    expect(summary).toMatchObject({
+      printer: { id: queue!.id, displayName: 'Pull HQ' },
+      share: { displayName: 'Pull HQ', allowAllUsers: true },
+      trigger: { state: 'exists', trigger: { definition: { id: sandbox.taskDefinitionId } } },
+      created: { printer: false, share: false, trigger: false },
+    });
+    expect(await admin.getShare(summary.share!.id)).toMatchObject({ id: summary.share!.id, displayName: 'Pull HQ' });
+  });
+
+  it('adopts an existing printer: shares it (for nobody yet, as asked) and puts the trigger on it', async () => {
     const { tenant, demo } = sandbox.simulator;
     const library = demo!.printers.library;
     delete tenant.printer(library.id).trigger;
-    const result = await runSetup({ ...base, adopt: [library.id], shareWithAllUsers: false }, () => undefined);
+    const lines: string[] = [];
+    const result = await runSetup(args('--adopt', library.id, '--no-share-with-all-users'), (l) => lines.push(l));
     expect(result.changes).toBe(2); // share (the demo printers have none) and trigger
     expect(sharesOf(library.id)).toEqual([expect.objectContaining({ allowAllUsers: false })]);
     expect(tenant.printer(library.id).trigger?.definitionId).toBe(sandbox.taskDefinitionId);
+    expect(lines).toContain(`Adopting the pull queue "${library.displayName}" (${library.id}).`);
+    expect(lines.some((l) => l.includes('grant users in the Universal Print portal'))).toBe(true);
+  });
+
+  it("reports another app's trigger on an adopted printer as a conflict and leaves it", async () => {
+    const { tenant, demo } = sandbox.simulator;
+    const printer = tenant.printer(demo!.printers.floor1Color.id);
+    const ours = printer.trigger;
+    const theirs = tenant.createDefinition('Another print app', {
+      clientId: 'other-app',
+      secret: 'x',
+      displayName: 'Other',
+      applicationPermissions: [],
+      delegatedPermissions: [],
+    });
+    printer.trigger = { id: 'their-trigger', definitionId: theirs.id, createdByAppId: 'other-app' };
+    try {
+      const lines: string[] = [];
+      const result = await runSetup(args('--adopt', printer.id), (l) => lines.push(l));
+      expect(result.conflicts).toBe(1);
+      expect(printer.trigger.definitionId).toBe(theirs.id);
+      expect(lines.some((l) => l.includes("another app's task trigger (their-trigger)"))).toBe(true);
+    } finally {
+      printer.trigger = ours;
+    }
   });
 
   it('a dry run says what it would do and changes nothing', async () => {
+    const { tenant, printerRegistry } = sandbox.simulator;
+    const before = { printers: tenant.printers.size, operations: printerRegistry.operations.size };
     const lines: string[] = [];
-    const before = sandbox.simulator.tenant.printers.size;
-    const dry = await runSetup({ ...base, pullQueues: ['Pull Annex'], dryRun: true }, (l) => lines.push(l));
+    const dry = await runSetup(args('--pull-queue', 'Pull Annex', '--dry-run'), (l) => lines.push(l));
     expect(dry.changes).toBe(0);
-    expect(sandbox.simulator.tenant.printers.size).toBe(before);
+    expect({ printers: tenant.printers.size, operations: printerRegistry.operations.size }).toEqual(before);
     expect(lines).toContain('Would register the pull queue "Pull Annex", share it and put the trigger on it.');
+    expect(lines).toContain('\nDry run: 3 change(s) would be made, 0 conflict(s).');
+
+    const mono = tenant.printer(sandbox.simulator.demo!.printers.floor2Mono.id);
+    const trigger = mono.trigger;
+    delete mono.trigger;
+    try {
+      const adoptLines: string[] = [];
+      await runSetup(args('--adopt', mono.id, '--dry-run'), (l) => adoptLines.push(l));
+      expect(sharesOf(mono.id)).toEqual([]);
+      expect(mono.trigger).toBeUndefined();
+      expect(adoptLines).toEqual(
+        expect.arrayContaining(['Would share it for all users.', 'Would put Release Gate’s trigger on it.']),
+      );
+    } finally {
+      mono.trigger = trigger;
+    }
   });
 
   it('a registration that fails is reported with its operation and reason; nothing else is done', async () => {
     sandbox.simulator.printerRegistry.failNextRegistration('The tenant has no Universal Print licence left.');
-    await expect(runSetup({ ...base, pullQueues: ['Pull Doomed'] }, () => undefined)).rejects.toThrow(
-      /Registering "Pull Doomed" failed \(operation [0-9a-f-]+\): The tenant has no Universal Print licence left\./,
+    await expect(runSetup(args('--pull-queue', 'Pull Doomed'), () => undefined)).rejects.toThrow(
+      /Registering "Pull Doomed" failed \(operation https:\/\/127\.0\.0\.1:\d+\/v1\.0\/print\/operations\/[0-9a-f-]+\): The tenant has no Universal Print licence left\./,
     );
     expect(printerNamed('Pull Doomed')).toEqual([]);
+    expect(operationsFor('Pull Doomed')).toHaveLength(1);
   });
 
-  it('refuses an ambiguous name and a bad --share-with', async () => {
+  it('a refused registration says which role and permission are missing', async () => {
+    sandbox.simulator.faults.add({ method: 'POST', path: '^/print/printers/create$', status: 403, times: 1 });
+    await expect(runSetup(args('--pull-queue', 'Pull Refused'), () => undefined)).rejects.toThrow(
+      /Sign in as a Printer Administrator.*Printer\.ReadWrite\.All and PrinterShare\.ReadWrite\.All/s,
+    );
+    expect(printerNamed('Pull Refused')).toEqual([]);
+  });
+
+  it('refuses an ambiguous name and contradictory flags', async () => {
     const { tenant } = sandbox.simulator;
     for (const id of ['dup-1', 'dup-2'])
       tenant.printers.set(id, {
@@ -110,14 +182,19 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
         isShared: false,
         isAcceptingJobs: true,
       });
-    await expect(runSetup({ ...base, pullQueues: ['Pull Twin'] }, () => undefined)).rejects.toThrow(
+    await expect(runSetup(args('--pull-queue', 'Pull Twin'), () => undefined)).rejects.toThrow(
       /2 printers are called "Pull Twin" \(dup-1, dup-2\): adopt one with --adopt <id>/,
     );
-    expect(() =>
-      parseSetupArgs(
-        [...['--task-definition-id', 'x', '--tenant', 't', '--client-id', 'c'], '--share-with', 'some'],
-        {},
-      ),
-    ).toThrow(/--share-with must be all or none/);
+    expect(() => args('--share-with', 'some')).toThrow(/--share-with must be all or none/);
+    expect(() => args('--share-with', 'all', '--no-share-with-all-users')).toThrow(/say different things/);
+    expect(() => args('--teardown', '--pull-queue', 'Pull X')).toThrow(/--teardown cannot be combined/);
+    expect(args('--share-with', 'none').shareWithAllUsers).toBe(false);
+    expect(args().shareWithAllUsers).toBe(true);
+  });
+
+  it('keeps the old defaults without the new flags: --printers all', () => {
+    expect(args().printers).toBe('all');
+    expect(args('--pull-queue', 'Pull X').printers).toBe('');
+    expect(args('--pull-queue', 'Pull X', '--printers', 'HQ *').printers).toBe('HQ *');
   });
 });
