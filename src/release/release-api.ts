@@ -25,6 +25,15 @@ const releaseBody = z.strictObject({
 const deleteBody = z.strictObject({ taskIds });
 const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digits') });
 
+/** `Origin: null` (sandboxed frames, files) or anything unparsable counts as another site. */
+function sameSite(origin: string, url: string): boolean {
+  try {
+    return new URL(origin).host === new URL(url).host;
+  } catch {
+    return false;
+  }
+}
+
 export interface ReleaseApiDependencies extends ReleaseDependencies {
   verifyUser: (authorization: string | null) => Promise<SignedInUser>;
   pins: PinStore;
@@ -44,7 +53,7 @@ export async function handleReleaseApi(
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
   const origin = request.headers.get('origin');
-  if (origin && new URL(origin).host !== new URL(request.url).host) {
+  if (origin && !sameSite(origin, request.url)) {
     return errorResponse(403, 'cross_site', 'Cross-site requests are not allowed.');
   }
   let user: SignedInUser;

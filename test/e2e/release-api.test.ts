@@ -222,6 +222,9 @@ describe('releasing held jobs (pull printing)', () => {
         origin: 'https://evil.example',
       });
       expect(response).toMatchObject({ status: 403, body: { error: { code: 'cross_site' } } });
+      // A sandboxed frame or a file sends Origin: null: another site, not a server error.
+      const opaque = await call(await tokenFor('adele@contoso.example'), '', undefined, { origin: 'null' });
+      expect(opaque).toMatchObject({ status: 403, body: { error: { code: 'cross_site' } } });
     });
 
     it('a malformed body gets 400 with the field', async () => {
