@@ -12,6 +12,7 @@ import { IdentityProvider, type IdentityDirectory } from './identity-provider';
 import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
 import { Tenant } from './tenant';
+import type { Leniency } from './leniency';
 import { seedDemoTenant, type DemoTenant } from './demo-tenant';
 import { BrowserSignIn, type SignInResult } from './sign-in';
 
@@ -25,6 +26,8 @@ export interface SimulatorOptions {
   tenantId?: string;
   /** Whether aborting a job also ends the task (Graph's docs leave it open; default no). */
   abortEndsTask?: boolean;
+  /** Lenient behaviours to switch back on by name (tests that show what a lenient stand-in hides). */
+  lenient?: Leniency;
   notifier?: Partial<NotifierOptions>;
   /** Send reauthorizationRequired this long before a subscription expires. */
   lifecycleLeadMinutes?: number;
@@ -77,7 +80,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       taskCreated: (task: SimTask) =>
         notifier.taskCreated(task, tenant.subscriptions.values(), tenant.jobUrl(task.printerId, task.jobId)),
     },
-    { abortEndsTask: options.abortEndsTask },
+    { ...options.lenient, abortEndsTask: options.abortEndsTask ?? options.lenient?.abortEndsTask },
   );
   const directory: IdentityDirectory = { apps: tenant.apps, users: tenant.users };
   const identity = new IdentityProvider(() => origin, tenantId, directory);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from './errors';
+import type { Leniency } from './leniency';
 import type {
   JobConfiguration,
   SimApp,
@@ -20,10 +21,7 @@ export interface TenantEvents {
   taskCreated(task: SimTask): void;
 }
 
-export interface TenantOptions {
-  /** Whether aborting a job also ends our task (Graph's docs leave it open; default: it does not). */
-  abortEndsTask?: boolean;
-}
+export type TenantOptions = Leniency;
 
 /**
  * The simulated Universal Print tenant: printers, jobs, task definitions, triggers, tasks and
@@ -44,7 +42,8 @@ export class Tenant {
   constructor(
     private readonly graphBaseUrl: () => string,
     private readonly events: TenantEvents,
-    private readonly options: TenantOptions = {},
+    /** The lenient behaviours switched on (none by default); see leniency.ts. */
+    readonly lenient: Leniency = {},
   ) {}
 
   reset(): void {
@@ -243,7 +242,7 @@ export class Tenant {
       details: [],
       isAcquiredByPrinter: false,
     };
-    if (this.options.abortEndsTask) task.status = { state: 'aborted', description: reason ?? '' };
+    if (this.lenient.abortEndsTask) task.status = { state: 'aborted', description: reason ?? '' };
   }
 
   cancelJob(printerId: string, jobId: string): void {
