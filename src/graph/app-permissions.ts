@@ -1,0 +1,67 @@
+/**
+ * The Microsoft Graph permissions Release Gate's code uses, declared once: the Bicep app
+ * registration, the README's permission table and `npm run doctor` are checked against this list.
+ * Ids are Microsoft Graph's permission ids (the same in every tenant).
+ */
+export interface GraphPermission {
+  name: string;
+  id: string;
+  kind: 'application' | 'delegated';
+  /** What the code calls with it. */
+  usedFor: string;
+  /** Granted only when the admin opts in (a Bicep parameter); undefined: always needed. */
+  optIn?: string;
+}
+
+export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
+  {
+    name: 'PrintTaskDefinition.ReadWrite.All',
+    id: '456b71a7-0ee0-4588-9842-c123fcc8f664',
+    kind: 'application',
+    usedFor: 'task definition, tasks (read, complete, abort), subscriptions',
+  },
+  {
+    name: 'PrintJob.Manage.All',
+    id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8',
+    kind: 'application',
+    usedFor: 'redirect, update and abort jobs',
+  },
+  {
+    name: 'Printer.Read.All',
+    id: '9709bb33-4549-49d4-8ed9-a8f65e45bb0f',
+    kind: 'application',
+    usedFor: 'printers and their locations; needed beside every job permission',
+  },
+  {
+    name: 'GroupMember.Read.All',
+    id: '98830695-27a2-44f7-8c18-0c3ebc9698f6',
+    kind: 'application',
+    usedFor: 'policy rules on group membership (checkMemberGroups)',
+    optIn: 'allowGroupRules',
+  },
+  {
+    name: 'User.Read.All',
+    id: 'df021288-bdef-4463-88db-98f22de89214',
+    kind: 'application',
+    usedFor: 'badge release at terminals (user by directory attribute)',
+    optIn: 'allowBadgeRelease',
+  },
+  {
+    name: 'Printer.ReadWrite.All',
+    id: '89f66824-725f-4b8f-928e-e1c5258dc565',
+    kind: 'delegated',
+    usedFor: 'set-up: task triggers, registering pull queues',
+  },
+  {
+    name: 'PrinterShare.ReadWrite.All',
+    id: '06ceea37-85e2-40d7-bec3-91337a46038f',
+    kind: 'delegated',
+    usedFor: 'set-up: sharing pull queues with users',
+  },
+];
+
+/** The permissions needed with a given set of opt-ins switched on. */
+export function permissionsFor(kind: GraphPermission['kind'], optIns: Iterable<string> = []): GraphPermission[] {
+  const on = new Set(optIns);
+  return GRAPH_PERMISSIONS.filter((p) => p.kind === kind && (!p.optIn || on.has(p.optIn)));
+}
