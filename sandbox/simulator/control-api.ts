@@ -4,6 +4,7 @@ import type { FaultInput, Faults } from './faults';
 import type { IdentityProvider } from './identity-provider';
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Notifier } from './notifier';
+import { requestFilterFromQuery, type RequestLog } from './request-log';
 import type { Tenant } from './tenant';
 
 /**
@@ -15,8 +16,9 @@ export function controlRoutes(deps: {
   notifier: Notifier;
   faults: Faults;
   identity: IdentityProvider;
+  requests: RequestLog;
 }) {
-  const { tenant, notifier, faults, identity } = deps;
+  const { tenant, notifier, faults, identity, requests } = deps;
   type Result = { status: number; body?: unknown };
   const ok = (body: unknown, status = 200): Result => ({ status, body });
   const input = (body: unknown) => (body && typeof body === 'object' ? (body as Record<string, unknown>) : {});
@@ -32,6 +34,7 @@ export function controlRoutes(deps: {
       () => {
         tenant.reset();
         faults.clear();
+        requests.clear();
         return ok({ reset: true });
       },
     ],
@@ -131,6 +134,37 @@ export function controlRoutes(deps: {
       /^\/faults$/,
       () => {
         faults.clear();
+        return ok({ cleared: true });
+      },
+    ],
+    ['GET', /^\/faults$/, () => ok({ value: faults.list() })],
+    [
+      'GET',
+      /^\/faults\/([^/]+)$/,
+      ([id]) => {
+        const rule = faults.get(decodeURIComponent(id!));
+        if (!rule) throw new GraphHttpError(404, 'NotFound', 'No such fault rule');
+        return ok(rule);
+      },
+    ],
+    [
+      'DELETE',
+      /^\/faults\/([^/]+)$/,
+      ([id]) => {
+        if (!faults.remove(decodeURIComponent(id!))) throw new GraphHttpError(404, 'NotFound', 'No such fault rule');
+        return ok({ removed: true });
+      },
+    ],
+    [
+      'GET',
+      /^\/requests$/,
+      (_p, query) => ok({ value: requests.find(requestFilterFromQuery(query)), evicted: requests.evicted }),
+    ],
+    [
+      'DELETE',
+      /^\/requests$/,
+      () => {
+        requests.clear();
         return ok({ cleared: true });
       },
     ],

@@ -39,6 +39,17 @@ export class Faults {
     this.rules = [];
   }
 
+  /** Removes one rule; false when no rule has that id. */
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((rule) => rule.id !== id);
+    return this.rules.length < before;
+  }
+
+  get(id: string): FaultRule | undefined {
+    return this.rules.find((rule) => rule.id === id);
+  }
+
   list(): FaultRule[] {
     return this.rules;
   }

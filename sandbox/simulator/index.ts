@@ -11,6 +11,7 @@ import { PrinterRegistry } from './printer-registry';
 import { IdentityProvider, type IdentityDirectory } from './identity-provider';
 import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
+import { RequestLog } from './request-log';
 import { Tenant } from './tenant';
 import type { Leniency } from './leniency';
 import { seedDemoTenant, type DemoTenant } from './demo-tenant';
@@ -35,6 +36,8 @@ export interface SimulatorOptions {
   sweepIntervalMs?: number;
   /** Seed the demo tenant (printers, users, the Release Gate app). Default true. */
   seedDemo?: boolean;
+  /** How many Graph requests the request log keeps (oldest dropped first). Default 10 000. */
+  requestLogSize?: number;
 }
 
 export interface Simulator {
@@ -45,6 +48,8 @@ export interface Simulator {
   tenant: Tenant;
   notifier: Notifier;
   faults: Faults;
+  /** The Graph requests served (method, path, status, caller): for tests that count calls. */
+  requests: RequestLog;
   identity: IdentityProvider;
   /** Printer registrations (long-running operations) and printer shares. */
   printerRegistry: PrinterRegistry;
@@ -91,9 +96,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     (clientId) => tenant.apps.has(clientId),
   );
   const faults = new Faults();
+  const requests = new RequestLog(options.requestLogSize);
   const printerRegistry = new PrinterRegistry(tenant);
   const graph = graphRoutes(tenant, notifier, printerRegistry, graphBaseUrl);
-  const control = controlRoutes({ tenant, notifier, faults, identity });
+  const control = controlRoutes({ tenant, notifier, faults, identity, requests });
 
   const { serverKey, serverCert } = await ensureDevCertificates();
   const server = https.createServer({ key: serverKey, cert: serverCert }, (req, res) => {
@@ -148,7 +154,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     res.setHeader('request-id', requestId);
     res.setHeader('client-request-id', String(req.headers['client-request-id'] ?? requestId));
 
-    for (const fault of faults.match(method, graphPath)) {
+    // The caller is known before faults apply, so the request log names it even for injected failures.
+    const caller = await identity.verify(req.headers.authorization).then(
+      (claims) => ({ claims }),
+      (error: unknown) => ({ error }),
+    );
+    const logged = requests.track(res, {
+      method,
+      path: graphPath,
+      tokenKind: 'claims' in caller ? caller.claims.idtyp : 'none',
+      appId: 'claims' in caller ? caller.claims.appid : undefined,
+    });
+
+    const matchedFaults = faults.match(method, graphPath);
+    logged.faultIds.push(...matchedFaults.map((fault) => fault.id));
+    for (const fault of matchedFaults) {
       if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault.drop) {
         req.socket.destroy();
@@ -169,7 +189,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     try {
-      const claims = await identity.verify(req.headers.authorization);
+      if ('error' in caller) throw caller.error;
+      const { claims } = caller;
       const route = graph.find(([m, pattern]) => m === method && pattern.test(graphPath));
       if (!route) throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${graphPath}'.`);
       const params = route[1]
@@ -240,6 +261,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tenant,
     notifier,
     faults,
+    requests,
     identity,
     signIn,
     printerRegistry,
