@@ -118,6 +118,10 @@ describe('the processor acts on every decision exactly once', () => {
       expireHolds({ ...deps, now: later }),
     ]);
     expect(first.denied + second.denied).toBe(1); // raced, still once
+    // Counted at Graph: one abort and one task update reached it, not two.
+    const { requests } = sandbox.simulator;
+    expect(requests.count({ jobId: job.id, method: 'POST', path: '/abort$' })).toBe(1);
+    expect(requests.count({ taskId: task.id, method: 'PATCH' })).toBe(1);
     expect(job.status.state).toBe('aborted');
     expect(task.status.state).toBe('aborted');
     expect(await holds.get('megan@contoso.example', task.id)).toBeUndefined();
@@ -151,6 +155,7 @@ describe('the processor acts on every decision exactly once', () => {
     );
     expect(events('task.finished', task.id)).toHaveLength(1);
     expect(events('task.decided', task.id)).toHaveLength(1);
+    expect(sandbox.simulator.requests.count({ taskId: task.id, method: 'PATCH' })).toBe(1); // the task ended once
   });
 
   it('finishes the journaled decision after a crash between two Graph calls', async () => {
@@ -167,6 +172,11 @@ describe('the processor acts on every decision exactly once', () => {
       rule: 'students: grayscale, duplex',
     });
     expect(events('task.decided', task.id)).toHaveLength(1); // decided once, resumed from the journal
+    // At Graph: the task update was lost once (0: dropped), then made once; the configuration (the same
+    // values, so harmless) may be set again on resume.
+    const { requests } = sandbox.simulator;
+    expect(requests.find({ taskId: task.id, method: 'PATCH' }).map((r) => r.status)).toEqual([0, 200]);
+    expect(requests.find({ jobId: job.id, method: 'PATCH' }).map((r) => r.status)).toContain(200);
     expect(job.configuration).toMatchObject({ colorMode: 'grayscale', duplexMode: 'flipOnLongEdge' });
     expect(job.status.state).toBe('completed');
   });

@@ -71,6 +71,8 @@ describe('releasing held jobs (pull printing)', () => {
       j.redirectedFrom?.endsWith(`/jobs/${job.id}`),
     );
     expect(moved).toHaveLength(1);
+    // Counted at Graph: the second click never reached it (one redirect, no refused second try).
+    expect(sandbox.simulator.requests.count({ jobId: job.id, method: 'POST', path: '/redirect$' })).toBe(1);
     expect(moved[0]!.configuration.colorMode).toBe('grayscale');
     await waitFor('the released job to print', () => moved[0]!.status.state === 'completed');
     expect((await call(token, '')).body.jobs.find((j: { taskId: string }) => j.taskId === task.id)).toBeUndefined();
@@ -143,8 +145,13 @@ describe('releasing held jobs (pull printing)', () => {
     ]);
     await sandbox.host.queuesIdle();
     const results = released.body.results as { taskId: string; status: string }[];
+    const { requests } = sandbox.simulator;
     for (const { job, task } of jobs) {
       const status = results.find((r) => r.taskId === task.id)!.status;
+      // Counted at Graph: one action reached each job (a redirect or an abort), and the task ended once.
+      const actions = requests.find({ jobId: job.id, method: 'POST', path: '/(redirect|abort)$' });
+      expect(actions.map((r) => r.path.split('/').pop())).toEqual([status === 'released' ? 'redirect' : 'abort']);
+      expect(requests.count({ taskId: task.id, method: 'PATCH' })).toBe(status === 'released' ? 0 : 1);
       const moved = [...sandbox.simulator.tenant.jobs.get(target)!.values()].filter((j) =>
         j.redirectedFrom?.endsWith(`/jobs/${job.id}`),
       );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { SCENARIOS } from '../../sandbox/demo/run-demo';
 import type { SimJob, SimTask } from '../../sandbox/simulator/model';
+import type { RequestFilter } from '../../sandbox/simulator/request-log';
 import { waitFor } from '../support/wait';
 
 /**
@@ -95,6 +96,21 @@ describe('chaos: random Graph faults and a killed worker', () => {
     for (const { job } of submitted) {
       const copies = allJobs.filter((j) => j.redirectedFrom === simulator.tenant.jobUrl(job.printerId, job.id));
       expect(copies.length).toBeLessThanOrEqual(1);
+    }
+    // Counted at Graph: no job was redirected or aborted twice and no task updated twice with success
+    // (injected faults answer before Graph acts); a held job was not acted on at all.
+    const { requests } = simulator;
+    expect(requests.evicted).toBe(0);
+    const succeeded = (filter: RequestFilter) =>
+      requests.find(filter).filter((r) => r.status >= 200 && r.status < 300).length;
+    for (const { scenario, job, task } of submitted) {
+      const acted = {
+        redirects: succeeded({ jobId: job.id, method: 'POST', path: '/redirect$' }),
+        aborts: succeeded({ jobId: job.id, method: 'POST', path: '/abort$' }),
+        taskUpdates: succeeded({ taskId: task.id, method: 'PATCH' }),
+      };
+      if (scenario.expect.action === 'hold') expect(acted).toEqual({ redirects: 0, aborts: 0, taskUpdates: 0 });
+      else expect(Math.max(acted.redirects, acted.aborts, acted.taskUpdates)).toBeLessThanOrEqual(1);
     }
     expect(submitted.filter(({ task }) => task.status.state === 'processing').length).toBe(
       submitted.filter(({ scenario }) => scenario.expect.action === 'hold').length,

@@ -32,6 +32,10 @@ describe('load: a sustained burst of print jobs', () => {
     const tasks = jobs.flatMap((j) => j.taskIds.map((id) => tenant.tasks.get(id)!));
     expect(tasks).toHaveLength(JOBS);
     expect(tasks.every((t) => t.status.state === 'completed')).toBe(true);
+    // Counted at Graph: each task was completed by one update, none sent twice.
+    const { requests } = sandbox.simulator;
+    expect(requests.evicted).toBe(0);
+    expect(tasks.filter((t) => requests.count({ taskId: t.id, method: 'PATCH' }) !== 1)).toEqual([]);
     expect(sandbox.simulator.notifier.stats.abandoned).toBe(0);
     console.log(`load: ${JOBS} jobs released in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`);
   }, 150_000);
