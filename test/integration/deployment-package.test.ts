@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
+import ignore from 'ignore';
 import { captureRegistrations, functionFiles, type Registrations } from '../../sandbox/host/registrations';
 
 /**
@@ -46,6 +47,16 @@ describe('the deployment package (remote build)', () => {
       .filter((e) => e.isFile())
       .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
       .sort();
+
+  it('is configured for a remote build as azd checks it: remoteBuild: true, and .funcignore leaves out node_modules', () => {
+    const azureYaml = readFileSync(path.join(root, 'azure.yaml'), 'utf8');
+    expect(azureYaml).toMatch(/^\s+language: ts$/m);
+    expect(azureYaml).toMatch(/^\s+host: function$/m);
+    expect(azureYaml).toMatch(/^\s+remoteBuild: true$/m);
+    const rules = ignore().add(readFileSync(path.join(root, '.funcignore'), 'utf8'));
+    expect(rules.ignores('node_modules/')).toBe(true);
+    expect(['tsconfig.json', 'tsconfig.build.json', 'functions/', 'src/'].filter((p) => rules.ignores(p))).toEqual([]);
+  });
 
   it('holds the sources, settings and assets a remote build needs, and nothing else', () => {
     const topLevel = [...new Set(files.map((f) => f.split('/')[0]))].sort();

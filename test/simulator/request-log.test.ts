@@ -2,6 +2,7 @@
 import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
+import { RequestLog } from '../../sandbox/simulator/request-log';
 import { waitFor } from '../support/wait';
 
 /**
@@ -165,7 +166,7 @@ describe('Universal Print simulator: request log and fault rules', () => {
     } finally {
       await small.stop();
     }
-    expect(() => new (sim.requests.constructor as any)(0)).toThrow();
+    expect(() => new RequestLog(0)).toThrow();
   });
 
   it('removes one fault rule by id (DELETE /_control/faults/{id}); DELETE /_control/faults clears all', async () => {
