@@ -6,7 +6,7 @@
  * file, `local.settings.json`). Azure then installs the dependencies from package-lock.json and runs
  * `npm run build` on the server. See README "Deploying to Azure".
  *
- *   npm run package [-- --out <zip>] [-- --no-check]
+ *   npm run package [-- [--out <zip>] [--no-check]]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
