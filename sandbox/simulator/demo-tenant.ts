@@ -1,6 +1,7 @@
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
 import { DEMO_PRINTER_IDS } from '../demo/demo-printers';
+import { PERMISSION_OPT_INS, permissionsFor } from '../../src/graph/app-permissions';
 
 /**
  * A small demo tenant with fixed ids: the Release Gate app registration, an admin, staff and
@@ -23,14 +24,9 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     clientId: DEMO_APP_CLIENT_ID,
     secret: DEMO_APP_SECRET,
     displayName: 'Release Gate',
-    applicationPermissions: [
-      'PrintTaskDefinition.ReadWrite.All',
-      'PrintJob.Manage.All',
-      'Printer.Read.All',
-      'GroupMember.Read.All',
-      'User.Read.All',
-    ],
-    delegatedPermissions: ['Printer.ReadWrite.All', 'PrinterShare.ReadWrite.All'],
+    // Exactly what Bicep grants with every opt-in on (src/graph/app-permissions.ts; a test checks it).
+    applicationPermissions: permissionsFor('application', Object.keys(PERMISSION_OPT_INS)).map((p) => p.name),
+    delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
   };
   tenant.apps.set(app.clientId, app);
 

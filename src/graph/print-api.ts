@@ -127,6 +127,20 @@ export class PrintApi {
     return this.list('/print/printers', printerSchema);
   }
 
+  /**
+   * Writes a virtual printer's attributes: `group` is the IPP Printer Attributes group alone. Application
+   * token only (Printer.ReadWrite.All), and only the app that registered the printer; Graph answers 204.
+   */
+  async updatePrinterAttributes(printerId: string, group: Buffer): Promise<void> {
+    await okOrGraphError(
+      await this.client
+        .api(`/print/printers/${seg(printerId)}`)
+        .header('Content-Type', 'application/ipp')
+        .responseType(ResponseType.RAW)
+        .patch(group),
+    );
+  }
+
   /** Only while our task is processing on the job. */
   async updateJobConfiguration(
     printerId: string,
