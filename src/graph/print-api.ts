@@ -204,7 +204,9 @@ export class PrintApi {
   // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---
 
   async listTaskTriggers(printerId: string): Promise<PrintTaskTrigger[]> {
-    return this.list(`/print/printers/${seg(printerId)}/taskTriggers`, printTaskTriggerSchema, undefined, 'definition');
+    // Graph's examples show only id and event, and no page documents `$expand=definition`: whose trigger it is
+    // comes from our own record (src/setup/trigger-record.ts).
+    return this.list(`/print/printers/${seg(printerId)}/taskTriggers`, printTaskTriggerSchema);
   }
 
   async createTaskTrigger(printerId: string, definitionUrl: string): Promise<PrintTaskTrigger> {
