@@ -38,7 +38,12 @@ const APP_PRINTER_READ = ['Printer.Read.All', 'Printer.ReadWrite.All'];
  * Get/List printJob for applications (printjob-get.md, printer-list-jobs.md): PrintJob.Manage.All is not
  * in the tables, although its description says it reads metadata. Strict: refused (see leniency.ts).
  */
-const JOB_READ = ['PrintJob.ReadBasic.All', 'PrintJob.Read.All', 'PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All'];
+const JOB_READ = [
+  'PrintJob.ReadBasic.All',
+  'PrintJob.Read.All',
+  'PrintJob.ReadWriteBasic.All',
+  'PrintJob.ReadWrite.All',
+];
 const JOB_WRITE = ['PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All', 'PrintJob.Manage.All'];
 const PRINTER_CREATE = ['Printer.Create', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
 const SHARE_READ = ['PrinterShare.ReadBasic.All', 'PrinterShare.Read.All', 'PrinterShare.ReadWrite.All'];

@@ -52,7 +52,12 @@ const SIDES: Record<string, string> = {
   'two-sided-long-edge': 'flipOnLongEdge',
   'two-sided-short-edge': 'flipOnShortEdge',
 };
-const COLOR: Record<string, string> = { monochrome: 'grayscale', 'bi-level': 'blackAndWhite', color: 'color', auto: 'auto' };
+const COLOR: Record<string, string> = {
+  monochrome: 'grayscale',
+  'bi-level': 'blackAndWhite',
+  color: 'color',
+  auto: 'auto',
+};
 const QUALITY: Record<string, string> = { draft: 'low', normal: 'medium', high: 'high' };
 const ORIENTATION: Record<string, string> = {
   portrait: 'portrait',
@@ -129,5 +134,6 @@ export function applyJsonUpdate(printer: SimPrinter, input: Record<string, unkno
   if (input.location && typeof input.location === 'object')
     printer.location = { ...printer.location, ...(input.location as SimPrinter['location']) };
   if (typeof input.isAcceptingJobs === 'boolean') printer.isAcceptingJobs = input.isAcceptingJobs;
-  if (input.status && typeof input.status === 'object') printer.status = input.status as NonNullable<SimPrinter['status']>;
+  if (input.status && typeof input.status === 'object')
+    printer.status = input.status as NonNullable<SimPrinter['status']>;
 }

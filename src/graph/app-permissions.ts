@@ -32,7 +32,7 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     name: 'PrintJob.ReadBasic.All',
     id: 'fbf67eee-e074-4ef7-b965-ab5ce1c1f689',
     kind: 'application',
-    usedFor: 'read jobs and list a printer\'s jobs (metadata only, never document content)',
+    usedFor: "read jobs and list a printer's jobs (metadata only, never document content)",
   },
   {
     name: 'Printer.Read.All',
@@ -60,7 +60,7 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     name: 'Printer.ReadWrite.All',
     id: 'f5b3f73d-6247-44df-a74c-866173fddab0',
     kind: 'application',
-    usedFor: 'set-up: the pull queues\' printer attributes (PATCH /print/printers/{id}, IPP)',
+    usedFor: "set-up: the pull queues' printer attributes (PATCH /print/printers/{id}, IPP)",
     optIn: 'allowPullQueueSetup',
   },
   {

@@ -50,7 +50,9 @@ export function encodePrinterAttributesGroup(printerAttributes: PrinterAttribute
 /** The inverse, for checks and for the simulator: refuses anything but one printer attributes group. */
 export function decodePrinterAttributesGroup(group: Buffer): PrinterAttributes {
   if (group[0] !== PRINTER_ATTRIBUTES_TAG)
-    throw new Error('The body must start with the printer attributes group tag (0x04): no header, no operation attributes');
+    throw new Error(
+      'The body must start with the printer attributes group tag (0x04): no header, no operation attributes',
+    );
   const message = parse(
     Buffer.concat([Buffer.from([2, 0, 0, 0x13, 0, 0, 0, 1]), group, Buffer.from([END_OF_ATTRIBUTES_TAG])]),
   );

@@ -65,7 +65,8 @@ export function planTriggers(
       return {
         ...base,
         change: 'conflict',
-        detail: "another app's or an unknown task trigger is on this printer (not in Release Gate's record); remove it first",
+        detail:
+          "another app's or an unknown task trigger is on this printer (not in Release Gate's record); remove it first",
       };
     return { ...base, change: state.trigger === 'ours' ? 'keep' : 'create' };
   });

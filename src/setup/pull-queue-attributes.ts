@@ -79,9 +79,7 @@ export function attributeDifferences(printer: Printer): string[] {
   return differences;
 }
 
-export type AttributesOutcome =
-  | { state: 'unchanged' }
-  | { state: 'set' | 'would-set'; differences: string[] };
+export type AttributesOutcome = { state: 'unchanged' } | { state: 'set' | 'would-set'; differences: string[] };
 
 /**
  * Writes our attributes to a pull queue unless Graph shows them already (idempotent), then reads them back.
@@ -103,7 +101,9 @@ export async function ensurePullQueueAttributes(
   await api.updatePrinterAttributes(printerId, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
   const after = attributeDifferences(await api.getPrinter(printerId));
   if (after.length)
-    throw new Error(`Graph accepted the attributes of printer ${printerId} but does not show them: ${after.join('; ')}`);
+    throw new Error(
+      `Graph accepted the attributes of printer ${printerId} but does not show them: ${after.join('; ')}`,
+    );
   return { state: 'set', differences };
 }
 

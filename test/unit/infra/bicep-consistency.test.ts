@@ -165,7 +165,10 @@ describe('infra/ templates against the code', () => {
   it("lists in the README's permission table exactly the Graph permissions the code declares", () => {
     const readme = read(path.join(root, 'README.md'));
     const section = /\n### Permissions\n([\s\S]*?)\n#/.exec(readme)?.[1] ?? '';
-    const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)].map((m) => ({ name: m[1]!, type: m[2]!.trim() }));
+    const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)].map((m) => ({
+      name: m[1]!,
+      type: m[2]!.trim(),
+    }));
     const expected = GRAPH_PERMISSIONS.map((p) => ({
       name: p.name,
       type: `${p.kind}${p.kind === 'delegated' ? ', set-up only' : ''}${p.optIn ? `, opt-in (\`${PERMISSION_OPT_INS[p.optIn]}=true\`)` : ''}`,
