@@ -100,7 +100,7 @@ export class PrintApi {
     await this.client.api(`/print/taskDefinitions/${seg(definitionId)}`).delete();
   }
 
-  // --- jobs and printers (app: PrintJob.Manage.All + Printer.Read.All) ---
+  // --- jobs and printers (app: PrintJob.ReadBasic.All to read, PrintJob.Manage.All to change; + Printer.Read.All) ---
 
   /** With `tasks`, one call tells both the job and whether our task is still processing. */
   async getJob(
