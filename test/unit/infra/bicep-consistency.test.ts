@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseSettings } from '../../../src/config/load-settings';
 import { settingNames } from '../../../src/config/settings';
+import { TRIGGER_RECORD_TABLE } from '../../../src/setup/trigger-record';
 import { GRAPH_PERMISSIONS, PERMISSION_OPT_INS, type GraphPermission } from '../../../src/graph/app-permissions';
 
 /**
@@ -222,6 +223,7 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
     expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
     expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
+    expect(resources).toContain(`var triggerRecordTableName = '${TRIGGER_RECORD_TABLE}'`);
     expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
   });
 
