@@ -20,7 +20,9 @@
  *   --adopt <printer id>        use an existing printer as a pull queue: share it if needed, put the trigger on it (repeatable)
  *   --share-with-all-users      a new share lets every user print (the default);
  *   --no-share-with-all-users   or nobody yet (grant users in the Universal Print portal). Also --share-with all|none
- *   --teardown                  remove Release Gate's triggers from every printer
+ *   --claim-trigger <printer id> record the trigger on that printer as Release Gate's (one made before set-up kept
+ *                               its record; only on your word: Graph cannot say whose a trigger is) (repeatable)
+ *   --teardown                  remove Release Gate's (recorded) triggers from every printer
  *   --dry-run                   show the plan, change nothing
  *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
  */
@@ -31,6 +33,7 @@ import type { PrintApi } from '../src/graph/print-api';
 import { ensurePullQueue, type PullQueueOptions } from '../src/setup/pull-queue';
 import {
   applyTriggerPlan,
+  claimTrigger,
   listTriggerOwnership,
   planTriggers,
   setupHint,
@@ -50,6 +53,8 @@ export interface SetupOptions {
   printers: string;
   pullQueues: string[];
   adopt: string[];
+  /** Printers whose current trigger the admin declares ours (recorded without being created). */
+  claimTriggers: string[];
   shareWithAllUsers: boolean;
   teardown: boolean;
   dryRun: boolean;
@@ -70,6 +75,7 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       printers: { type: 'string' },
       'pull-queue': { type: 'string', multiple: true, default: [] },
       adopt: { type: 'string', multiple: true, default: [] },
+      'claim-trigger': { type: 'string', multiple: true, default: [] },
       'share-with-all-users': { type: 'boolean' },
       'share-with': { type: 'string' },
       teardown: { type: 'boolean', default: false },
@@ -104,10 +110,11 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     functionUrl: values['function-url']!,
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
-    // Adding a pull queue changes no other printer unless the admin names them.
-    printers: values.printers ?? (pullQueues ? '' : 'all'),
+    // Adding a pull queue (or claiming a trigger) changes no other printer unless the admin names them.
+    printers: values.printers ?? (pullQueues || values['claim-trigger']!.length > 0 ? '' : 'all'),
     pullQueues: values['pull-queue']!,
     adopt: values.adopt!,
+    claimTriggers: values['claim-trigger']!,
     shareWithAllUsers,
     teardown: values.teardown!,
     dryRun: values['dry-run']!,
@@ -149,6 +156,19 @@ export async function runSetup(
     id: taskDefinitionId ?? '(not yet created)',
     url: `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`,
   };
+  let claimed = 0;
+  for (const printerId of options.claimTriggers) {
+    if (!taskDefinitionId) throw new Error('--claim-trigger needs the task definition: give --task-definition-id');
+    const claim = await claimTrigger(admin, app.triggerRecord, printerId, taskDefinitionId, options.dryRun);
+    if (claim.state === 'already-ours')
+      out(`The trigger ${claim.triggerId} on printer ${printerId} is already recorded.`);
+    else {
+      claimed++;
+      out(
+        `${options.dryRun ? 'Would record' : 'Recorded'} the trigger ${claim.triggerId} on printer ${printerId} as Release Gate's.`,
+      );
+    }
+  }
   const queues = await setUpPullQueues(admin, app, options, {
     definition,
     printerUrl: (id) => `${graphBase}/v1.0/print/printers/${id}`,
@@ -200,7 +220,7 @@ export async function runSetup(
       }
     }
   }
-  const changes = pending.length + queues.changes + forgotten;
+  const changes = pending.length + queues.changes + forgotten + claimed;
   if (options.dryRun) {
     out(`\nDry run: ${changes} change(s) would be made, ${conflicts} conflict(s).`);
     return { changes: 0, conflicts, taskDefinitionId };

@@ -121,3 +121,21 @@ async function deleteIfPresent(admin: Pick<PrintApi, 'deleteTaskTrigger'>, print
     if (classifyGraphError(error).kind !== 'not-found') throw error;
   }
 }
+
+/**
+ * Records the trigger on a printer as Release Gate's, on the admin's word: for triggers made before the record
+ * existed (or by hand, on our definition). Graph cannot confirm whose it is, so this is never done by itself.
+ */
+export async function claimTrigger(
+  admin: Pick<PrintApi, 'listTaskTriggers'>,
+  record: TriggerRecord,
+  printerId: string,
+  definitionId: string,
+  dryRun = false,
+): Promise<{ state: 'claimed' | 'already-ours'; triggerId: string }> {
+  const [trigger] = await admin.listTaskTriggers(printerId);
+  if (!trigger) throw new Error(`Printer ${printerId} has no task trigger to claim.`);
+  if (isRecorded(await record.list(), printerId, trigger.id)) return { state: 'already-ours', triggerId: trigger.id };
+  if (!dryRun) await record.add({ printerId, triggerId: trigger.id, definitionId });
+  return { state: 'claimed', triggerId: trigger.id };
+}

@@ -15,22 +15,17 @@ describe('npm run setup', () => {
       .map((p) => p.displayName)
       .sort();
 
+  const env = () => ({
+    RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId,
+    RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
+    RELEASE_GATE_FUNCTION_APP_URL: sandbox.host.url,
+    RELEASE_GATE_AUTHORITY_HOST: sandbox.simulator.authorityHost,
+    RELEASE_GATE_GRAPH_BASE_URL: sandbox.simulator.url,
+  });
+
   beforeAll(async () => {
     sandbox = await startSandbox({ hostPort: 0, log: () => undefined });
-    base = parseSetupArgs(
-      [
-        '--function-url',
-        sandbox.host.url,
-        '--authority-host',
-        sandbox.simulator.authorityHost,
-        '--graph-base-url',
-        sandbox.simulator.url,
-      ],
-      {
-        RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId,
-        RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
-      },
-    );
+    base = parseSetupArgs([], env());
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
@@ -107,5 +102,21 @@ describe('npm run setup', () => {
     } finally {
       hr.trigger = ours;
     }
+  });
+
+  it("claims a printer's unrecorded trigger on the admin's word; teardown then removes it", async () => {
+    const hr = sandbox.simulator.demo!.printers.hr;
+    const triggerId = hr.trigger!.id; // on the printer, not in the record (see the test above)
+    const claim = parseSetupArgs(['--claim-trigger', hr.id], {
+      ...env(),
+      RELEASE_GATE_TASK_DEFINITION_ID: sandbox.taskDefinitionId,
+    });
+    expect(claim.printers).toBe(''); // touches no other printer
+    const lines: string[] = [];
+    expect((await runSetup(claim, (l) => lines.push(l))).changes).toBe(1);
+    expect(lines).toContain(`Recorded the trigger ${triggerId} on printer ${hr.id} as Release Gate's.`);
+    expect(await runSetup(claim, () => undefined)).toMatchObject({ changes: 0 });
+    await runSetup({ ...base, teardown: true }, () => undefined);
+    expect(hr.trigger).toBeUndefined();
   });
 });
