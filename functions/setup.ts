@@ -28,3 +28,86 @@ app.http('setup-task-definition', {
   authLevel: 'admin',
   handler: setupTaskDefinition,
 });
+
+/** The record of the task triggers set-up created (src/setup/trigger-record.ts), in the app's storage. */
+async function triggerRecord() {
+  const [{ tableTriggerRecord, TRIGGER_RECORD_TABLE }, { createTableClient }, { settings }] = await Promise.all([
+    import('../src/setup/trigger-record'),
+    import('../src/storage/storage-clients'),
+    import('../src/config/load-settings'),
+  ]);
+  return tableTriggerRecord(createTableClient(settings(), TRIGGER_RECORD_TABLE));
+}
+
+/** `GET /api/setup/triggers` (admin key): the triggers Release Gate created, for set-up and the doctor. */
+export async function listRecordedTriggers(): Promise<HttpResponseInit> {
+  return { status: 200, jsonBody: { value: await (await triggerRecord()).list() } };
+}
+
+/** `PUT|DELETE /api/setup/triggers/{printerId}/{triggerId}` (admin key): record a trigger set-up made, or forget it. */
+export async function recordTrigger(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const { printerId, triggerId } = request.params;
+  if (!printerId || !triggerId) return { status: 400, jsonBody: { error: 'printer and trigger ids are required' } };
+  const record = await triggerRecord();
+  if (request.method === 'DELETE') {
+    await record.remove(printerId, triggerId);
+    log.info('setup.trigger-forgotten', { printerId, triggerId });
+    return { status: 204 };
+  }
+  const body = (await request.json().catch(() => undefined)) as { definitionId?: unknown } | undefined;
+  if (typeof body?.definitionId !== 'string') return { status: 400, jsonBody: { error: 'definitionId is required' } };
+  await record.add({ printerId, triggerId, definitionId: body.definitionId });
+  log.info('setup.trigger-recorded', { printerId, triggerId });
+  return { status: 204 };
+}
+
+/**
+ * `POST /api/setup/pull-queue-attributes` (admin key) `{ "printerId": "…", "dryRun": false }`: writes a pull
+ * queue's printer attributes (step 3 of Graph's pull-printing flow) with the app's own token, which Graph
+ * requires (application Printer.ReadWrite.All, the app that registered the printer). Idempotent.
+ */
+export async function setupPullQueueAttributes(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const body = (await request.json().catch(() => undefined)) as { printerId?: unknown; dryRun?: unknown } | undefined;
+  if (typeof body?.printerId !== 'string' || !body.printerId)
+    return { status: 400, jsonBody: { error: 'printerId is required' } };
+  const [{ ensurePullQueueAttributes, attributesHint }, { processorDependencies }] = await Promise.all([
+    import('../src/setup/pull-queue-attributes'),
+    import('../src/processor/processor-dependencies'),
+  ]);
+  const { api } = await processorDependencies(log);
+  try {
+    const outcome = await ensurePullQueueAttributes(api, body.printerId, { dryRun: body.dryRun === true });
+    log.info('setup.pull-queue-attributes', { printerId: body.printerId, state: outcome.state });
+    return { status: 200, jsonBody: outcome };
+  } catch (error) {
+    log.warn('setup.pull-queue-attributes-failed', { printerId: body.printerId, detail: String(error) });
+    // 502: Graph (not this endpoint or its key) refused or failed; the message says what to do.
+    return { status: 502, jsonBody: { error: attributesHint(error) } };
+  }
+}
+
+app.http('setup-triggers', {
+  route: 'setup/triggers',
+  methods: ['GET'],
+  authLevel: 'admin',
+  handler: listRecordedTriggers,
+});
+
+app.http('setup-trigger', {
+  route: 'setup/triggers/{printerId}/{triggerId}',
+  methods: ['PUT', 'DELETE'],
+  authLevel: 'admin',
+  handler: recordTrigger,
+});
+
+app.http('setup-pull-queue-attributes', {
+  route: 'setup/pull-queue-attributes',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: setupPullQueueAttributes,
+});

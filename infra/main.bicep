@@ -44,6 +44,9 @@ param allowGroupRules bool = false
 @description('Grant User.Read.All so release terminals can look users up by badge number.')
 param allowBadgeRelease bool = false
 
+@description('Grant the application permission Printer.ReadWrite.All so set-up can write the pull queues\' printer attributes (the third step of Graph\'s pull-printing flow).')
+param allowPullQueueSetup bool = false
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -88,6 +91,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     tenantId: printTenant
     allowGroupRules: allowGroupRules
     allowBadgeRelease: allowBadgeRelease
+    allowPullQueueSetup: allowPullQueueSetup
     releasePageUrl: releasePageUrl
   }
 }

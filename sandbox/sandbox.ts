@@ -8,6 +8,8 @@ import { PrintApi } from '../src/graph/print-api';
 import { resetProcessorDependencies } from '../src/processor/processor-dependencies';
 import { ensureTaskDefinition } from '../src/setup/ensure-task-definition';
 import { ensureTaskTrigger } from '../src/setup/ensure-task-trigger';
+import { TRIGGER_RECORD_TABLE, tableTriggerRecord } from '../src/setup/trigger-record';
+import { createTableClient } from '../src/storage/storage-clients';
 import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
 import { resetReleaseApiDependencies } from '../src/release/release-api-dependencies';
 import { startAzurite, type Azurite } from './azurite';
@@ -104,11 +106,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
 
     const { definition } = await ensureTaskDefinition(api, { appId: DEMO_APP_CLIENT_ID });
+    // As set-up does it: each trigger recorded in the app's storage, where set-up, teardown and the doctor look.
+    const triggerRecord = tableTriggerRecord(
+      createTableClient({ AzureWebJobsStorage: azurite.connectionString }, TRIGGER_RECORD_TABLE),
+    );
     for (const printer of Object.values(simulator.demo?.printers ?? {})) {
-      await ensureTaskTrigger(admin, printer.id, {
-        id: definition.id,
-        url: `${simulator.graphBaseUrl}/print/taskDefinitions/${definition.id}`,
-      });
+      await ensureTaskTrigger(
+        admin,
+        printer.id,
+        { id: definition.id, url: `${simulator.graphBaseUrl}/print/taskDefinitions/${definition.id}` },
+        triggerRecord,
+      );
     }
 
     const settingsFor = (hostUrl: string): Record<string, string> => ({

@@ -3,21 +3,26 @@
  * with the device-code flow (a Printer Administrator, through Release Gate's own app registration,
  * as Graph requires for task triggers), gets the task definition from the Function App (created with
  * the app's identity), and puts Release Gate's trigger on the chosen printers, or takes it off
- * (--teardown). Idempotent; --dry-run shows what it would change. Settings come from flags or the
- * environment (azd writes them to .azure/<env>/.env).
+ * (--teardown). Every trigger it creates is recorded in the app's storage (through the app): only a
+ * recorded trigger is Release Gate's; any other is reported, never removed. Idempotent; --dry-run shows
+ * what it would change. Settings come from flags or the environment (azd writes them to .azure/<env>/.env).
  *
  *   --tenant <id>               RELEASE_GATE_TENANT_ID
  *   --client-id <id>            RELEASE_GATE_APP_CLIENT_ID
  *   --function-url <url>        RELEASE_GATE_FUNCTION_APP_URL   (https://<app>.azurewebsites.net)
  *   --function-key <key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
- *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app)
+ *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app for it; the app is still needed
+ *                               for the trigger record and pull queues' printer attributes)
  *   --printers all|<name,…>     printers to put the trigger on (default all, or none besides the pull queues
  *                               when --pull-queue or --adopt is given; * wildcards)
- *   --pull-queue <name>         register (or find) a virtual pull-queue printer, share it, put the trigger on it (repeatable)
+ *   --pull-queue <name>         register (or find) a virtual pull-queue printer, set its printer attributes (needs
+ *                               RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP), share it, put the trigger on it (repeatable)
  *   --adopt <printer id>        use an existing printer as a pull queue: share it if needed, put the trigger on it (repeatable)
  *   --share-with-all-users      a new share lets every user print (the default);
  *   --no-share-with-all-users   or nobody yet (grant users in the Universal Print portal). Also --share-with all|none
- *   --teardown                  remove Release Gate's triggers from every printer
+ *   --claim-trigger <printer id> record the trigger on that printer as Release Gate's (one made before set-up kept
+ *                               its record; only on your word: Graph cannot say whose a trigger is) (repeatable)
+ *   --teardown                  remove Release Gate's (recorded) triggers from every printer
  *   --dry-run                   show the plan, change nothing
  *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
  */
@@ -28,23 +33,28 @@ import type { PrintApi } from '../src/graph/print-api';
 import { ensurePullQueue, type PullQueueOptions } from '../src/setup/pull-queue';
 import {
   applyTriggerPlan,
+  claimTrigger,
+  listTriggerOwnership,
   planTriggers,
-  printerTriggerStates,
   setupHint,
-  type PrinterTriggerState,
+  type TriggerOwnership,
   type TriggerChange,
 } from '../src/setup/printer-triggers';
+import { setupApp, type SetupApp } from '../src/setup/setup-app';
 
 export interface SetupOptions {
   tenant: string;
   clientId: string;
-  functionUrl?: string;
+  /** The deployed app: task definition, trigger record, pull queues' attributes. */
+  functionUrl: string;
   functionKey?: string;
   taskDefinitionId?: string;
   /** all, names with * wildcards (comma-separated), or '' for none. */
   printers: string;
   pullQueues: string[];
   adopt: string[];
+  /** Printers whose current trigger the admin declares ours (recorded without being created). */
+  claimTriggers: string[];
   shareWithAllUsers: boolean;
   teardown: boolean;
   dryRun: boolean;
@@ -65,6 +75,7 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       printers: { type: 'string' },
       'pull-queue': { type: 'string', multiple: true, default: [] },
       adopt: { type: 'string', multiple: true, default: [] },
+      'claim-trigger': { type: 'string', multiple: true, default: [] },
       'share-with-all-users': { type: 'boolean' },
       'share-with': { type: 'string' },
       teardown: { type: 'boolean', default: false },
@@ -87,19 +98,23 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     throw new Error('--share-with and --[no-]share-with-all-users say different things: give one');
   const pullQueues = values['pull-queue']!.length + values.adopt!.length > 0;
   if (values.teardown && pullQueues) throw new Error('--teardown cannot be combined with --pull-queue or --adopt');
-  if (!values['task-definition-id'] && !values['function-url']) {
-    throw new Error('Give --function-url (the deployed app creates the task definition) or --task-definition-id');
+  if (!values['function-url']) {
+    throw new Error(
+      'Give --function-url (or RELEASE_GATE_FUNCTION_APP_URL): the deployed app creates the task definition and keeps ' +
+        "the record of Release Gate's task triggers",
+    );
   }
   return {
     tenant: values.tenant!,
     clientId: values['client-id']!,
-    functionUrl: values['function-url'],
+    functionUrl: values['function-url']!,
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
-    // Adding a pull queue changes no other printer unless the admin names them.
-    printers: values.printers ?? (pullQueues ? '' : 'all'),
+    // Adding a pull queue (or claiming a trigger) changes no other printer unless the admin names them.
+    printers: values.printers ?? (pullQueues || values['claim-trigger']!.length > 0 ? '' : 'all'),
     pullQueues: values['pull-queue']!,
     adopt: values.adopt!,
+    claimTriggers: values['claim-trigger']!,
     shareWithAllUsers,
     teardown: values.teardown!,
     dryRun: values['dry-run']!,
@@ -118,56 +133,61 @@ const wildcard = (p: string) =>
     'i',
   );
 
-/** Asks the deployed app for its task definition (it creates it with the app's identity if missing). */
-async function taskDefinitionFromApp(options: SetupOptions): Promise<{ id: string; created: boolean }> {
-  const url = `${options.functionUrl!.replace(/\/+$/, '')}/api/setup/task-definition`;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: options.functionKey ? { 'x-functions-key': options.functionKey } : {},
-    signal: AbortSignal.timeout(60_000),
-  });
-  if (response.status === 401 || response.status === 403)
-    throw new Error(`${url} refused the key: pass the app's master key with --function-key`);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as { id: string; created: boolean };
-}
-
 export async function runSetup(
   options: SetupOptions,
   out: (line: string) => void = console.log,
 ): Promise<{ changes: number; conflicts: number; taskDefinitionId?: string }> {
   const graphBase = (options.graphBaseUrl ?? CLOUDS[options.cloud].graph).replace(/\/+$/, '');
   const admin = adminPrintApi(options, out);
+  const app = setupApp(options.functionUrl, options.functionKey);
 
   let taskDefinitionId = options.taskDefinitionId;
   if (!taskDefinitionId) {
     if (options.dryRun) {
       out('Would ask the app to find or create the task definition.');
     } else {
-      const definition = await taskDefinitionFromApp(options);
+      const definition = await app.taskDefinition();
       taskDefinitionId = definition.id;
       out(`${definition.created ? 'Created' : 'Found'} the task definition ${definition.id}.`);
     }
   }
 
-  const definitionUrl = `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`;
-  const queues = await setUpPullQueues(admin, options, {
-    definition: { id: taskDefinitionId ?? '(not yet created)', url: definitionUrl },
+  const definition = {
+    id: taskDefinitionId ?? '(not yet created)',
+    url: `${graphBase}/v1.0/print/taskDefinitions/${taskDefinitionId}`,
+  };
+  let claimed = 0;
+  for (const printerId of options.claimTriggers) {
+    if (!taskDefinitionId) throw new Error('--claim-trigger needs the task definition: give --task-definition-id');
+    const claim = await claimTrigger(admin, app.triggerRecord, printerId, taskDefinitionId, options.dryRun);
+    if (claim.state === 'already-ours')
+      out(`The trigger ${claim.triggerId} on printer ${printerId} is already recorded.`);
+    else {
+      claimed++;
+      out(
+        `${options.dryRun ? 'Would record' : 'Recorded'} the trigger ${claim.triggerId} on printer ${printerId} as Release Gate's.`,
+      );
+    }
+  }
+  const queues = await setUpPullQueues(admin, app, options, {
+    definition,
     printerUrl: (id) => `${graphBase}/v1.0/print/printers/${id}`,
     out,
   });
 
   let pending: TriggerChange[] = [];
+  let forgotten = 0;
   let conflicts = queues.conflicts;
   const names =
     options.printers.toLowerCase() === 'all' ? undefined : options.printers.split(',').filter((n) => n.trim());
   if (options.teardown || !names || names.length > 0) {
-    let states: PrinterTriggerState[];
+    let ownership: TriggerOwnership;
     try {
-      states = await printerTriggerStates(admin, taskDefinitionId ?? '(not yet created)');
+      ownership = await listTriggerOwnership(admin, app.triggerRecord);
     } catch (error) {
       throw new Error(setupHint(error));
     }
+    const states = ownership.printers;
     const patterns = names?.map(wildcard);
     const plan = planTriggers(
       states,
@@ -186,13 +206,21 @@ export async function runSetup(
     pending = plan.filter((p) => p.change === 'create' || p.change === 'remove');
     if (!options.dryRun) {
       try {
-        for (const line of await applyTriggerPlan(admin, pending, states, definitionUrl)) out(line);
+        for (const line of await applyTriggerPlan(admin, pending, states, definition, app.triggerRecord)) out(line);
       } catch (error) {
         throw new Error(setupHint(error));
       }
     }
+    // Records of triggers that are gone (removed in the portal, printer deleted): teardown forgets them.
+    for (const stale of ownership.staleRecords) {
+      out(`Recorded trigger ${stale.triggerId} is no longer on printer ${stale.printerId}.`);
+      if (options.teardown) {
+        forgotten++;
+        if (!options.dryRun) await app.triggerRecord.remove(stale.printerId, stale.triggerId);
+      }
+    }
   }
-  const changes = pending.length + queues.changes;
+  const changes = pending.length + queues.changes + forgotten + claimed;
   if (options.dryRun) {
     out(`\nDry run: ${changes} change(s) would be made, ${conflicts} conflict(s).`);
     return { changes: 0, conflicts, taskDefinitionId };
@@ -208,6 +236,7 @@ export async function runSetup(
 /** Each --pull-queue and --adopt, in order; what they changed (or would) and their trigger conflicts. */
 async function setUpPullQueues(
   admin: PrintApi,
+  app: SetupApp,
   options: SetupOptions,
   context: Pick<PullQueueOptions, 'definition' | 'printerUrl'> & { out: (line: string) => void },
 ): Promise<{ changes: number; conflicts: number }> {
@@ -223,6 +252,7 @@ async function setUpPullQueues(
       const result = await ensurePullQueue(admin, {
         ...queue,
         definition: context.definition,
+        app,
         printerUrl: context.printerUrl,
         allowAllUsers: options.shareWithAllUsers,
         dryRun: options.dryRun,

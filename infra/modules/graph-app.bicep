@@ -10,22 +10,28 @@ param tenantId string
 param allowGroupRules bool
 @description('Grant User.Read.All, needed only for badge release at terminals (badge number to user).')
 param allowBadgeRelease bool
+@description('Grant the application permission Printer.ReadWrite.All, needed only to write pull queues\' printer attributes at set-up.')
+param allowPullQueueSetup bool
 @description('The release page (https://<function app>/api/release): where Entra ID sends users back after sign-in.')
 param releasePageUrl string
 
 var microsoftGraphAppId = '00000003-0000-0000-c000-000000000000'
 
-// Least privilege: exactly what the processor calls (see README, "Permissions").
+// Least privilege: exactly what the processor calls (see README, "Permissions"). The same list, with the same
+// ids, is src/graph/app-permissions.ts; a unit test keeps the two equal.
 var applicationPermissions = [
   { name: 'PrintTaskDefinition.ReadWrite.All', id: '456b71a7-0ee0-4588-9842-c123fcc8f664' } // tasks, definitions, subscriptions
-  { name: 'PrintJob.Manage.All', id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8' } // read, update, redirect, abort jobs
+  { name: 'PrintJob.Manage.All', id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8' } // update, redirect, abort jobs
+  { name: 'PrintJob.ReadBasic.All', id: 'fbf67eee-e074-4ef7-b965-ab5ce1c1f689' } // read jobs: Manage.All is not in Get/List printJob's tables
   { name: 'Printer.Read.All', id: '9709bb33-4549-49d4-8ed9-a8f65e45bb0f' } // printer and location for policies
 ]
 // Only for policies with group conditions (checkMemberGroups).
 var groupPermissions = allowGroupRules ? [{ name: 'GroupMember.Read.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' }] : []
 // Only for badge release at terminals (users looked up by a directory attribute such as employeeId).
 var badgePermissions = allowBadgeRelease ? [{ name: 'User.Read.All', id: 'df021288-bdef-4463-88db-98f22de89214' }] : []
-var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions)
+// Only for set-up's pull queues: their printer attributes (IPP), which Graph lets only the registering app write.
+var pullQueuePermissions = allowPullQueueSetup ? [{ name: 'Printer.ReadWrite.All', id: 'f5b3f73d-6247-44df-a74c-866173fddab0' }] : []
+var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions)
 
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'

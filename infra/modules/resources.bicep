@@ -26,6 +26,8 @@ var auditTableName = 'releasegateaudit'
 var holdTableName = 'releasegateholds'
 var taskIndexTableName = 'releasegatetasks'
 var pinTableName = 'releasegatepins'
+// The task triggers set-up created (src/setup/trigger-record.ts): how set-up, teardown and the doctor know ours.
+var triggerRecordTableName = 'releasegatetriggers'
 var controlQueueName = 'release-gate-control'
 var clientStateSecretName = 'graph-client-state'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
@@ -89,6 +91,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
     resource pinTable 'tables' = {
       name: pinTableName
+    }
+    resource triggerRecordTable 'tables' = {
+      name: triggerRecordTableName
     }
   }
 }

@@ -1,6 +1,10 @@
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
 import { DEMO_PRINTER_IDS } from '../demo/demo-printers';
+import { PERMISSION_OPT_INS, permissionsFor } from '../../src/graph/app-permissions';
+import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
+import { PULL_QUEUE_ATTRIBUTES } from '../../src/setup/pull-queue-attributes';
+import { applyIppUpdate } from './printer-attributes';
 
 /**
  * A small demo tenant with fixed ids: the Release Gate app registration, an admin, staff and
@@ -23,14 +27,9 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     clientId: DEMO_APP_CLIENT_ID,
     secret: DEMO_APP_SECRET,
     displayName: 'Release Gate',
-    applicationPermissions: [
-      'PrintTaskDefinition.ReadWrite.All',
-      'PrintJob.Manage.All',
-      'Printer.Read.All',
-      'GroupMember.Read.All',
-      'User.Read.All',
-    ],
-    delegatedPermissions: ['Printer.ReadWrite.All', 'PrinterShare.ReadWrite.All'],
+    // Exactly what Bicep grants with every opt-in on (src/graph/app-permissions.ts; a test checks it).
+    applicationPermissions: permissionsFor('application', Object.keys(PERMISSION_OPT_INS)).map((p) => p.name),
+    delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
   };
   tenant.apps.set(app.clientId, app);
 
@@ -95,5 +94,8 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     hr: printer(DEMO_PRINTER_IDS.hr, 'HR Confidential', { site: 'HQ', building: 'A', floor: '3', roomName: 'HR' }),
     pullQueue: printer(DEMO_PRINTER_IDS.pullQueue, 'Follow-me Pull Queue', { site: 'HQ' }, false),
   };
+  // The demo pull queue is as set-up leaves one: registered by Release Gate's app, its attributes written.
+  printers.pullQueue.registeredByAppId = app.clientId;
+  applyIppUpdate(printers.pullQueue, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
   return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
 }

@@ -5,6 +5,7 @@ import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from
 import type { Notifier } from './notifier';
 import type { PrinterRegistry, SimShare } from './printer-registry';
 import type { Tenant } from './tenant';
+import { applyIppUpdate, applyJsonUpdate } from './printer-attributes';
 
 /**
  * The Graph v1.0 endpoints Release Gate uses, with the permissions Graph documents for each
@@ -16,6 +17,9 @@ export interface GraphRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** The body as sent (binary for application/ipp), and its Content-Type. */
+  bytes?: Buffer;
+  contentType?: string;
   claims: TokenClaims;
 }
 
@@ -28,12 +32,17 @@ export interface GraphResult {
 type Handler = (request: GraphRequest, params: string[]) => Promise<GraphResult> | GraphResult;
 
 const PRINTER_READ = ['Printer.Read.All', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
+/** Printer.FullControl.All is delegated only: an app reads printers with one of these. */
+const APP_PRINTER_READ = ['Printer.Read.All', 'Printer.ReadWrite.All'];
+/**
+ * Get/List printJob for applications (printjob-get.md, printer-list-jobs.md): PrintJob.Manage.All is not
+ * in the tables, although its description says it reads metadata. Strict: refused (see leniency.ts).
+ */
 const JOB_READ = [
   'PrintJob.ReadBasic.All',
   'PrintJob.Read.All',
   'PrintJob.ReadWriteBasic.All',
   'PrintJob.ReadWrite.All',
-  'PrintJob.Manage.All',
 ];
 const JOB_WRITE = ['PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All', 'PrintJob.Manage.All'];
 const PRINTER_CREATE = ['Printer.Create', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
@@ -101,7 +110,17 @@ export function graphRoutes(
     hasPhysicalDevice: p.hasPhysicalDevice,
     isAcceptingJobs: p.isAcceptingJobs,
     location: p.location,
-    status: { state: 'idle', details: [], description: '' },
+    status: p.status ?? { state: 'idle', details: [], description: '' },
+    ...(p.capabilities ? { capabilities: p.capabilities } : {}),
+    ...(p.defaults ? { defaults: p.defaults } : {}),
+  });
+  /** The docs' examples of List/Get taskTriggers show only id and event; `definition` is a relationship. */
+  const triggerJson = (trigger: NonNullable<SimPrinter['trigger']>) => ({
+    id: trigger.id,
+    event: 'jobStarted',
+    ...(tenant.lenient.embedTriggerDefinition
+      ? { definition: definitionJson(tenant.definition(trigger.definitionId)) }
+      : {}),
   });
   const taskJson = (t: SimTask) => ({
     id: t.id,
@@ -146,6 +165,7 @@ export function graphRoutes(
         .filter(Boolean),
     );
   const list = (value: unknown[]) => ({ status: 200, body: { value } });
+  const jobRead = () => (tenant.lenient.manageAllReadsJobs ? [...JOB_READ, 'PrintJob.Manage.All'] : JOB_READ);
   const appOf = (claims: TokenClaims) => {
     const app = tenant.apps.get(claims.appid);
     if (!app) throw forbidden('The calling application is not registered in the tenant.');
@@ -245,7 +265,7 @@ export function graphRoutes(
       '/print/printers/create',
       async (request) => {
         requireDelegated(request.claims, 'Create printer', PRINTER_CREATE);
-        const operation = await registry.create(body(request));
+        const operation = await registry.create(body(request), request.claims.appid);
         return {
           status: 202,
           headers: { 'operation-location': `${graphBaseUrl()}/print/operations/${operation.id}`, 'retry-after': '1' },
@@ -321,7 +341,7 @@ export function graphRoutes(
       'GET',
       '/print/printers',
       ({ claims }) => {
-        if (claims.idtyp === 'app') requireApp(claims, 'List printers', PRINTER_READ);
+        if (claims.idtyp === 'app') requireApp(claims, 'List printers', APP_PRINTER_READ);
         else requireDelegated(claims, 'List printers', PRINTER_READ, false);
         return list([...tenant.printers.values()].map(printerJson));
       },
@@ -330,9 +350,34 @@ export function graphRoutes(
       'GET',
       '/print/printers/([^/]+)',
       ({ claims }, [id]) => {
-        if (claims.idtyp === 'app') requireApp(claims, 'Get printer', PRINTER_READ);
+        if (claims.idtyp === 'app') requireApp(claims, 'Get printer', APP_PRINTER_READ);
         else requireDelegated(claims, 'Get printer', PRINTER_READ, false);
         return { status: 200, body: printerJson(tenant.printer(id!)) };
+      },
+    ],
+    [
+      'PATCH',
+      '/print/printers/([^/]+)',
+      (request, [id]) => {
+        const printer = tenant.printer(id!);
+        const ipp = /^application\/ipp\b/i.test(request.contentType ?? '');
+        if (request.claims.idtyp !== 'app') {
+          requireDelegated(request.claims, 'Update printer', ['Printer.ReadWrite.All', 'Printer.FullControl.All']);
+          if (ipp) throw badRequest('An IPP payload needs application permissions; delegated updates are JSON.');
+          applyJsonUpdate(printer, body(request), false);
+          return { status: 200, body: printerJson(printer) };
+        }
+        requireApp(request.claims, 'Update printer', ['Printer.ReadWrite.All']);
+        if (printer.hasPhysicalDevice)
+          throw forbidden('Only printers without a physical device can be updated with application permissions.');
+        if (printer.registeredByAppId?.toLowerCase() !== request.claims.appid.toLowerCase())
+          throw forbidden('Only the app that registered the printer may update it with application permissions.');
+        if (!ipp) {
+          applyJsonUpdate(printer, body(request), true);
+          return { status: 200, body: printerJson(printer) };
+        }
+        applyIppUpdate(printer, request.bytes ?? Buffer.alloc(0));
+        return { status: 204 };
       },
     ],
 
@@ -341,7 +386,7 @@ export function graphRoutes(
       'GET',
       '/print/printers/([^/]+)/jobs',
       ({ claims, query }, [id]) => {
-        requireApp(claims, 'List printJobs', JOB_READ, [PRINTER_READ]);
+        requireApp(claims, 'List printJobs', jobRead(), [APP_PRINTER_READ]);
         const filter = query.get('$filter');
         const owner = filter
           ? /^createdBy\/userPrincipalName eq '((?:[^']|'')*)'$/.exec(filter.trim())?.[1]?.replace(/''/g, "'")
@@ -358,7 +403,7 @@ export function graphRoutes(
       'GET',
       '/print/printers/([^/]+)/jobs/([^/]+)',
       ({ claims, query }, [id, jobId]) => {
-        requireApp(claims, 'Get printJob', JOB_READ, [PRINTER_READ]);
+        requireApp(claims, 'Get printJob', jobRead(), [APP_PRINTER_READ]);
         return { status: 200, body: jobJson(tenant.job(id!, jobId!), expandOf(query)) };
       },
     ],
@@ -366,7 +411,7 @@ export function graphRoutes(
       'PATCH',
       '/print/printers/([^/]+)/jobs/([^/]+)',
       (request, [id, jobId]) => {
-        requireApp(request.claims, 'Update printJob', JOB_WRITE, [PRINTER_READ]);
+        requireApp(request.claims, 'Update printJob', JOB_WRITE, [APP_PRINTER_READ]);
         const configuration = body(request).configuration;
         if (!configuration || typeof configuration !== 'object') throw badRequest('Only configuration can be updated.');
         return {
@@ -396,7 +441,7 @@ export function graphRoutes(
       'POST',
       '/print/printers/([^/]+)/jobs/([^/]+)/abort',
       (request, [id, jobId]) => {
-        requireApp(request.claims, 'Abort printJob', JOB_WRITE, [PRINTER_READ]);
+        requireApp(request.claims, 'Abort printJob', JOB_WRITE, [APP_PRINTER_READ]);
         const reason = body(request).reason;
         tenant.abortJob(id!, jobId!, typeof reason === 'string' ? reason : undefined, request.claims.appid);
         return { status: 204 };
@@ -424,17 +469,17 @@ export function graphRoutes(
       ({ claims }, [id]) => {
         requireDelegated(claims, 'List taskTriggers', PRINTER_READ);
         const trigger = tenant.printer(id!).trigger;
-        return list(
-          trigger
-            ? [
-                {
-                  id: trigger.id,
-                  event: 'jobStarted',
-                  definition: definitionJson(tenant.definition(trigger.definitionId)),
-                },
-              ]
-            : [],
-        );
+        return list(trigger ? [triggerJson(trigger)] : []);
+      },
+    ],
+    [
+      'GET',
+      '/print/printers/([^/]+)/taskTriggers/([^/]+)',
+      ({ claims }, [id, triggerId]) => {
+        requireDelegated(claims, 'Get taskTrigger', PRINTER_READ);
+        const trigger = tenant.printer(id!).trigger;
+        if (!trigger || trigger.id !== triggerId) throw notFound(`Task trigger ${triggerId}`);
+        return { status: 200, body: triggerJson(trigger) };
       },
     ],
     [

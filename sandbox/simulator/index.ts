@@ -111,7 +111,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     const method = (req.method ?? 'GET').toUpperCase();
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
     const path = url.pathname;
 
     // Entra ID: discovery, keys, tokens, device codes.
@@ -198,7 +199,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         .slice(1)
         .map((p) => decodeURIComponent(p));
       const result = await route[2](
-        { method, path: graphPath, query: url.searchParams, body: parseJson(raw), claims },
+        {
+          method,
+          path: graphPath,
+          query: url.searchParams,
+          body: parseJson(raw),
+          bytes,
+          contentType: String(req.headers['content-type'] ?? ''),
+          claims,
+        },
         params,
       );
       if (result.status === 204 || result.body === undefined) {
@@ -276,11 +285,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body as sent: bytes (an IPP printer update is binary); JSON and forms are read from its UTF-8 text. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -6,4 +6,10 @@
 export interface Leniency {
   /** Graph's docs leave open whether aborting a job ends its task; the strict simulator says no. */
   abortEndsTask?: boolean;
+  /** Get/List printJob also accept PrintJob.Manage.All (the method tables do not list it; strict refuses). */
+  manageAllReadsJobs?: boolean;
+  /** List/Get taskTriggers embed `definition` (the docs' examples show only id and event; strict leaves it out). */
+  embedTriggerDefinition?: boolean;
+  /** A printer that is not accepting jobs (a new virtual printer before its attributes are set) still takes them. */
+  jobsToUnconfiguredPrinters?: boolean;
 }

@@ -14,8 +14,16 @@ export interface SimPrinter {
   location: SimLocation;
   hasPhysicalDevice: boolean;
   isShared: boolean;
-  isAcceptingJobs: boolean;
+  /** Null until a newly registered printer's attributes are set (printoperation-get.md's example). */
+  isAcceptingJobs: boolean | null;
   trigger?: { id: string; definitionId: string; createdByAppId: string };
+  /** printers/create: the app whose delegated token registered it; only that app may update it with an app token. */
+  registeredByAppId?: string;
+  /** Graph's printerStatus; absent means idle (the demo printers). A new registration is `unknown`. */
+  status?: { state: string; details: string[]; description: string };
+  /** Graph's JSON view of the printer's attributes (printerCapabilities, printerDefaults), once set. */
+  capabilities?: Record<string, unknown>;
+  defaults?: Record<string, unknown>;
 }
 
 export interface SimUser {

@@ -15,6 +15,8 @@ export interface SimOperation {
   createdDateTime: string;
   looks: number;
   displayName: string;
+  /** The app whose (delegated) token asked for the registration. */
+  appId: string;
   /** Set once the registration has finished. */
   printerId?: string;
   failure?: string;
@@ -40,7 +42,7 @@ export class PrinterRegistry {
     this.failures.push(description);
   }
 
-  async create(input: Record<string, unknown>): Promise<SimOperation> {
+  async create(input: Record<string, unknown>, appId: string): Promise<SimOperation> {
     for (const field of ['displayName', 'manufacturer', 'model'] as const)
       if (typeof input[field] !== 'string' || !(input[field] as string).trim())
         throw badRequest(`${field} is required.`);
@@ -64,6 +66,7 @@ export class PrinterRegistry {
       createdDateTime: new Date().toISOString(),
       looks: 0,
       displayName: input.displayName as string,
+      appId,
     };
     const failure = this.failures.shift();
     if (failure) operation.failure = failure;
@@ -83,7 +86,10 @@ export class PrinterRegistry {
         location: {},
         hasPhysicalDevice: false,
         isShared: false,
-        isAcceptingJobs: true,
+        // As Graph's example of a succeeded registration shows it: nothing known until its attributes are set.
+        isAcceptingJobs: null,
+        status: { state: 'unknown', details: [], description: '' },
+        registeredByAppId: operation.appId,
       };
       this.tenant.printers.set(printer.id, printer);
       operation.printerId = printer.id;

@@ -106,6 +106,9 @@ export class Tenant {
     document?: Partial<SimDocument>;
   }): { job: SimJob; task?: SimTask } {
     const printer = this.printer(input.printerId);
+    // Clients cannot print to a printer that is not accepting jobs (e.g. a virtual printer without attributes).
+    if (printer.isAcceptingJobs !== true && !this.lenient.jobsToUnconfiguredPrinters)
+      throw badRequest(`Printer ${printer.id} is not accepting jobs.`);
     const user = this.userByUpn(input.userPrincipalName);
     const job: SimJob = {
       id: String(this.nextJobId++),

@@ -24,7 +24,15 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     name: 'PrintJob.Manage.All',
     id: '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8',
     kind: 'application',
-    usedFor: 'redirect, update and abort jobs',
+    usedFor: 'redirect, update and abort jobs (redirect allows no other permission)',
+  },
+  {
+    // Get/List printJob list ReadBasic.All (least), Read.All, ReadWriteBasic.All, ReadWrite.All for apps, not
+    // Manage.All (although its description says it reads metadata): requested explicitly.
+    name: 'PrintJob.ReadBasic.All',
+    id: 'fbf67eee-e074-4ef7-b965-ab5ce1c1f689',
+    kind: 'application',
+    usedFor: "read jobs and list a printer's jobs (metadata only, never document content)",
   },
   {
     name: 'Printer.Read.All',
@@ -47,6 +55,15 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     optIn: 'allowBadgeRelease',
   },
   {
+    // printer-update.md: application tokens may update only printers without a device, and only the app that
+    // registered them; step 3 of Graph's pull-printing flow.
+    name: 'Printer.ReadWrite.All',
+    id: 'f5b3f73d-6247-44df-a74c-866173fddab0',
+    kind: 'application',
+    usedFor: "set-up: the pull queues' printer attributes (PATCH /print/printers/{id}, IPP)",
+    optIn: 'allowPullQueueSetup',
+  },
+  {
     name: 'Printer.ReadWrite.All',
     id: '89f66824-725f-4b8f-928e-e1c5258dc565',
     kind: 'delegated',
@@ -59,6 +76,20 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     usedFor: 'set-up: sharing pull queues with users',
   },
 ];
+
+/** Every opt-in (a Bicep parameter of graph-app.bicep) and the azd variable that sets it. */
+export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {
+  allowGroupRules: 'RELEASE_GATE_ALLOW_GROUP_RULES',
+  allowBadgeRelease: 'RELEASE_GATE_ALLOW_BADGE_RELEASE',
+  allowPullQueueSetup: 'RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP',
+};
+
+/** One permission by name and kind (a typo fails loudly). */
+export function graphPermission(name: string, kind: GraphPermission['kind']): GraphPermission {
+  const permission = GRAPH_PERMISSIONS.find((p) => p.name === name && p.kind === kind);
+  if (!permission) throw new Error(`${name} (${kind}) is not a permission Release Gate declares`);
+  return permission;
+}
 
 /** The permissions needed with a given set of opt-ins switched on. */
 export function permissionsFor(kind: GraphPermission['kind'], optIns: Iterable<string> = []): GraphPermission[] {

@@ -100,7 +100,7 @@ export class PrintApi {
     await this.client.api(`/print/taskDefinitions/${seg(definitionId)}`).delete();
   }
 
-  // --- jobs and printers (app: PrintJob.Manage.All + Printer.Read.All) ---
+  // --- jobs and printers (app: PrintJob.ReadBasic.All to read, PrintJob.Manage.All to change; + Printer.Read.All) ---
 
   /** With `tasks`, one call tells both the job and whether our task is still processing. */
   async getJob(
@@ -125,6 +125,20 @@ export class PrintApi {
 
   async listPrinters(): Promise<Printer[]> {
     return this.list('/print/printers', printerSchema);
+  }
+
+  /**
+   * Writes a virtual printer's attributes: `group` is the IPP Printer Attributes group alone. Application
+   * token only (Printer.ReadWrite.All), and only the app that registered the printer; Graph answers 204.
+   */
+  async updatePrinterAttributes(printerId: string, group: Buffer): Promise<void> {
+    await okOrGraphError(
+      await this.client
+        .api(`/print/printers/${seg(printerId)}`)
+        .header('Content-Type', 'application/ipp')
+        .responseType(ResponseType.RAW)
+        .patch(group),
+    );
   }
 
   /** Only while our task is processing on the job. */
@@ -190,7 +204,9 @@ export class PrintApi {
   // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---
 
   async listTaskTriggers(printerId: string): Promise<PrintTaskTrigger[]> {
-    return this.list(`/print/printers/${seg(printerId)}/taskTriggers`, printTaskTriggerSchema, undefined, 'definition');
+    // Graph's examples show only id and event, and no page documents `$expand=definition`: whose trigger it is
+    // comes from our own record (src/setup/trigger-record.ts).
+    return this.list(`/print/printers/${seg(printerId)}/taskTriggers`, printTaskTriggerSchema);
   }
 
   async createTaskTrigger(printerId: string, definitionUrl: string): Promise<PrintTaskTrigger> {

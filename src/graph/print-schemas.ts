@@ -100,6 +100,15 @@ export const printerSchema = z.looseObject({
   isShared: z.boolean().nullish(),
   hasPhysicalDevice: z.boolean().nullish(),
   isAcceptingJobs: z.boolean().nullish(),
+  // What a printer's attributes become in Graph's JSON; set-up reads them back (pull-queue-attributes.ts).
+  capabilities: z
+    .looseObject({
+      contentTypes: z.array(z.string()).nullish(),
+      copiesPerJob: z.looseObject({ start: z.number(), end: z.number() }).nullish(),
+      dpis: z.array(z.number()).nullish(),
+    })
+    .nullish(),
+  defaults: z.looseObject({ contentType: z.string().nullish() }).nullish(),
 });
 export type Printer = z.infer<typeof printerSchema>;
 

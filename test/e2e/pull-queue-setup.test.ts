@@ -4,12 +4,14 @@ import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
 import { adminPrintApi } from '../../src/setup/admin-sign-in';
 import { ensurePullQueue } from '../../src/setup/pull-queue';
+import { setupApp } from '../../src/setup/setup-app';
 import { waitFor } from '../support/wait';
 
 /**
  * Registering pull queues with the set-up CLI against the sandbox (the real Graph SDK and device-code
  * sign-in, the simulator's Graph): a real CSR, the long-running operation followed to its end, the
- * share, the trigger, and a job on the new queue held for our task definition.
+ * printer attributes (IPP, written by the app), the share, the trigger (recorded in the app's storage), and
+ * a job on the new queue held for our task definition.
  */
 describe('npm run setup -- --pull-queue / --adopt', () => {
   let sandbox: Sandbox;
@@ -25,6 +27,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     parseSetupArgs(
       [
         ...['--task-definition-id', sandbox.taskDefinitionId],
+        ...['--function-url', sandbox.host.url],
         ...['--authority-host', sandbox.simulator.authorityHost],
         ...['--graph-base-url', sandbox.simulator.url],
         ...extra,
@@ -42,9 +45,16 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     const lines: string[] = [];
     const started = Date.now();
     const first = await runSetup(args('--pull-queue', 'Pull HQ'), (l) => lines.push(l));
-    expect(first).toMatchObject({ changes: 3, conflicts: 0 }); // printer, share, trigger
+    expect(first).toMatchObject({ changes: 4, conflicts: 0 }); // printer, attributes, share, trigger
     const [queue] = printerNamed('Pull HQ');
-    expect(queue).toMatchObject({ hasPhysicalDevice: false, isShared: true });
+    expect(queue).toMatchObject({ hasPhysicalDevice: false, isShared: true, isAcceptingJobs: true });
+    // Graph shows the IPP attributes as JSON: what Windows clients are offered.
+    expect(queue!.capabilities).toMatchObject({
+      contentTypes: ['application/pdf', 'application/oxps', 'image/pwg-raster'],
+      duplexModes: ['oneSided', 'flipOnLongEdge', 'flipOnShortEdge'],
+      mediaSizes: ['A4', 'North America Letter'],
+    });
+    expect(lines.some((l) => l.startsWith('Set its printer attributes (IPP'))).toBe(true);
     expect(queue!.trigger?.definitionId).toBe(sandbox.taskDefinitionId);
     expect(sharesOf(queue!.id)).toEqual([expect.objectContaining({ displayName: 'Pull HQ', allowAllUsers: true })]);
     expect(lines).toContain(`Registered the pull queue "Pull HQ" (${queue!.id}).`);
@@ -75,6 +85,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     const admin = adminPrintApi(base, () => undefined);
     const summary = await ensurePullQueue(admin, {
       displayName: 'Pull HQ',
+      app: setupApp(sandbox.host.url),
       definition: {
         id: sandbox.taskDefinitionId,
         url: `${sandbox.simulator.url}/v1.0/print/taskDefinitions/${sandbox.taskDefinitionId}`,
@@ -86,8 +97,8 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     expect(summary).toMatchObject({
       printer: { id: queue!.id, displayName: 'Pull HQ' },
       share: { displayName: 'Pull HQ', allowAllUsers: true },
-      trigger: { state: 'exists', trigger: { definition: { id: sandbox.taskDefinitionId } } },
-      created: { printer: false, share: false, trigger: false },
+      trigger: { state: 'exists', trigger: { id: queue!.trigger!.id } },
+      created: { printer: false, attributes: false, share: false, trigger: false },
     });
     expect(await admin.getShare(summary.share!.id)).toMatchObject({ id: summary.share!.id, displayName: 'Pull HQ' });
   });
@@ -122,7 +133,9 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
       const result = await runSetup(args('--adopt', printer.id), (l) => lines.push(l));
       expect(result.conflicts).toBe(1);
       expect(printer.trigger.definitionId).toBe(theirs.id);
-      expect(lines.some((l) => l.includes("another app's task trigger (their-trigger)"))).toBe(true);
+      expect(
+        lines.some((l) => l.includes("another app's task trigger (their-trigger; or one Release Gate did not record)")),
+      ).toBe(true);
     } finally {
       printer.trigger = ours;
     }
@@ -135,8 +148,10 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     const dry = await runSetup(args('--pull-queue', 'Pull Annex', '--dry-run'), (l) => lines.push(l));
     expect(dry.changes).toBe(0);
     expect({ printers: tenant.printers.size, operations: printerRegistry.operations.size }).toEqual(before);
-    expect(lines).toContain('Would register the pull queue "Pull Annex", share it and put the trigger on it.');
-    expect(lines).toContain('\nDry run: 3 change(s) would be made, 0 conflict(s).');
+    expect(lines).toContain(
+      'Would register the pull queue "Pull Annex", set its printer attributes, share it and put the trigger on it.',
+    );
+    expect(lines).toContain('\nDry run: 4 change(s) would be made, 0 conflict(s).');
 
     const mono = tenant.printer(sandbox.simulator.demo!.printers.floor2Mono.id);
     const trigger = mono.trigger;
@@ -169,6 +184,61 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
       /Sign in as a Printer Administrator.*Printer\.ReadWrite\.All and PrinterShare\.ReadWrite\.All/s,
     );
     expect(printerNamed('Pull Refused')).toEqual([]);
+  });
+
+  it('a dry run on a virtual printer without attributes says it would set them, and sets nothing', async () => {
+    const { tenant, demo } = sandbox.simulator;
+    const bare = {
+      id: 'bare-queue',
+      displayName: 'Pull Bare',
+      location: {},
+      hasPhysicalDevice: false,
+      isShared: false,
+      isAcceptingJobs: null,
+      status: { state: 'unknown', details: [], description: '' },
+      registeredByAppId: demo!.app.clientId,
+    };
+    tenant.printers.set(bare.id, bare);
+    try {
+      const lines: string[] = [];
+      await runSetup(args('--adopt', bare.id, '--dry-run'), (l) => lines.push(l));
+      expect(lines.some((l) => l.startsWith('Would set its printer attributes (IPP'))).toBe(true);
+      expect(lines.some((l) => l.includes('isAcceptingJobs is null'))).toBe(true);
+      expect(tenant.printer(bare.id)).toMatchObject({ isAcceptingJobs: null, status: { state: 'unknown' } });
+      // Jobs cannot reach it meanwhile: a printer that is not accepting jobs takes none.
+      expect(() => tenant.submitJob({ printerId: bare.id, userPrincipalName: 'adele@contoso.example' })).toThrow(
+        /not accepting jobs/,
+      );
+    } finally {
+      tenant.printers.delete(bare.id);
+    }
+  });
+
+  it("refuses to write another app's virtual printer, saying why; a 403 names the permission and its opt-in", async () => {
+    const { tenant } = sandbox.simulator;
+    const foreign = {
+      id: 'foreign-queue',
+      displayName: 'Pull Foreign',
+      location: {},
+      hasPhysicalDevice: false,
+      isShared: false,
+      isAcceptingJobs: null,
+      registeredByAppId: 'another-app',
+    };
+    tenant.printers.set(foreign.id, foreign);
+    try {
+      await expect(runSetup(args('--adopt', foreign.id), () => undefined)).rejects.toThrow(
+        /Only the app that registered the printer may update it[\s\S]*only the app that registered the printer/,
+      );
+      expect(tenant.printer(foreign.id).isAcceptingJobs).toBeNull();
+      expect(sharesOf(foreign.id)).toEqual([]); // nothing else was done
+      sandbox.simulator.faults.add({ method: 'PATCH', path: '^/print/printers/[^/]+$', status: 403, times: 1 });
+      await expect(runSetup(args('--pull-queue', 'Pull Refused Attributes'), () => undefined)).rejects.toThrow(
+        /application permission Printer\.ReadWrite\.All \(opt-in: azd env set RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP true/,
+      );
+    } finally {
+      tenant.printers.delete(foreign.id);
+    }
   });
 
   it('refuses an ambiguous name and contradictory flags', async () => {

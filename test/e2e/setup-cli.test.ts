@@ -1,6 +1,9 @@
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
+import { adminPrintApi } from '../../src/setup/admin-sign-in';
+import { listTriggerOwnership } from '../../src/setup/printer-triggers';
+import { setupApp } from '../../src/setup/setup-app';
 
 /** The admin's set-up CLI against the sandbox: device-code sign-in, the app's endpoint, triggers. */
 describe('npm run setup', () => {
@@ -12,39 +15,36 @@ describe('npm run setup', () => {
       .map((p) => p.displayName)
       .sort();
 
+  const env = () => ({
+    RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId,
+    RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
+    RELEASE_GATE_FUNCTION_APP_URL: sandbox.host.url,
+    RELEASE_GATE_AUTHORITY_HOST: sandbox.simulator.authorityHost,
+    RELEASE_GATE_GRAPH_BASE_URL: sandbox.simulator.url,
+  });
+
   beforeAll(async () => {
     sandbox = await startSandbox({ hostPort: 0, log: () => undefined });
-    base = parseSetupArgs(
-      [
-        '--function-url',
-        sandbox.host.url,
-        '--authority-host',
-        sandbox.simulator.authorityHost,
-        '--graph-base-url',
-        sandbox.simulator.url,
-      ],
-      {
-        RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId,
-        RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
-      },
-    );
+    base = parseSetupArgs([], env());
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
   it('refuses to start without what it needs, saying what is missing', () => {
     expect(() => parseSetupArgs([], {})).toThrow(/Missing --tenant and --client-id/);
-    expect(() => parseSetupArgs(['--tenant', 't', '--client-id', 'c'], {})).toThrow(
-      /--function-url .* or --task-definition-id/,
+    // The app keeps the trigger record, so it is needed even with a task definition id.
+    expect(() => parseSetupArgs(['--tenant', 't', '--client-id', 'c', '--task-definition-id', 'd'], {})).toThrow(
+      /Give --function-url .*record of Release Gate's task triggers/,
     );
   });
 
-  it('teardown removes our triggers; a dry run then plans them back and changes nothing', async () => {
+  it('teardown removes our (recorded) triggers and forgets them; a dry run then plans them back and changes nothing', async () => {
     expect(triggers()).toHaveLength(5);
     const lines: string[] = [];
     const teardown = await runSetup({ ...base, teardown: true }, (l) => lines.push(l));
     expect(teardown).toMatchObject({ changes: 5, conflicts: 0, taskDefinitionId: sandbox.taskDefinitionId });
     expect(lines).toContain(`Found the task definition ${sandbox.taskDefinitionId}.`);
     expect(triggers()).toEqual([]);
+    expect(await setupApp(sandbox.host.url).triggerRecord.list()).toEqual([]);
 
     const dry = await runSetup({ ...base, dryRun: true, taskDefinitionId: sandbox.taskDefinitionId }, () => undefined);
     expect(dry.changes).toBe(0);
@@ -72,8 +72,51 @@ describe('npm run setup', () => {
     const lines: string[] = [];
     const result = await runSetup({ ...base, printers: 'all' }, (l) => lines.push(l));
     expect(result.conflicts).toBe(1);
-    expect(lines.find((l) => l.startsWith('School Library'))).toMatch(/other\s+conflict: another app's task trigger/);
+    expect(lines.find((l) => l.startsWith('School Library'))).toMatch(
+      /other\s+conflict: another app's or an unknown task trigger/,
+    );
     expect(library.trigger.id).toBe('someone-elses');
     expect(triggers()).toEqual(['Follow-me Pull Queue', 'HQ Floor 1 Color', 'HQ Floor 2 Mono', 'HR Confidential']);
+  });
+
+  it('never removes a trigger it did not record, even one on our own definition; ownership lists it as not ours', async () => {
+    const hr = sandbox.simulator.demo!.printers.hr;
+    const ours = hr.trigger!;
+    // Made outside set-up (the portal, an older version, another tool): not in the record.
+    hr.trigger = { id: 'unrecorded', definitionId: sandbox.taskDefinitionId, createdByAppId: DEMO_APP_CLIENT_ID };
+    try {
+      const app = setupApp(sandbox.host.url);
+      const admin = adminPrintApi(base, () => undefined);
+      const ownership = await listTriggerOwnership(admin, app.triggerRecord, { printerIds: [hr.id] });
+      expect(ownership.printers).toEqual([
+        { printerId: hr.id, displayName: hr.displayName, trigger: 'other', triggerId: 'unrecorded' },
+      ]);
+      // Our recorded trigger on HR is gone from the printer: a stale record, forgotten by teardown.
+      expect(ownership.staleRecords).toEqual([expect.objectContaining({ printerId: hr.id, triggerId: ours.id })]);
+      const lines: string[] = [];
+      await runSetup({ ...base, teardown: true }, (l) => lines.push(l));
+      expect(hr.trigger.id).toBe('unrecorded');
+      expect(lines.find((l) => l.startsWith('HR Confidential'))).toMatch(/other\s+keep/);
+      expect(lines).toContain(`Recorded trigger ${ours.id} is no longer on printer ${hr.id}.`);
+      expect(await app.triggerRecord.list()).toEqual([]);
+    } finally {
+      hr.trigger = ours;
+    }
+  });
+
+  it("claims a printer's unrecorded trigger on the admin's word; teardown then removes it", async () => {
+    const hr = sandbox.simulator.demo!.printers.hr;
+    const triggerId = hr.trigger!.id; // on the printer, not in the record (see the test above)
+    const claim = parseSetupArgs(['--claim-trigger', hr.id], {
+      ...env(),
+      RELEASE_GATE_TASK_DEFINITION_ID: sandbox.taskDefinitionId,
+    });
+    expect(claim.printers).toBe(''); // touches no other printer
+    const lines: string[] = [];
+    expect((await runSetup(claim, (l) => lines.push(l))).changes).toBe(1);
+    expect(lines).toContain(`Recorded the trigger ${triggerId} on printer ${hr.id} as Release Gate's.`);
+    expect(await runSetup(claim, () => undefined)).toMatchObject({ changes: 0 });
+    await runSetup({ ...base, teardown: true }, () => undefined);
+    expect(hr.trigger).toBeUndefined();
   });
 });

@@ -1,9 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read arbitrary Graph JSON bodies */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
+import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
+import { printerCertificateRequest } from '../../src/setup/printer-csr';
+import { PULL_QUEUE_ATTRIBUTES } from '../../src/setup/pull-queue-attributes';
 import { waitFor } from '../support/wait';
 
 /**
@@ -404,5 +409,212 @@ describe('Universal Print simulator: Graph contract', () => {
     expect((await call('GET', '/print/printers')).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     sim.faults.clear();
+  });
+});
+
+/**
+ * Permissions, printer updates and task triggers as the method pages say, where the first simulator was
+ * lenient; each lenient behaviour stays available by name (sandbox/simulator/leniency.ts).
+ */
+describe('Universal Print simulator: what the method pages say about reads, printer updates and triggers', () => {
+  let sim: Simulator;
+  let lenient: Simulator;
+  const graphApp = readFileSync(path.resolve(__dirname, '../../infra/modules/graph-app.bicep'), 'utf8');
+  /** The application permissions the Bicep app registration is always granted (no opt-in). */
+  const bicepGrants = [
+    ...(/var applicationPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '').matchAll(/name: '([^']+)'/g),
+  ].map((m) => m[1]!);
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    lenient = await startSimulator({
+      lenient: { manageAllReadsJobs: true, embedTriggerDefinition: true, jobsToUnconfiguredPrinters: true },
+    });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await lenient?.stop();
+  });
+
+  const options = (s: Simulator) => ({ authorityHost: s.authorityHost, disableInstanceDiscovery: true });
+  let apps = 0;
+  /** An app registration with exactly these application permissions, and its token. */
+  async function appWith(s: Simulator, applicationPermissions: string[]) {
+    const clientId = `33333333-3333-4333-8333-${String(++apps).padStart(12, '0')}`;
+    s.tenant.apps.set(clientId, {
+      clientId,
+      secret: 's',
+      displayName: 'Test',
+      applicationPermissions,
+      delegatedPermissions: [],
+    });
+    const token = (await new ClientSecretCredential(s.tenantId, clientId, 's', options(s)).getToken(
+      'https://graph.microsoft.com/.default',
+    ))!.token;
+    return { clientId, token };
+  }
+  const adminToken = async (s: Simulator) =>
+    (await new DeviceCodeCredential({
+      tenantId: s.tenantId,
+      clientId: DEMO_APP_CLIENT_ID,
+      ...options(s),
+      userPromptCallback: () => undefined,
+    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All'))!.token;
+  const demoAppToken = async (s: Simulator) =>
+    (await new ClientSecretCredential(s.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options(s)).getToken(
+      'https://graph.microsoft.com/.default',
+    ))!.token;
+  const request = async (
+    s: Simulator,
+    method: string,
+    path: string,
+    token: string,
+    body?: Buffer | object,
+    contentType = 'application/json',
+  ) => {
+    const response = await fetch(`${s.graphBaseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  };
+  /** Registers a virtual printer as set-up does (delegated admin token of the demo app). */
+  async function registerVirtualPrinter(s: Simulator, displayName: string) {
+    const admin = await adminToken(s);
+    const created = await fetch(`${s.graphBaseUrl}/print/printers/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        displayName,
+        manufacturer: 'Release Gate',
+        model: 'Pull queue',
+        hasPhysicalDevice: false,
+        physicalDeviceId: null,
+        certificateSigningRequest: await printerCertificateRequest(displayName),
+      }),
+    });
+    const operationPath = new URL(created.headers.get('operation-location')!).pathname.replace(/^\/v1\.0/, '');
+    await request(s, 'GET', operationPath, admin);
+    return (await request(s, 'GET', operationPath, admin)).body!.printer as Record<string, any>;
+  }
+
+  it('reads jobs with the app Bicep registers; Manage.All alone may not read (lenient: manageAllReadsJobs)', async () => {
+    const printerId = sim.demo!.printers.library.id;
+    const { job } = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+    const bicepApp = await appWith(sim, bicepGrants);
+    expect((await request(sim, 'GET', `/print/printers/${printerId}/jobs/${job.id}`, bicepApp.token)).status).toBe(200);
+    expect((await request(sim, 'GET', `/print/printers/${printerId}/jobs`, bicepApp.token)).status).toBe(200);
+
+    const manageOnly = await appWith(sim, [
+      'PrintJob.Manage.All',
+      'Printer.Read.All',
+      'PrintTaskDefinition.ReadWrite.All',
+    ]);
+    const refused = await request(sim, 'GET', `/print/printers/${printerId}/jobs/${job.id}`, manageOnly.token);
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { error: { message: expect.stringContaining('PrintJob.ReadBasic.All') } },
+    });
+    expect(refused.body!.error.message).not.toContain('PrintJob.Manage.All');
+    expect((await request(sim, 'GET', `/print/printers/${printerId}/jobs`, manageOnly.token)).status).toBe(403);
+    // A job permission alone is not enough either: a printer read permission goes with it.
+    const jobOnly = await appWith(sim, ['PrintJob.ReadBasic.All']);
+    expect((await request(sim, 'GET', `/print/printers/${printerId}/jobs`, jobOnly.token)).status).toBe(403);
+
+    const lenientJob = lenient.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' }).job;
+    const lenientManage = await appWith(lenient, ['PrintJob.Manage.All', 'Printer.Read.All']);
+    expect(
+      (await request(lenient, 'GET', `/print/printers/${printerId}/jobs/${lenientJob.id}`, lenientManage.token)).status,
+    ).toBe(200);
+  });
+
+  it('lists and gets task triggers as id and event only, $expand or not (lenient: embedTriggerDefinition)', async () => {
+    for (const [s, embedded] of [
+      [sim, false],
+      [lenient, true],
+    ] as const) {
+      const app = await demoAppToken(s);
+      const admin = await adminToken(s);
+      const definition = (await request(s, 'POST', '/print/taskDefinitions', app, { displayName: 'Triggers' })).body!;
+      const printerId = s.demo!.printers.floor2Mono.id;
+      const created = await request(s, 'POST', `/print/printers/${printerId}/taskTriggers`, admin, {
+        event: 'jobStarted',
+        'definition@odata.bind': `${s.graphBaseUrl}/print/taskDefinitions/${definition.id}`,
+      });
+      const id = created.body!.id as string;
+      for (const query of ['', '?$expand=definition']) {
+        const listed = (await request(s, 'GET', `/print/printers/${printerId}/taskTriggers${query}`, admin)).body!;
+        const { '@odata.context': _context, ...got } = (
+          await request(s, 'GET', `/print/printers/${printerId}/taskTriggers/${id}${query}`, admin)
+        ).body!;
+        for (const trigger of [listed.value[0], got])
+          expect(trigger).toEqual(
+            embedded
+              ? { id, event: 'jobStarted', definition: expect.objectContaining({ id: definition.id }) }
+              : { id, event: 'jobStarted' },
+          );
+      }
+      expect((await request(s, 'DELETE', `/print/printers/${printerId}/taskTriggers/${id}`, admin)).status).toBe(204);
+      expect((await request(s, 'GET', `/print/printers/${printerId}/taskTriggers/${id}`, admin)).status).toBe(404);
+    }
+  });
+
+  it('a new virtual printer is unknown and takes no jobs until the registering app writes its IPP attributes', async () => {
+    const printer = await registerVirtualPrinter(sim, 'Contract Pull');
+    expect(printer).toMatchObject({ isAcceptingJobs: null, status: { state: 'unknown' } });
+    expect(() => sim.tenant.submitJob({ printerId: printer.id, userPrincipalName: 'adele@contoso.example' })).toThrow(
+      /not accepting jobs/,
+    );
+    const group = encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES);
+    const path = `/print/printers/${printer.id}`;
+
+    // Application permission Printer.ReadWrite.All, held by the app that registered it: 204, no body.
+    const app = await demoAppToken(sim);
+    const other = await appWith(sim, ['Printer.ReadWrite.All']);
+    expect((await request(sim, 'PATCH', path, other.token, group, 'application/ipp')).body!.error.message).toMatch(
+      /Only the app that registered the printer/,
+    );
+    const noPermission = await appWith(sim, ['Printer.Read.All']);
+    expect((await request(sim, 'PATCH', path, noPermission.token, group, 'application/ipp')).status).toBe(403);
+    // A body that is more (or less) than the printer attributes group, or lacks what clients need, is refused.
+    const wholeMessage = Buffer.concat([Buffer.from([2, 0, 0, 0x13, 0, 0, 0, 1]), group, Buffer.from([3])]);
+    expect((await request(sim, 'PATCH', path, app, wholeMessage, 'application/ipp')).status).toBe(400);
+    const { 'media-col-database': _omitted, ...short } = PULL_QUEUE_ATTRIBUTES;
+    const lacking = await request(sim, 'PATCH', path, app, encodePrinterAttributesGroup(short), 'application/ipp');
+    expect(lacking).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining('media-col-database') } },
+    });
+    expect((await request(sim, 'PATCH', path, app, group, 'application/ipp')).status).toBe(204);
+
+    const after = (await request(sim, 'GET', path, app)).body!;
+    expect(after).toMatchObject({
+      isAcceptingJobs: true,
+      status: { state: 'idle' },
+      capabilities: { contentTypes: ['application/pdf', 'application/oxps', 'image/pwg-raster'], dpis: [600] },
+      defaults: { contentType: 'application/pdf', duplexMode: 'oneSided', mediaSize: 'A4', colorMode: 'auto' },
+    });
+    expect(
+      sim.tenant.submitJob({ printerId: printer.id, userPrincipalName: 'adele@contoso.example' }).job,
+    ).toBeTruthy();
+
+    // Delegated updates are JSON (defaults, location, displayName), by a Printer Administrator.
+    const admin = await adminToken(sim);
+    expect((await request(sim, 'PATCH', path, admin, group, 'application/ipp')).status).toBe(400);
+    const renamed = await request(sim, 'PATCH', path, admin, { displayName: 'Contract Pull 2' });
+    expect(renamed).toMatchObject({ status: 200, body: { displayName: 'Contract Pull 2' } });
+    // Apps may update only printers without a device.
+    const physical = `/print/printers/${sim.demo!.printers.hr.id}`;
+    expect((await request(sim, 'PATCH', physical, app, group, 'application/ipp')).status).toBe(403);
+  });
+
+  it('lenient jobsToUnconfiguredPrinters: a printer that is not accepting jobs still takes them', async () => {
+    const printer = await registerVirtualPrinter(lenient, 'Lenient Pull');
+    expect(printer.isAcceptingJobs).toBeNull();
+    expect(
+      lenient.tenant.submitJob({ printerId: printer.id, userPrincipalName: 'adele@contoso.example' }).job,
+    ).toBeTruthy();
   });
 });

@@ -26,6 +26,7 @@ describe('the real Graph SDK and @azure/identity against the simulator', () => {
       `${sim.graphBaseUrl}/print/taskDefinitions/${definition.id}`,
     );
     expect(trigger.id).toBeTruthy();
-    expect((await admin.listTaskTriggers(printerId))[0]?.definition?.id).toBe(definition.id);
+    // Graph lists a trigger's id and event only: whose it is, set-up knows from its own record.
+    expect(await admin.listTaskTriggers(printerId)).toEqual([expect.objectContaining({ id: trigger.id })]);
   });
 });

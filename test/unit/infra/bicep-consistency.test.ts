@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseSettings } from '../../../src/config/load-settings';
 import { settingNames } from '../../../src/config/settings';
+import { TRIGGER_RECORD_TABLE } from '../../../src/setup/trigger-record';
+import { GRAPH_PERMISSIONS, PERMISSION_OPT_INS, type GraphPermission } from '../../../src/graph/app-permissions';
 
 /**
  * No Bicep compiler runs here, so the templates are checked as text against the code: what the
@@ -106,47 +108,74 @@ describe('infra/ templates against the code', () => {
     expect((resources.match(/^\s+scope: (storage|vault|appInsights)$/gm) ?? []).length).toBe(assignments.length);
   });
 
-  it('grants the Graph application permissions the processor calls, and no more', () => {
-    const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+  const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+  const pairs = (block: string) =>
+    Object.fromEntries([...block.matchAll(/name: '([^']+)', id: '([^']+)'/g)].map((m) => [m[1], m[2]]));
+  const declared = (kind: GraphPermission['kind'], optIn?: string) =>
+    Object.fromEntries(
+      GRAPH_PERMISSIONS.filter((p) => p.kind === kind && p.optIn === optIn).map((p) => [p.name, p.id]),
+    );
+
+  it('grants the Graph application permissions src/graph/app-permissions.ts declares, and no more', () => {
     const block = /var applicationPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
-    const granted = Object.fromEntries([...block.matchAll(/name: '([^']+)', id: '([^']+)'/g)].map((m) => [m[1], m[2]]));
-    // The ids are Microsoft Graph's (see shared reference, §4).
-    expect(granted).toEqual({
-      'PrintTaskDefinition.ReadWrite.All': '456b71a7-0ee0-4588-9842-c123fcc8f664',
+    expect(pairs(block)).toEqual(declared('application'));
+    // Microsoft Graph's ids (shared reference §4 and the permissions reference); reading jobs needs a read
+    // permission of its own: Get/List printJob do not list PrintJob.Manage.All.
+    expect(pairs(block)).toMatchObject({
+      'PrintJob.ReadBasic.All': 'fbf67eee-e074-4ef7-b965-ab5ce1c1f689',
       'PrintJob.Manage.All': '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8',
       'Printer.Read.All': '9709bb33-4549-49d4-8ed9-a8f65e45bb0f',
     });
     const printApi = read(path.join(root, 'src', 'graph', 'print-api.ts'));
-    // What the code calls needs exactly these: tasks (PrintTaskDefinition), jobs (PrintJob.Manage), printers (Printer.Read).
     expect(printApi).toMatch(/\/redirect/);
     expect(printApi).toMatch(/\/abort/);
     expect(printApi).not.toMatch(/\/cancel|\/release'/); // delegated-only calls would need user tokens
-    // Group rules are opt-in: GroupMember.Read.All only when allowGroupRules is set.
-    expect(graphApp).toMatch(
-      /allowGroupRules \? \[\{ name: 'GroupMember\.Read\.All', id: '98830695-27a2-44f7-8c18-0c3ebc9698f6' \}\] : \[\]/,
-    );
     expect(printApi).toMatch(/checkMemberGroups/);
-    expect(graphApp).toMatch(
-      /allowBadgeRelease \? \[\{ name: 'User\.Read\.All', id: 'df021288-bdef-4463-88db-98f22de89214' \}\] : \[\]/,
-    );
     expect(printApi).toMatch(/findUserByAttribute/);
     expect(graphApp).toMatch(/federatedIdentityCredentials/);
     expect(graphApp).toMatch(/api:\/\/AzureADTokenExchange/);
   });
 
+  it('grants each opt-in permission only behind its Bicep parameter, set from its azd variable', () => {
+    const main = read(path.join(infra, 'main.bicep'));
+    const parameters = read(path.join(infra, 'main.parameters.json'));
+    const optIns = [...new Set(GRAPH_PERMISSIONS.flatMap((p) => (p.optIn ? [p.optIn] : [])))];
+    expect(optIns.sort()).toEqual(Object.keys(PERMISSION_OPT_INS).sort());
+    for (const optIn of optIns) {
+      const conditional = new RegExp(`= ${optIn} \\? \\[([^\\]]*)\\] : \\[\\]`).exec(graphApp)?.[1] ?? '';
+      expect({ optIn, granted: pairs(conditional) }).toEqual({ optIn, granted: declared('application', optIn) });
+      expect(graphApp).toMatch(new RegExp(`^param ${optIn} bool$`, 'm'));
+      expect(main).toMatch(new RegExp(`^param ${optIn} bool = false$`, 'm'));
+      expect(main).toMatch(new RegExp(`^\\s+${optIn}: ${optIn}$`, 'm'));
+      expect(parameters).toContain(`"${optIn}": { "value": "\${${PERMISSION_OPT_INS[optIn]}=false}" }`);
+    }
+    const granted = /var grantedApplicationPermissions = concat\(([^)]*)\)/.exec(graphApp)?.[1] ?? '';
+    expect(granted.split(',').map((s) => s.trim()).length).toBe(optIns.length + 1);
+  });
+
   it('consents the delegated permissions the admin tools use: the simulator enforces the same ones', () => {
-    const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
     const block = /var delegatedPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
-    const granted = Object.fromEntries([...block.matchAll(/name: '([^']+)', id: '([^']+)'/g)].map((m) => [m[1], m[2]]));
-    expect(granted).toEqual({
-      'Printer.ReadWrite.All': '89f66824-725f-4b8f-928e-e1c5258dc565', // task triggers, printers/create
-      'PrinterShare.ReadWrite.All': '06ceea37-85e2-40d7-bec3-91337a46038f', // POST /print/shares
-    });
+    expect(pairs(block)).toEqual(declared('delegated'));
     const routes = read(path.join(root, 'sandbox', 'simulator', 'graph-routes.ts'));
     expect(routes).toMatch(
       /requireDelegated\(request\.claims, 'Create printerShare', \['PrinterShare\.ReadWrite\.All'\]\)/,
     );
     expect(read(path.join(root, 'src', 'setup', 'admin-sign-in.ts'))).toMatch(/scope: `\$\{cloud\.graph\}\/\.default`/);
+  });
+
+  it("lists in the README's permission table exactly the Graph permissions the code declares", () => {
+    const readme = read(path.join(root, 'README.md'));
+    const section = /\n### Permissions\n([\s\S]*?)\n#/.exec(readme)?.[1] ?? '';
+    const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)].map((m) => ({
+      name: m[1]!,
+      type: m[2]!.trim(),
+    }));
+    const expected = GRAPH_PERMISSIONS.map((p) => ({
+      name: p.name,
+      type: `${p.kind}${p.kind === 'delegated' ? ', set-up only' : ''}${p.optIn ? `, opt-in (\`${PERMISSION_OPT_INS[p.optIn]}=true\`)` : ''}`,
+    }));
+    // Release Gate's own scope (Release.Use) is written `Release.Use` (…) and is not a Graph permission.
+    expect(rows).toEqual(expected);
   });
 
   it('marks secret parameters @secure() and uses every parameter', () => {
@@ -194,6 +223,7 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
     expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
     expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
+    expect(resources).toContain(`var triggerRecordTableName = '${TRIGGER_RECORD_TABLE}'`);
     expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
   });
 
