@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { startLocalFunctionsHost, type LocalFunctionsHost } from '../../sandbox/host/local-functions-host';
+import { Notifier } from '../../sandbox/simulator/notifier';
+
+/**
+ * Graph validates both subscription URLs (notification and lifecycle) before it creates a
+ * subscription. In Azure both functions are `authLevel: 'function'`: a URL without `?code=` gets 401
+ * and the subscription is refused. The strict local host shows it; Core Tools' leniency (keys not
+ * enforced) would have hidden it, which is how a keyless lifecycle URL once passed every test.
+ */
+const root = path.resolve(__dirname, '..', '..');
+const files = ['notifications.ts', 'lifecycle.ts'].map((f) => path.join(root, 'functions', f));
+const settings = {
+  RELEASE_GATE_TENANT_ID: '00000000-0000-4000-8000-000000000001',
+  RELEASE_GATE_APP_CLIENT_ID: '00000000-0000-4000-8000-0000000000a1',
+  RELEASE_GATE_SECRET_SOURCE: 'settings',
+  RELEASE_GATE_CLIENT_STATE: 'client-state-for-the-handshake-test',
+  // Never reached: the handshake is answered before any storage call.
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+const graph = new Notifier(
+  {
+    firstTimeoutMs: 3000,
+    retryTimeoutMs: 3000,
+    retryBaseMs: 10,
+    maxAttempts: 1,
+    batchWindowMs: 10,
+    validationTimeoutMs: 10_000,
+  },
+  settings.RELEASE_GATE_TENANT_ID,
+);
+
+async function withHost(
+  lenient: { keysNotEnforced?: boolean },
+  test: (host: LocalFunctionsHost) => Promise<void>,
+): Promise<void> {
+  jest.resetModules(); // each host loads the function files afresh, as a new worker would
+  const host = await startLocalFunctionsHost({ settings, port: 0, files, log: () => undefined, lenient });
+  try {
+    await test(host);
+  } finally {
+    await host.stop();
+  }
+}
+
+describe("Graph's validation handshake against the functions' authLevel", () => {
+  it('strict host (as Azure): a URL without the key gets 401 and validation fails; with the key it passes', async () => {
+    await withHost({}, async (host) => {
+      for (const route of ['notifications', 'lifecycle']) {
+        const keyless = await graph.validate(`${host.url}/api/${route}`);
+        expect(keyless).toEqual({ ok: false, reason: 'the endpoint answered 401' });
+        const withKey = await graph.validate(`${host.url}/api/${route}?code=${host.keys.host.default}&cs=0123abcd`);
+        expect(withKey).toEqual({ ok: true });
+      }
+    });
+  });
+
+  it('the named lenient option (keys not enforced, as Core Tools) would have let the keyless URL pass', async () => {
+    await withHost({ keysNotEnforced: true }, async (host) => {
+      expect(await graph.validate(`${host.url}/api/lifecycle`)).toEqual({ ok: true });
+    });
+  });
+});
