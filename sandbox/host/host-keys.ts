@@ -50,12 +50,7 @@ const same = (a: string, b: string) => {
  * The host's authorization levels: `anonymous` is open; `function` takes one of that function's keys,
  * a host key or the master key; `admin` takes the master key only. Unknown levels are refused.
  */
-export function isAuthorized(
-  level: string,
-  functionName: string,
-  key: string | undefined,
-  keys: HostKeys,
-): boolean {
+export function isAuthorized(level: string, functionName: string, key: string | undefined, keys: HostKeys): boolean {
   if (level === 'anonymous') return true;
   if (!key) return false;
   if (same(key, keys.master)) return true;

@@ -75,7 +75,10 @@ export async function startHttpListener(options: {
       return;
     }
     const { keys } = options;
-    if (keys && !isAuthorized(route.registration.authLevel, route.registration.name, presentedKey(req.headers, url), keys)) {
+    if (
+      keys &&
+      !isAuthorized(route.registration.authLevel, route.registration.name, presentedKey(req.headers, url), keys)
+    ) {
       req.resume();
       res.writeHead(401).end();
       return;
