@@ -50,8 +50,8 @@ param existingAppClientId string = ''
 @description('E-mail address that receives alerts. Empty: alerts fire without notifications.')
 param alertEmail string = ''
 
-@allowed(['global', 'usgov', 'usgovdod', 'china'])
-@description('Microsoft cloud of the print tenant: global (also GCC), usgov (GCC High), usgovdod (DoD) or china.')
+@allowed(['global', 'usgov', 'usgovdod'])
+@description('Microsoft cloud of the print tenant: global (also GCC), usgov (GCC High) or usgovdod (DoD). Not china: Graph offers no Universal Print APIs in 21Vianet.')
 param graphCloud string = 'global'
 
 @description('Object id of the deploying user, granted Key Vault Secrets Officer to set secrets (azd fills it in).')

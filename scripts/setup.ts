@@ -19,7 +19,7 @@
  *   --no-share-with-all-users   or nobody yet (grant users in the Universal Print portal). Also --share-with all|none
  *   --teardown                  remove Release Gate's triggers from every printer
  *   --dry-run                   show the plan, change nothing
- *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
+ *   --cloud global|usgov|usgovdod, --authority-host <url>, --graph-base-url <url>
  */
 import { parseArgs } from 'node:util';
 import { CLOUDS } from '../src/graph/graph-endpoints';
@@ -78,6 +78,10 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const missing = [!values.tenant && '--tenant', !values['client-id'] && '--client-id'].filter(Boolean);
   if (missing.length)
     throw new Error(`Missing ${missing.join(' and ')} (or RELEASE_GATE_TENANT_ID / RELEASE_GATE_APP_CLIENT_ID)`);
+  if (values.cloud === 'china')
+    throw new Error(
+      '--cloud china: Microsoft Graph offers no Universal Print APIs in 21Vianet, so Release Gate cannot run there',
+    );
   if (!(values.cloud! in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
   const shareWith = values['share-with'];
   if (shareWith !== undefined && shareWith !== 'all' && shareWith !== 'none')

@@ -16,7 +16,7 @@ param maximumInstanceCount int
 param failSafeAction string
 param alertEmail string
 param principalId string
-@allowed(['global', 'usgov', 'usgovdod', 'china'])
+@allowed(['global', 'usgov', 'usgovdod'])
 param graphCloud string
 @description('The Function App name (main.bicep decides it: the app registration needs its address first).')
 param functionAppName string
