@@ -21,6 +21,11 @@ param taskDefinitionId string = ''
 @description('The Graph subscription clientState (at most 128 characters), stored only in Key Vault.')
 param graphClientState string
 
+@secure()
+@minLength(15)
+@description('The host key graph-notifications Graph sends (?code=), also stored as Key Vault secret notification-function-key. azd generates it on the first provision and reads it back from the vault after (main.parameters.json).')
+param notificationFunctionKey string
+
 @description('Always-ready instances for the HTTP functions, so the webhook answers Graph within 3 s from idle. 0 saves cost.')
 @minValue(0)
 @maxValue(10)
@@ -105,6 +110,7 @@ module resources 'modules/resources.bicep' = {
     printTenantId: printTenant
     taskDefinitionId: taskDefinitionId
     graphClientState: graphClientState
+    notificationFunctionKey: notificationFunctionKey
     appClientId: createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
     alwaysReadyInstances: alwaysReadyInstances
     maximumInstanceCount: maximumInstanceCount
@@ -127,4 +133,6 @@ output RELEASE_GATE_NOTIFICATION_URL string = resources.outputs.notificationUrl
 output RELEASE_GATE_FUNCTION_APP_URL string = 'https://${functionAppName}.${appServiceDomain}'
 output RELEASE_GATE_RELEASE_PAGE_URL string = releasePageUrl
 output RELEASE_GATE_KEY_VAULT_URI string = resources.outputs.keyVaultUri
+// Read by main.parameters.json's secretOrRandomPassword: the function key is generated once, then kept.
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = resources.outputs.applicationInsightsConnectionString

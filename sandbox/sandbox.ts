@@ -12,7 +12,7 @@ import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
 import { resetReleaseApiDependencies } from '../src/release/release-api-dependencies';
 import { startAzurite, type Azurite } from './azurite';
 import { consoleLogSink, type HostLogSink } from './host/invocation';
-import { newKeyValue } from './host/host-keys';
+import { GRAPH_HOST_KEY_NAME, newKeyValue } from './host/host-keys';
 import { startLocalFunctionsHost, type HostLeniency, type LocalFunctionsHost } from './host/local-functions-host';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from './simulator/demo-tenant';
@@ -49,9 +49,6 @@ export interface SandboxOptions {
   /** Core Tools' lenient behaviours for the host, by name (tests that show what they would hide). */
   lenientHost?: HostLeniency;
 }
-
-/** The host key Graph sends (`?code=`), named as the deployment names it (infra/modules/resources.bicep). */
-export const GRAPH_HOST_KEY_NAME = 'graph-notifications';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -19,6 +19,9 @@ export interface HostKeysInput {
   functions?: Record<string, Record<string, string>>;
 }
 
+/** The host key Graph sends (`?code=`), named as the deployment names it (infra/modules/resources.bicep). */
+export const GRAPH_HOST_KEY_NAME = 'graph-notifications';
+
 /** A key like the ones the platform generates: URL-safe, long enough not to be guessed. */
 export const newKeyValue = (): string => randomBytes(40).toString('base64url');
 
