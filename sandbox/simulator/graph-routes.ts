@@ -530,7 +530,7 @@ export function graphRoutes(
             ? null
             : checkUrl(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl');
         const clientState = typeof input.clientState === 'string' ? input.clientState : null;
-        if (clientState && clientState.length > 255) throw badRequest('clientState must be at most 255 characters.');
+        if (clientState && clientState.length > 128) throw badRequest('clientState must be at most 128 characters.');
         const expirationDateTime = tenant.validateExpiration(input.expirationDateTime, new Date());
         const duplicate = [...tenant.subscriptions.values()].find(
           (s) => s.resource.toLowerCase() === resource.toLowerCase() && s.changeType === 'created',

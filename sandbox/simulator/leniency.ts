@@ -6,4 +6,6 @@
 export interface Leniency {
   /** Graph's docs leave open whether aborting a job ends its task; the strict simulator says no. */
   abortEndsTask?: boolean;
+  /** Print subscriptions only get reauthorizationRequired; this lets the control API send subscriptionRemoved and missed. */
+  nonPrintLifecycleEvents?: boolean;
 }

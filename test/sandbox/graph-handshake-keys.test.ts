@@ -18,17 +18,7 @@ const settings = {
   // Never reached: the handshake is answered before any storage call.
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
 };
-const graph = new Notifier(
-  {
-    firstTimeoutMs: 3000,
-    retryTimeoutMs: 3000,
-    retryBaseMs: 10,
-    maxAttempts: 1,
-    batchWindowMs: 10,
-    validationTimeoutMs: 10_000,
-  },
-  settings.RELEASE_GATE_TENANT_ID,
-);
+const graph = new Notifier({ maxAttempts: 1 }, settings.RELEASE_GATE_TENANT_ID);
 
 async function withHost(
   lenient: { keysNotEnforced?: boolean },
