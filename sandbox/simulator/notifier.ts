@@ -32,6 +32,8 @@ export interface NotifierOptions {
   dropFromSlowShare: number;
   /** Delay of deliveries to a delayed endpoint, and of its retries (Graph: 10 minutes). */
   throttledDelayMs: number;
+  /** Where answer times are read (tests add simulated latency to it; default performance.now). */
+  clock?: () => number;
 }
 
 /** Graph's documented behaviour, in real time. */
@@ -287,7 +289,8 @@ export class Notifier {
   private async deliver(url: string, body: string, count: number, attempt: number, firstAt: number): Promise<void> {
     if (this.stopped) return;
     this.stats.attempts++;
-    const started = performance.now();
+    const clock = this.options.clock ?? (() => performance.now());
+    const started = clock();
     let ok = false;
     try {
       const response = await fetch(url, {
@@ -301,7 +304,7 @@ export class Notifier {
     } catch {
       ok = false;
     }
-    const elapsed = performance.now() - started;
+    const elapsed = clock() - started;
     const slow = elapsed > this.options.slowAfterMs; // a timeout is slow too
     this.stats.latenciesMs.push(elapsed);
     if (slow) this.stats.slow++;

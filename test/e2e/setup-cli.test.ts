@@ -18,6 +18,8 @@ describe('npm run setup', () => {
       [
         '--function-url',
         sandbox.host.url,
+        '--function-key', // POST /api/setup/task-definition is admin level: the master key, as in Azure
+        sandbox.host.keys.master,
         '--authority-host',
         sandbox.simulator.authorityHost,
         '--graph-base-url',
@@ -30,6 +32,12 @@ describe('npm run setup', () => {
     );
   }, 60000);
   afterAll(async () => sandbox?.stop());
+
+  it('says so when the app refuses the key (the admin endpoint takes only the master key)', async () => {
+    await expect(runSetup({ ...base, functionKey: sandbox.host.keys.host.default }, () => undefined)).rejects.toThrow(
+      /refused the key: pass the app's master key with --function-key/,
+    );
+  });
 
   it('refuses to start without what it needs, saying what is missing', () => {
     expect(() => parseSetupArgs([], {})).toThrow(/Missing --tenant and --client-id/);

@@ -20,6 +20,8 @@ interface Receiver {
   bodies: { value: Record<string, any>[] }[];
   /** Status and delay of the next answers (validation handshakes are always answered at once). */
   answer(status: number, delayMs?: number): void;
+  /** Called as each notification is answered. */
+  onAnswer?: () => void;
   close(): Promise<void>;
 }
 
@@ -34,17 +36,21 @@ async function startReceiver(): Promise<Receiver> {
       const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
       if (token !== null) return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
       bodies.push(JSON.parse(Buffer.concat(chunks).toString()) as Receiver['bodies'][number]);
-      const timer = setTimeout(() => res.writeHead(status).end(), delayMs);
+      const timer = setTimeout(() => {
+        receiver.onAnswer?.();
+        res.writeHead(status).end();
+      }, delayMs);
       res.on('close', () => clearTimeout(timer));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
+  const receiver: Receiver = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/lifecycle?code=key`,
     bodies,
     answer: (s, d = 0) => ((status = s), (delayMs = d)),
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
+  return receiver;
 }
 
 const subscriptionTo = (url: string): SimSubscription =>
@@ -123,37 +129,36 @@ describe('Graph delivery and lifecycle, as the simulator does them', () => {
   });
 
   it('delays deliveries to an endpoint with more than 10% slow answers, and drops them from 15%', async () => {
-    // Slow is over 250 ms here; slow answers take 600 ms, fast ones none (a loaded machine stays far below).
+    // Slowness is simulated on the notifier's clock (Graph's 2,900 ms, no real waiting), so a loaded
+    // machine cannot turn a fast answer slow: each slow answer adds 3 s to the clock as it is answered.
+    let simulated = 0;
     const notifier = new Notifier(
-      { slowAfterMs: 250, judgeAfterAnswers: 20, throttledDelayMs: 30, retryBaseMs: 10, maxAttempts: 2 },
+      { judgeAfterAnswers: 20, throttledDelayMs: 30, clock: () => performance.now() + simulated },
       't',
     );
     const subscription = subscriptionTo(receiver.url);
-    const deliver = async (times: number, delayMs: number) => {
-      receiver.answer(202, delayMs);
+    const deliver = async (times: number, slow: boolean) => {
       for (let i = 0; i < times; i++) {
+        receiver.onAnswer = () => (simulated += slow ? 3000 : 0);
         notifier.lifecycle(subscription, 'reauthorizationRequired');
         await notifier.drain();
       }
     };
-    await deliver(1, 0); // warm-up (first connection), then start the count afresh
-    notifier.resetEndpoint(receiver.url);
-    receiver.bodies.length = 0;
-    await deliver(21, 0);
-    await deliver(2, 600); // 2 of 23 slow, 8.7%: still normal
+    await deliver(21, false);
+    await deliver(2, true); // 2 of 23 slow, 8.7%: still normal
     expect(notifier.endpointHealth(receiver.url)).toEqual({ answers: 23, slow: 2, state: 'normal' });
-    await deliver(1, 600); // 3 of 24, 12.5%: delayed
+    await deliver(1, true); // 3 of 24, 12.5%: delayed
     expect(notifier.endpointHealth(receiver.url).state).toBe('delayed');
-    await deliver(1, 0); // delivered, but held back first; 3 of 25, 12%
+    await deliver(1, false); // delivered, but held back first; 3 of 25, 12%
     expect(notifier.stats.delayed).toBe(1);
     expect(receiver.bodies).toHaveLength(25);
     expect(notifier.endpointHealth(receiver.url).state).toBe('delayed');
-    await deliver(1, 600); // held back, delivered; 4 of 26, 15.4%: dropped from now on
+    await deliver(1, true); // held back, delivered; 4 of 26, 15.4%: dropped from now on
     expect(notifier.stats.delayed).toBe(2);
     expect(notifier.endpointHealth(receiver.url).state).toBe('dropping');
-    await deliver(1, 0);
+    await deliver(1, false);
     expect(receiver.bodies).toHaveLength(26);
-    expect(notifier.stats.droppedSlow).toBe(1);
+    expect(notifier.stats).toMatchObject({ droppedSlow: 1, slow: 4, deliveries: 26 });
     // The judgement is per endpoint (URL without its query): another key does not escape it.
     expect(notifier.endpointHealth(receiver.url.replace('code=key', 'code=other')).state).toBe('dropping');
   });
