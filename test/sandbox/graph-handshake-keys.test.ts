@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { startLocalFunctionsHost, type LocalFunctionsHost } from '../../sandbox/host/local-functions-host';
 import { Notifier } from '../../sandbox/simulator/notifier';
+import { waitFor } from '../support/wait';
 
 /**
  * Graph validates both subscription URLs (notification and lifecycle) before it creates a
@@ -23,9 +24,16 @@ const graph = new Notifier({ maxAttempts: 1 }, settings.RELEASE_GATE_TENANT_ID);
 async function withHost(
   lenient: { keysNotEnforced?: boolean },
   test: (host: LocalFunctionsHost) => Promise<void>,
+  options: { files?: string[]; settings?: Record<string, string> } = {},
 ): Promise<void> {
   jest.resetModules(); // each host loads the function files afresh, as a new worker would
-  const host = await startLocalFunctionsHost({ settings, port: 0, files, log: () => undefined, lenient });
+  const host = await startLocalFunctionsHost({
+    settings: options.settings ?? settings,
+    port: 0,
+    files: options.files ?? files,
+    log: () => undefined,
+    lenient,
+  });
   try {
     await test(host);
   } finally {
@@ -49,5 +57,32 @@ describe("Graph's validation handshake against the functions' authLevel", () => 
     await withHost({ keysNotEnforced: true }, async (host) => {
       expect(await graph.validate(`${host.url}/api/lifecycle`)).toEqual({ ok: true });
     });
+  });
+
+  it('the worker start-up check reports a missing key for public URLs as an error with the fix', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await withHost(
+        {},
+        async () => {
+          await waitFor('the start-up check', () =>
+            errors.mock.calls.some((call) => String(call[0]).includes('"event":"startup.function-key-missing"')),
+          );
+        },
+        {
+          files: [path.join(root, 'functions', 'startup.ts')],
+          settings: {
+            ...settings,
+            RELEASE_GATE_NOTIFICATION_URL: 'https://func.example.net/api/notifications',
+            RELEASE_GATE_LIFECYCLE_URL: 'https://func.example.net/api/lifecycle',
+          },
+        },
+      );
+      const logged = errors.mock.calls.map((call) => String(call[0])).find((l) => l.includes('startup.function-key'));
+      expect(JSON.parse(logged!)).toMatchObject({ fix: expect.stringMatching(/RELEASE_GATE_FUNCTION_KEY/) });
+    } finally {
+      errors.mockRestore();
+      for (const name of ['RELEASE_GATE_NOTIFICATION_URL', 'RELEASE_GATE_LIFECYCLE_URL']) delete process.env[name];
+    }
   });
 });
