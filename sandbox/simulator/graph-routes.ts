@@ -619,7 +619,7 @@ export function graphRoutes(
       throw badRequest(`${name} must be a URL.`);
     }
     // Graph requires https; the sandbox's local Functions host is plain http on loopback.
-    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
     if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:'))
       throw badRequest(`${name} must be an https URL.`);
     return value;
