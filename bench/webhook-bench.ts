@@ -51,15 +51,15 @@ async function startHostProcess(settings: Record<string, string>) {
     },
   );
   let memory = { rssMb: 0, heapMb: 0 };
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, key } = await new Promise<{ url: string; key: string }>((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        const message = JSON.parse(line) as { url?: string; rssMb?: number; heapMb?: number };
-        if (message.url) resolve(message.url);
+        const message = JSON.parse(line) as { url?: string; key?: string; rssMb?: number; heapMb?: number };
+        if (message.url) resolve({ url: message.url, key: message.key ?? '' });
         if (message.rssMb) memory = { rssMb: message.rssMb, heapMb: message.heapMb ?? 0 };
       }
     });
@@ -67,6 +67,7 @@ async function startHostProcess(settings: Record<string, string>) {
   });
   return {
     url,
+    key,
     memory: () => memory,
     stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))),
   };
@@ -95,7 +96,7 @@ export async function benchWebhook(options: { quick: boolean }) {
   const azurite = await startAzurite();
   const host = await startHostProcess({ ...benchSettings, AzureWebJobsStorage: azurite.connectionString });
   const bare = await startBareServer();
-  const webhookUrl = `${host.url}/api/notifications`;
+  const webhookUrl = `${host.url}/api/notifications?code=${encodeURIComponent(host.key)}`;
   const scale = options.quick ? 0.25 : 1;
   let counter = 0;
   const rows: Record<string, unknown>[] = [];

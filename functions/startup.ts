@@ -1,11 +1,20 @@
 import { app } from '@azure/functions';
 import { settings } from '../src/config/load-settings';
+import { createLog } from '../src/observability/log';
 
 /**
  * Not a function: validates every setting when the worker starts, so a missing or unresolved
  * setting is one clear error in the logs at start-up (listing every problem), not a surprise on
  * the first notification. Handlers parse the same settings and fail with the same message.
+ * Then, without holding the worker up, checks that the function key Graph must send is available.
  */
 app.hook.appStart(() => {
-  settings();
+  const config = settings();
+  void (async () => {
+    const [{ reportFunctionKeyProblem }, { secretStoreFromSettings }] = await Promise.all([
+      import('../src/subscriptions/function-key'),
+      import('../src/secrets/secret-store-from-settings'),
+    ]);
+    await reportFunctionKeyProblem(config, secretStoreFromSettings(config), createLog(console));
+  })().catch((error: unknown) => console.error(`Release Gate start-up check failed: ${String(error)}`));
 });

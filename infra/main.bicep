@@ -21,6 +21,11 @@ param taskDefinitionId string = ''
 @description('The Graph subscription clientState (at most 128 characters), stored only in Key Vault.')
 param graphClientState string
 
+@secure()
+@minLength(15)
+@description('The host key graph-notifications Graph sends (?code=), also stored as Key Vault secret notification-function-key. azd generates it on the first provision and reads it back from the vault after (main.parameters.json).')
+param notificationFunctionKey string
+
 @description('Always-ready instances for the HTTP functions, so the webhook answers Graph within 3 s from idle. 0 saves cost.')
 @minValue(0)
 @maxValue(10)
@@ -53,8 +58,8 @@ param existingAppClientId string = ''
 @description('E-mail address that receives alerts. Empty: alerts fire without notifications.')
 param alertEmail string = ''
 
-@allowed(['global', 'usgov', 'usgovdod', 'china'])
-@description('Microsoft cloud of the print tenant: global (also GCC), usgov (GCC High), usgovdod (DoD) or china.')
+@allowed(['global', 'usgov', 'usgovdod'])
+@description('Microsoft cloud of the print tenant: global (also GCC), usgov (GCC High) or usgovdod (DoD). Not china: Graph offers no Universal Print APIs in 21Vianet.')
 param graphCloud string = 'global'
 
 @description('Object id of the deploying user, granted Key Vault Secrets Officer to set secrets (azd fills it in).')
@@ -109,6 +114,7 @@ module resources 'modules/resources.bicep' = {
     printTenantId: printTenant
     taskDefinitionId: taskDefinitionId
     graphClientState: graphClientState
+    notificationFunctionKey: notificationFunctionKey
     appClientId: createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
     alwaysReadyInstances: alwaysReadyInstances
     maximumInstanceCount: maximumInstanceCount
@@ -131,4 +137,6 @@ output RELEASE_GATE_NOTIFICATION_URL string = resources.outputs.notificationUrl
 output RELEASE_GATE_FUNCTION_APP_URL string = 'https://${functionAppName}.${appServiceDomain}'
 output RELEASE_GATE_RELEASE_PAGE_URL string = releasePageUrl
 output RELEASE_GATE_KEY_VAULT_URI string = resources.outputs.keyVaultUri
+// Read by main.parameters.json's secretOrRandomPassword: the function key is generated once, then kept.
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = resources.outputs.applicationInsightsConnectionString

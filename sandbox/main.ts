@@ -39,6 +39,11 @@ Release Gate sandbox is running.
     HTTP              ${r.http.map((h) => `${h.methods.join(',')} /api/${h.route}`).join('   ')}
     queues            ${r.queues.map((q) => `${q.name} <- ${resolveAppSettings(q.queueName)}`).join('   ')}
     timers            ${r.timers.map((t) => `${t.name} (${t.schedule})`).join('   ')}
+    access keys       enforced as in Azure (random for this run): authLevel function takes a function, host
+                      or master key as ?code= or x-functions-key; admin (and /admin/functions) the master key
+                      master key ${host.keys.master}
+                      host key graph-notifications ${sandbox.settings.RELEASE_GATE_FUNCTION_KEY} (Graph sends it)
+    run a timer       curl -X POST ${host.url}/admin/functions/reconcile-tasks -H "x-functions-key: ${host.keys.master}"
   Universal Print     ${simulator.graphBaseUrl}   (Graph) and ${simulator.authorityHost}/${simulator.tenantId} (Entra ID)
     control API       ${simulator.url}/_control/   (see sandbox/simulator/README.md)
   Azurite             queues ${azurite.queueUrl}   tables ${azurite.tableUrl}

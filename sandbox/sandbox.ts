@@ -14,7 +14,8 @@ import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
 import { resetReleaseApiDependencies } from '../src/release/release-api-dependencies';
 import { startAzurite, type Azurite } from './azurite';
 import { consoleLogSink, type HostLogSink } from './host/invocation';
-import { startLocalFunctionsHost, type LocalFunctionsHost } from './host/local-functions-host';
+import { GRAPH_HOST_KEY_NAME, newKeyValue } from './host/host-keys';
+import { startLocalFunctionsHost, type HostLeniency, type LocalFunctionsHost } from './host/local-functions-host';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from './simulator/demo-tenant';
 
@@ -47,6 +48,8 @@ export interface SandboxOptions {
   hostJson?: string;
   /** Invisibility of a running message (shorter in tests that kill workers). */
   processingVisibilitySeconds?: number;
+  /** Core Tools' lenient behaviours for the host, by name (tests that show what they would hide). */
+  lenientHost?: HostLeniency;
 }
 
 function freePort(): Promise<number> {
@@ -127,6 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       RELEASE_GATE_APP_SECRET: DEMO_APP_SECRET,
       RELEASE_GATE_SECRET_SOURCE: 'settings',
       RELEASE_GATE_CLIENT_STATE: clientState,
+      RELEASE_GATE_FUNCTION_KEY: graphKey,
       RELEASE_GATE_GRAPH_BASE_URL: simulator.url,
       RELEASE_GATE_AUTHORITY_HOST: simulator.authorityHost,
       RELEASE_GATE_NOTIFICATION_URL: `${hostUrl}/api/notifications`,
@@ -137,6 +141,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...options.settings,
     });
     const clientState = randomBytes(24).toString('base64url');
+    // As the deployment does: a host key for Graph, given to the app as the key to subscribe with.
+    const graphKey = newKeyValue();
     const pickPort = options.hostPort === 0 || options.hostPort === undefined;
     let host: LocalFunctionsHost | undefined;
     let settings: Record<string, string> = {};
@@ -156,6 +162,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           log: options.log ?? consoleLogSink,
           hostJson: options.hostJson,
           processingVisibilitySeconds: options.processingVisibilitySeconds,
+          keys: { host: { [GRAPH_HOST_KEY_NAME]: graphKey } },
+          lenient: options.lenientHost,
         });
       } catch (error) {
         if (!pickPort || attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;

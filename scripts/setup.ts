@@ -24,7 +24,7 @@
  *                               its record; only on your word: Graph cannot say whose a trigger is) (repeatable)
  *   --teardown                  remove Release Gate's (recorded) triggers from every printer
  *   --dry-run                   show the plan, change nothing
- *   --cloud global|usgov|usgovdod|china, --authority-host <url>, --graph-base-url <url>
+ *   --cloud global|usgov|usgovdod, --authority-host <url>, --graph-base-url <url>
  */
 import { parseArgs } from 'node:util';
 import { CLOUDS } from '../src/graph/graph-endpoints';
@@ -89,6 +89,10 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const missing = [!values.tenant && '--tenant', !values['client-id'] && '--client-id'].filter(Boolean);
   if (missing.length)
     throw new Error(`Missing ${missing.join(' and ')} (or RELEASE_GATE_TENANT_ID / RELEASE_GATE_APP_CLIENT_ID)`);
+  if (values.cloud === 'china')
+    throw new Error(
+      '--cloud china: Microsoft Graph offers no Universal Print APIs in 21Vianet, so Release Gate cannot run there',
+    );
   if (!(values.cloud! in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
   const shareWith = values['share-with'];
   if (shareWith !== undefined && shareWith !== 'all' && shareWith !== 'none')

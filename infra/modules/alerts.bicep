@@ -1,5 +1,5 @@
 // Alerts an admin needs: a task fell into the poison queue, the app is failing, and the Graph
-// subscription is close to expiry (no subscription, no notifications, every job waits).
+// subscription is unhealthy or close to expiry (no subscription, no notifications, every job waits).
 param location string
 param tags object
 param appInsightsId string
@@ -18,6 +18,12 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
 
 var actions = empty(alertEmail) ? {} : { actionGroups: [actionGroup.id] }
 
+// The subscription keeper records the metric release_gate.subscription.healthy after each check that
+// leaves a healthy subscription (src/observability/metrics.ts). Metrics are not sampled, unlike traces,
+// so counting them is safe; summarize without `by` gives one row even when there are none, so the
+// absence of any check (keeper failing, function key missing, app not running) returns a row and fires.
+var healthyMetric = 'release_gate.subscription.healthy'
+
 var rules = [
   {
     name: 'poisoned-task'
@@ -25,6 +31,8 @@ var rules = [
     severity: 1
     query: 'traces | where message has \'"event":"task.poisoned"\''
     threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
   }
   {
     name: 'failure-rate'
@@ -32,6 +40,17 @@ var rules = [
     severity: 2
     query: 'requests | summarize failed = countif(success == false), total = count() | where total > 20 | extend rate = todouble(failed) / total | where rate > 0.05'
     threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
+  }
+  {
+    name: 'subscription-unhealthy'
+    description: 'No healthy check of the Graph subscription in 2 hours (the keeper runs every 30 minutes): it could not be created or renewed, e.g. the function key secret is missing (see subscription.function-key-missing). Without it no notification arrives.'
+    severity: 1
+    query: 'customMetrics | where name == \'${healthyMetric}\' and valueSum > 0 | summarize healthyChecks = count() | where healthyChecks == 0'
+    threshold: 0
+    windowSize: 'PT2H'
+    evaluationFrequency: 'PT15M'
   }
   {
     name: 'subscription-expiring'
@@ -39,6 +58,8 @@ var rules = [
     severity: 1
     query: 'traces | where message has \'"event":"subscription.checked"\' | extend e = parse_json(message) | summarize minutesLeft = min(toint(e.minutesLeft)) | where minutesLeft < 720'
     threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
   }
   {
     name: 'policy-error'
@@ -46,6 +67,8 @@ var rules = [
     severity: 2
     query: 'traces | where message has \'"event":"policy.failed"\''
     threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
   }
 ]
 
@@ -60,8 +83,8 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' 
       severity: rule.severity
       enabled: true
       scopes: [appInsightsId]
-      evaluationFrequency: 'PT5M'
-      windowSize: 'PT15M'
+      evaluationFrequency: rule.evaluationFrequency
+      windowSize: rule.windowSize
       criteria: {
         allOf: [
           {

@@ -10,13 +10,16 @@ param printTenantId string
 param taskDefinitionId string
 @secure()
 param graphClientState string
+@secure()
+@description('Value of the host key Graph sends (?code=) on both subscription URLs.')
+param notificationFunctionKey string
 param appClientId string
 param alwaysReadyInstances int
 param maximumInstanceCount int
 param failSafeAction string
 param alertEmail string
 param principalId string
-@allowed(['global', 'usgov', 'usgovdod', 'china'])
+@allowed(['global', 'usgov', 'usgovdod'])
 param graphCloud string
 @description('The Function App name (main.bicep decides it: the app registration needs its address first).')
 param functionAppName string
@@ -30,6 +33,9 @@ var pinTableName = 'releasegatepins'
 var triggerRecordTableName = 'releasegatetriggers'
 var controlQueueName = 'release-gate-control'
 var clientStateSecretName = 'graph-client-state'
+// The host key Graph sends on both subscription URLs, and the secret the app reads it from.
+var graphHostKeyName = 'graph-notifications'
+var functionKeySecretName = 'notification-function-key'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
 
 // Built-in role definition ids (Azure RBAC).
@@ -130,7 +136,7 @@ resource storageTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// ---------- Key Vault: the clientState (and, if chosen, an app secret or certificate) ----------
+// ---------- Key Vault: the clientState, the function key (and, if chosen, an app secret or certificate) ----------
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: 'kv-rg-${take(resourceToken, 18)}'
@@ -151,6 +157,15 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     properties: {
       value: graphClientState
       contentType: 'Graph subscription clientState'
+    }
+  }
+
+  // The same value as the host key below: the subscription keeper puts it on both URLs (?code=).
+  resource functionKey 'secrets' = {
+    name: functionKeySecretName
+    properties: {
+      value: notificationFunctionKey
+      contentType: 'Function App host key ${graphHostKeyName} (Graph sends it as ?code=)'
     }
   }
 }
@@ -307,6 +322,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_SECRET_SOURCE: 'keyvault'
     RELEASE_GATE_KEY_VAULT_URI: vault.properties.vaultUri
     RELEASE_GATE_CLIENT_STATE_SECRET_NAME: clientStateSecretName
+    RELEASE_GATE_FUNCTION_KEY_SECRET_NAME: functionKeySecretName
     RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: identityClientId
     RELEASE_GATE_APP_CLIENT_ID: appClientId
     RELEASE_GATE_APP_CREDENTIAL: 'managed-identity'
@@ -314,7 +330,19 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   }
 }
 
+// The notifications and lifecycle functions are authLevel function: Graph must send a key. A named
+// host key (not _master, not default) that only Graph uses; its value is the Key Vault secret's.
+resource graphHostKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
+  name: '${functionApp.name}/default/${graphHostKeyName}'
+  properties: {
+    name: graphHostKeyName
+    value: notificationFunctionKey
+  }
+  dependsOn: [appSettings]
+}
+
 output functionAppName string = functionApp.name
 output notificationUrl string = 'https://${functionApp.properties.defaultHostName}/api/notifications'
 output keyVaultUri string = vault.properties.vaultUri
+output keyVaultName string = vault.name
 output applicationInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import type { HttpRegistration } from './registrations';
+import { isAuthorized, presentedKey, type HostKeys } from './host-keys';
 import { createInvocationContext, withTimeout, type HostLogSink } from './invocation';
 
 /** Longest an HTTP-triggered call may take on Azure (the load balancer's idle timeout). */
@@ -32,14 +33,17 @@ export interface HttpListener {
 
 /**
  * Serves the HTTP-triggered functions like the Functions host: routes under the prefix, the host's
- * own HttpRequest and HttpResponse classes, keys not enforced (as with Core Tools locally).
- * `extraRoutes` lets the local host add its admin endpoints.
+ * own HttpRequest and HttpResponse classes, and each function's `authLevel` enforced with the host's
+ * keys (401 without a valid key), unless `keys` is undefined: then keys are not enforced, as with
+ * Core Tools locally. `extraRoutes` lets the local host add its admin endpoints.
  */
 export async function startHttpListener(options: {
   port: number;
   routePrefix: string;
   registrations: HttpRegistration[];
   log: HostLogSink;
+  /** The keys to enforce; undefined only for the named lenient mode (keys not enforced). */
+  keys: HostKeys | undefined;
   extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }): Promise<HttpListener> {
   const routes = options.registrations.map((r) => compileRoute(r, options.routePrefix));
@@ -68,6 +72,15 @@ export async function startHttpListener(options: {
     }
     if (!route.registration.methods.includes((req.method ?? 'GET').toUpperCase())) {
       res.writeHead(405).end();
+      return;
+    }
+    const { keys } = options;
+    if (
+      keys &&
+      !isAuthorized(route.registration.authLevel, route.registration.name, presentedKey(req.headers, url), keys)
+    ) {
+      req.resume();
+      res.writeHead(401).end();
       return;
     }
     const match = route.pattern.exec(path) ?? [];

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import path from 'node:path';
 import { readHostSettings, HOST_JSON } from './host-config';
+import { createHostKeys, isAuthorized, presentedKey, type HostKeys, type HostKeysInput } from './host-keys';
 import { startHttpListener, type HttpListener } from './http-listener';
 import { consoleLogSink, type HostLogSink } from './invocation';
 import { startQueueListener, type QueueListener } from './queue-listener';
@@ -16,9 +17,11 @@ export interface LocalFunctionsHost {
   /** e.g. http://127.0.0.1:7071 */
   url: string;
   registrations: Registrations;
+  /** The access keys (master, host, per function) callers must present, by `?code=` or `x-functions-key`. */
+  keys: HostKeys;
   /** Resolves when every queue trigger has nothing visible left to do. */
   queuesIdle(): Promise<void>;
-  /** Runs a timer-triggered function now (also `POST /admin/functions/{name}`). */
+  /** Runs a timer-triggered function now (also `POST /admin/functions/{name}` with the master key). */
   runTimer(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -32,6 +35,16 @@ export interface LocalHostOptions {
   log?: HostLogSink;
   /** Invisibility of a message while its function runs (the host's 10 minutes by default). */
   processingVisibilitySeconds?: number;
+  /** Key values to use instead of random ones (e.g. a host key the caller already gave Graph). */
+  keys?: HostKeysInput;
+  /** Lenient behaviours of Core Tools to switch back on by name (tests that show what they would hide). */
+  lenient?: HostLeniency;
+}
+
+/** The Functions host enforces keys; Core Tools locally does not. Every flag is off by default. */
+export interface HostLeniency {
+  /** Serve `function` and `admin` level functions (and the admin API) without a key, as Core Tools does. */
+  keysNotEnforced?: boolean;
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -65,6 +78,11 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   freshWorker();
   const registrations = captureRegistrations(options.files ?? functionFiles());
   for (const start of registrations.appStart) await start();
+  const keys = createHostKeys(
+    registrations.http.map((r) => r.name),
+    options.keys,
+  );
+  const enforced = options.lenient?.keysNotEnforced ? undefined : keys;
 
   const queues: QueueListener[] = registrations.queues.map((declared) => {
     const registration = { ...declared, queueName: resolveAppSettings(declared.queueName) };
@@ -92,10 +110,16 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
     await timer.runNow();
   };
 
-  // The host's admin API for non-HTTP functions: POST /admin/functions/{name}.
+  // The host's admin API for non-HTTP functions: POST /admin/functions/{name}, with the master key.
   const adminRoutes = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
-    const match = /^\/admin\/functions\/([\w-]+)$/.exec(req.url ?? '');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const match = /^\/admin\/functions\/([\w-]+)$/.exec(url.pathname);
     if (!match?.[1] || req.method !== 'POST') return false;
+    req.resume();
+    if (enforced && !isAuthorized('admin', match[1], presentedKey(req.headers, url), enforced)) {
+      res.writeHead(401).end();
+      return true;
+    }
     if (!timers.has(match[1])) {
       res.writeHead(404).end();
       return true;
@@ -112,6 +136,7 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       routePrefix: host.routePrefix,
       registrations: registrations.http,
       log,
+      keys: enforced,
       extraRoutes: adminRoutes,
     });
   } catch (error) {
@@ -123,6 +148,7 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   return {
     url: listener.url,
     registrations,
+    keys,
     queuesIdle: async () => {
       await Promise.all(queues.map((q) => q.idle()));
     },

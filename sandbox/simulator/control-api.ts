@@ -122,12 +122,29 @@ export function controlRoutes(deps: {
       ([id], _q, body) => {
         const subscription = tenant.subscriptions.get(id!);
         if (!subscription) throw new GraphHttpError(404, 'NotFound', 'No such subscription');
-        notifier.lifecycle(subscription, String(body.event ?? 'reauthorizationRequired'));
+        const event = String(body.event ?? 'reauthorizationRequired');
+        // For print resources Graph's only lifecycle event is reauthorizationRequired.
+        if (event !== 'reauthorizationRequired' && !tenant.lenient.nonPrintLifecycleEvents)
+          throw new GraphHttpError(
+            400,
+            'BadRequest',
+            `Graph sends print subscriptions only reauthorizationRequired, not ${event.slice(0, 64)} ` +
+              '(lenient flag nonPrintLifecycleEvents allows it)',
+          );
+        notifier.lifecycle(subscription, event);
         return ok({ sent: true });
       },
     ],
     ['POST', /^\/subscriptions\/([^/]+)\/expire$/, ([id]) => ok({ removed: tenant.subscriptions.delete(id!) })],
-    ['GET', /^\/stats$/, () => ok({ ...notifier.stats, latenciesMs: undefined, faults: faults.list() })],
+    [
+      'GET',
+      /^\/stats$/,
+      () => {
+        // Judge every endpoint now, so the states shown are current.
+        for (const endpoint of Object.keys(notifier.stats.endpoints)) notifier.endpointHealth(endpoint);
+        return ok({ ...notifier.stats, latenciesMs: undefined, faults: faults.list() });
+      },
+    ],
     ['POST', /^\/faults$/, (_p, _q, body) => ok(faults.add(body as unknown as FaultInput), 201)],
     [
       'DELETE',

@@ -575,7 +575,7 @@ export function graphRoutes(
             ? null
             : checkUrl(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl');
         const clientState = typeof input.clientState === 'string' ? input.clientState : null;
-        if (clientState && clientState.length > 255) throw badRequest('clientState must be at most 255 characters.');
+        if (clientState && clientState.length > 128) throw badRequest('clientState must be at most 128 characters.');
         const expirationDateTime = tenant.validateExpiration(input.expirationDateTime, new Date());
         const duplicate = [...tenant.subscriptions.values()].find(
           (s) => s.resource.toLowerCase() === resource.toLowerCase() && s.changeType === 'created',
@@ -664,7 +664,7 @@ export function graphRoutes(
       throw badRequest(`${name} must be a URL.`);
     }
     // Graph requires https; the sandbox's local Functions host is plain http on loopback.
-    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
     if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:'))
       throw badRequest(`${name} must be an https URL.`);
     return value;

@@ -29,9 +29,16 @@ export interface SimulatorOptions {
   abortEndsTask?: boolean;
   /** Lenient behaviours to switch back on by name (tests that show what a lenient stand-in hides). */
   lenient?: Leniency;
+  /** Delivery schedule and throttling (Graph's real-time values by default; tests scale them down). */
   notifier?: Partial<NotifierOptions>;
   /** Send reauthorizationRequired this long before a subscription expires. */
   lifecycleLeadMinutes?: number;
+  /**
+   * Graph also challenges a subscription at random, "from once every few minutes to rarely": after
+   * each challenge the next comes after a random time in [minMs, maxMs]. Default 5 minutes to 6 hours;
+   * false sends only the challenge before expiry.
+   */
+  reauthorizationEveryMs?: { minMs: number; maxMs: number } | false;
   /** How often expiry and lifecycle are checked. */
   sweepIntervalMs?: number;
   /** Seed the demo tenant (printers, users, the Release Gate app). Default true. */
@@ -67,18 +74,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   let origin = '';
   const graphBaseUrl = () => `${origin}/v1.0`;
-  const notifier = new Notifier(
-    {
-      firstTimeoutMs: 3000,
-      retryTimeoutMs: 10_000,
-      retryBaseMs: 1000,
-      maxAttempts: 6,
-      batchWindowMs: 20,
-      validationTimeoutMs: 10_000,
-      ...options.notifier,
-    },
-    tenantId,
-  );
+  const notifier = new Notifier({ ...options.notifier }, tenantId);
   const tenant = new Tenant(
     graphBaseUrl,
     {
@@ -246,16 +242,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // The sandbox's admin signs in without a browser: device codes are approved as them.
   if (demo) directory.autoApproveUpn = demo.adminUpn;
 
-  // Expiry and lifecycle: subscriptions past their expiry are removed; reauthorizationRequired is sent ahead.
+  // Expiry and lifecycle: subscriptions past their expiry are removed; reauthorizationRequired is sent
+  // ahead of expiry, and also at random times in between, as Graph challenges a subscription repeatedly.
   const leadMs = (options.lifecycleLeadMinutes ?? 60) * 60_000;
+  const challenges = options.reauthorizationEveryMs ?? { minMs: 5 * 60_000, maxMs: 6 * 3600_000 };
+  const nextChallenge = new Map<string, number>();
+  const randomGap = (range: { minMs: number; maxMs: number }) =>
+    range.minMs + Math.random() * Math.max(0, range.maxMs - range.minMs);
   const sweep = setInterval(() => {
     const now = Date.now();
+    for (const id of nextChallenge.keys()) if (!tenant.subscriptions.has(id)) nextChallenge.delete(id);
     for (const subscription of [...tenant.subscriptions.values()]) {
       const expires = Date.parse(subscription.expirationDateTime);
       if (expires <= now) {
         tenant.subscriptions.delete(subscription.id);
-      } else if (expires - now <= leadMs && subscription.lifecycleSentFor !== subscription.expirationDateTime) {
+        continue;
+      }
+      if (expires - now <= leadMs && subscription.lifecycleSentFor !== subscription.expirationDateTime) {
         subscription.lifecycleSentFor = subscription.expirationDateTime;
+        notifier.lifecycle(subscription, 'reauthorizationRequired');
+      }
+      if (!challenges) continue;
+      const due = nextChallenge.get(subscription.id);
+      if (due === undefined) nextChallenge.set(subscription.id, now + randomGap(challenges));
+      else if (due <= now) {
+        nextChallenge.set(subscription.id, now + randomGap(challenges));
         notifier.lifecycle(subscription, 'reauthorizationRequired');
       }
     }

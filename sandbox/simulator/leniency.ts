@@ -12,4 +12,6 @@ export interface Leniency {
   embedTriggerDefinition?: boolean;
   /** A printer that is not accepting jobs (a new virtual printer before its attributes are set) still takes them. */
   jobsToUnconfiguredPrinters?: boolean;
+  /** Print subscriptions only get reauthorizationRequired; this lets the control API send subscriptionRemoved and missed. */
+  nonPrintLifecycleEvents?: boolean;
 }

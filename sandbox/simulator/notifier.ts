@@ -2,18 +2,63 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimSubscription, SimTask } from './model';
 
 /**
- * Delivers change notifications like Graph's webhook channel: batched `value[]` per URL, the
- * first try with a 3-second timeout, retries with exponential back-off (10 s timeout) on any
- * non-2xx or timeout, and statistics on what happened. Also the validation handshake.
+ * Delivers change notifications like Graph's webhook channel (change-notifications-delivery-webhooks):
+ * batched `value[]` per URL; a 3-second timeout on every attempt; failures (non-2xx or timeout)
+ * retried with exponential back-off for up to 4 hours; an answer over 2,900 ms counts as slow; once
+ * more than 10 % of an endpoint's recent answers (judged after 100) are slow, deliveries to it are
+ * delayed by 10 minutes and its failures retried 10 minutes later, and at 15 % they are dropped.
+ * Also the validation handshake. Every duration is an option, so tests can scale the schedule down.
  */
 export interface NotifierOptions {
-  firstTimeoutMs: number;
-  retryTimeoutMs: number;
-  /** First retry delay; doubles each time. Graph waits minutes; tests want milliseconds. */
+  /** Timeout of every attempt, first or retry (Graph: 3 s). */
+  timeoutMs: number;
+  /** An answer slower than this counts as slow (Graph: 2,900 ms). */
+  slowAfterMs: number;
+  /** First retry delay; doubles each time up to maxRetryDelayMs. */
   retryBaseMs: number;
-  maxAttempts: number;
+  maxRetryDelayMs: number;
+  /** A failed delivery is retried until this long after its first attempt, then abandoned (Graph: 4 h). */
+  retryForMs: number;
+  /** Caps the attempts as well (tests that want a failing delivery to end quickly); unset: time only. */
+  maxAttempts?: number;
   batchWindowMs: number;
   validationTimeoutMs: number;
+  /** An endpoint is judged once it has answered this often within the window (Graph: 100). */
+  judgeAfterAnswers: number;
+  /** Answers older than this no longer count towards an endpoint's slow share. */
+  judgeWindowMs: number;
+  /** Slow share above which deliveries are delayed (Graph: 10 %), and from which they are dropped (15 %). */
+  delayAboveSlowShare: number;
+  dropFromSlowShare: number;
+  /** Delay of deliveries to a delayed endpoint, and of its retries (Graph: 10 minutes). */
+  throttledDelayMs: number;
+  /** Where answer times are read (tests add simulated latency to it; default performance.now). */
+  clock?: () => number;
+}
+
+/** Graph's documented behaviour, in real time. */
+export const GRAPH_DELIVERY: NotifierOptions = {
+  timeoutMs: 3000,
+  slowAfterMs: 2900,
+  retryBaseMs: 1000,
+  maxRetryDelayMs: 15 * 60_000,
+  retryForMs: 4 * 3600_000,
+  batchWindowMs: 20,
+  validationTimeoutMs: 10_000,
+  judgeAfterAnswers: 100,
+  judgeWindowMs: 10 * 60_000,
+  delayAboveSlowShare: 0.1,
+  dropFromSlowShare: 0.15,
+  throttledDelayMs: 10 * 60_000,
+};
+
+export type EndpointState = 'normal' | 'delayed' | 'dropping';
+
+export interface EndpointHealth {
+  /** Answers and slow answers within the judging window. */
+  answers: number;
+  slow: number;
+  state: EndpointState;
 }
 
 export interface DeliveryStats {
@@ -23,10 +68,18 @@ export interface DeliveryStats {
   failures: number;
   retries: number;
   slow: number;
+  /** Notifications swallowed by the "never comes" fault (dropNext). */
   dropped: number;
+  /** Notifications abandoned after the retry period (or maxAttempts). */
   abandoned: number;
+  /** Deliveries held back because their endpoint was delayed for slowness. */
+  delayed: number;
+  /** Notifications dropped because their endpoint was too slow. */
+  droppedSlow: number;
   lifecycleEvents: number;
   latenciesMs: number[];
+  /** Each endpoint (URL without its query) and how Graph judges it now. */
+  endpoints: Record<string, EndpointHealth>;
 }
 
 interface PendingBatch {
@@ -45,20 +98,54 @@ export class Notifier {
     slow: 0,
     dropped: 0,
     abandoned: 0,
+    delayed: 0,
+    droppedSlow: 0,
     lifecycleEvents: 0,
     latenciesMs: [],
+    endpoints: {},
   };
+  /** Recent answers per endpoint: when, and whether slow. */
+  private readonly answers = new Map<string, { at: number; slow: boolean }[]>();
   /** Notifications to swallow per task definition (fault: "a notification that never comes"). */
   private readonly drops = new Map<string, number>();
+  private readonly options: NotifierOptions;
   private readonly batches = new Map<string, PendingBatch>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
 
   constructor(
-    private readonly options: NotifierOptions,
+    options: Partial<NotifierOptions>,
     private readonly tenantId: string,
-  ) {}
+  ) {
+    this.options = { ...GRAPH_DELIVERY, ...options };
+  }
+
+  /** How Graph judges an endpoint now (after pruning answers older than the window). */
+  endpointHealth(url: string): EndpointHealth {
+    const key = endpointOf(url);
+    const since = Date.now() - this.options.judgeWindowMs;
+    const recent = (this.answers.get(key) ?? []).filter((a) => a.at >= since);
+    this.answers.set(key, recent);
+    const slow = recent.filter((a) => a.slow).length;
+    const share = recent.length > 0 ? slow / recent.length : 0;
+    const judged = recent.length >= this.options.judgeAfterAnswers;
+    const state: EndpointState =
+      judged && share >= this.options.dropFromSlowShare
+        ? 'dropping'
+        : judged && share > this.options.delayAboveSlowShare
+          ? 'delayed'
+          : 'normal';
+    const health = { answers: recent.length, slow, state };
+    this.stats.endpoints[key] = health;
+    return health;
+  }
+
+  /** Forget an endpoint's answers (the control API's way to end a throttling spell at once). */
+  resetEndpoint(url: string): void {
+    this.answers.delete(endpointOf(url));
+    delete this.stats.endpoints[endpointOf(url)];
+  }
 
   dropNext(definitionId: string, count: number): void {
     this.drops.set(definitionId, (this.drops.get(definitionId) ?? 0) + count);
@@ -119,7 +206,10 @@ export class Notifier {
     }
   }
 
-  /** A lifecycle event (reauthorizationRequired, subscriptionRemoved, missed) to the lifecycle URL. */
+  /**
+   * A lifecycle event to the lifecycle URL. For print subscriptions Graph sends only
+   * reauthorizationRequired (the control API refuses the others unless a lenient flag allows them).
+   */
   lifecycle(subscription: SimSubscription, event: string): void {
     if (!subscription.lifecycleNotificationUrl) return;
     this.stats.lifecycleEvents++;
@@ -169,54 +259,87 @@ export class Notifier {
   }
 
   private send(url: string, items: Record<string, unknown>[]): void {
+    const { state } = this.endpointHealth(url);
+    if (state === 'dropping') {
+      this.stats.droppedSlow += items.length;
+      return;
+    }
     const body = JSON.stringify({ value: items });
-    const work = this.deliver(url, body, items.length, 1);
+    const work = (async () => {
+      if (state === 'delayed') {
+        this.stats.delayed++;
+        await this.wait(this.options.throttledDelayMs);
+      }
+      await this.deliver(url, body, items.length, 1, Date.now());
+    })();
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async deliver(url: string, body: string, count: number, attempt: number): Promise<void> {
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private async deliver(url: string, body: string, count: number, attempt: number, firstAt: number): Promise<void> {
     if (this.stopped) return;
     this.stats.attempts++;
-    const timeoutMs = attempt === 1 ? this.options.firstTimeoutMs : this.options.retryTimeoutMs;
-    const started = performance.now();
+    const clock = this.options.clock ?? (() => performance.now());
+    const started = clock();
     let ok = false;
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       await response.arrayBuffer();
       ok = response.status >= 200 && response.status < 300;
     } catch {
       ok = false;
     }
-    const elapsed = performance.now() - started;
+    const elapsed = clock() - started;
+    const slow = elapsed > this.options.slowAfterMs; // a timeout is slow too
     this.stats.latenciesMs.push(elapsed);
-    if (elapsed > timeoutMs * 0.966) this.stats.slow++; // Graph counts > 2900 ms of 3000 as slow
+    if (slow) this.stats.slow++;
+    const key = endpointOf(url);
+    const recent = this.answers.get(key) ?? [];
+    recent.push({ at: Date.now(), slow });
+    this.answers.set(key, recent);
+    const { state } = this.endpointHealth(url);
     if (ok) {
       this.stats.deliveries++;
       this.stats.notifications += count;
       return;
     }
     this.stats.failures++;
-    if (attempt >= this.options.maxAttempts) {
+    const backOff =
+      state === 'normal'
+        ? Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), this.options.maxRetryDelayMs)
+        : this.options.throttledDelayMs;
+    const outOfTime = Date.now() + backOff - firstAt > this.options.retryForMs;
+    if (outOfTime || (this.options.maxAttempts !== undefined && attempt >= this.options.maxAttempts)) {
       this.stats.abandoned += count;
       return;
     }
     this.stats.retries++;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.timers.delete(timer);
-          resolve();
-        },
-        this.options.retryBaseMs * 2 ** (attempt - 1),
-      );
-      this.timers.add(timer);
-    });
-    await this.deliver(url, body, count, attempt + 1);
+    await this.wait(backOff);
+    if (this.endpointHealth(url).state === 'dropping') {
+      this.stats.droppedSlow += count;
+      return;
+    }
+    await this.deliver(url, body, count, attempt + 1, firstAt);
   }
+}
+
+/** The endpoint Graph judges: the URL without its query string (the function key may change). */
+function endpointOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }

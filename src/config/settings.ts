@@ -28,6 +28,25 @@ const httpsUrl = () =>
     .url('must be a URL')
     .refine((v) => /^https:\/\//i.test(v), 'must be an https:// URL');
 const url = () => text().url('must be a URL');
+
+/** 127.0.0.1, localhost or [::1]: only the sandbox and Core Tools, which serve plain http. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Graph refuses subscription URLs that are not https; plain http passes only on loopback (the sandbox). */
+const subscriptionUrl = () =>
+  url().refine((v) => {
+    try {
+      const parsed = new URL(v);
+      return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname));
+    } catch {
+      return true; // url() has said what is wrong
+    }
+  }, 'must be an https:// URL (Graph delivers only to https; http is allowed on 127.0.0.1, localhost and [::1])');
+
+/** Universal Print's Graph APIs are not offered in the 21Vianet cloud (Graph docs: print pages, national clouds). */
+export const UNSUPPORTED_CLOUDS: Record<string, string> = {
+  china:
+    'is china (21Vianet), where Microsoft Graph does not offer the Universal Print APIs; Release Gate cannot run there',
+};
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Storage queue names: 3-63 lowercase letters, digits and single hyphens. */
@@ -62,21 +81,30 @@ export const settingsObject = z.object({
   RELEASE_GATE_CONTROL_QUEUE: queueName()
     .default('release-gate-control')
     .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),
-  RELEASE_GATE_NOTIFICATION_URL: url()
+  RELEASE_GATE_NOTIFICATION_URL: subscriptionUrl()
     .optional()
     .describe(
-      'Public URL of the notifications function, e.g. https://<app>.azurewebsites.net/api/notifications; ' +
-        'the subscription keeper subscribes it (adding the function key).',
+      'Public https URL of the notifications function, e.g. https://<app>.azurewebsites.net/api/notifications; ' +
+        'the subscription keeper subscribes it, adding the function key (http only on loopback).',
     ),
-  RELEASE_GATE_LIFECYCLE_URL: url()
+  RELEASE_GATE_LIFECYCLE_URL: subscriptionUrl()
     .optional()
-    .describe('Public URL of the lifecycle function (…/api/lifecycle) for reauthorization events.'),
+    .describe(
+      'Public https URL of the lifecycle function (…/api/lifecycle) for reauthorization events; it carries the ' +
+        'function key too (http only on loopback).',
+    ),
   RELEASE_GATE_FUNCTION_KEY_SECRET_NAME: text()
     .default('notification-function-key')
-    .describe('Secret holding the function key Graph must send (?code=); empty secret value means none.'),
+    .describe(
+      'Key Vault secret holding the function key Graph must send on both URLs (?code=; the deployment makes it ' +
+        'the host key graph-notifications). Missing or empty: no subscription is made, and an error says why.',
+    ),
   RELEASE_GATE_FUNCTION_KEY: text()
     .optional()
-    .describe('The function key when the secret source is settings (local runs; the sandbox needs none).'),
+    .describe(
+      'The function key when the secret source is settings (the sandbox sets its host key); may be unset only ' +
+        'when both URLs are on loopback.',
+    ),
   RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(0, 1440)
     .default(3)
     .describe(
@@ -225,10 +253,13 @@ export const settingsObject = z.object({
     .describe('The client secret when the secret source is settings (local runs and the sandbox only).'),
   RELEASE_GATE_CLOUD: z
     .enum(['global', 'usgov', 'usgovdod', 'china'])
+    .refine((cloud) => !(cloud in UNSUPPORTED_CLOUDS), {
+      message: UNSUPPORTED_CLOUDS.china,
+    })
     .default('global')
     .describe(
-      'Microsoft cloud: global, usgov (GCC High, L4), usgovdod (DoD, L5) or china (21Vianet); sets the Graph ' +
-        'and sign-in hosts.',
+      'Microsoft cloud: global, usgov (GCC High, L4) or usgovdod (DoD, L5); sets the Graph and sign-in hosts. ' +
+        'china (21Vianet) is refused: Graph offers no Universal Print APIs there.',
     ),
   RELEASE_GATE_GRAPH_BASE_URL: httpsUrl()
     .optional()

@@ -13,6 +13,8 @@ export interface Metrics {
   graphCall(operation: string, status: number, durationMs: number): void;
   queueAge(ageMs: number): void;
   poisoned(): void;
+  /** The subscription keeper found the subscription healthy; the absence alert counts these. */
+  subscriptionHealthy(action: string): void;
   /** Sends what is buffered (tests, shutdown). */
   flush(): Promise<void>;
 }
@@ -25,7 +27,11 @@ interface Instruments {
   graphThrottled: { add(n: number, attributes: Record<string, string>): void };
   queueAge: { record(ms: number): void };
   poisoned: { add(n: number): void };
+  subscriptionHealthy: { add(n: number, attributes: Record<string, string>): void };
 }
+
+/** Metric names the alerts query (infra/modules/alerts.bicep; a test checks they match). */
+export const SUBSCRIPTION_HEALTHY_METRIC = 'release_gate.subscription.healthy';
 
 const noop: Metrics = {
   notifications: () => undefined,
@@ -33,6 +39,7 @@ const noop: Metrics = {
   graphCall: () => undefined,
   queueAge: () => undefined,
   poisoned: () => undefined,
+  subscriptionHealthy: () => undefined,
   flush: async () => undefined,
 };
 
@@ -85,6 +92,10 @@ export function createMetrics(options: {
         poisoned: meter.createCounter('release_gate.tasks.poisoned', {
           description: 'Tasks moved to the poison queue',
         }),
+        // Metrics are never sampled (traces are): an alert may count on every one arriving.
+        subscriptionHealthy: meter.createCounter(SUBSCRIPTION_HEALTHY_METRIC, {
+          description: 'Subscription checks that left a healthy subscription',
+        }),
       };
       for (const record of pending.splice(0)) record(instruments);
     })().catch((error: unknown) => {
@@ -111,6 +122,7 @@ export function createMetrics(options: {
       }),
     queueAge: (ageMs) => record((i) => i.queueAge.record(ageMs)),
     poisoned: () => record((i) => i.poisoned.add(1)),
+    subscriptionHealthy: (action) => record((i) => i.subscriptionHealthy.add(1, { action })),
     async flush() {
       await load();
       await provider?.forceFlush();

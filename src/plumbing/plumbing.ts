@@ -1,10 +1,12 @@
 import { settings } from '../config/load-settings';
 import type { Log } from '../observability/log';
+import { metrics } from '../observability/metrics';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ControlMessage } from '../queue/control-message';
 import { reconcileTasks, type ReconcileReport } from '../reconciler/reconcile-tasks';
 import { acceptedClientStates } from '../secrets/client-state';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import { FunctionKeyMissingError, resolveFunctionKey } from '../subscriptions/function-key';
 import { maintainSubscription, type KeeperReport } from '../subscriptions/maintain-subscription';
 
 /**
@@ -29,23 +31,32 @@ export async function keepSubscription(
   const deps = await processorDependencies(log);
   const secrets = secretStoreFromSettings(config);
   const [clientState] = await acceptedClientStates(secrets, config);
-  const functionKey =
-    config.RELEASE_GATE_SECRET_SOURCE === 'settings'
-      ? config.RELEASE_GATE_FUNCTION_KEY
-      : (await secrets.get(config.RELEASE_GATE_FUNCTION_KEY_SECRET_NAME).catch(() => undefined))?.current;
-  return maintainSubscription(
+  let functionKey: string | undefined;
+  try {
+    functionKey = await resolveFunctionKey(config, secrets);
+  } catch (error) {
+    // Loud, and no keyless subscription: Graph's validation of it would get 401 in Azure anyway.
+    if (error instanceof FunctionKeyMissingError)
+      log.error('subscription.function-key-missing', { reason: error.reason, fix: error.fix });
+    throw error;
+  }
+  const signals = metrics();
+  const report = await maintainSubscription(
     deps.api,
     {
       taskDefinitionId,
       notificationUrl: config.RELEASE_GATE_NOTIFICATION_URL,
       lifecycleUrl: config.RELEASE_GATE_LIFECYCLE_URL,
       clientState: clientState!,
-      functionKey: functionKey || undefined,
+      functionKey,
       appId: config.RELEASE_GATE_APP_CLIENT_ID,
     },
     log,
-    options,
+    { ...options, signals },
   );
+  // The instance may be frozen after the run: send the healthy signal now, not at the next interval.
+  await signals.flush().catch(() => undefined);
+  return report;
 }
 
 export async function reconcile(log: Log): Promise<ReconcileReport | undefined> {

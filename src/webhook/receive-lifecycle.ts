@@ -15,7 +15,11 @@ export interface LifecycleDependencies {
   now?: () => Date;
 }
 
-/** What each lifecycle event asks of us (Graph's lifecycle notifications guide). */
+/**
+ * What each lifecycle event asks of us (Graph's lifecycle notifications guide). Print subscriptions
+ * only ever get reauthorizationRequired, from every few minutes to rarely: each one queues a renewal,
+ * which is idempotent. The other two are kept in case Graph ever sends them.
+ */
 const WORK: Record<string, ControlKind> = {
   reauthorizationRequired: 'renew-subscription', // a PATCH of the expiration also reauthorizes
   subscriptionRemoved: 'recreate-subscription',

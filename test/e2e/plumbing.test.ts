@@ -28,6 +28,17 @@ describe('keeping the plumbing alive', () => {
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
+  it('subscribed both URLs with the function key, which Graph validated against the strict host', () => {
+    const [subscription] = subscriptions();
+    const key = sandbox.settings.RELEASE_GATE_FUNCTION_KEY!;
+    expect(key).toBe(sandbox.host.keys.host['graph-notifications']);
+    for (const url of [subscription!.notificationUrl, subscription!.lifecycleNotificationUrl!]) {
+      expect(new URL(url).searchParams.get('code')).toBe(key);
+      expect(new URL(url).searchParams.get('cs')).toMatch(/^[0-9a-f]{8}$/);
+    }
+    expect(events('lifecycle.handshake').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('re-running set-up changes nothing', async () => {
     const before = subscriptions().map((s) => s.id);
     expect((await ensureTaskDefinition(sandbox.api, { appId: DEMO_APP_CLIENT_ID })).created).toBe(false);
@@ -69,6 +80,43 @@ describe('keeping the plumbing alive', () => {
       'the renewal',
       () => events('lifecycle.received')[0] && events('subscription.checked').at(-1)?.action === 'renewed',
     );
+  });
+
+  it('reauthorizes on every reauthorizationRequired, however often Graph sends it, keeping one subscription', async () => {
+    const [subscription] = subscriptions();
+    const renewedBefore = events('subscription.checked').filter((e) => e.action === 'renewed').length;
+    const receivedBefore = events('lifecycle.received').length;
+    for (let i = 0; i < 3; i++) {
+      sandbox.simulator.notifier.lifecycle(subscriptions()[0]!, 'reauthorizationRequired');
+      await sandbox.simulator.deliveriesSettled();
+      await waitFor(
+        'the renewal',
+        () => events('subscription.checked').filter((e) => e.action === 'renewed').length >= renewedBefore + i + 1,
+      );
+    }
+    expect(events('lifecycle.received').length).toBe(receivedBefore + 3);
+    expect(subscriptions().map((s) => s.id)).toEqual([subscription!.id]);
+  });
+
+  it('moves the subscription to a rotated function key (both URLs), as it does for a rotated clientState', async () => {
+    const before = subscriptions()[0]!;
+    const rotated = 'rotated-function-key-0123456789abcdef0123456789';
+    sandbox.host.keys.host['graph-notifications'] = rotated; // the platform's key changed…
+    process.env.RELEASE_GATE_FUNCTION_KEY = rotated; // …and so did the secret the app reads
+    resetSettings();
+    resetWebhookDependencies();
+    resetProcessorDependencies();
+    await sandbox.host.runTimer('maintain-subscription');
+    expect(events('subscription.checked').at(-1)).toMatchObject({ action: 'replaced' });
+    const after = subscriptions()[0]!;
+    expect(after.id).not.toBe(before.id);
+    expect(new URL(after.notificationUrl).searchParams.get('code')).toBe(rotated);
+    expect(new URL(after.lifecycleNotificationUrl!).searchParams.get('code')).toBe(rotated);
+    const { job } = sandbox.simulator.tenant.submitJob({
+      printerId: sandbox.simulator.demo!.printers.library.id,
+      userPrincipalName: 'adele@contoso.example',
+    });
+    await waitFor('the job to print', () => job.status.state === 'completed');
   });
 
   it('moves the subscription to a rotated clientState, accepting the old one meanwhile', async () => {

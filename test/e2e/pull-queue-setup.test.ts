@@ -28,6 +28,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
       [
         ...['--task-definition-id', sandbox.taskDefinitionId],
         ...['--function-url', sandbox.host.url],
+        ...['--function-key', sandbox.host.keys.master], // /api/setup/* is admin level
         ...['--authority-host', sandbox.simulator.authorityHost],
         ...['--graph-base-url', sandbox.simulator.url],
         ...extra,
@@ -85,7 +86,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     const admin = adminPrintApi(base, () => undefined);
     const summary = await ensurePullQueue(admin, {
       displayName: 'Pull HQ',
-      app: setupApp(sandbox.host.url),
+      app: setupApp(sandbox.host.url, sandbox.host.keys.master),
       definition: {
         id: sandbox.taskDefinitionId,
         url: `${sandbox.simulator.url}/v1.0/print/taskDefinitions/${sandbox.taskDefinitionId}`,

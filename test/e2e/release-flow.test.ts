@@ -14,7 +14,9 @@ describe('end to end in the sandbox: print, notify, queue, decide, release', () 
   it('created the subscription through the keeper, with the handshake', () => {
     const [subscription] = [...sandbox.simulator.tenant.subscriptions.values()];
     expect(subscription?.resource).toBe(`print/taskDefinitions/${sandbox.taskDefinitionId}/tasks`);
-    expect(subscription?.notificationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/notifications\?cs=[0-9a-f]{8}$/);
+    expect(subscription?.notificationUrl).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/api\/notifications\?code=[\w-]+&cs=[0-9a-f]{8}$/,
+    );
     expect(logs.some((l) => l.functionName === 'notifications' && l.message.includes('notification.handshake'))).toBe(
       true,
     );

@@ -25,9 +25,16 @@ describe('npm run setup', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ hostPort: 0, log: () => undefined });
-    base = parseSetupArgs([], env());
+    // POST /api/setup/* is admin level: the master key, as in Azure.
+    base = parseSetupArgs(['--function-key', sandbox.host.keys.master], env());
   }, 60000);
   afterAll(async () => sandbox?.stop());
+
+  it('says so when the app refuses the key (the admin endpoint takes only the master key)', async () => {
+    await expect(runSetup({ ...base, functionKey: sandbox.host.keys.host.default }, () => undefined)).rejects.toThrow(
+      /refused the key: pass the app's master key with --function-key/,
+    );
+  });
 
   it('refuses to start without what it needs, saying what is missing', () => {
     expect(() => parseSetupArgs([], {})).toThrow(/Missing --tenant and --client-id/);
@@ -44,7 +51,7 @@ describe('npm run setup', () => {
     expect(teardown).toMatchObject({ changes: 5, conflicts: 0, taskDefinitionId: sandbox.taskDefinitionId });
     expect(lines).toContain(`Found the task definition ${sandbox.taskDefinitionId}.`);
     expect(triggers()).toEqual([]);
-    expect(await setupApp(sandbox.host.url).triggerRecord.list()).toEqual([]);
+    expect(await setupApp(sandbox.host.url, sandbox.host.keys.master).triggerRecord.list()).toEqual([]);
 
     const dry = await runSetup({ ...base, dryRun: true, taskDefinitionId: sandbox.taskDefinitionId }, () => undefined);
     expect(dry.changes).toBe(0);
@@ -85,7 +92,7 @@ describe('npm run setup', () => {
     // Made outside set-up (the portal, an older version, another tool): not in the record.
     hr.trigger = { id: 'unrecorded', definitionId: sandbox.taskDefinitionId, createdByAppId: DEMO_APP_CLIENT_ID };
     try {
-      const app = setupApp(sandbox.host.url);
+      const app = setupApp(sandbox.host.url, sandbox.host.keys.master);
       const admin = adminPrintApi(base, () => undefined);
       const ownership = await listTriggerOwnership(admin, app.triggerRecord, { printerIds: [hr.id] });
       expect(ownership.printers).toEqual([
@@ -107,7 +114,7 @@ describe('npm run setup', () => {
   it("claims a printer's unrecorded trigger on the admin's word; teardown then removes it", async () => {
     const hr = sandbox.simulator.demo!.printers.hr;
     const triggerId = hr.trigger!.id; // on the printer, not in the record (see the test above)
-    const claim = parseSetupArgs(['--claim-trigger', hr.id], {
+    const claim = parseSetupArgs(['--claim-trigger', hr.id, '--function-key', sandbox.host.keys.master], {
       ...env(),
       RELEASE_GATE_TASK_DEFINITION_ID: sandbox.taskDefinitionId,
     });

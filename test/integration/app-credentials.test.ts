@@ -88,9 +88,11 @@ describe('app credentials and clouds', () => {
       baseUrl: 'https://dod-graph.microsoft.us',
       authorityHost: 'https://login.microsoftonline.us',
     });
-    expect(of('china')).toMatchObject({
-      baseUrl: 'https://microsoftgraph.chinacloudapi.cn',
-      authorityHost: 'https://login.chinacloudapi.cn',
+    // China (21Vianet) has no Universal Print APIs: the settings refuse it; CLOUDS keeps its hosts as data.
+    expect(() => of('china')).toThrow(/RELEASE_GATE_CLOUD is china \(21Vianet\)/);
+    expect(CLOUDS.china).toEqual({
+      graph: 'https://microsoftgraph.chinacloudapi.cn',
+      authority: 'https://login.chinacloudapi.cn',
     });
     expect(Object.keys(CLOUDS)).toEqual(['global', 'usgov', 'usgovdod', 'china']);
     // An overridden host (the simulator) keeps the cloud's scope and version.

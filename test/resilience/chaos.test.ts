@@ -25,6 +25,7 @@ describe('chaos: random Graph faults and a killed worker', () => {
       env: {
         ...process.env,
         SANDBOX_HOST_SETTINGS: JSON.stringify(sandbox.settings),
+        SANDBOX_HOST_KEYS: JSON.stringify(sandbox.host.keys),
         SANDBOX_HOST_PORT: new URL(sandbox.settings.RELEASE_GATE_NOTIFICATION_URL!).port,
         SANDBOX_HOST_JSON: path.join(root, 'test', 'fixtures', 'host.sandbox-fast.json'),
         SANDBOX_PROCESSING_VISIBILITY_SECONDS: '3',

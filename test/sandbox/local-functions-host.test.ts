@@ -35,6 +35,7 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
     expect(host.registrations.http.map((r) => [r.name, r.route, r.methods])).toEqual([
       ['echo', 'things/{id}/echo', ['POST', 'PUT']],
       ['crash', 'crash', ['GET']],
+      ['admin-only', 'admin-only', ['GET']],
     ]);
     expect(host.registrations.queues.map((q) => [q.name, q.queueName, q.connection])).toEqual([
       ['flaky', 'fixture-tasks', 'FixtureStorage'],
@@ -43,7 +44,11 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
   });
 
   it('routes HTTP under /api with route parameters, query and body, and serialises jsonBody', async () => {
-    const response = await fetch(`${host.url}/api/things/42/echo?q=hello`, { method: 'PUT', body: 'payload' });
+    const response = await fetch(`${host.url}/api/things/42/echo?q=hello`, {
+      method: 'PUT',
+      body: 'payload',
+      headers: { 'x-functions-key': host.keys.functions.echo!.default! },
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-function')).toBe('echo');
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
@@ -53,7 +58,7 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
 
   it('answers 404 for unknown routes, 405 for other methods, 500 when a function throws', async () => {
     expect((await fetch(`${host.url}/api/nothing`)).status).toBe(404);
-    expect((await fetch(`${host.url}/api/things/1/echo`)).status).toBe(405);
+    expect((await fetch(`${host.url}/api/things/1/echo?code=${host.keys.master}`)).status).toBe(405);
     expect((await fetch(`${host.url}/api/crash`)).status).toBe(500);
     expect(logs.some((l) => l.functionName === 'crash' && l.level === 'error' && l.message.includes('boom'))).toBe(
       true,
@@ -105,10 +110,44 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
 
   it('runs a timer function through the admin endpoint', async () => {
     const before = calls().length;
-    expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST' })).status).toBe(202);
+    const master = { 'x-functions-key': host.keys.master };
+    expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', headers: master })).status).toBe(202);
     await waitFor(() => calls().length > before);
     expect(calls()[before]?.input).toBe('tick');
-    expect((await fetch(`${host.url}/admin/functions/nope`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${host.url}/admin/functions/nope`, { method: 'POST', headers: master })).status).toBe(404);
+  });
+
+  it('enforces authLevel like the Functions host: function, host or master key for function; master only for admin', async () => {
+    const echo = (key?: string, how: 'header' | 'query' = 'header') =>
+      fetch(`${host.url}/api/things/1/echo${key && how === 'query' ? `?code=${encodeURIComponent(key)}` : ''}`, {
+        method: 'POST',
+        headers: key && how === 'header' ? { 'x-functions-key': key } : {},
+      }).then((r) => r.status);
+    const { keys } = host;
+    expect(await echo()).toBe(401);
+    expect(await echo('not-a-key')).toBe(401);
+    expect(await echo(keys.functions['admin-only']!.default!)).toBe(401); // another function's key
+    expect(await echo(keys.functions.echo!.default!)).toBe(201);
+    expect(await echo(keys.functions.echo!.default!, 'query')).toBe(201);
+    expect(await echo(keys.host.default!, 'query')).toBe(201);
+    expect(await echo(keys.master)).toBe(201);
+
+    const admin = (key?: string) =>
+      fetch(`${host.url}/api/admin-only`, { headers: key ? { 'x-functions-key': key } : {} }).then((r) => r.status);
+    expect(await admin()).toBe(401);
+    expect(await admin(keys.host.default)).toBe(401);
+    expect(await admin(keys.functions['admin-only']!.default)).toBe(401);
+    expect(await admin(keys.master)).toBe(200);
+
+    // anonymous stays open
+    expect((await fetch(`${host.url}/api/crash`)).status).toBe(500);
+    // The admin API needs the master key too.
+    expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST' })).status).toBe(401);
+    const hostKey = { 'x-functions-key': keys.host.default! };
+    expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', headers: hostKey })).status).toBe(401);
+    // Keys are random per host, as Azure makes them.
+    expect(new Set([keys.master, keys.host.default, keys.functions.echo!.default]).size).toBe(3);
+    expect(keys.master.length).toBeGreaterThanOrEqual(40);
   });
 
   it('reads host.json time spans', () => {

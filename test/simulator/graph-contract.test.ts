@@ -69,7 +69,7 @@ describe('Universal Print simulator: Graph contract', () => {
 
   beforeAll(async () => {
     sim = await startSimulator({
-      notifier: { firstTimeoutMs: 300, retryTimeoutMs: 300, retryBaseMs: 20, maxAttempts: 3, batchWindowMs: 30 },
+      notifier: { timeoutMs: 300, slowAfterMs: 290, retryBaseMs: 20, maxAttempts: 3, batchWindowMs: 30 },
     });
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
     appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(

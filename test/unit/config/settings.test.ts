@@ -79,6 +79,31 @@ describe('settings', () => {
     ]);
   });
 
+  it('refuses the china cloud (21Vianet): Graph offers no Universal Print APIs there', () => {
+    expect(problems({ ...minimal, RELEASE_GATE_CLOUD: 'china' })).toEqual([
+      expect.stringMatching(/^RELEASE_GATE_CLOUD is china \(21Vianet\), where .*Universal Print APIs/),
+    ]);
+    for (const cloud of ['global', 'usgov', 'usgovdod'])
+      expect(parseSettings({ ...minimal, RELEASE_GATE_CLOUD: cloud }).RELEASE_GATE_CLOUD).toBe(cloud);
+  });
+
+  it('wants https subscription URLs, except on loopback (the sandbox)', () => {
+    for (const name of ['RELEASE_GATE_NOTIFICATION_URL', 'RELEASE_GATE_LIFECYCLE_URL']) {
+      expect(problems({ ...minimal, [name]: 'http://func.example.net/api/x' })).toEqual([
+        expect.stringMatching(new RegExp(`^${name} must be an https:// URL`)),
+      ]);
+      expect(problems({ ...minimal, [name]: 'http://127.0.0.1.example.net/api/x' })).toHaveLength(1);
+      expect(problems({ ...minimal, [name]: 'ftp://localhost/api/x' })).toHaveLength(1);
+      for (const ok of [
+        'https://func.example.net/api/x',
+        'http://127.0.0.1:7071/api/x',
+        'http://localhost:7071/api/x',
+        'http://[::1]:7071/api/x',
+      ])
+        expect(() => parseSettings({ ...minimal, [name]: ok })).not.toThrow();
+    }
+  });
+
   it('checks JSON-valued settings', () => {
     expect(problems({ ...minimal, RELEASE_GATE_RELEASE_PRINTERS: '["not-a-guid"]' })).toEqual([
       'RELEASE_GATE_RELEASE_PRINTERS must be a JSON array of printer ids',

@@ -4,6 +4,8 @@ import { parseSettings } from '../../../src/config/load-settings';
 import { settingNames } from '../../../src/config/settings';
 import { TRIGGER_RECORD_TABLE } from '../../../src/setup/trigger-record';
 import { GRAPH_PERMISSIONS, PERMISSION_OPT_INS, type GraphPermission } from '../../../src/graph/app-permissions';
+import { SUBSCRIPTION_HEALTHY_METRIC } from '../../../src/observability/metrics';
+import { GRAPH_HOST_KEY_NAME } from '../../../sandbox/host/host-keys';
 
 /**
  * No Bicep compiler runs here, so the templates are checked as text against the code: what the
@@ -225,6 +227,63 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
     expect(resources).toContain(`var triggerRecordTableName = '${TRIGGER_RECORD_TABLE}'`);
     expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
+  });
+
+  it('provisions the function key Graph sends: a host key, the same value as the Key Vault secret the app reads', () => {
+    const defaults = parseSettings({
+      RELEASE_GATE_TENANT_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',
+      RELEASE_GATE_APP_CLIENT_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',
+      RELEASE_GATE_KEY_VAULT_URI: 'https://kv.vault.azure.net/',
+      AzureWebJobsStorage__queueServiceUri: 'https://s.queue.core.windows.net/',
+    });
+    const secretName = defaults.RELEASE_GATE_FUNCTION_KEY_SECRET_NAME;
+    expect(resources).toContain(`var functionKeySecretName = '${secretName}'`);
+    expect(resources).toMatch(
+      /resource functionKey 'secrets' = \{\s*name: functionKeySecretName\s*properties: \{\s*value: notificationFunctionKey/,
+    );
+    expect(settings.RELEASE_GATE_FUNCTION_KEY_SECRET_NAME).toBe('functionKeySecretName');
+    // The host key: named as the sandbox names it, holding the same value.
+    expect(resources).toContain(`var graphHostKeyName = '${GRAPH_HOST_KEY_NAME}'`);
+    expect(resources).toMatch(
+      /resource graphHostKey 'Microsoft\.Web\/sites\/host\/functionKeys@[\d-]+' = \{\s*name: '\$\{functionApp\.name\}\/default\/\$\{graphHostKeyName\}'\s*properties: \{\s*name: graphHostKeyName\s*value: notificationFunctionKey/,
+    );
+    const main = read(path.join(infra, 'main.bicep'));
+    expect(main).toMatch(
+      /@secure\(\)\n@minLength\(15\)\n@description\([^\n]*\)\nparam notificationFunctionKey string\n/,
+    );
+    expect(main).toMatch(/notificationFunctionKey: notificationFunctionKey/);
+    // azd generates the value once and reads it back from the vault on every later provision.
+    const parameters = JSON.parse(read(path.join(infra, 'main.parameters.json'))) as {
+      parameters: Record<string, { value: string }>;
+    };
+    expect(parameters.parameters.notificationFunctionKey?.value).toBe(
+      `$(secretOrRandomPassword \${AZURE_KEY_VAULT_NAME} ${secretName})`,
+    );
+    expect(main).toMatch(/^output AZURE_KEY_VAULT_NAME string = resources\.outputs\.keyVaultName$/m);
+    expect(resources).toMatch(/^output keyVaultName string = vault\.name$/m);
+  });
+
+  it('alerts on the absence of healthy subscription checks, counting the unsampled metric the keeper records', () => {
+    const alerts = read(path.join(infra, 'modules', 'alerts.bicep'));
+    expect(alerts).toContain(`var healthyMetric = '${SUBSCRIPTION_HEALTHY_METRIC}'`);
+    const rule = /\{\s*name: 'subscription-unhealthy'([\s\S]*?)\n {2}\}/.exec(alerts)?.[1] ?? '';
+    const query = /query: '(.*)'\n/.exec(rule)?.[1] ?? '';
+    expect(query).toMatch(/^customMetrics \| where name == \\'\$\{healthyMetric\}\\'/);
+    // No rows at all must still give one row: summarize count() without `by`, then keep it when 0.
+    expect(query).toMatch(/\| summarize healthyChecks = count\(\) \| where healthyChecks == 0$/);
+    expect(query).not.toMatch(/ by /);
+    expect(rule).toMatch(/threshold: 0/);
+    expect(alerts).toMatch(/operator: 'GreaterThan'/);
+    // The window spans several keeper runs (every 30 minutes), so one late run does not fire it.
+    const schedule = /schedule: '([^']+)'/.exec(read(path.join(root, 'functions', 'maintain-subscription.ts')))?.[1];
+    expect(schedule).toBe('0 */30 * * * *');
+    expect(rule).toMatch(/windowSize: 'PT2H'/);
+    // Metrics are never sampled; traces are (host.json), which is why the count is on a metric.
+    const hostJson = JSON.parse(read(path.join(root, 'host.json'))) as {
+      logging: { applicationInsights: { samplingSettings: { isEnabled: boolean } } };
+    };
+    expect(hostJson.logging.applicationInsights.samplingSettings.isEnabled).toBe(true);
+    expect(read(path.join(root, 'src', 'plumbing', 'plumbing.ts'))).toMatch(/signals = metrics\(\)/);
   });
 
   it('alerts watch events the code really logs', () => {
