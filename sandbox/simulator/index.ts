@@ -11,7 +11,7 @@ import { PrinterRegistry } from './printer-registry';
 import { IdentityProvider, type IdentityDirectory } from './identity-provider';
 import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
-import { Tenant } from './tenant';
+import { Tenant, type TenantBehaviour } from './tenant';
 import type { Leniency } from './leniency';
 import { seedDemoTenant, type DemoTenant } from './demo-tenant';
 import { BrowserSignIn, type SignInResult } from './sign-in';
@@ -28,6 +28,10 @@ export interface SimulatorOptions {
   abortEndsTask?: boolean;
   /** Lenient behaviours to switch back on by name (tests that show what a lenient stand-in hides). */
   lenient?: Leniency;
+  /** Universal Print's service limits (jobs per 10 minutes, concurrent jobs); off by default. See limits.ts. */
+  limits?: TenantBehaviour['limits'];
+  /** Paused (blocked) jobs older than this are deleted, as Universal Print "eventually" does; unset: never. */
+  blockedJobLifetimeMs?: number;
   notifier?: Partial<NotifierOptions>;
   /** Send reauthorizationRequired this long before a subscription expires. */
   lifecycleLeadMinutes?: number;
@@ -81,6 +85,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         notifier.taskCreated(task, tenant.subscriptions.values(), tenant.jobUrl(task.printerId, task.jobId)),
     },
     { ...options.lenient, abortEndsTask: options.abortEndsTask ?? options.lenient?.abortEndsTask },
+    { limits: options.limits, blockedJobLifetimeMs: options.blockedJobLifetimeMs },
   );
   const directory: IdentityDirectory = { apps: tenant.apps, users: tenant.users };
   const identity = new IdentityProvider(() => origin, tenantId, directory);
@@ -220,6 +225,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const leadMs = (options.lifecycleLeadMinutes ?? 60) * 60_000;
   const sweep = setInterval(() => {
     const now = Date.now();
+    tenant.deleteBlockedJobs();
     for (const subscription of [...tenant.subscriptions.values()]) {
       const expires = Date.parse(subscription.expirationDateTime);
       if (expires <= now) {

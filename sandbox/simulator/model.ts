@@ -18,6 +18,15 @@ export interface SimPrinter {
   trigger?: { id: string; definitionId: string; createdByAppId: string };
 }
 
+/** A task trigger as created, kept after it is deleted: a task remembers the trigger that started it. */
+export interface SimTriggerRecord {
+  id: string;
+  printerId: string;
+  definitionId: string;
+  createdByAppId: string;
+  deletedDateTime?: string;
+}
+
 export interface SimUser {
   id: string;
   userPrincipalName: string;
