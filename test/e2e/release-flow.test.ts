@@ -20,19 +20,23 @@ describe('end to end in the sandbox: print, notify, queue, decide, release', () 
     );
   });
 
-  it('releases a held job with two Graph calls', async () => {
+  it('releases a held job with two Graph calls (three for the first job on a printer, which is read once)', async () => {
     const { simulator } = sandbox;
-    const { job, task } = simulator.tenant.submitJob({
-      printerId: simulator.demo!.printers.floor1Color.id,
-      userPrincipalName: 'adele@contoso.example',
-      document: { displayName: 'Quarterly report.pdf', size: 250_000 },
-    });
-    expect(job.status.state).toBe('paused');
-    expect(task?.status.state).toBe('processing');
-    await waitFor('the job to print', () => job.status.state === 'completed');
-    expect(task?.status).toEqual({ state: 'completed', description: expect.stringContaining('release') });
-    await sandbox.host.queuesIdle();
-    const finished = logs.map((l) => l.message).find((m) => m.includes('"task.finished"') && m.includes(task!.id));
-    expect(JSON.parse(finished!)).toMatchObject({ outcome: 'released', graphCalls: 2 });
+    const release = async () => {
+      const { job, task } = simulator.tenant.submitJob({
+        printerId: simulator.demo!.printers.floor1Color.id,
+        userPrincipalName: 'adele@contoso.example',
+        document: { displayName: 'Quarterly report.pdf', size: 250_000 },
+      });
+      expect(job.status.state).toBe('paused');
+      expect(task?.status.state).toBe('processing');
+      await waitFor('the job to print', () => job.status.state === 'completed');
+      expect(task?.status.state).toBe('completed'); // its description is Graph's, not ours
+      await sandbox.host.queuesIdle();
+      const finished = logs.map((l) => l.message).find((m) => m.includes('"task.finished"') && m.includes(task!.id));
+      return JSON.parse(finished!) as Record<string, unknown>;
+    };
+    expect(await release()).toMatchObject({ outcome: 'released', graphCalls: 3 });
+    expect(await release()).toMatchObject({ outcome: 'released', graphCalls: 2 });
   });
 });
