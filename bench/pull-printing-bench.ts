@@ -100,8 +100,17 @@ async function listingLatency(sandbox: Sandbox, total: number) {
     receivedAt: new Date(now).toISOString(),
   });
   const others = users.filter((u) => u !== reader);
+  // The reader's 50 are real jobs on the pull queue (the listing checks Graph still has them); their
+  // notifications are dropped so nothing else decides them. Other users' holds are never looked at.
+  const { tenant, notifier, demo } = sandbox.simulator;
+  notifier.dropNext(sandbox.taskDefinitionId, 50);
+  const real = Array.from({ length: 50 }, () =>
+    tenant.submitJob({ printerId: demo!.printers.pullQueue.id, userPrincipalName: reader }),
+  );
   const seeds = Array.from({ length: total }, (_, i) =>
-    hold(i, i < 50 ? reader : `bench${i % 97}.${others[i % others.length]}`),
+    i < 50
+      ? { ...hold(i, reader), taskId: real[i]!.task!.id, jobId: real[i]!.job.id }
+      : hold(i, `bench${i % 97}.${others[i % others.length]}`),
   );
   for (let i = 0; i < seeds.length; i += 50) await Promise.all(seeds.slice(i, i + 50).map((h) => holds.add(h)));
 

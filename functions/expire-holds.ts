@@ -10,7 +10,7 @@ export async function expireHeldJobs(_timer: Timer, context: InvocationContext):
     import('../src/processor/processor-dependencies'),
   ]);
   const report = await expireHolds(await processorDependencies(log));
-  if (report.expired > 0 || report.retryLater > 0) log.info('holds.expired', { ...report });
+  if (report.expired > 0 || report.vanished > 0 || report.retryLater > 0) log.info('holds.expired', { ...report });
 }
 
 app.timer('expire-holds', { schedule: '0 * * * * *', handler: expireHeldJobs });

@@ -220,8 +220,20 @@ export function controlRoutes(deps: {
     try {
       return await route[2](route[1].exec(path)!.slice(1), query, input(body));
     } catch (error) {
-      if (error instanceof GraphHttpError)
-        return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+      if (error instanceof GraphHttpError) {
+        // A submission over a Universal Print limit says when to try again, as Graph's Retry-After would.
+        const retryAfter = error.headers['retry-after'];
+        return {
+          status: error.status,
+          body: {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}),
+            },
+          },
+        };
+      }
       return { status: 400, body: { error: { code: 'BadRequest', message: (error as Error).message } } };
     }
   };

@@ -12,7 +12,7 @@ import { IdentityProvider, type IdentityDirectory } from './identity-provider';
 import type { SimTask } from './model';
 import { Notifier, type NotifierOptions } from './notifier';
 import { RequestLog } from './request-log';
-import { Tenant } from './tenant';
+import { Tenant, type TenantBehaviour } from './tenant';
 import type { Leniency } from './leniency';
 import { seedDemoTenant, type DemoTenant } from './demo-tenant';
 import { BrowserSignIn, type SignInResult } from './sign-in';
@@ -29,6 +29,10 @@ export interface SimulatorOptions {
   abortEndsTask?: boolean;
   /** Lenient behaviours to switch back on by name (tests that show what a lenient stand-in hides). */
   lenient?: Leniency;
+  /** Universal Print's service limits (jobs per 10 minutes, concurrent jobs); off by default. See limits.ts. */
+  limits?: TenantBehaviour['limits'];
+  /** Paused (blocked) jobs older than this are deleted, as Universal Print "eventually" does; unset: never. */
+  blockedJobLifetimeMs?: number;
   /** Delivery schedule and throttling (Graph's real-time values by default; tests scale them down). */
   notifier?: Partial<NotifierOptions>;
   /** Send reauthorizationRequired this long before a subscription expires. */
@@ -82,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         notifier.taskCreated(task, tenant.subscriptions.values(), tenant.jobUrl(task.printerId, task.jobId)),
     },
     { ...options.lenient, abortEndsTask: options.abortEndsTask ?? options.lenient?.abortEndsTask },
+    { limits: options.limits, blockedJobLifetimeMs: options.blockedJobLifetimeMs },
   );
   const directory: IdentityDirectory = { apps: tenant.apps, users: tenant.users };
   const identity = new IdentityProvider(() => origin, tenantId, directory);
@@ -252,6 +257,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const id of nextChallenge.keys()) if (!tenant.subscriptions.has(id)) nextChallenge.delete(id);
+    tenant.deleteBlockedJobs();
     for (const subscription of [...tenant.subscriptions.values()]) {
       const expires = Date.parse(subscription.expirationDateTime);
       if (expires <= now) {

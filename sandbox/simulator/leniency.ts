@@ -14,4 +14,12 @@ export interface Leniency {
   jobsToUnconfiguredPrinters?: boolean;
   /** Print subscriptions only get reauthorizationRequired; this lets the control API send subscriptionRemoved and missed. */
   nonPrintLifecycleEvents?: boolean;
+  /** Completing the task of a job on a virtual printer (no device) prints it; strict: it waits for a device that never comes. */
+  virtualPrintersPrint?: boolean;
+  /** PATCHing a task `aborted` also aborts its job; strict: only `jobs/{id}/abort` does, the job stays paused. */
+  taskAbortAbortsJob?: boolean;
+  /** A PATCHed task keeps the caller's description; strict: Graph recalculates it ("Task execution is completed."). */
+  keepTaskDescription?: boolean;
+  /** Redirect, update and abort check the printer's current trigger; strict: the trigger that started the task. */
+  currentTriggerDecides?: boolean;
 }

@@ -26,6 +26,15 @@ export interface SimPrinter {
   defaults?: Record<string, unknown>;
 }
 
+/** A task trigger as created, kept after it is deleted: a task remembers the trigger that started it. */
+export interface SimTriggerRecord {
+  id: string;
+  printerId: string;
+  definitionId: string;
+  createdByAppId: string;
+  deletedDateTime?: string;
+}
+
 export interface SimUser {
   id: string;
   userPrincipalName: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { Leniency } from './leniency';
+import { UNIVERSAL_PRINT_LIMITS, checkLimits, type UniversalPrintLimits } from './limits';
 import type {
   JobConfiguration,
   SimApp,
@@ -10,6 +11,7 @@ import type {
   SimPrinter,
   SimSubscription,
   SimTask,
+  SimTriggerRecord,
   SimUser,
 } from './model';
 
@@ -23,6 +25,25 @@ export interface TenantEvents {
 
 export type TenantOptions = Leniency;
 
+/** Documented behaviours that are off unless asked for (most tests print far more than a tenant may). */
+export interface TenantBehaviour {
+  /** Universal Print's service limits (true: the documented figures); off by default. */
+  limits?: boolean | Partial<UniversalPrintLimits>;
+  /**
+   * "Blocked from printing and eventually deleted": a paused job (its task never completed) older
+   * than this is deleted by `deleteBlockedJobs()`. Graph gives no figure; unset: never.
+   */
+  blockedJobLifetimeMs?: number;
+  /** The tenant's clock (job times, the 10-minute limit windows, blocked-job age). */
+  now?: () => Date;
+}
+
+/** What Graph sets a task's description to, whatever the caller sent (printtaskstatus: "Task execution …"). */
+export const GRAPH_TASK_DESCRIPTIONS = {
+  completed: 'Task execution is completed.',
+  aborted: 'Task execution was aborted.',
+} as const;
+
 /**
  * The simulated Universal Print tenant: printers, jobs, task definitions, triggers, tasks and
  * subscriptions, with the state changes Graph documents. Permission checks happen in the routes;
@@ -35,6 +56,8 @@ export class Tenant {
   readonly definitions = new Map<string, SimDefinition>();
   readonly tasks = new Map<string, SimTask>();
   readonly subscriptions = new Map<string, SimSubscription>();
+  /** Every trigger ever created, by id, deleted ones included: a task is checked against the one that started it. */
+  readonly triggers = new Map<string, SimTriggerRecord>();
   /** Jobs by printer id, then job id. */
   readonly jobs = new Map<string, Map<string, SimJob>>();
   private nextJobId = 1001;
@@ -44,7 +67,19 @@ export class Tenant {
     private readonly events: TenantEvents,
     /** The lenient behaviours switched on (none by default); see leniency.ts. */
     readonly lenient: Leniency = {},
+    readonly behaviour: TenantBehaviour = {},
   ) {}
+
+  now(): Date {
+    return this.behaviour.now?.() ?? new Date();
+  }
+
+  /** The limits in force, or undefined when the option is off. */
+  get limits(): UniversalPrintLimits | undefined {
+    const option = this.behaviour.limits;
+    if (!option) return undefined;
+    return option === true ? UNIVERSAL_PRINT_LIMITS : { ...UNIVERSAL_PRINT_LIMITS, ...option };
+  }
 
   reset(): void {
     for (const map of [
@@ -54,6 +89,7 @@ export class Tenant {
       this.definitions,
       this.tasks,
       this.subscriptions,
+      this.triggers,
       this.jobs,
     ])
       map.clear();
@@ -98,7 +134,10 @@ export class Tenant {
 
   // ---------- print jobs ----------
 
-  /** A user prints: the job is paused with a processing task if the printer has a trigger, else it prints. */
+  /**
+   * A user prints: the job is paused with a processing task if the printer has a trigger, else it
+   * goes to its printer. Over a Universal Print limit (option `limits`), 429 TooManyRequests.
+   */
   submitJob(input: {
     printerId: string;
     userPrincipalName: string;
@@ -110,10 +149,11 @@ export class Tenant {
     if (printer.isAcceptingJobs !== true && !this.lenient.jobsToUnconfiguredPrinters)
       throw badRequest(`Printer ${printer.id} is not accepting jobs.`);
     const user = this.userByUpn(input.userPrincipalName);
+    this.checkLimits(printer.id, user.id);
     const job: SimJob = {
       id: String(this.nextJobId++),
       printerId: printer.id,
-      createdDateTime: new Date().toISOString(),
+      createdDateTime: this.now().toISOString(),
       createdBy: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
       status: {
         state: 'processing',
@@ -143,13 +183,22 @@ export class Tenant {
     return { job, task: this.startJob(job) };
   }
 
-  /** JobStarted: a trigger on the printer holds the job for its task definition; otherwise it prints. */
+  private checkLimits(printerId: string, userId?: string): void {
+    const limits = this.limits;
+    if (!limits) return;
+    const all = [...this.jobs.values()].flatMap((m) => [...m.values()]);
+    checkLimits(limits, all, { printerId, ...(userId ? { userId } : {}) }, this.now().getTime());
+  }
+
+  /** JobStarted: a trigger on the printer holds the job for its task definition; otherwise it goes on. */
   private startJob(job: SimJob): SimTask | undefined {
     const trigger = this.printer(job.printerId).trigger;
     if (!trigger) {
-      this.print(job);
+      this.resume(job);
       return undefined;
     }
+    // A trigger set on the printer directly (tests do) is recorded on first use.
+    if (!this.triggers.has(trigger.id)) this.triggers.set(trigger.id, { ...trigger, printerId: job.printerId });
     job.status = {
       state: 'paused',
       description: 'The job is not a candidate for processing yet.',
@@ -163,12 +212,30 @@ export class Tenant {
       jobId: job.id,
       triggerId: trigger.id,
       status: { state: 'processing', description: '' },
-      createdDateTime: new Date().toISOString(),
+      createdDateTime: this.now().toISOString(),
     };
     this.tasks.set(task.id, task);
     job.taskIds.push(task.id);
     this.events.taskCreated(task);
     return task;
+  }
+
+  /**
+   * The job goes on to its printer. A virtual printer (no device) never fetches it: the job waits,
+   * `pending` and acquired by no printer, until Universal Print deletes it. Only a redirect to a
+   * physical printer, or an abort, ends a pull-queue job (lenient `virtualPrintersPrint`: it prints).
+   */
+  private resume(job: SimJob): void {
+    if (this.printer(job.printerId).hasPhysicalDevice || this.lenient.virtualPrintersPrint) {
+      this.print(job);
+      return;
+    }
+    job.status = {
+      state: 'pending',
+      description: 'The job is waiting for its printer to fetch it; the printer has no device.',
+      details: [],
+      isAcquiredByPrinter: false,
+    };
   }
 
   private print(job: SimJob): void {
@@ -180,11 +247,19 @@ export class Tenant {
     };
   }
 
-  /** The processing task of `appId`'s trigger on this job; the operations below need one. */
+  /**
+   * The processing task "started by a trigger that the requesting app created" on this job; the
+   * operations below need one. The trigger that started the task decides, even if it has since been
+   * deleted or replaced (lenient `currentTriggerDecides`: the printer's current trigger).
+   */
   private ourProcessingTask(job: SimJob, appId: string): SimTask {
+    const creatorOf = (task: SimTask) =>
+      this.lenient.currentTriggerDecides
+        ? this.printer(task.printerId).trigger?.createdByAppId
+        : this.triggers.get(task.triggerId)?.createdByAppId;
     const task = job.taskIds
       .map((id) => this.tasks.get(id))
-      .find((t) => t && t.status.state === 'processing' && this.printer(t.printerId).trigger?.createdByAppId === appId);
+      .find((t) => t && t.status.state === 'processing' && creatorOf(t) === appId);
     if (!task) {
       throw badRequest(
         'The operation requires a printTask in processing state created by a trigger of the calling application.',
@@ -213,11 +288,12 @@ export class Tenant {
     if (!destination) throw badRequest(`Destination printer ${destinationPrinterId} does not exist.`);
     if (destination.id === job.printerId) throw badRequest("The destination printer is the job's own printer.");
     if (!destination.isAcceptingJobs) throw badRequest('The destination printer is not accepting jobs.');
+    this.checkLimits(destination.id);
     const moved: SimJob = {
       ...structuredClone(job),
       id: String(this.nextJobId++),
       printerId: destination.id,
-      createdDateTime: new Date().toISOString(),
+      createdDateTime: this.now().toISOString(),
       configuration: { ...job.configuration, ...configuration },
       redirectedFrom: this.jobUrl(job.printerId, job.id),
       taskIds: [],
@@ -231,7 +307,7 @@ export class Tenant {
       isAcquiredByPrinter: false,
     };
     // Graph completes the task of a redirected job itself.
-    task.status = { state: 'completed', description: 'Redirected' };
+    task.status = { state: 'completed', description: GRAPH_TASK_DESCRIPTIONS.completed };
     this.startJob(moved);
     return moved;
   }
@@ -245,12 +321,30 @@ export class Tenant {
       details: [],
       isAcquiredByPrinter: false,
     };
-    if (this.lenient.abortEndsTask) task.status = { state: 'aborted', description: reason ?? '' };
+    if (this.lenient.abortEndsTask) task.status = { state: 'aborted', description: GRAPH_TASK_DESCRIPTIONS.aborted };
   }
 
   cancelJob(printerId: string, jobId: string): void {
     const job = this.job(printerId, jobId);
     job.status = { state: 'canceled', description: 'The job was canceled.', details: [], isAcquiredByPrinter: false };
+  }
+
+  /**
+   * "Blocked from printing and eventually deleted": deletes every paused job (no task of it ever
+   * completed) older than `olderThanMs` (default: the `blockedJobLifetimeMs` option; 0 deletes every
+   * blocked job now). Its tasks stay as they were: the app must still end them. Returns the jobs deleted.
+   */
+  deleteBlockedJobs(olderThanMs = this.behaviour.blockedJobLifetimeMs): SimJob[] {
+    if (olderThanMs === undefined) return [];
+    const cutoff = this.now().getTime() - olderThanMs;
+    const deleted: SimJob[] = [];
+    for (const jobs of this.jobs.values())
+      for (const job of [...jobs.values()])
+        if (job.status.state === 'paused' && Date.parse(job.createdDateTime) <= cutoff) {
+          jobs.delete(job.id);
+          deleted.push(job);
+        }
+    return deleted;
   }
 
   /** Fault injection: the job disappears while its task is still processing. */
@@ -266,20 +360,27 @@ export class Tenant {
     if (state !== 'completed' && state !== 'aborted')
       throw badRequest(`A task can be set to completed or aborted, not ${state}.`);
     if (task.status.state !== 'processing') throw badRequest(`The task is ${task.status.state}, not processing.`);
-    task.status = { state, description: description ?? '' };
+    // Graph recalculates the description (the docs' example sends "completed" and gets this back).
+    task.status = {
+      state,
+      description: this.lenient.keepTaskDescription ? (description ?? '') : GRAPH_TASK_DESCRIPTIONS[state],
+    };
     const job = this.jobs.get(task.printerId)?.get(task.jobId);
     if (job && job.status.state === 'paused') {
-      const stillHeld = job.taskIds.some((id) => this.tasks.get(id)?.status.state === 'processing');
-      if (state === 'aborted') {
+      const tasks = job.taskIds.map((id) => this.tasks.get(id));
+      const stillHeld = tasks.some((t) => t?.status.state === 'processing');
+      const anyAborted = tasks.some((t) => t?.status.state === 'aborted');
+      if (state === 'aborted' && this.lenient.taskAbortAbortsJob) {
         job.status = {
           state: 'aborted',
           description: description ?? 'Aborted by a print task.',
           details: [],
           isAcquiredByPrinter: false,
         };
-      } else if (!stillHeld) {
-        this.print(job);
+      } else if (!stillHeld && !anyAborted) {
+        this.resume(job);
       }
+      // An aborted task does not abort its job (that is jobs/{id}/abort): the job stays paused, blocked.
     }
     return task;
   }
@@ -300,7 +401,14 @@ export class Tenant {
   deleteDefinition(id: string): void {
     this.definition(id);
     this.definitions.delete(id);
-    for (const printer of this.printers.values()) if (printer.trigger?.definitionId === id) delete printer.trigger;
+    for (const printer of this.printers.values()) if (printer.trigger?.definitionId === id) this.forgetTrigger(printer);
+  }
+
+  /** The printer loses its trigger; the record stays (its tasks still name it), marked deleted. */
+  private forgetTrigger(printer: SimPrinter): void {
+    const record = printer.trigger && this.triggers.get(printer.trigger.id);
+    if (record) record.deletedDateTime = this.now().toISOString();
+    delete printer.trigger;
   }
 
   createTrigger(printerId: string, definitionId: string, appId: string): NonNullable<SimPrinter['trigger']> {
@@ -311,13 +419,14 @@ export class Tenant {
     }
     if (printer.trigger) throw conflict('Only one task trigger can be specified per printer.');
     printer.trigger = { id: randomUUID(), definitionId, createdByAppId: appId };
+    this.triggers.set(printer.trigger.id, { ...printer.trigger, printerId });
     return printer.trigger;
   }
 
   deleteTrigger(printerId: string, triggerId: string): void {
     const printer = this.printer(printerId);
     if (printer.trigger?.id !== triggerId) throw notFound(`Task trigger ${triggerId}`);
-    delete printer.trigger;
+    this.forgetTrigger(printer);
   }
 
   // ---------- subscriptions ----------

@@ -17,6 +17,7 @@ export type AuditOutcome =
   | 'hold-expired' // a held job's hold ran out; its expiry action was applied
   | 'hold-released' // its owner released it at a printer
   | 'hold-deleted' // its owner deleted it
+  | 'hold-vanished' // Universal Print deleted the held job (a 404): the hold ended, its owner is told
   | 'already-done' // the task had ended before we acted (someone else, or an earlier run)
   | 'job-gone'
   | 'failed-safe'; // could not act as decided; the fail-safe action was applied

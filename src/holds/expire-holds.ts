@@ -2,57 +2,58 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import { describeError, type Log } from '../observability/log';
-import { closeTaskIfOpen } from '../processor/fail-safe';
+import { abortJobAndCloseTask, closeTaskIfOpen } from '../processor/fail-safe';
+import { printerKindsFor } from '../processor/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
-import type { HoldStore } from './hold-store';
+import type { HeldJob, HoldStore } from './hold-store';
 
 export interface ExpiryReport {
   expired: number;
   released: number;
   denied: number;
+  /** Held jobs Universal Print had already deleted: the hold ended as `hold-vanished`. */
+  vanished: number;
   retryLater: number;
 }
+
+export const EXPIRY_REASON = 'Your held print job expired before it was released at a printer.';
 
 /**
  * Ends holds past their expiry with their expiry action, so nothing stays held forever. Each
  * hold is claimed first (only one runner ends it); if Graph fails transiently it is put back and
- * the next run tries again.
+ * the next run tries again. `release` completes the task only on a physical printer (the job
+ * prints where it was sent); on a pull queue, where nothing would come out, the job is aborted
+ * with the expiry reason like `deny`. A job Universal Print already deleted ends as vanished.
  */
 export async function expireHolds(
   deps: { api: PrintApi; holds: HoldStore; audit: AuditLog; tasks: TaskIndex; log: Log; now?: () => Date },
   limit = 200,
 ): Promise<ExpiryReport> {
   const now = (deps.now ?? (() => new Date()))();
-  const report: ExpiryReport = { expired: 0, released: 0, denied: 0, retryLater: 0 };
+  const report: ExpiryReport = { expired: 0, released: 0, denied: 0, vanished: 0, retryLater: 0 };
   for (const held of await deps.holds.listExpired(now, limit)) {
     const claimed = await deps.holds.claim(held.ownerUpn, held.taskId);
     if (!claimed) continue;
     const log = deps.log.with({ correlationId: claimed.correlationId, taskId: claimed.taskId });
     try {
-      if (claimed.onExpiry === 'release') {
-        await closeTaskIfOpen(deps.api, claimed, 'completed', 'Release Gate: hold expired, released', log);
-        report.released++;
-      } else {
-        const reason = 'Your held print job expired before it was released at a printer.';
-        await deps.api.abortJob(claimed.printerId, claimed.jobId, reason).catch((error: unknown) => {
-          const kind = classifyGraphError(error).kind;
-          if (kind !== 'not-found' && kind !== 'conflict') throw error;
-        });
-        await closeTaskIfOpen(deps.api, claimed, 'aborted', reason, log);
-        report.denied++;
-      }
-      report.expired++;
-      await deps.tasks.mark(claimed.taskDefinitionId, claimed.taskId, 'done', now, 'hold-expired');
+      const ended = await endHold(deps, claimed, log);
+      report[ended]++;
+      if (ended !== 'vanished') report.expired++;
+      const outcome = ended === 'vanished' ? 'hold-vanished' : 'hold-expired';
+      await deps.tasks.mark(claimed.taskDefinitionId, claimed.taskId, 'done', now, outcome);
       const prior = await deps.audit.find(claimed.receivedAt, claimed.taskId);
       if (prior) {
         await deps.audit.write({
           ...prior,
-          outcome: 'hold-expired',
-          detail: `expired at ${claimed.expiresAt}; ${claimed.onExpiry === 'release' ? 'released' : 'denied'}`,
+          outcome,
+          detail:
+            ended === 'vanished'
+              ? `the job was deleted by Universal Print before its hold expired at ${claimed.expiresAt}`
+              : `expired at ${claimed.expiresAt}; ${ended}${ended === 'denied' && claimed.onExpiry === 'release' ? ' (a pull queue prints nothing)' : ''}`,
           completedAt: now.toISOString(),
         });
       }
-      log.info('hold.expired', { action: claimed.onExpiry, jobId: claimed.jobId, printerId: claimed.printerId });
+      log.info('hold.expired', { action: ended, jobId: claimed.jobId, printerId: claimed.printerId });
     } catch (error) {
       await deps.holds.add(claimed);
       report.retryLater++;
@@ -60,4 +61,23 @@ export async function expireHolds(
     }
   }
   return report;
+}
+
+async function endHold(deps: { api: PrintApi }, held: HeldJob, log: Log): Promise<'released' | 'denied' | 'vanished'> {
+  const { api } = deps;
+  try {
+    await api.getJob(held.printerId, held.jobId);
+  } catch (error) {
+    if (classifyGraphError(error).kind !== 'not-found') throw error;
+    await closeTaskIfOpen(api, held, 'aborted', EXPIRY_REASON, log).catch((closing: unknown) =>
+      log.warn('task.close-failed', { detail: classifyGraphError(closing).message }),
+    );
+    return 'vanished';
+  }
+  if (held.onExpiry === 'release' && !(await printerKindsFor(api).isPullQueue(held.printerId, api))) {
+    await closeTaskIfOpen(api, held, 'completed', 'Release Gate: hold expired, released', log);
+    return 'released';
+  }
+  const ended = await abortJobAndCloseTask(api, held, held, EXPIRY_REASON, log);
+  return ended === 'job-gone' ? 'vanished' : 'denied';
 }

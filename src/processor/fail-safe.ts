@@ -1,9 +1,11 @@
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditLog, AuditRecord } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { Log } from '../observability/log';
+import { parseJobUrl, type JobRef } from '../print/ids';
 import type { Decision } from '../policy/decision';
 import type { PrintTaskMessage } from '../queue/print-task-message';
+import { printerKindsFor } from './printer-kinds';
 
 /** Closes a task unless it has already ended (Graph ends it itself after a redirect, maybe an abort). */
 export async function closeTaskIfOpen(
@@ -23,36 +25,101 @@ export async function closeTaskIfOpen(
 }
 
 /**
+ * Stops a job: aborts it with the reason its owner sees, then closes our task. A task PATCHed
+ * `aborted` does not stop its job (only `jobs/{id}/abort` does), and once the task has ended the job
+ * can no longer be aborted: hence this order. A job already gone or already ended is not an error;
+ * an abort Graph refuses (a missing permission) still closes the task, so the job stays blocked,
+ * never printed. Anything else (throttling, network) is thrown, to be retried.
+ */
+export async function abortJobAndCloseTask(
+  api: PrintApi,
+  task: Pick<PrintTaskMessage, 'taskDefinitionId' | 'taskId'>,
+  job: JobRef,
+  reason: string,
+  log: Log,
+): Promise<'aborted' | 'job-gone' | 'abort-refused'> {
+  let result: 'aborted' | 'job-gone' | 'abort-refused' = 'aborted';
+  try {
+    await api.abortJob(job.printerId, job.jobId, reason);
+  } catch (error) {
+    const failure = classifyGraphError(error);
+    if (failure.kind === 'not-found') result = 'job-gone';
+    else if (failure.kind === 'conflict') log.info('job.already-ended', { detail: failure.message });
+    else if (failure.kind === 'forbidden') {
+      result = 'abort-refused';
+      log.error('job.abort-refused', {
+        detail: failure.message,
+        hint: 'The job is blocked, not printed, but its owner is not told why: grant PrintJob.Manage.All.',
+      });
+    } else throw error;
+  }
+  await closeTaskIfOpen(api, task, 'aborted', reason, log);
+  return result;
+}
+
+export const FAIL_SAFE_REASONS = {
+  denied: 'Release Gate could not process this job.',
+  pullQueue: 'Release Gate could not hold this job for release at a printer. Please print it again.',
+} as const;
+
+/**
+ * What the fail-safe does with a task. It never releases a job the policy meant to hold or deny,
+ * and never completes a pull-queue job in place (that prints nothing): those are denied. Otherwise
+ * the admin's choice: `release` completes the task (the job prints where it was sent), `deny`
+ * aborts the job. A printer whose kind cannot be read counts as a pull queue (fail closed).
+ */
+export async function failSafeDecision(
+  prior: Decision | undefined,
+  failSafeAction: 'release' | 'deny',
+  isPullQueue: () => Promise<boolean>,
+): Promise<Decision> {
+  if (prior?.action === 'deny') return { action: 'deny', rule: 'fail-safe', reason: prior.reason };
+  if (prior?.action === 'hold') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.pullQueue };
+  if (failSafeAction === 'deny') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.denied };
+  const pullQueue = await isPullQueue().catch((error: unknown) => {
+    const kind = classifyGraphError(error).kind;
+    if (kind === 'throttled' || kind === 'transient') throw error;
+    return true;
+  });
+  return pullQueue
+    ? { action: 'deny', rule: 'fail-safe: pull queue', reason: FAIL_SAFE_REASONS.pullQueue }
+    : { action: 'release', rule: 'fail-safe' };
+}
+
+/**
  * When Release Gate cannot act as decided (a permission is missing, Graph refuses, the task kept
- * failing into the poison queue), the admin's fail-safe ends the task so the job is never stuck:
- * `release` completes it (the job prints), `deny` aborts it. Audited as `failed-safe`.
+ * failing into the poison queue), the fail-safe ends the task so the job is never stuck (see
+ * failSafeDecision). Audited as `failed-safe`. A transient failure here is thrown: the queue (or the
+ * poison queue) retries it, it is never turned into a decision.
  */
 export async function applyFailSafe(
   message: PrintTaskMessage,
   deps: { api: PrintApi; audit: AuditLog; log: Log; failSafeAction: 'release' | 'deny'; now?: () => Date },
   detail: string,
 ): Promise<{ decision: Decision }> {
-  const { failSafeAction } = deps;
-  const decision: Decision =
-    failSafeAction === 'release'
-      ? { action: 'release', rule: 'fail-safe' }
-      : { action: 'deny', rule: 'fail-safe', reason: 'Release Gate could not process this job.' };
-  await closeTaskIfOpen(
-    deps.api,
-    message,
-    failSafeAction === 'release' ? 'completed' : 'aborted',
-    `Release Gate fail-safe: ${failSafeAction}`,
-    deps.log,
-  );
-  const stamp = (deps.now ?? (() => new Date()))().toISOString();
+  const { api, log } = deps;
   const prior = await deps.audit.find(message.receivedAt, message.taskId);
+  const job = await jobOf(api, message, prior);
+  const decision = await failSafeDecision(
+    prior?.action === 'fail-safe' ? undefined : prior?.decision,
+    deps.failSafeAction,
+    // No job known: its printer cannot be checked, so it counts as a pull queue.
+    async () => !job || printerKindsFor(api).isPullQueue(job.printerId, api),
+  );
+  if (decision.action === 'deny') {
+    if (job) await abortJobAndCloseTask(api, message, job, decision.reason, log);
+    else await closeTaskIfOpen(api, message, 'aborted', decision.reason, log);
+  } else {
+    await closeTaskIfOpen(api, message, 'completed', 'Release Gate fail-safe: release', log);
+  }
+  const stamp = (deps.now ?? (() => new Date()))().toISOString();
   await deps.audit.write({
     ...(prior ?? {
       receivedAt: message.receivedAt,
       taskId: message.taskId,
       taskDefinitionId: message.taskDefinitionId,
-      jobId: message.jobId ?? '',
-      printerId: message.printerId ?? '',
+      jobId: job?.jobId ?? '',
+      printerId: job?.printerId ?? '',
       rule: decision.rule,
       action: 'fail-safe' as const,
       decision,
@@ -60,9 +127,27 @@ export async function applyFailSafe(
       decidedAt: stamp,
     }),
     outcome: 'failed-safe',
-    detail: detail.slice(0, 500),
+    detail: `${decision.action === 'deny' ? 'denied' : 'released'} by the fail-safe: ${detail}`.slice(0, 500),
     completedAt: stamp,
   });
-  deps.log.warn('task.failed-safe', { action: failSafeAction, detail: detail.slice(0, 200) });
+  log.warn('task.failed-safe', { action: decision.action, rule: decision.rule, detail: detail.slice(0, 200) });
   return { decision };
+}
+
+/** The job a task belongs to: from the message, the journal, or the task's parentUrl. */
+async function jobOf(
+  api: PrintApi,
+  message: PrintTaskMessage,
+  prior: AuditRecord | undefined,
+): Promise<JobRef | undefined> {
+  if (message.printerId && message.jobId) return { printerId: message.printerId, jobId: message.jobId };
+  if (prior?.printerId && prior.jobId) return { printerId: prior.printerId, jobId: prior.jobId };
+  try {
+    const task = await api.getTask(message.taskDefinitionId, message.taskId);
+    return task.parentUrl ? parseJobUrl(task.parentUrl) : undefined;
+  } catch (error) {
+    const kind = classifyGraphError(error).kind;
+    if (kind === 'throttled' || kind === 'transient') throw error;
+    return undefined;
+  }
 }

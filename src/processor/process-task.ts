@@ -1,7 +1,8 @@
 import type { AuditLog, AuditOutcome, AuditRecord } from '../audit/audit-log';
+import { permissionsFor } from '../graph/app-permissions';
 import { classifyGraphError, type GraphFailure } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
-import type { PrintJob } from '../graph/print-schemas';
+import type { PrintJob, Printer } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
 import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
@@ -14,6 +15,7 @@ import type { TaskQueue } from '../queue/task-queue';
 import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
 import { applyFailSafe, closeTaskIfOpen } from './fail-safe';
+import { printerKindsFor } from './printer-kinds';
 
 export interface ProcessorDependencies {
   api: PrintApi;
@@ -47,6 +49,45 @@ export class RetryableProcessingError extends Error {
 
 const descriptionFor = (decision: Decision) =>
   `Release Gate: ${decision.action} (${decision.rule})${decision.reason ? `: ${decision.reason}` : ''}`;
+
+/** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
+export const PULL_QUEUE_HOLD_MINUTES = 24 * 60;
+export const PULL_QUEUE_REASONS = {
+  held: 'Sent to a pull queue: release it at the printer where you want to collect it.',
+  noOwner: 'This pull-queue job has no owner to release it at a printer.',
+} as const;
+
+/** The application permissions to check when Graph refuses us, from the one list the code declares. */
+export const PERMISSION_HINT = `Check the app registration has admin consent for ${permissionsFor('application')
+  .map((p) => p.name)
+  .join(', ')}`;
+
+/**
+ * A pull queue (virtual printer) prints nothing when a task is completed, so a decision to release
+ * there in place becomes a hold for the job's owner, to release at a printer of their choice (the
+ * pull queue's purpose), with the policy's changes applied at release. A job with no owner to release
+ * it is denied. Other decisions are unchanged.
+ */
+export function onPullQueue(decision: Decision, owner: string | undefined): { decision: Decision; detail?: string } {
+  if (decision.action !== 'release' && decision.action !== 'release-with-changes') return { decision };
+  const detail = `the policy decided ${decision.action}; the printer is a pull queue, which prints nothing`;
+  if (!owner)
+    return {
+      decision: { action: 'deny', rule: decision.rule, reason: PULL_QUEUE_REASONS.noOwner },
+      detail: `${detail}: denied, no owner`,
+    };
+  return {
+    decision: {
+      action: 'hold',
+      rule: decision.rule,
+      expiresInMinutes: PULL_QUEUE_HOLD_MINUTES,
+      onExpiry: 'deny',
+      ...(decision.action === 'release-with-changes' ? { configuration: decision.changes } : {}),
+      reason: PULL_QUEUE_REASONS.held,
+    },
+    detail: `${detail}: held for its owner`,
+  };
+}
 
 /**
  * Takes one queued print task to its end: reads the job, asks the policy, makes Universal Print do
@@ -126,12 +167,20 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
 
   async function decide(job: PrintJob, printerId: string): Promise<AuditRecord> {
     const decidedAt = now();
+    // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
+    const kinds = printerKindsFor(deps.api);
+    let printerRead: Promise<Printer> | undefined;
+    const readPrinter = () =>
+      (printerRead ??= api.getPrinter(printerId).then((printer) => {
+        kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+        return printer;
+      }));
     const context = buildPolicyContext({
       job,
       printerId,
       tenantId: deps.tenantId,
       now: decidedAt,
-      api,
+      api: { getPrinter: readPrinter },
       memberOf: (userId, groupIds) => api.checkMemberGroups(userId, groupIds),
     });
     let decision: Decision;
@@ -147,6 +196,16 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
         deps.failSafeAction === 'release'
           ? { action: 'release', rule: 'fail-safe: policy error' }
           : { action: 'deny', rule: 'fail-safe: policy error', reason: 'The print policy could not be evaluated.' };
+    }
+    // Completing a pull-queue job's task in place prints nothing: see onPullQueue. A failure to
+    // read the printer is thrown (retried), never turned into a decision.
+    let detail: string | undefined;
+    if (decision.action === 'release' || decision.action === 'release-with-changes') {
+      const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
+      if (pullQueue) {
+        ({ decision, detail } = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined));
+        log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
+      }
     }
     log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
     deps.metrics?.decision(decision.action, decision.rule);
@@ -165,6 +224,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       reason: decision.reason,
       decision,
       ...(trace ? { trace } : {}),
+      ...(detail ? { detail } : {}),
       outcome: 'pending',
       correlationId: message.correlationId,
       decidedAt: decidedAt.toISOString(),
@@ -305,10 +365,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       kind: failure.kind,
       status: failure.status,
       detail: failure.message,
-      hint:
-        failure.kind === 'forbidden'
-          ? 'Check the app registration has admin consent for PrintTaskDefinition.ReadWrite.All, PrintJob.Manage.All and Printer.Read.All'
-          : undefined,
+      hint: failure.kind === 'forbidden' ? PERMISSION_HINT : undefined,
     });
     const outcome = await applyFailSafe(message, { ...deps, api }, failure.message);
     await deps.tasks.mark(definitionId, taskId, 'done', now(), 'failed-safe');

@@ -5,7 +5,15 @@ import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { UnauthorizedError, type SignedInUser } from './user-token';
-import { deleteHeldJobs, listHeldJobs, releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
+import { classifyGraphError } from '../graph/graph-errors';
+import {
+  ReleasePrinterRefused,
+  deleteHeldJobs,
+  listHeldJobs,
+  releaseHeldJobs,
+  type ReleaseDependencies,
+  type ReleaseResult,
+} from './release-held-jobs';
 
 const taskIds = z
   .array(z.string().regex(/^[A-Za-z0-9-]{1,128}$/))
@@ -71,7 +79,7 @@ export async function handleReleaseApi(
     return {
       status: 200,
       headers,
-      jsonBody: { user: user.userPrincipalName, jobs: await listHeldJobs(deps.holds, user.userPrincipalName) },
+      jsonBody: { user: user.userPrincipalName, ...(await listHeldJobs(deps, user.userPrincipalName)) },
     };
 
   const raw = await readBodyWithLimit(request.body, 16 * 1024);
@@ -89,12 +97,11 @@ export async function handleReleaseApi(
         'invalid_request',
         body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
-    const results = await releaseHeldJobs(deps, {
-      userPrincipalName: user.userPrincipalName,
-      ...body.data,
-      via: 'release page',
-    });
-    return { status: 200, headers, jsonBody: { results } };
+    const released = await releaseOrRefuse(() =>
+      releaseHeldJobs(deps, { userPrincipalName: user.userPrincipalName, ...body.data, via: 'release page' }),
+    );
+    if ('refused' in released) return released.refused;
+    return { status: 200, headers, jsonBody: { results: released.results } };
   }
   if (action === 'pin') {
     const body = pinBody.safeParse(json);
@@ -117,4 +124,41 @@ export async function handleReleaseApi(
       results: await deleteHeldJobs(deps, { userPrincipalName: user.userPrincipalName, taskIds: body.data.taskIds }),
     },
   };
+}
+
+/**
+ * A release, or the 4xx/503 that says why nothing was released: the chosen printer is a pull queue
+ * (400 `not_a_printer`), it does not exist (400 `unknown_printer`), or Graph could not be asked (503).
+ * Nothing was claimed in those cases: every job is still held.
+ */
+export async function releaseOrRefuse(
+  release: () => Promise<ReleaseResult[]>,
+  refusedStatus = 400,
+): Promise<{ results: ReleaseResult[] } | { refused: HttpResponseLike }> {
+  try {
+    return { results: await release() };
+  } catch (error) {
+    if (error instanceof ReleasePrinterRefused)
+      return { refused: errorResponse(refusedStatus, error.code, error.message) };
+    const failure = classifyGraphError(error);
+    if (failure.kind === 'not-found')
+      return {
+        refused: errorResponse(
+          refusedStatus,
+          'unknown_printer',
+          'That printer does not exist; your jobs are still held.',
+        ),
+      };
+    if (failure.kind === 'forbidden') throw error;
+    return {
+      refused: errorResponse(
+        503,
+        'busy',
+        'The printer service is busy; your jobs are still held, try again in a moment.',
+        {
+          'retry-after': '5',
+        },
+      ),
+    };
+  }
 }

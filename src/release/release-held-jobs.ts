@@ -5,6 +5,7 @@ import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import type { HeldJob, HoldStore } from '../holds/hold-store';
 import type { Log } from '../observability/log';
 import { closeTaskIfOpen } from '../processor/fail-safe';
+import { printerKindsFor } from '../processor/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 
 export interface ReleaseDependencies {
@@ -29,7 +30,21 @@ export type ReleaseResult =
   | { taskId: string; status: 'released'; printerId: string; newJobId: string }
   | { taskId: string; status: 'deleted' }
   | { taskId: string; status: 'not-found' } // not held, not this user's, or already ended
+  | { taskId: string; status: 'expired'; reason: string } // Universal Print deleted the job: hold ended
   | { taskId: string; status: 'failed'; reason: string }; // still held
+
+/** What the user is told about a held job Universal Print deleted (it "eventually deletes" blocked jobs). */
+export const VANISHED_REASON =
+  'Universal Print deleted this job before it was released (it waited too long); please print it again.';
+
+/** A release asked for at a printer where nothing can come out (a pull queue): refused, nothing claimed. */
+export class ReleasePrinterRefused extends Error {
+  override name = 'ReleasePrinterRefused';
+  readonly code = 'not_a_printer';
+  constructor(message: string) {
+    super(message);
+  }
+}
 
 export interface HeldJobView {
   taskId: string;
@@ -43,9 +58,41 @@ export interface HeldJobView {
   printerId: string;
 }
 
-/** A user's own held jobs, newest first. Other users' jobs are in other partitions: never seen. */
-export async function listHeldJobs(holds: HoldStore, userPrincipalName: string): Promise<HeldJobView[]> {
-  return (await holds.listByOwner(userPrincipalName))
+export interface ExpiredJobView {
+  taskId: string;
+  documentName?: string;
+  heldAt: string;
+  reason: string;
+}
+
+/**
+ * A user's own held jobs, newest first. Other users' jobs are in other partitions: never seen.
+ * Each queue the user has jobs on is listed once in Graph (one call per queue): a held job missing
+ * there and then not found on its own (404) was deleted by Universal Print; its hold ends and it is
+ * returned under `expired`, so the user is told instead of seeing it as still held. If Graph cannot
+ * be asked now, the holds are shown as they are (a transient failure never ends a hold).
+ */
+export async function listHeldJobs(
+  deps: ReleaseDependencies,
+  userPrincipalName: string,
+): Promise<{ jobs: HeldJobView[]; expired: ExpiredJobView[] }> {
+  const holds = await deps.holds.listByOwner(userPrincipalName);
+  const vanished = await findVanished(deps, userPrincipalName, holds);
+  const expired: ExpiredJobView[] = [];
+  for (const held of vanished) {
+    const claimed = await deps.holds.claim(userPrincipalName, held.taskId);
+    if (!claimed) continue; // someone else ended it meanwhile
+    await endVanishedHold(deps, claimed, 'found missing when its owner listed their jobs');
+    expired.push({
+      taskId: held.taskId,
+      ...(held.documentName ? { documentName: held.documentName } : {}),
+      heldAt: held.heldAt,
+      reason: VANISHED_REASON,
+    });
+  }
+  const gone = new Set(vanished.map((h) => h.taskId));
+  const jobs = holds
+    .filter((h) => !gone.has(h.taskId))
     .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
     .map((h) => ({
       taskId: h.taskId,
@@ -57,6 +104,51 @@ export async function listHeldJobs(holds: HoldStore, userPrincipalName: string):
       expiresAt: h.expiresAt,
       printerId: h.printerId,
     }));
+  return { jobs, expired };
+}
+
+async function findVanished(deps: ReleaseDependencies, upn: string, holds: HeldJob[]): Promise<HeldJob[]> {
+  const vanished: HeldJob[] = [];
+  for (const printerId of new Set(holds.map((h) => h.printerId.toLowerCase()))) {
+    const onPrinter = holds.filter((h) => h.printerId.toLowerCase() === printerId);
+    try {
+      const listed = new Set((await deps.api.listJobs(onPrinter[0]!.printerId, upn)).map((j) => j.id));
+      for (const held of onPrinter.filter((h) => !listed.has(h.jobId))) {
+        // Absence from a filtered list is not proof: only the job's own 404 is.
+        if (await isGone(deps.api, held)) vanished.push(held);
+      }
+    } catch (error) {
+      deps.log.warn('hold.check-failed', { printerId, detail: classifyGraphError(error).message });
+    }
+  }
+  return vanished;
+}
+
+async function isGone(api: PrintApi, held: HeldJob): Promise<boolean> {
+  try {
+    await api.getJob(held.printerId, held.jobId);
+    return false;
+  } catch (error) {
+    if (classifyGraphError(error).kind === 'not-found') return true;
+    throw error;
+  }
+}
+
+/**
+ * A held job Universal Print deleted: the hold (already claimed) ends, our task is closed if it
+ * still exists, and the audit says `hold-vanished`. Closing the task is best effort: the job is gone.
+ */
+export async function endVanishedHold(
+  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now'>,
+  held: HeldJob,
+  how: string,
+): Promise<void> {
+  const log = deps.log.with({ correlationId: held.correlationId, taskId: held.taskId });
+  await closeTaskIfOpen(deps.api, held, 'aborted', VANISHED_REASON, log).catch((error: unknown) =>
+    log.warn('task.close-failed', { detail: classifyGraphError(error).message }),
+  );
+  await finish(deps, held, 'hold-vanished', `the job was deleted by Universal Print; ${how}`);
+  log.warn('hold.vanished', { jobId: held.jobId, printerId: held.printerId, how });
 }
 
 function configurationFor(held: HeldJob, changes: UserChanges | undefined): PrintJobConfigurationChange | undefined {
@@ -94,6 +186,11 @@ async function forEachClaimed(
     try {
       results.push(await act(held, log));
     } catch (error) {
+      if (error instanceof JobVanished) {
+        await endVanishedHold(deps, held, error.message);
+        results.push({ taskId, status: 'expired', reason: VANISHED_REASON });
+        continue;
+      }
       await deps.holds.add(held);
       const failure = classifyGraphError(error);
       log.warn('hold.action-failed', {
@@ -106,11 +203,27 @@ async function forEachClaimed(
   return results;
 }
 
+/** The job is gone from Graph (404 on it): its hold ends instead of being put back. */
+class JobVanished extends Error {}
+
+/** Runs a Graph call on a held job; a 404, confirmed by the job's own 404, means Universal Print deleted it. */
+async function onHeldJob<T>(api: PrintApi, held: HeldJob, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (classifyGraphError(error).kind === 'not-found' && (await isGone(api, held)))
+      throw new JobVanished(`${what} answered 404`);
+    throw error;
+  }
+}
+
 /**
  * Releases a user's held jobs at a printer: the job is redirected there (Graph completes the task),
- * or, if the user chose the printer it was sent to, its task is completed.
+ * or, if the user chose the physical printer it was sent to, its task is completed. A pull queue
+ * (a virtual printer) is never a place to release to: nothing would come out. That is refused with
+ * `ReleasePrinterRefused` before anything is claimed; a failure to read the printer is thrown.
  */
-export function releaseHeldJobs(
+export async function releaseHeldJobs(
   deps: ReleaseDependencies,
   request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
 ): Promise<ReleaseResult[]> {
@@ -118,12 +231,15 @@ export function releaseHeldJobs(
     !deps.releasePrinters || deps.releasePrinters.some((id) => id.toLowerCase() === request.printerId.toLowerCase());
   if (!allowed) {
     // Nothing is claimed: every job stays held.
-    return Promise.resolve(
-      request.taskIds.map((taskId) => ({
-        taskId,
-        status: 'failed' as const,
-        reason: 'That printer is not a release printer.',
-      })),
+    return request.taskIds.map((taskId) => ({
+      taskId,
+      status: 'failed' as const,
+      reason: 'That printer is not a release printer.',
+    }));
+  }
+  if (await printerKindsFor(deps.api).isPullQueue(request.printerId, deps.api)) {
+    throw new ReleasePrinterRefused(
+      'That is a pull queue, which prints nothing: choose the printer where you want to collect your jobs.',
     );
   }
   return forEachClaimed(
@@ -136,15 +252,24 @@ export function releaseHeldJobs(
       const configuration = configurationFor(held, request.changes);
       let newJobId = held.jobId;
       if (request.printerId.toLowerCase() === held.printerId.toLowerCase()) {
-        if (configuration) await deps.api.updateJobConfiguration(held.printerId, held.jobId, configuration);
-        await deps.api.setTaskState(
-          held.taskDefinitionId,
-          held.taskId,
-          'completed',
-          `Released by its owner (${request.via})`,
+        // Its own printer is a physical one (checked above): completing the task prints it there.
+        if (configuration)
+          await onHeldJob(deps.api, held, 'updating the job', () =>
+            deps.api.updateJobConfiguration(held.printerId, held.jobId, configuration),
+          );
+        await onHeldJob(deps.api, held, 'completing the task', () =>
+          deps.api.setTaskState(
+            held.taskDefinitionId,
+            held.taskId,
+            'completed',
+            `Released by its owner (${request.via})`,
+          ),
         );
       } else {
-        newJobId = (await deps.api.redirectJob(held.printerId, held.jobId, request.printerId, configuration)).id;
+        const moved = await onHeldJob(deps.api, held, 'the redirect', () =>
+          deps.api.redirectJob(held.printerId, held.jobId, request.printerId, configuration),
+        );
+        newJobId = moved.id;
       }
       await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`);
       log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
@@ -202,9 +327,9 @@ function releaseFailureReason(kind: string, status?: number): string {
 }
 
 async function finish(
-  deps: ReleaseDependencies,
+  deps: Pick<ReleaseDependencies, 'audit' | 'tasks' | 'now'>,
   held: HeldJob,
-  outcome: 'hold-released' | 'hold-deleted',
+  outcome: 'hold-released' | 'hold-deleted' | 'hold-vanished',
   detail: string,
 ): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();

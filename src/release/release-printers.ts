@@ -23,8 +23,8 @@ const TTL_MS = 5 * 60_000;
 /**
  * The release printers with their names and locations, read from Graph and kept for five minutes
  * (the page opens often; printers rarely change). With declared release printers
- * (RELEASE_GATE_RELEASE_PRINTERS), those; otherwise every physical printer (a virtual pull queue
- * is not somewhere a job can come out).
+ * (RELEASE_GATE_RELEASE_PRINTERS), those that are physical; otherwise every physical printer (a
+ * virtual pull queue is not somewhere a job can come out).
  */
 export function releasePrinterDirectory(options: {
   api: () => Promise<PrintApi>;
@@ -48,7 +48,12 @@ export function releasePrinterDirectory(options: {
               }),
             ),
           )
-        ).filter((p) => p !== undefined)
+        ).filter((p): p is Printer => {
+          if (p === undefined) return false;
+          // A declared pull queue is a mistake: nothing comes out of it, so it is not offered.
+          if (p.hasPhysicalDevice === false) options.log?.warn('release.printer-is-pull-queue', { printerId: p.id });
+          return p.hasPhysicalDevice !== false;
+        })
       : (await api.listPrinters()).filter((p) => p.hasPhysicalDevice !== false);
     return printers
       .map((p) => {

@@ -4,6 +4,7 @@ import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../h
 import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
+import { releaseOrRefuse } from './release-api';
 import { releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
 
 /** A release terminal (badge reader, printer panel app): its own key, bound to one printer. */
@@ -93,12 +94,31 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     userPrincipalName = body.data.userPrincipalName;
   }
   const held = await deps.holds.listByOwner(userPrincipalName);
-  const results = await releaseHeldJobs(deps, {
-    userPrincipalName,
-    taskIds: held.map((h) => h.taskId),
-    printerId: terminal.printerId,
-    via: `terminal ${terminal.id}`,
-  });
+  // A terminal bound to a pull queue is a configuration error: 409, and the admin is told.
+  const released = await releaseOrRefuse(
+    () =>
+      releaseHeldJobs(deps, {
+        userPrincipalName,
+        taskIds: held.map((h) => h.taskId),
+        printerId: terminal.printerId,
+        via: `terminal ${terminal.id}`,
+      }),
+    409,
+  );
+  if ('refused' in released) {
+    deps.log.error('terminal.cannot-release', {
+      terminal: terminal.id,
+      printerId: terminal.printerId,
+      detail: JSON.stringify(released.refused.jsonBody),
+      ...(released.refused.status === 409
+        ? {
+            hint: 'Bind the terminal to the physical printer it stands by (RELEASE_GATE_TERMINALS), not to a pull queue.',
+          }
+        : {}),
+    });
+    return released.refused;
+  }
+  const { results } = released;
   deps.log.info('terminal.release', { terminal: terminal.id, printerId: terminal.printerId, jobs: results.length });
   return {
     status: 200,

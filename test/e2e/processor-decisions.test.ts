@@ -1,12 +1,20 @@
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import type { SimJob, SimTask } from '../../sandbox/simulator/model';
 import { tableAuditLog } from '../../src/audit/audit-log';
-import { expireHolds } from '../../src/holds/expire-holds';
+import { permissionsFor } from '../../src/graph/app-permissions';
+import { EXPIRY_REASON, expireHolds } from '../../src/holds/expire-holds';
 import { tableHoldStore } from '../../src/holds/hold-store';
 import { createLog } from '../../src/observability/log';
+import { releaseEverything, type Decision, type ReleasePolicy } from '../../src/policy/decision';
+import { FAIL_SAFE_REASONS } from '../../src/processor/fail-safe';
+import { handlePoisonedTask } from '../../src/processor/handle-poisoned-task';
+import { PULL_QUEUE_HOLD_MINUTES, processTask, type ProcessorDependencies } from '../../src/processor/process-task';
+import { storageTaskQueue } from '../../src/queue/task-queue';
 import { tableTaskIndex } from '../../src/tasks/task-index';
 import { waitFor } from '../support/wait';
 
@@ -58,8 +66,11 @@ describe('the processor acts on every decision exactly once', () => {
 
   it('release: completes the task and the job prints', async () => {
     const { job, task } = print('floor1Color');
-    expect(await finished(task)).toMatchObject({ outcome: 'released', rule: 'everything else', graphCalls: 2 });
+    // The first job on a printer also reads the printer (is it a pull queue?); it is remembered.
+    expect(await finished(task)).toMatchObject({ outcome: 'released', rule: 'everything else', graphCalls: 3 });
     expect(job.status.state).toBe('completed');
+    const again = print('floor1Color');
+    expect(await finished(again.task)).toMatchObject({ outcome: 'released', graphCalls: 2 });
   });
 
   it('release with changes: PATCHes the configuration, then completes the task', async () => {
@@ -218,10 +229,9 @@ describe('the processor acts on every decision exactly once', () => {
     sandbox.simulator.faults.add({ method: 'POST', path: '/redirect$', status: 403, times: 1 });
     const { task } = print('floor2Mono', { configuration: { colorMode: 'color' } });
     await waitFor('the failure', () => events('task.failed-permanently', task.id)[0]);
-    expect(events('task.failed-permanently', task.id)[0]).toMatchObject({
-      kind: 'forbidden',
-      hint: expect.stringContaining('PrintJob.Manage.All'),
-    });
+    const { hint } = events('task.failed-permanently', task.id)[0] as { hint: string };
+    // The hint names the application permissions exactly as src/graph/app-permissions.ts lists them.
+    for (const permission of permissionsFor('application')) expect(hint).toContain(permission.name);
     await waitFor('the fail-safe release', () => task.status.state === 'completed');
   });
 
@@ -234,4 +244,142 @@ describe('the processor acts on every decision exactly once', () => {
     expect(job.status.state).toBe('completed');
     expect(logs.some((l) => l.level === 'error' && l.message.includes('"event":"task.poisoned"'))).toBe(true);
   }, 40000);
+  describe('deny and every fail-safe stop the job itself; pull-queue jobs are never completed in place', () => {
+    const captured: Record<string, unknown>[] = [];
+    const quietLog = createLog({
+      info: (line: string) => void captured.push(JSON.parse(line) as Record<string, unknown>),
+      warn: (line: string) => void captured.push(JSON.parse(line) as Record<string, unknown>),
+      error: (line: string) => void captured.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    const deps = (policy: ReleasePolicy, failSafeAction: 'release' | 'deny' = 'release'): ProcessorDependencies => ({
+      api: sandbox.api,
+      policy,
+      audit: tableAuditLog(table('releasegateaudit')),
+      holds: tableHoldStore(table('releasegateholds')),
+      tasks: tableTaskIndex(table('releasegatetasks')),
+      queue: storageTaskQueue(new QueueClient(sandbox.azurite.connectionString, 'direct-tasks')),
+      log: quietLog,
+      tenantId: sandbox.simulator.tenantId,
+      failSafeAction,
+      maxRetryAfterSeconds: 1,
+    });
+    const decides = (decision: Decision): ReleasePolicy => ({ name: 'test', decide: async () => decision });
+    /** A job whose notification never reaches the host: this test processes its task itself. */
+    function printUnnoticed(printer: keyof ReturnType<typeof printers>, options: Parameters<typeof print>[1] = {}) {
+      sandbox.simulator.notifier.dropNext(sandbox.taskDefinitionId, 1);
+      const { job, task } = print(printer, options);
+      const message = {
+        version: 1 as const,
+        taskDefinitionId: sandbox.taskDefinitionId,
+        taskId: task.id,
+        printerId: job.printerId,
+        jobId: job.id,
+        tenantId: sandbox.simulator.tenantId,
+        receivedAt: new Date().toISOString(),
+        correlationId: randomUUID(),
+        source: 'notification' as const,
+      };
+      return { job, task, message };
+    }
+
+    it('a fail-safe deny after a permanent Graph failure aborts the job with its reason, then closes the task', async () => {
+      const { job, task, message } = printUnnoticed('floor1Color');
+      sandbox.simulator.faults.add({ method: 'PATCH', path: `/tasks/${task.id}$`, status: 403, times: 1 });
+      const result = await processTask(message, deps(releaseEverything, 'deny'));
+      expect(result).toMatchObject({ status: 'acted', outcome: 'failed-safe', decision: { action: 'deny' } });
+      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.denied });
+      expect(task.status.state).toBe('aborted');
+    });
+
+    it('the fail-safe never releases a job the policy meant to deny', async () => {
+      const { job, task, message } = printUnnoticed('library');
+      const reason = 'Not on this printer.';
+      sandbox.simulator.faults.add({ method: 'POST', path: `/jobs/${job.id}/abort$`, status: 403, times: 1 });
+      const result = await processTask(message, deps(decides({ action: 'deny', rule: 'no', reason }), 'release'));
+      expect(result).toMatchObject({ outcome: 'failed-safe', decision: { action: 'deny', reason } });
+      expect(job.status).toMatchObject({ state: 'aborted', description: reason });
+      expect(task.status.state).toBe('aborted');
+    });
+
+    it('a policy release on a pull queue holds the job for its owner (with the changes for release)', async () => {
+      const released = printUnnoticed('pullQueue', { user: 'megan@contoso.example', name: 'Agenda.pdf' });
+      const result = await processTask(released.message, deps(releaseEverything));
+      expect(result).toMatchObject({
+        outcome: 'held',
+        decision: { action: 'hold', rule: 'default: release everything', expiresInMinutes: PULL_QUEUE_HOLD_MINUTES },
+      });
+      expect(released.job.status.state).toBe('paused');
+      expect(released.task.status.state).toBe('processing');
+      const holds = tableHoldStore(table('releasegateholds'));
+      expect(await holds.get('megan@contoso.example', released.task.id)).toMatchObject({ onExpiry: 'deny' });
+      const audit = await tableAuditLog(table('releasegateaudit')).find(released.message.receivedAt, released.task.id);
+      expect(audit).toMatchObject({ outcome: 'held', detail: expect.stringContaining('pull queue') });
+
+      const changed = printUnnoticed('pullQueue', { user: 'megan@contoso.example' });
+      const changes = { colorMode: 'grayscale' as const };
+      await processTask(changed.message, deps(decides({ action: 'release-with-changes', rule: 'grey', changes })));
+      expect(await holds.get('megan@contoso.example', changed.task.id)).toMatchObject({
+        releaseConfiguration: changes,
+      });
+      expect(changed.job.status.state).toBe('paused');
+    });
+
+    it('a policy that fails on a pull-queue job: the fail-safe release holds it, never completes it in place', async () => {
+      const { job, task, message } = printUnnoticed('pullQueue', { user: 'megan@contoso.example' });
+      const broken: ReleasePolicy = {
+        name: 'broken',
+        decide: async () => {
+          throw new Error('boom');
+        },
+      };
+      const result = await processTask(message, deps(broken, 'release'));
+      expect(result).toMatchObject({ outcome: 'held', decision: { action: 'hold', rule: 'fail-safe: policy error' } });
+      expect(job.status.state).toBe('paused');
+      expect(task.status.state).toBe('processing');
+    });
+
+    it('poison queue: the fail-safe denies a pull-queue job (aborted, with a reason) instead of completing it in place', async () => {
+      const { job, task, message } = printUnnoticed('pullQueue');
+      await handlePoisonedTask(message, deps(releaseEverything, 'release'), quietLog);
+      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.pullQueue });
+      expect(task.status.state).toBe('aborted');
+    });
+
+    it('a hold on a pull queue that expires with "release" is aborted: expired before release', async () => {
+      const { job, task, message } = printUnnoticed('pullQueue', { user: 'lee.student@contoso.example' });
+      const policy = decides({ action: 'hold', rule: 'short hold', expiresInMinutes: 1, onExpiry: 'release' });
+      expect(await processTask(message, deps(policy))).toMatchObject({ outcome: 'held' });
+      const { holds, audit, tasks } = deps(policy);
+      const report = await expireHolds({
+        api: sandbox.api,
+        holds,
+        audit,
+        tasks,
+        log: quietLog,
+        now: () => new Date(Date.now() + 5 * 60_000),
+      });
+      expect(report.released).toBe(0);
+      expect(job.status).toMatchObject({ state: 'aborted', description: EXPIRY_REASON });
+      expect(task.status.state).toBe('aborted');
+    });
+
+    it('a held job Universal Print deleted ends as hold-vanished at expiry', async () => {
+      const { job, task, message } = printUnnoticed('hr', { user: 'megan@contoso.example' });
+      const policy = decides({ action: 'hold', rule: 'short hold', expiresInMinutes: 1, onExpiry: 'deny' });
+      await processTask(message, deps(policy));
+      sandbox.simulator.tenant.deleteJob(job.printerId, job.id); // as Universal Print "eventually" does
+      const { holds, audit, tasks } = deps(policy);
+      const report = await expireHolds({
+        api: sandbox.api,
+        holds,
+        audit,
+        tasks,
+        log: quietLog,
+        now: () => new Date(Date.now() + 5 * 60_000),
+      });
+      expect(report.vanished).toBeGreaterThanOrEqual(1);
+      expect(await audit.find(message.receivedAt, task.id)).toMatchObject({ outcome: 'hold-vanished' });
+      expect(task.status.state).toBe('aborted'); // our task is closed all the same
+    });
+  });
 });

@@ -5,7 +5,9 @@ import type { SimJob } from '../../sandbox/simulator/model';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { parseSettings } from '../../src/config/load-settings';
+import { tableAuditLog } from '../../src/audit/audit-log';
 import { tableHoldStore } from '../../src/holds/hold-store';
+import { VANISHED_REASON } from '../../src/release/release-held-jobs';
 import { createTableClient } from '../../src/storage/storage-clients';
 import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
 import { waitFor } from '../support/wait';
@@ -196,6 +198,32 @@ describe('releasing held jobs (pull printing)', () => {
       description: expect.stringContaining('Deleted by its owner'),
     });
     expect(task.status.state).toBe('aborted');
+  });
+
+  it('a held job Universal Print deleted: listed as expired (not still held), its hold ended and audited; a release says so too', async () => {
+    const { tenant } = sandbox.simulator;
+    const token = await tokenFor('adele@contoso.example');
+    const kept = await hold('adele@contoso.example', 'Kept.pdf');
+    const lost = await hold('adele@contoso.example', 'Lost.pdf');
+    tenant.deleteJob(lost.job.printerId, lost.job.id); // Universal Print "eventually deletes" blocked jobs
+    const listed = await call(token, '');
+    expect(listed.body.jobs.map((j: { taskId: string }) => j.taskId)).toContain(kept.task.id);
+    expect(listed.body.jobs.map((j: { taskId: string }) => j.taskId)).not.toContain(lost.task.id);
+    expect(listed.body.expired).toEqual([
+      expect.objectContaining({ taskId: lost.task.id, documentName: 'Lost.pdf', reason: VANISHED_REASON }),
+    ]);
+    expect(lost.task.status.state).toBe('aborted'); // our task closed all the same
+    const config = parseSettings(sandbox.settings);
+    const audit = tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE));
+    const record = await audit.find(new Date().toISOString(), lost.task.id); // partitioned by day
+    expect(record).toMatchObject({ outcome: 'hold-vanished' });
+    expect((await call(token, '')).body.expired).toEqual([]); // said once
+
+    const gone = await hold('adele@contoso.example', 'Gone too.pdf');
+    tenant.deleteJob(gone.job.printerId, gone.job.id);
+    const released = await call(token, 'release', { taskIds: [gone.task.id], printerId: DEMO_PRINTER_IDS.library });
+    expect(released.body.results).toEqual([{ taskId: gone.task.id, status: 'expired', reason: VANISHED_REASON }]);
+    expect((await call(token, '')).body.jobs.map((j: { taskId: string }) => j.taskId)).not.toContain(gone.task.id);
   });
 
   describe('refuses requests that are not from the signed-in user', () => {

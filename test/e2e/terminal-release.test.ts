@@ -36,6 +36,8 @@ describe('release terminals', () => {
       RELEASE_GATE_RELEASE_PRINTERS: '',
       RELEASE_GATE_TERMINALS: JSON.stringify([
         { id: 'library-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
+        // A mistake: a terminal bound to the pull queue itself.
+        { id: 'queue-panel', printerId: DEMO_PRINTER_IDS.pullQueue, keySha256: terminalKeyHash(KEY) },
       ]),
     });
     sandbox = pull.sandbox;
@@ -107,4 +109,38 @@ describe('release terminals', () => {
     expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' })).status).toBe(423); // even the right one, for a while
     expect((await terminal({ userPrincipalName: 'adele@contoso.example', pin: '1234' })).status).toBe(401); // no PIN set
   }, 30000);
+  it('a pull queue is no place to release to: the release API refuses it (400), a terminal bound to one too (409)', async () => {
+    // No RELEASE_GATE_RELEASE_PRINTERS here: any printer may be chosen, yet not the pull queue.
+    const task = await hold('adele@contoso.example');
+    const token = await sandbox.simulator.identity.userToken('adele@contoso.example', DEMO_APP_CLIENT_ID);
+    const response = await fetch(`${sandbox.host.url}/api/release/jobs/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ taskIds: [task.id], printerId: DEMO_PRINTER_IDS.pullQueue }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { code: 'not_a_printer', message: expect.stringContaining('pull queue') },
+    });
+    expect(task.status.state).toBe('processing'); // still held, nothing claimed
+
+    const refused = await terminal({ badge: 'E1002' }, { 'x-terminal-id': 'queue-panel', 'x-terminal-key': KEY });
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'not_a_printer' } } });
+    expect(task.status.state).toBe('processing');
+    expect((await terminal({ badge: 'E1002' })).body.results).toEqual([
+      expect.objectContaining({ taskId: task.id, status: 'released' }),
+    ]);
+  });
+
+  it('a held job Universal Print deleted is reported as expired at the terminal, not as still held', async () => {
+    const task = await hold('sam.student@contoso.example');
+    // Universal Print deletes blocked jobs "eventually": now, for every job still held in this sandbox.
+    expect(sandbox.simulator.tenant.deleteBlockedJobs(0).length).toBeGreaterThanOrEqual(1);
+    const result = await terminal({ badge: 'S2004' });
+    expect(result.status).toBe(200);
+    expect(result.body.results).toEqual([
+      { taskId: task.id, status: 'expired', reason: expect.stringContaining('Universal Print deleted this job') },
+    ]);
+    expect(task.status.state).toBe('aborted'); // its task closed all the same
+  });
 });

@@ -177,7 +177,11 @@ describe('Universal Print simulator: Graph contract', () => {
     const patched = await call('PATCH', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`, {
       status: { state: 'completed', description: 'done' },
     });
-    expect(patched).toMatchObject({ status: 200, body: { status: { state: 'completed', description: 'done' } } });
+    // Graph recalculates the description, whatever was sent.
+    expect(patched).toMatchObject({
+      status: 200,
+      body: { status: { state: 'completed', description: 'Task execution is completed.' } },
+    });
     expect(sim.tenant.job(printerId, job.id).status.state).toBe('completed');
     // Only while processing: a second PATCH is refused.
     expect(
@@ -196,7 +200,7 @@ describe('Universal Print simulator: Graph contract', () => {
       configuration: { colorMode: 'grayscale' },
     });
     expect(updated).toMatchObject({ status: 200, body: { configuration: { colorMode: 'grayscale' } } });
-    const destination = sim.demo!.printers.pullQueue.id; // no trigger: the job prints there
+    const destination = sim.demo!.printers.hr.id; // a physical printer without a trigger: the job prints there
     const redirected = await call('POST', `/print/printers/${printerId}/jobs/${job.id}/redirect`, {
       destinationPrinterId: destination,
       configuration: { copies: 2 },
@@ -210,6 +214,7 @@ describe('Universal Print simulator: Graph contract', () => {
       },
     });
     expect(redirected.body!.id).not.toBe(job.id);
+    expect(sim.tenant.job(destination, redirected.body!.id).status.state).toBe('completed');
     expect((await call('GET', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`)).body).toMatchObject({
       status: { state: 'completed' },
     });
@@ -409,6 +414,181 @@ describe('Universal Print simulator: Graph contract', () => {
     expect((await call('GET', '/print/printers')).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     sim.faults.clear();
+  });
+  describe('what the first build got wrong (strict by default; each lenient flag restores the old behaviour)', () => {
+    let lenientSim: Simulator;
+    beforeAll(async () => {
+      lenientSim = await startSimulator({
+        lenient: {
+          virtualPrintersPrint: true,
+          taskAbortAbortsJob: true,
+          keepTaskDescription: true,
+          currentTriggerDecides: true,
+        },
+      });
+    });
+    afterAll(async () => lenientSim?.stop());
+
+    /** The lenient tenant, driven through its methods: a trigger of the demo app on one printer. */
+    function lenientHeldJob(printer: 'pullQueue' | 'library') {
+      const { tenant, demo } = lenientSim;
+      const printerId = demo!.printers[printer].id;
+      const definition = tenant.createDefinition(`Lenient ${printer}`, demo!.app);
+      if (!tenant.printer(printerId).trigger) tenant.createTrigger(printerId, definition.id, demo!.app.clientId);
+      const { job, task } = tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+      return { job, task: task!, printerId, definitionId: task!.definitionId };
+    }
+    /** Our trigger on a printer, replacing whatever trigger earlier tests left on it. */
+    function freshTrigger(printer: keyof NonNullable<Simulator['demo']>['printers']) {
+      const printerId = sim.demo!.printers[printer].id;
+      const existing = sim.tenant.printer(printerId).trigger;
+      if (existing) sim.tenant.deleteTrigger(printerId, existing.id);
+      return definitionWithTrigger(printer);
+    }
+    const patchTask = (definitionId: string, taskId: string, state: string, description?: string) =>
+      call('PATCH', `/print/taskDefinitions/${definitionId}/tasks/${taskId}`, { status: { state, description } });
+
+    it('completing the task of a job on a virtual printer prints nothing: the job waits for a device that never comes', async () => {
+      const { definitionId, printerId } = await freshTrigger('pullQueue');
+      const { job, task } = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+      expect((await patchTask(definitionId, task!.id, 'completed')).status).toBe(200);
+      const read = await call('GET', `/print/printers/${printerId}/jobs/${job.id}`);
+      expect(read.body).toMatchObject({ status: { state: 'pending', isAcquiredByPrinter: false } });
+
+      const lenient = lenientHeldJob('pullQueue');
+      lenientSim.tenant.updateTask(lenient.definitionId, lenient.task.id, 'completed', undefined);
+      expect(lenient.job.status).toMatchObject({ state: 'completed', isAcquiredByPrinter: true });
+    });
+
+    it('aborting a task does not abort its job: the job stays paused, and only jobs/{id}/abort (first) stops it', async () => {
+      const { definitionId, printerId } = await freshTrigger('floor2Mono');
+      const { job, task } = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+      expect((await patchTask(definitionId, task!.id, 'aborted', 'Denied')).status).toBe(200);
+      expect(sim.tenant.job(printerId, job.id).status.state).toBe('paused'); // blocked, not aborted
+      // With the task ended the job can no longer be aborted: abort the job, then close the task.
+      expect(
+        (await call('POST', `/print/printers/${printerId}/jobs/${job.id}/abort`, { reason: 'Denied' })).status,
+      ).toBe(400);
+      const second = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+      expect(
+        (await call('POST', `/print/printers/${printerId}/jobs/${second.job.id}/abort`, { reason: 'Denied' })).status,
+      ).toBe(204);
+      expect((await patchTask(definitionId, second.task!.id, 'aborted')).status).toBe(200);
+      expect(sim.tenant.job(printerId, second.job.id).status).toMatchObject({
+        state: 'aborted',
+        description: 'Denied',
+      });
+
+      const lenient = lenientHeldJob('library');
+      lenientSim.tenant.updateTask(lenient.definitionId, lenient.task.id, 'aborted', 'Denied');
+      expect(lenient.job.status).toMatchObject({ state: 'aborted', description: 'Denied' });
+    });
+
+    it('recalculates task descriptions like Graph; keepTaskDescription echoes ours', async () => {
+      const { definitionId, printerId } = await freshTrigger('hr');
+      const first = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+      const second = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+      expect(
+        (await patchTask(definitionId, first.task!.id, 'completed', 'Release Gate: release (x)')).body,
+      ).toMatchObject({ status: { state: 'completed', description: 'Task execution is completed.' } });
+      expect((await patchTask(definitionId, second.task!.id, 'aborted', 'Release Gate: deny (y)')).body).toMatchObject({
+        status: { state: 'aborted', description: 'Task execution was aborted.' },
+      });
+
+      const lenient = lenientHeldJob('library');
+      expect(
+        lenientSim.tenant.updateTask(lenient.definitionId, lenient.task.id, 'completed', 'Release Gate: release (x)')
+          .status.description,
+      ).toBe('Release Gate: release (x)');
+    });
+
+    it('redirect, update and abort check the trigger that started the task, even deleted or replaced', async () => {
+      // Another app with its own definition, and the job permissions.
+      const otherId = '33333333-3333-4333-8333-333333333333';
+      sim.tenant.apps.set(otherId, {
+        clientId: otherId,
+        secret: 'other',
+        displayName: 'Other print app',
+        applicationPermissions: ['PrintTaskDefinition.ReadWrite.All', 'PrintJob.Manage.All', 'Printer.Read.All'],
+        delegatedPermissions: [],
+      });
+      const otherToken = (await new ClientSecretCredential(sim.tenantId, otherId, 'other', {
+        authorityHost: sim.authorityHost,
+        disableInstanceDiscovery: true,
+      }).getToken('https://graph.microsoft.com/.default'))!.token;
+      const otherDefinition = (await call('POST', '/print/taskDefinitions', { displayName: 'Other' }, otherToken))
+        .body!;
+
+      const { printerId } = await freshTrigger('library');
+      const ours = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+      const trigger = (await call('GET', `/print/printers/${printerId}/taskTriggers`, undefined, adminToken)).body!
+        .value[0];
+      expect(
+        (await call('DELETE', `/print/printers/${printerId}/taskTriggers/${trigger.id}`, undefined, adminToken)).status,
+      ).toBe(204);
+      sim.tenant.createTrigger(printerId, otherDefinition.id, otherId); // the other app's trigger now
+      // The other app cannot touch our job; we still can, with the task our (deleted) trigger started.
+      const redirect = (token: string) =>
+        call(
+          'POST',
+          `/print/printers/${printerId}/jobs/${ours.job.id}/redirect`,
+          { destinationPrinterId: sim.demo!.printers.floor1Color.id },
+          token,
+        );
+      expect((await redirect(otherToken)).status).toBe(400);
+      expect(
+        (await call('PATCH', `/print/printers/${printerId}/jobs/${ours.job.id}`, { configuration: { copies: 1 } }))
+          .status,
+      ).toBe(200);
+      expect((await redirect(appToken)).status).toBe(200);
+      expect(sim.tenant.triggers.get(trigger.id)).toMatchObject({
+        createdByAppId: DEMO_APP_CLIENT_ID,
+        deletedDateTime: expect.any(String),
+      });
+
+      // Lenient: the printer's current trigger decides, so the first build's check lets the other app in.
+      const lenient = lenientHeldJob('library');
+      const { tenant } = lenientSim;
+      tenant.deleteTrigger(lenient.printerId, tenant.printer(lenient.printerId).trigger!.id);
+      const stranger = tenant.createDefinition('Stranger', { ...lenientSim.demo!.app, clientId: otherId });
+      tenant.createTrigger(lenient.printerId, stranger.id, otherId);
+      expect(() => tenant.abortJob(lenient.printerId, lenient.job.id, 'x', otherId)).not.toThrow();
+    });
+
+    it('Universal Print "eventually deletes" a blocked job: it disappears, its task stays for the app to end', async () => {
+      const { definitionId, printerId } = await freshTrigger('floor1Color');
+      const { job, task } = sim.tenant.submitJob({ printerId, userPrincipalName: 'adele@contoso.example' });
+      expect(sim.tenant.deleteBlockedJobs()).toEqual([]); // no lifetime configured: never
+      expect(sim.tenant.deleteBlockedJobs(0).map((j) => j.id)).toContain(job.id);
+      expect((await call('GET', `/print/printers/${printerId}/jobs/${job.id}`)).status).toBe(404);
+      expect((await call('GET', `/print/taskDefinitions/${definitionId}/tasks/${task!.id}`)).body).toMatchObject({
+        status: { state: 'processing' },
+      });
+      expect((await patchTask(definitionId, task!.id, 'aborted')).status).toBe(200);
+    });
+
+    it('limits (option): a submission over a Universal Print limit gets 429 TooManyRequests, with Retry-After for the 10-minute ones', async () => {
+      const limited = await startSimulator({ limits: true });
+      try {
+        const printerId = limited.demo!.printers.library.id;
+        const submit = () =>
+          fetch(`${limited.url}/_control/jobs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ printerId, userPrincipalName: 'adele@contoso.example' }),
+          });
+        for (let i = 0; i < 100; i++) expect((await submit()).status).toBe(201);
+        const refused = await submit();
+        expect(refused.status).toBe(429);
+        expect(await refused.json()).toMatchObject({
+          error: { code: 'TooManyRequests', retryAfterSeconds: expect.any(Number) },
+        });
+      } finally {
+        await limited.stop();
+      }
+      // Off by default: this tenant took many more than 100 jobs on one printer in these tests.
+      expect(sim.tenant.limits).toBeUndefined();
+    });
   });
 });
 

@@ -176,7 +176,10 @@ const selectedJobs = () => [...document.querySelectorAll('input[name="job"]:chec
 const printerNames = new Map();
 
 async function refresh() {
-  const [{ user, jobs }, { printers }] = await Promise.all([api('release/jobs'), api('release/printers')]);
+  const [{ user, jobs, expired = [] }, { printers }] = await Promise.all([
+    api('release/jobs'),
+    api('release/printers'),
+  ]);
   for (const printer of printers) printerNames.set(printer.id, printer.displayName);
   $('user').textContent = user;
   show($('signed-in'));
@@ -185,6 +188,8 @@ async function refresh() {
   show($('jobs-form'));
   show($('pin-form'));
   status(jobs.length === 1 ? '1 job is waiting for you.' : `${jobs.length} jobs are waiting for you.`);
+  // Jobs Universal Print deleted while they waited: say so once, rather than show them as waiting.
+  if (expired.length > 0) error(expired.map((job) => `${job.documentName || 'A job'}: ${job.reason}`).join(' '));
 }
 
 const PROBLEMS = {
@@ -193,7 +198,7 @@ const PROBLEMS = {
 
 function summarise(results, verb) {
   const done = results.filter((r) => r.status === 'released' || r.status === 'deleted').length;
-  const problems = results.filter((r) => r.status === 'failed' || r.status === 'not-found');
+  const problems = results.filter((r) => r.status === 'failed' || r.status === 'not-found' || r.status === 'expired');
   status(`${done} of ${results.length} ${verb}.`);
   error([...new Set(problems.map((r) => r.reason || PROBLEMS[r.status]))].join(' '));
 }

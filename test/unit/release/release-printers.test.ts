@@ -45,6 +45,15 @@ describe('release printers for the page', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('with declared printers: a declared pull queue is not offered (nothing comes out of it), and the admin is told', async () => {
+    const { api } = printApi(printers);
+    const warnings: unknown[][] = [];
+    const log = { warn: (...args: unknown[]) => warnings.push(args) } as never;
+    const list = await releasePrinterDirectory({ api: async () => api, declared: ['p1', 'pq'], log })();
+    expect(list.map((p) => p.id)).toEqual(['p1']);
+    expect(warnings).toEqual([['release.printer-is-pull-queue', { printerId: 'pq' }]]);
+  });
+
   it('reads Graph once per five minutes, and again after a failure', async () => {
     const { api, calls } = printApi(printers);
     let now = 0;
