@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { directoryRoutes } from './directory-routes';
 import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
 import type { TokenClaims } from './identity-provider';
 import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from './model';
@@ -101,6 +102,7 @@ export function graphRoutes(
     hasPhysicalDevice: p.hasPhysicalDevice,
     isAcceptingJobs: p.isAcceptingJobs,
     location: p.location,
+    capabilities: p.capabilities ?? null,
     status: { state: 'idle', details: [], description: '' },
   });
   const taskJson = (t: SimTask) => ({
@@ -501,6 +503,8 @@ export function graphRoutes(
         return list(wanted.filter((g): g is string => typeof g === 'string' && user.groups.includes(g)));
       },
     ],
+
+    ...directoryRoutes(tenant),
 
     // --- subscriptions (print resources: application only) ---
     [

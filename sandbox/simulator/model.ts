@@ -16,6 +16,8 @@ export interface SimPrinter {
   isShared: boolean;
   isAcceptingJobs: boolean;
   trigger?: { id: string; definitionId: string; createdByAppId: string };
+  /** printerCapabilities as Graph returns them; null (unset) on a newly registered virtual printer. */
+  capabilities?: Record<string, unknown>;
 }
 
 export interface SimUser {

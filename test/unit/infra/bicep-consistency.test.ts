@@ -141,6 +141,7 @@ describe('infra/ templates against the code', () => {
     expect(granted).toEqual({
       'Printer.ReadWrite.All': '89f66824-725f-4b8f-928e-e1c5258dc565', // task triggers, printers/create
       'PrinterShare.ReadWrite.All': '06ceea37-85e2-40d7-bec3-91337a46038f', // POST /print/shares
+      'Application.Read.All': 'c79f8feb-a9db-4090-85f9-90d820caa0eb', // npm run doctor: appRoleAssignments
     });
     const routes = read(path.join(root, 'sandbox', 'simulator', 'graph-routes.ts'));
     expect(routes).toMatch(
