@@ -34,7 +34,8 @@ function azureCredential(): TokenCredential {
 }
 
 /** A vault on loopback is the sandbox's Key Vault stand-in, which cannot be named *.vault.azure.net. */
-const isLoopback = (url: string | undefined) => !!url && /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//i.test(`${url}/`);
+const isLoopback = (url: string | undefined) =>
+  !!url && /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//i.test(`${url}/`);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let json = argv.includes('--json');
@@ -46,7 +47,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const checks = await runDoctor(options, {
       admin,
       keyVaultCredential: azureCredential(),
-      keyVaultClientOptions: isLoopback(options.keyVaultUri) ? { disableChallengeResourceVerification: true } : undefined,
+      keyVaultClientOptions: isLoopback(options.keyVaultUri)
+        ? { disableChallengeResourceVerification: true }
+        : undefined,
     });
     const code = exitCodeOf(checks);
     console.log(json ? jsonReport(checks, code) : formatReport(checks).join('\n'));

@@ -34,7 +34,12 @@ export function servicePrincipalIdOf(clientId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-const READ_SERVICE_PRINCIPALS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_SERVICE_PRINCIPALS = [
+  'Application.Read.All',
+  'Application.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 
 /** Delegated: one of the documented scopes (any member may read service principals); app: a role, or itself. */
 function requireDirectoryRead(claims: TokenClaims, operation: string, selfAppId?: string): void {
@@ -43,12 +48,20 @@ function requireDirectoryRead(claims: TokenClaims, operation: string, selfAppId?
     if (selfAppId && claims.appid === selfAppId) return;
     const roles = claims.roles ?? [];
     if (!READ_SERVICE_PRINCIPALS.some((p) => roles.includes(p)))
-      throw new GraphHttpError(403, 'Authorization_RequestDenied', `${operation} needs one of these application permissions: ${READ_SERVICE_PRINCIPALS.join(', ')}.`);
+      throw new GraphHttpError(
+        403,
+        'Authorization_RequestDenied',
+        `${operation} needs one of these application permissions: ${READ_SERVICE_PRINCIPALS.join(', ')}.`,
+      );
     return;
   }
   const scopes = (claims.scp ?? '').split(' ');
   if (!READ_SERVICE_PRINCIPALS.some((p) => scopes.includes(p)))
-    throw new GraphHttpError(403, 'Authorization_RequestDenied', `${operation} needs one of these delegated permissions: ${READ_SERVICE_PRINCIPALS.join(', ')}.`);
+    throw new GraphHttpError(
+      403,
+      'Authorization_RequestDenied',
+      `${operation} needs one of these delegated permissions: ${READ_SERVICE_PRINCIPALS.join(', ')}.`,
+    );
 }
 
 export function directoryRoutes(tenant: Tenant): [string, string, Handler][] {

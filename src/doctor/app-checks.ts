@@ -13,7 +13,8 @@ export async function fetchAppView(
   fetchImpl: typeof fetch = fetch,
 ): Promise<{ view?: AppView; check?: DoctorCheck }> {
   const url = `${functionUrl}/api/setup/doctor`;
-  const keyFix = 'pass the master key: --function-key "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)"';
+  const keyFix =
+    'pass the master key: --function-key "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)"';
   let response: Response;
   try {
     response = await fetchImpl(url, {
@@ -23,13 +24,22 @@ export async function fetchAppView(
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { check: fail('Function App', `${functionUrl} is unreachable (${cause ?? String(error)})`, 'check RELEASE_GATE_FUNCTION_APP_URL; azd deploy if the app is not running') };
+    return {
+      check: fail(
+        'Function App',
+        `${functionUrl} is unreachable (${cause ?? String(error)})`,
+        'check RELEASE_GATE_FUNCTION_APP_URL; azd deploy if the app is not running',
+      ),
+    };
   }
   if (response.status === 401 || response.status === 403)
     return { check: fail('Function App', `${url} refused the key (${response.status})`, keyFix) };
   if (response.status === 404)
-    return { check: fail('Function App', `${url} is not there (404): the deployed code predates the doctor`, 'azd deploy') };
-  const body = (await response.json().catch(() => undefined)) as (AppView & { error?: { message?: string } }) | undefined;
+    return {
+      check: fail('Function App', `${url} is not there (404): the deployed code predates the doctor`, 'azd deploy'),
+    };
+  const body = (await response.json().catch(() => undefined)) as
+    (AppView & { error?: { message?: string } }) | undefined;
   if (!response.ok || !body || body.version !== 1)
     return {
       check: fail(
@@ -44,7 +54,13 @@ export async function fetchAppView(
 export function taskDefinitionChecks(view: AppView, azdDefinitionId: string | undefined): DoctorCheck[] {
   const name = 'Task definition';
   if (view.errors.definitions)
-    return [fail(name, `the app cannot list task definitions: ${view.errors.definitions}`, 'grant PrintTaskDefinition.ReadWrite.All (see Application permissions)')];
+    return [
+      fail(
+        name,
+        `the app cannot list task definitions: ${view.errors.definitions}`,
+        'grant PrintTaskDefinition.ReadWrite.All (see Application permissions)',
+      ),
+    ];
   const definitions = view.definitions ?? [];
   const ours = definitions.filter((d) => d.createdByAppId?.toLowerCase() === view.appId.toLowerCase());
   if (!view.taskDefinitionId) {
@@ -53,7 +69,9 @@ export function taskDefinitionChecks(view: AppView, azdDefinitionId: string | un
       fail(
         name,
         'RELEASE_GATE_TASK_DEFINITION_ID is not set on the Function App: notifications are discarded and no subscription is made',
-        candidate ? SET_DEFINITION(candidate) : 'npm run setup (creates it and prints the id), then azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
+        candidate
+          ? SET_DEFINITION(candidate)
+          : 'npm run setup (creates it and prints the id), then azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
       ),
     ];
   }
@@ -63,7 +81,9 @@ export function taskDefinitionChecks(view: AppView, azdDefinitionId: string | un
       fail(
         name,
         `${view.taskDefinitionId} does not exist in this tenant`,
-        ours[0] ? SET_DEFINITION(ours[0].id) : 'npm run setup (creates one), then set its id with azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
+        ours[0]
+          ? SET_DEFINITION(ours[0].id)
+          : 'npm run setup (creates one), then set its id with azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
       ),
     ];
   if (definition.createdByAppId?.toLowerCase() !== view.appId.toLowerCase())
@@ -71,12 +91,20 @@ export function taskDefinitionChecks(view: AppView, azdDefinitionId: string | un
       fail(
         name,
         `${definition.id} was created by app ${definition.createdByAppId ?? '(unknown)'}, not by ours (${view.appId}): Graph lets only its creator act on its tasks`,
-        ours[0] ? SET_DEFINITION(ours[0].id) : 'npm run setup (creates ours), then set its id with azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
+        ours[0]
+          ? SET_DEFINITION(ours[0].id)
+          : 'npm run setup (creates ours), then set its id with azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
       ),
     ];
   const checks = [ok(name, `${definition.id} "${definition.displayName ?? ''}", created by our app`)];
   if (azdDefinitionId && azdDefinitionId.toLowerCase() !== definition.id.toLowerCase())
-    checks.push(warn('Task definition (azd)', `azd env has ${azdDefinitionId}, the Function App ${definition.id}`, SET_DEFINITION(definition.id)));
+    checks.push(
+      warn(
+        'Task definition (azd)',
+        `azd env has ${azdDefinitionId}, the Function App ${definition.id}`,
+        SET_DEFINITION(definition.id),
+      ),
+    );
   return checks;
 }
 
@@ -96,8 +124,15 @@ export async function subscriptionChecks(
 ): Promise<DoctorCheck[]> {
   const name = 'Graph subscription';
   if (view.errors.subscriptions)
-    return [fail(name, `the app cannot list its subscriptions: ${view.errors.subscriptions}`, 'grant PrintTaskDefinition.ReadWrite.All (see Application permissions)')];
-  if (!view.taskDefinitionId) return [fail(name, 'not checked: no task definition is set', 'set the task definition first (above)')];
+    return [
+      fail(
+        name,
+        `the app cannot list its subscriptions: ${view.errors.subscriptions}`,
+        'grant PrintTaskDefinition.ReadWrite.All (see Application permissions)',
+      ),
+    ];
+  if (!view.taskDefinitionId)
+    return [fail(name, 'not checked: no task definition is set', 'set the task definition first (above)')];
   const ours = (view.subscriptions ?? []).filter(
     (s) => s.resource.replace(/^\//, '').toLowerCase() === resourceOf(view.taskDefinitionId!),
   );
@@ -115,10 +150,22 @@ export async function subscriptionChecks(
   const checks: DoctorCheck[] = [];
   if (left <= 0) checks.push(fail(name, `${about} expired ${timeLeft(left)} ago`, RUN_KEEPER));
   else if (left < 12 * 3_600_000)
-    checks.push(warn(name, `${about} expires in ${timeLeft(left)} (${subscription.expirationDateTime})`, `${RUN_KEEPER}; the keeper renews under a day left, so a short time means it is failing: check subscription.checked logs`));
+    checks.push(
+      warn(
+        name,
+        `${about} expires in ${timeLeft(left)} (${subscription.expirationDateTime})`,
+        `${RUN_KEEPER}; the keeper renews under a day left, so a short time means it is failing: check subscription.checked logs`,
+      ),
+    );
   else checks.push(ok(name, `${about}, expires in ${timeLeft(left)} (${subscription.expirationDateTime})`));
   if (ours.length > 1)
-    checks.push(warn('Graph subscriptions', `${ours.length} subscriptions for our definition; one is enough`, `${RUN_KEEPER} (it removes the strays)`));
+    checks.push(
+      warn(
+        'Graph subscriptions',
+        `${ours.length} subscriptions for our definition; one is enough`,
+        `${RUN_KEEPER} (it removes the strays)`,
+      ),
+    );
 
   const urls: [string, string | undefined][] = [
     ['Notification URL', subscription.notificationUrl],
@@ -126,7 +173,13 @@ export async function subscriptionChecks(
   ];
   for (const [label, url] of urls) {
     if (!url) {
-      checks.push(warn(label, 'the subscription has none: reauthorization events are not received', `set RELEASE_GATE_LIFECYCLE_URL (Bicep sets it), then ${RUN_KEEPER}`));
+      checks.push(
+        warn(
+          label,
+          'the subscription has none: reauthorization events are not received',
+          `set RELEASE_GATE_LIFECYCLE_URL (Bicep sets it), then ${RUN_KEEPER}`,
+        ),
+      );
       continue;
     }
     const probe = await probeValidation(url, fetchImpl);
@@ -152,7 +205,13 @@ const ago = (iso: string, now: Date) => `${timeLeft(now.getTime() - Date.parse(i
 /** When a task last came in and was last decided, and what waits in the poison queue. */
 export function activityChecks(view: AppView, now: Date): DoctorCheck[] {
   if (view.errors.storage)
-    return [fail('Storage', `the app cannot read its storage: ${view.errors.storage}`, "check the Function App identity's roles on the storage account (Storage Queue Data Contributor, Storage Table Data Contributor): azd provision")];
+    return [
+      fail(
+        'Storage',
+        `the app cannot read its storage: ${view.errors.storage}`,
+        "check the Function App identity's roles on the storage account (Storage Queue Data Contributor, Storage Table Data Contributor): azd provision",
+      ),
+    ];
   const checks: DoctorCheck[] = [];
   const activity = view.activity;
   if (!activity?.lastNotificationAt && !activity?.lastDecisionAt) {
@@ -165,10 +224,17 @@ export function activityChecks(view: AppView, now: Date): DoctorCheck[] {
     );
   } else {
     const detail = `last notification ${activity.lastNotificationAt ? `${activity.lastNotificationAt} (${ago(activity.lastNotificationAt, now)})` : 'none'}, last decision ${activity.lastDecisionAt ? `${activity.lastDecisionAt} (${ago(activity.lastDecisionAt, now)})` : 'none'}`;
-    const lag = activity.lastNotificationAt && (!activity.lastDecisionAt || Date.parse(activity.lastNotificationAt) - Date.parse(activity.lastDecisionAt) > 10 * 60_000);
+    const lag =
+      activity.lastNotificationAt &&
+      (!activity.lastDecisionAt ||
+        Date.parse(activity.lastNotificationAt) - Date.parse(activity.lastDecisionAt) > 10 * 60_000);
     checks.push(
       lag
-        ? warn('Last activity', `${detail}: tasks arrive but are not decided`, 'look for task.failed-permanently and policy.failed in Application Insights; check the process-task function')
+        ? warn(
+            'Last activity',
+            `${detail}: tasks arrive but are not decided`,
+            'look for task.failed-permanently and policy.failed in Application Insights; check the process-task function',
+          )
         : ok('Last activity', detail),
     );
   }
@@ -177,7 +243,11 @@ export function activityChecks(view: AppView, now: Date): DoctorCheck[] {
     const waiting = view.queues?.find((q) => `${q.name}-poison` === queue.name)?.approximateMessages ?? 0;
     checks.push(
       queue.approximateMessages > 0
-        ? warn('Poison queue', `${queue.approximateMessages} message(s) in ${queue.name} (${waiting} waiting in the task queue)`, 'process-task-poison applies the fail-safe to them; if they stay, look for task.poisoned and its errors in Application Insights')
+        ? warn(
+            'Poison queue',
+            `${queue.approximateMessages} message(s) in ${queue.name} (${waiting} waiting in the task queue)`,
+            'process-task-poison applies the fail-safe to them; if they stay, look for task.poisoned and its errors in Application Insights',
+          )
         : ok('Poison queue', `${queue.name} empty (${waiting} waiting in the task queue)`),
     );
   }

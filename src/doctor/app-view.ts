@@ -87,7 +87,8 @@ async function lastActivity(deps: AppViewDependencies): Promise<NonNullable<AppV
       })) {
         const receivedAt = receivedAtOf(entity.record);
         if (receivedAt && (!lastNotificationAt || receivedAt > lastNotificationAt)) lastNotificationAt = receivedAt;
-        if (entity.decidedAt && (!lastDecisionAt || entity.decidedAt > lastDecisionAt)) lastDecisionAt = entity.decidedAt;
+        if (entity.decidedAt && (!lastDecisionAt || entity.decidedAt > lastDecisionAt))
+          lastDecisionAt = entity.decidedAt;
       }
     } catch (error) {
       // No table yet: nothing was ever decided.

@@ -29,10 +29,19 @@ export async function probeValidation(url: string, fetchImpl: typeof fetch = fet
   }
   const text = await response.text().catch(() => '');
   if (response.status === 401 || response.status === 403)
-    return { ok: false, status: response.status, detail: `${response.status}: the function key in the URL is wrong or missing` };
-  if (response.status !== 200) return { ok: false, status: response.status, detail: `answered ${response.status}, not 200` };
+    return {
+      ok: false,
+      status: response.status,
+      detail: `${response.status}: the function key in the URL is wrong or missing`,
+    };
+  if (response.status !== 200)
+    return { ok: false, status: response.status, detail: `answered ${response.status}, not 200` };
   if (!/^text\/plain/i.test(response.headers.get('content-type') ?? ''))
-    return { ok: false, status: 200, detail: `answered ${response.headers.get('content-type') ?? 'no content type'}, not text/plain` };
+    return {
+      ok: false,
+      status: 200,
+      detail: `answered ${response.headers.get('content-type') ?? 'no content type'}, not text/plain`,
+    };
   if (text !== token) return { ok: false, status: 200, detail: 'answered 200 without echoing the validation token' };
   return { ok: true, status: 200, detail: 'answers the validation handshake (200, the token echoed)' };
 }

@@ -42,7 +42,8 @@ export async function keyVaultChecks(options: {
     const name = `Secret ${secret.name}`;
     try {
       const value = await store.get(secret.name);
-      if (!value.current.trim() && secret.emptyWarning) checks.push(warn(name, `present but empty: ${secret.emptyWarning}`, secret.restore));
+      if (!value.current.trim() && secret.emptyWarning)
+        checks.push(warn(name, `present but empty: ${secret.emptyWarning}`, secret.restore));
       else checks.push(ok(name, `present in ${vault} (${secret.why})`));
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
@@ -50,7 +51,13 @@ export async function keyVaultChecks(options: {
       if (status === 404 || /has no value/.test(message))
         checks.push(fail(name, `missing from ${vault}: ${secret.why}`, secret.restore));
       else if (status === 403 && /disabled/i.test(message))
-        checks.push(fail(name, `its newest version is disabled in ${vault}`, `enable it, or add a new version: ${secret.restore}`));
+        checks.push(
+          fail(
+            name,
+            `its newest version is disabled in ${vault}`,
+            `enable it, or add a new version: ${secret.restore}`,
+          ),
+        );
       else if (status === 401 || status === 403)
         checks.push(
           fail(
@@ -59,7 +66,14 @@ export async function keyVaultChecks(options: {
             `az role assignment create --role "Key Vault Secrets User" --assignee <your user> --scope <vault resource id> (Azure portal → ${vault} → Access control (IAM))`,
           ),
         );
-      else checks.push(fail(name, `could not read ${vault}: ${message}`, 'check the vault URI and your network, then run the doctor again'));
+      else
+        checks.push(
+          fail(
+            name,
+            `could not read ${vault}: ${message}`,
+            'check the vault URI and your network, then run the doctor again',
+          ),
+        );
     }
   }
   return checks;

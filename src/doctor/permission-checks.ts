@@ -6,15 +6,18 @@ import { fail, ok, warn, type DoctorCheck } from './report';
 
 const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const NAME = 'Application permissions';
-const CONSENT_PLACE =
-  'Entra admin center → App registrations → Release Gate → API permissions → Grant admin consent';
+const CONSENT_PLACE = 'Entra admin center → App registrations → Release Gate → API permissions → Grant admin consent';
 
 /**
  * Each application permission the code uses (with the admin's opt-ins) is granted to the app's service
  * principal, and nothing Release Gate does not use. Read with the admin's delegated token
  * (Application.Read.All: the service principal by app id, then its app role assignments).
  */
-export async function permissionChecks(admin: PrintApi, appId: string, optIns: readonly string[]): Promise<DoctorCheck[]> {
+export async function permissionChecks(
+  admin: PrintApi,
+  appId: string,
+  optIns: readonly string[],
+): Promise<DoctorCheck[]> {
   let granted: Set<string>;
   try {
     const [app, graph] = await Promise.all([
@@ -58,15 +61,11 @@ export async function permissionChecks(admin: PrintApi, appId: string, optIns: r
 
   if (missing.length > 0) {
     const fixes = [
-      ...new Set(missing.map((p) => optInFix(p.optIn, true) || `azd provision (graph-app.bicep grants it), or ${CONSENT_PLACE}`)),
-    ];
-    return [
-      fail(
-        NAME,
-        `not granted: ${missing.map((p) => `${p.name} (${p.usedFor})`).join('; ')}`,
-        fixes.join('; '),
+      ...new Set(
+        missing.map((p) => optInFix(p.optIn, true) || `azd provision (graph-app.bicep grants it), or ${CONSENT_PLACE}`),
       ),
     ];
+    return [fail(NAME, `not granted: ${missing.map((p) => `${p.name} (${p.usedFor})`).join('; ')}`, fixes.join('; '))];
   }
   const grantedNames = needed.map((p) => p.name).join(', ');
   if (notOptedIn.length > 0 || unknown.length > 0) {
@@ -79,8 +78,13 @@ export async function permissionChecks(admin: PrintApi, appId: string, optIns: r
         NAME,
         `${grantedNames} granted; more than needed: ${extras.join(', ')}`,
         [
-          ...notOptedIn.map((p) => `${optInFix(p.optIn, true)} if you use it; otherwise remove it in ${CONSENT_PLACE.replace(' → Grant admin consent', '')}`),
-          ...(unknown.length ? [`remove the unused permissions in ${CONSENT_PLACE.replace(' → Grant admin consent', '')}`] : []),
+          ...notOptedIn.map(
+            (p) =>
+              `${optInFix(p.optIn, true)} if you use it; otherwise remove it in ${CONSENT_PLACE.replace(' → Grant admin consent', '')}`,
+          ),
+          ...(unknown.length
+            ? [`remove the unused permissions in ${CONSENT_PLACE.replace(' → Grant admin consent', '')}`]
+            : []),
         ].join('; '),
       ),
     ];

@@ -19,7 +19,11 @@ export function triggerChecks(states: PrinterTriggerState[], intended?: string[]
   if (!intended) {
     checks.push(
       ours.length === 0
-        ? warn('Task triggers', 'no printer has Release Gate\'s trigger: every job prints unchecked', 'npm run setup -- --printers "<names>" (or all)')
+        ? warn(
+            'Task triggers',
+            "no printer has Release Gate's trigger: every job prints unchecked",
+            'npm run setup -- --printers "<names>" (or all)',
+          )
         : ok('Task triggers', `ours on ${ours.length} printer(s): ${names(ours)}`),
     );
   } else {
@@ -41,11 +45,20 @@ export function triggerChecks(states: PrinterTriggerState[], intended?: string[]
         blocked.length ? "remove the other app's trigger with that app (or its vendor), then run set-up again" : '',
         unmatched.length ? 'check the names (Universal Print portal → Printers), or register the printer' : '',
       ].filter(Boolean);
-      checks.push(fail('Task triggers', `ours on ${chosen.length - missing.length - blocked.length} of ${chosen.length}; ${problems.join('; ')}`, fixes.join('; ')));
+      checks.push(
+        fail(
+          'Task triggers',
+          `ours on ${chosen.length - missing.length - blocked.length} of ${chosen.length}; ${problems.join('; ')}`,
+          fixes.join('; '),
+        ),
+      );
     }
   }
   checks.push(
-    ok("Other apps' triggers", others.length === 0 ? 'none' : `on ${names(others)} (left alone; jobs there are not Release Gate's)`),
+    ok(
+      "Other apps' triggers",
+      others.length === 0 ? 'none' : `on ${names(others)} (left alone; jobs there are not Release Gate's)`,
+    ),
   );
   return checks;
 }
@@ -67,7 +80,13 @@ export async function pullQueueChecks(admin: PrintApi, states: PrinterTriggerSta
     const fix = `npm run setup -- --adopt ${printer.id}`;
     if (!printer.isShared) checks.push(fail(name, 'not shared: users cannot print to it', `${fix} (shares it)`));
     else if (!hasPrinterAttributes(printer))
-      checks.push(warn(name, 'shared, but its printer attributes (capabilities) are not set: Windows clients may refuse it', `${fix} (sets them)`));
+      checks.push(
+        warn(
+          name,
+          'shared, but its printer attributes (capabilities) are not set: Windows clients may refuse it',
+          `${fix} (sets them)`,
+        ),
+      );
     else checks.push(ok(name, 'shared, attributes set'));
   }
   return checks;

@@ -20,11 +20,20 @@ export interface DoctorDependencies {
   now?: () => Date;
 }
 
-/** @azure/identity's errors: the admin could not be signed in, so nothing Graph says can be checked. */
+const IDENTITY_ERRORS =
+  /^(AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError|AuthenticationRequiredError)$/;
+
+/**
+ * @azure/identity's errors: the admin could not be signed in, so nothing Graph says can be checked. The
+ * Graph SDK hands them on as a GraphError with no HTTP status (-1) and the identity error's name as code.
+ */
 function isSignInFailure(error: unknown): boolean {
-  for (let e = error as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (/^(AuthenticationError|CredentialUnavailableError|AggregateAuthenticationError|AuthenticationRequiredError)$/.test(e.name ?? ''))
-      return true;
+  for (
+    let e = error as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (IDENTITY_ERRORS.test(e.name ?? '') || (typeof e.code === 'string' && IDENTITY_ERRORS.test(e.code))) return true;
     e = e.cause as typeof e;
   }
   return false;
@@ -36,7 +45,8 @@ function expectedSecrets(options: DoctorOptions): ExpectedSecret[] {
     {
       name: options.secretNames.clientState,
       why: 'the subscription clientState that proves notifications genuine',
-      restore: 'azd provision (Bicep stores RELEASE_GATE_CLIENT_STATE in it); the subscription keeper then moves the subscription to it',
+      restore:
+        'azd provision (Bicep stores RELEASE_GATE_CLIENT_STATE in it); the subscription keeper then moves the subscription to it',
     },
     {
       name: options.secretNames.functionKey,
@@ -103,10 +113,22 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
       checks.push(...(await pullQueueChecks(deps.admin, states)));
     } catch (error) {
       if (error instanceof DoctorCannotRun) throw error;
-      checks.push(fail('Task triggers', `could not list printers and triggers: ${setupHint(error).split('\n')[0]}`, 'sign in as a Printer Administrator; consent the delegated Printer.ReadWrite.All (azd provision)'));
+      checks.push(
+        fail(
+          'Task triggers',
+          `could not list printers and triggers: ${setupHint(error).split('\n')[0]}`,
+          'sign in as a Printer Administrator; consent the delegated Printer.ReadWrite.All (azd provision)',
+        ),
+      );
     }
   } else {
-    checks.push(fail('Task triggers', 'not checked: no task definition id is known', 'npm run setup, then azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision'));
+    checks.push(
+      fail(
+        'Task triggers',
+        'not checked: no task definition id is known',
+        'npm run setup, then azd env set RELEASE_GATE_TASK_DEFINITION_ID <id> && azd provision',
+      ),
+    );
   }
 
   if (view) {
