@@ -200,7 +200,10 @@ export async function subscriptionChecks(
   return checks;
 }
 
-const ago = (iso: string, now: Date) => `${timeLeft(now.getTime() - Date.parse(iso))} ago`;
+const ago = (iso: string, now: Date) => {
+  const ms = now.getTime() - Date.parse(iso);
+  return ms < 60_000 ? 'under a minute ago' : `${timeLeft(ms)} ago`;
+};
 
 /** When a task last came in and was last decided, and what waits in the poison queue. */
 export function activityChecks(view: AppView, now: Date): DoctorCheck[] {

@@ -30,7 +30,9 @@ export async function keyVaultChecks(options: {
         'eval "$(azd env get-values)" (azd up writes it), or pass --key-vault-uri',
       ),
     ];
-  const vault = new URL(options.vaultUrl).hostname.split('.')[0];
+  // kv-name.vault.azure.net is the vault kv-name; anything else (the sandbox's stand-in) by its address.
+  const { host, hostname } = new URL(options.vaultUrl);
+  const vault = /\.vault(core)?\./i.test(hostname) ? hostname.split('.')[0]! : host;
   const store = keyVaultSecretStore({
     vaultUrl: options.vaultUrl,
     credential: options.credential,
@@ -38,13 +40,16 @@ export async function keyVaultChecks(options: {
     clientOptions: options.clientOptions,
   });
   const checks: DoctorCheck[] = [];
-  for (const secret of options.secrets) {
+  const realVault = /\.vault(core)?\./i.test(hostname);
+  for (const expected of options.secrets) {
+    // The fix names the vault when it is a real one (kv-name.vault.azure.net).
+    const secret = realVault ? { ...expected, restore: expected.restore.replace('<vault>', vault) } : expected;
     const name = `Secret ${secret.name}`;
     try {
       const value = await store.get(secret.name);
       if (!value.current.trim() && secret.emptyWarning)
         checks.push(warn(name, `present but empty: ${secret.emptyWarning}`, secret.restore));
-      else checks.push(ok(name, `present in ${vault} (${secret.why})`));
+      else checks.push(ok(name, `present in ${vault}: ${secret.why}`));
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
