@@ -71,6 +71,16 @@ export async function keyVaultChecks(options: {
             `az role assignment create --role "Key Vault Secrets User" --assignee <your user> --scope <vault resource id> (Azure portal → ${vault} → Access control (IAM))`,
           ),
         );
+      else if (
+        /CredentialUnavailable|AuthenticationError|AggregateAuthentication/.test(`${(error as Error).name} ${message}`)
+      )
+        checks.push(
+          fail(
+            name,
+            `not checked: you are not signed in to Azure (${message})`,
+            'azd auth login (or az login), then run the doctor again',
+          ),
+        );
       else
         checks.push(
           fail(

@@ -93,7 +93,16 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
 
   const [app, permissions, secrets] = await Promise.all([
     fetchAppView(options.functionUrl, options.functionKey, deps.fetch),
-    signedIn(() => permissionChecks(deps.admin, options.clientId, options.optIns)),
+    signedIn(() => permissionChecks(deps.admin, options.clientId, options.optIns)).catch((error: unknown) => {
+      if (error instanceof DoctorCannotRun) throw error;
+      return [
+        fail(
+          'Application permissions',
+          `could not read them: ${setupHint(error).split('\n')[0]}`,
+          'run the doctor again; if it repeats, check Graph service health in the Microsoft 365 admin center',
+        ),
+      ];
+    }),
     keyVaultChecks({
       vaultUrl: options.keyVaultUri,
       secrets: expectedSecrets(options),

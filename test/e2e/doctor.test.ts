@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import type { TokenCredential } from '@azure/core-auth';
+import { EnvironmentCredential } from '@azure/identity';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,11 +31,11 @@ describe('npm run doctor', () => {
   let options: DoctorOptions;
   const savedEnv = { ...process.env };
 
-  const doctor = async (overrides: Partial<DoctorOptions> = {}) => {
+  const doctor = async (overrides: Partial<DoctorOptions> = {}, keyVaultCredential?: TokenCredential) => {
     const merged = { ...options, ...overrides };
     const checks = await runDoctor(merged, {
       admin: adminPrintApi(merged, () => undefined),
-      keyVaultCredential: managedIdentityCredential(),
+      keyVaultCredential: keyVaultCredential ?? managedIdentityCredential(),
       keyVaultClientOptions: keyVaultStandInClientOptions,
     });
     return { checks, code: exitCodeOf(checks), byName: (name: string) => checks.find((c) => c.name === name) };
@@ -137,6 +139,19 @@ describe('npm run doctor', () => {
       kv.setSecret('notification-function-key', 'a-function-key');
       kv.setSecret('graph-app-secret', 'an-app-secret');
     }
+  });
+
+  it('says so when the admin is not signed in to Azure for Key Vault', async () => {
+    // A real credential with nothing to sign in with (no AZURE_CLIENT_ID… in the environment).
+    for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH'])
+      delete process.env[name];
+    const { byName, code } = await doctor({}, new EnvironmentCredential());
+    expect(byName('Secret graph-client-state')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^not checked: you are not signed in to Azure/),
+      fix: 'azd auth login (or az login), then run the doctor again',
+    });
+    expect(code).toBe(2);
   });
 
   it('says when the subscription is gone or about to expire', async () => {
