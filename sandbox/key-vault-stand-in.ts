@@ -16,6 +16,8 @@ export interface KeyVaultStandIn {
   identityEnvironment: { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string };
   setSecret(name: string, value: string, options?: { enabled?: boolean }): string;
   disableVersion(name: string, version: string): void;
+  /** Removes a secret and all its versions (Key Vault's delete, as seen by readers: 404 from then on). */
+  deleteSecret(name: string): void;
   stats: { challenges: number; tokenRequests: number; secretReads: number; rejectedTokens: number };
   stop(): Promise<void>;
 }
@@ -156,6 +158,9 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     disableVersion(name, version) {
       const found = secrets.get(name)?.find((v) => v.version === version);
       if (found) found.enabled = false;
+    },
+    deleteSecret(name) {
+      secrets.delete(name);
     },
     stats,
     stop: () => Promise.all([close(identity), close(vault)]).then(() => undefined),

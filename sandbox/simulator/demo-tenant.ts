@@ -21,6 +21,14 @@ export interface DemoTenant {
 export const DEMO_APP_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
 export const DEMO_APP_SECRET = 'sandbox-app-secret-not-for-production';
 
+/** What a printer (or a set-up pull queue) tells clients it accepts; the doctor checks pull queues have them. */
+const DEMO_CAPABILITIES = {
+  contentTypes: ['application/pdf', 'application/oxps', 'image/pwg-raster'],
+  colorModes: ['blackAndWhite', 'color'],
+  duplexModes: ['oneSided', 'flipOnLongEdge'],
+  mediaSizes: ['A4', 'North America Letter'],
+};
+
 export function seedDemoTenant(tenant: Tenant): DemoTenant {
   const groups = { staff: '6c8a2f0e-0000-4000-8000-00000000a001', students: '6c8a2f0e-0000-4000-8000-00000000a002' };
   const app: SimApp = {
@@ -73,6 +81,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
       hasPhysicalDevice,
       isShared: true,
       isAcceptingJobs: true,
+      capabilities: DEMO_CAPABILITIES,
     };
     tenant.printers.set(p.id, p);
     return p;

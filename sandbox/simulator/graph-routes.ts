@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { directoryRoutes } from './directory-routes';
 import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
 import type { TokenClaims } from './identity-provider';
 import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from './model';
@@ -546,6 +547,8 @@ export function graphRoutes(
         return list(wanted.filter((g): g is string => typeof g === 'string' && user.groups.includes(g)));
       },
     ],
+
+    ...directoryRoutes(tenant),
 
     // --- subscriptions (print resources: application only) ---
     [

@@ -75,6 +75,12 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     kind: 'delegated',
     usedFor: 'set-up: sharing pull queues with users',
   },
+  {
+    name: 'Application.Read.All',
+    id: 'c79f8feb-a9db-4090-85f9-90d820caa0eb',
+    kind: 'delegated',
+    usedFor: "npm run doctor: the app's service principal and its granted application permissions",
+  },
 ];
 
 /** Every opt-in (a Bicep parameter of graph-app.bicep) and the azd variable that sets it. */

@@ -2,6 +2,7 @@ import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-grap
 import type { z } from 'zod';
 import { parseRetryAfter } from './graph-errors';
 import {
+  appRoleAssignmentSchema,
   collectionOf,
   printJobSchema,
   printTaskDefinitionSchema,
@@ -10,6 +11,7 @@ import {
   printOperationSchema,
   printerSchema,
   printerShareSchema,
+  servicePrincipalSchema,
   subscriptionSchema,
   type PrintJob,
   type PrintJobConfigurationChange,
@@ -19,6 +21,8 @@ import {
   type PrintOperation,
   type Printer,
   type PrinterShare,
+  type ServicePrincipal,
+  type AppRoleAssignment,
   type Subscription,
 } from './print-schemas';
 
@@ -199,6 +203,18 @@ export class PrintApi {
     // Two users with the same badge number is a directory error: release nothing rather than guess.
     if (!user?.id || !user.userPrincipalName || other) return undefined;
     return { id: user.id, userPrincipalName: user.userPrincipalName };
+  }
+
+  // --- the app's own registration (delegated: Application.Read.All; for npm run doctor) ---
+
+  /** The service principal of an app in this tenant, by the app's (client) id. */
+  async getServicePrincipalByAppId(appId: string): Promise<ServicePrincipal> {
+    return this.get(`/servicePrincipals(appId='${seg(appId)}')`, servicePrincipalSchema);
+  }
+
+  /** The application permissions granted (with admin consent) to a service principal. */
+  async listAppRoleAssignments(servicePrincipalId: string): Promise<AppRoleAssignment[]> {
+    return this.list(`/servicePrincipals/${seg(servicePrincipalId)}/appRoleAssignments`, appRoleAssignmentSchema);
   }
 
   // --- task triggers (delegated only: a Printer Administrator signed in to our own app) ---

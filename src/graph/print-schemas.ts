@@ -159,3 +159,21 @@ export type Subscription = z.infer<typeof subscriptionSchema>;
 
 export const collectionOf = <T extends z.ZodType>(item: T) =>
   z.looseObject({ value: z.array(item), '@odata.nextLink': z.string().nullish() });
+
+/** A service principal, as much as `npm run doctor` reads of it. */
+export const servicePrincipalSchema = z.looseObject({
+  id: z.string(),
+  appId: z.string(),
+  displayName: z.string().nullish(),
+});
+export type ServicePrincipal = z.infer<typeof servicePrincipalSchema>;
+
+/** An application permission granted to a service principal (appRoleId on the resource's service principal). */
+export const appRoleAssignmentSchema = z.looseObject({
+  id: z.string(),
+  appRoleId: z.string(),
+  principalId: z.string().nullish(),
+  resourceId: z.string(),
+  resourceDisplayName: z.string().nullish(),
+});
+export type AppRoleAssignment = z.infer<typeof appRoleAssignmentSchema>;

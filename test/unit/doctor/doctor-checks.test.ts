@@ -1,0 +1,88 @@
+import type { AppView } from '../../../src/doctor/app-view';
+import { activityChecks, taskDefinitionChecks } from '../../../src/doctor/app-checks';
+import { exitCodeOf, fail, formatReport, jsonReport, ok, redactKeys, warn } from '../../../src/doctor/report';
+
+const APP = '11111111-2222-4333-8444-555555555555';
+const OURS = '3203656e-6069-4e10-8147-d25290b00a3c';
+const view = (parts: Partial<AppView>): AppView => ({ version: 1, appId: APP, errors: {}, ...parts });
+const now = new Date('2026-12-02T10:00:00Z');
+
+describe('doctor report', () => {
+  it('exit code: 0 all good, 1 warnings only, 2 any failure', () => {
+    expect(exitCodeOf([ok('a', 'x')])).toBe(0);
+    expect(exitCodeOf([ok('a', 'x'), warn('b', 'y', 'z')])).toBe(1);
+    expect(exitCodeOf([warn('b', 'y', 'z'), fail('c', 'y', 'z')])).toBe(2);
+  });
+
+  it('prints a line per check, the fix under a problem, and a summary; --json carries the same', () => {
+    const checks = [ok('Task definition', 'ours'), fail('Secret x', 'missing', 'az keyvault secret set …')];
+    expect(formatReport(checks)).toEqual([
+      '✔ Task definition  ours',
+      '✘ Secret x         missing',
+      '                   fix: az keyvault secret set …',
+      '',
+      '1 ok, 0 warning(s), 1 failed.',
+    ]);
+    expect(JSON.parse(jsonReport(checks))).toEqual({ exitCode: 2, checks });
+  });
+
+  it('never shows a function key', () => {
+    expect(redactKeys('https://app/api/notifications?code=s3cr3t&cs=abcd1234')).toBe(
+      'https://app/api/notifications?code=***&cs=abcd1234',
+    );
+    expect(redactKeys('https://app/api/lifecycle?cs=1&CODE=k')).toBe('https://app/api/lifecycle?cs=1&CODE=***');
+  });
+});
+
+describe('doctor: the app view into checks', () => {
+  it('task definition: unset (naming the id to set), not ours, or different from azd', () => {
+    const definitions = [
+      { id: OURS, displayName: 'Release Gate', createdByAppId: APP },
+      { id: 'theirs', displayName: 'Other', createdByAppId: 'another-app' },
+    ];
+    expect(taskDefinitionChecks(view({ definitions }), undefined)).toEqual([
+      expect.objectContaining({
+        status: 'fail',
+        fix: `azd env set RELEASE_GATE_TASK_DEFINITION_ID ${OURS} && azd provision`,
+      }),
+    ]);
+    expect(taskDefinitionChecks(view({ definitions, taskDefinitionId: 'theirs' }), undefined)[0]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/created by app another-app, not by ours/),
+    });
+    expect(
+      taskDefinitionChecks(view({ definitions, taskDefinitionId: OURS }), 'stale-id').map((c) => c.status),
+    ).toEqual(['ok', 'warn']);
+    expect(taskDefinitionChecks(view({ errors: { definitions: 'forbidden (403): …' } }), OURS)[0]?.status).toBe('fail');
+  });
+
+  it('activity: nothing yet, tasks arriving but not decided, the poison queue, storage unreadable', () => {
+    const queues = (poison: number) => [
+      { name: 'print-tasks', approximateMessages: 3 },
+      { name: 'print-tasks-poison', approximateMessages: poison },
+    ];
+    expect(
+      activityChecks(view({ activity: { daysSearched: 14 }, queues: queues(0) }), now).map((c) => c.status),
+    ).toEqual(['warn', 'ok']);
+    const lagging = activityChecks(
+      view({
+        activity: {
+          lastNotificationAt: '2026-12-02T09:50:00Z',
+          lastDecisionAt: '2026-12-02T09:00:00Z',
+          daysSearched: 1,
+        },
+        queues: queues(2),
+      }),
+      now,
+    );
+    expect(lagging[0]).toMatchObject({ status: 'warn', detail: expect.stringMatching(/10 min ago.*not decided/) });
+    expect(lagging[1]).toMatchObject({
+      status: 'warn',
+      detail: '2 message(s) in print-tasks-poison (3 waiting in the task queue)',
+    });
+    expect(activityChecks(view({ errors: { storage: 'AuthorizationFailure' } }), now)[0]).toMatchObject({
+      status: 'fail',
+      name: 'Storage',
+    });
+  });
+});
