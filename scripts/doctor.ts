@@ -5,16 +5,18 @@
  *   --tenant <id>              RELEASE_GATE_TENANT_ID
  *   --client-id <id>           RELEASE_GATE_APP_CLIENT_ID
  *   --function-url <url>       RELEASE_GATE_FUNCTION_APP_URL    (https://<app>.azurewebsites.net)
- *   --function-key <key>       RELEASE_GATE_FUNCTION_ADMIN_KEY  (the app's master key)
+ *   --function-key <key>       RELEASE_GATE_FUNCTION_ADMIN_KEY  (the app's master key: /api/setup/* is authLevel admin)
  *   --key-vault-uri <url>      RELEASE_GATE_KEY_VAULT_URI
  *   --task-definition-id <id>  RELEASE_GATE_TASK_DEFINITION_ID  (compared with the app's own)
  *   --printers all|<name,…>    printers that should carry the trigger (* wildcards); default: report where it is
- *   --allow-group-rules, --allow-badge-release   RELEASE_GATE_ALLOW_GROUP_RULES / _BADGE_RELEASE (the opt-ins)
+ *   --allow-group-rules, --allow-badge-release, --allow-pull-queue-setup   RELEASE_GATE_ALLOW_GROUP_RULES /
+ *                              _BADGE_RELEASE / _PULL_QUEUE_SETUP (the opt-ins, as in src/graph/app-permissions.ts)
  *   --app-credential managed-identity|certificate|secret   RELEASE_GATE_APP_CREDENTIAL (default managed-identity)
  *   --json                     print {"exitCode", "checks": [{status, name, detail, fix}]} instead of lines
  *   --cloud, --authority-host, --graph-base-url   as for npm run setup
  *
- * Exit codes: 0 all good, 1 warnings only, 2 a check failed, 3 could not run (configuration, sign-in).
+ * Exit codes: 0 all good, 1 warnings only, 2 a check failed (a refused master key is the failed Function App
+ * line), 3 could not run (configuration, sign-in).
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { parseDoctorArgs } from '../src/doctor/doctor-options';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GraphHttpError, forbidden, notFound } from './errors';
+import { GRAPH_PERMISSIONS } from '../../src/graph/app-permissions';
+import { GraphHttpError, notFound } from './errors';
 import type { GraphRequest, GraphResult } from './graph-routes';
 import type { TokenClaims } from './identity-provider';
 import type { SimApp } from './model';
@@ -17,16 +18,13 @@ export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const MICROSOFT_GRAPH_SP_ID = '5c1a7e2d-0000-4000-8000-00000000a0a0';
 
 /**
- * Microsoft Graph's app role ids for the application permissions the simulator grants (the same in every
- * tenant; from Graph's permissions reference). A name not listed cannot be granted in the simulator.
+ * Microsoft Graph's app role ids (the same in every tenant) for the application permissions Release Gate
+ * declares, taken from that one list (src/graph/app-permissions.ts). A permission the code does not declare
+ * stays unknown here: the simulator cannot name its app role, and says so instead of inventing an id.
  */
-export const GRAPH_APP_ROLE_IDS: Readonly<Record<string, string>> = {
-  'PrintTaskDefinition.ReadWrite.All': '456b71a7-0ee0-4588-9842-c123fcc8f664',
-  'PrintJob.Manage.All': '58a52f47-9e36-4b17-9ebe-ce4ef7f3e6c8',
-  'Printer.Read.All': '9709bb33-4549-49d4-8ed9-a8f65e45bb0f',
-  'GroupMember.Read.All': '98830695-27a2-44f7-8c18-0c3ebc9698f6',
-  'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214',
-};
+export const GRAPH_APP_ROLE_IDS: Readonly<Record<string, string>> = Object.fromEntries(
+  GRAPH_PERMISSIONS.filter((p) => p.kind === 'application').map((p) => [p.name, p.id]),
+);
 
 /** A stable object id for an app's service principal (Entra gives each its own, unlike the app id). */
 export function servicePrincipalIdOf(clientId: string): string {
@@ -93,7 +91,13 @@ export function directoryRoutes(tenant: Tenant): [string, string, Handler][] {
   const assignmentsOf = (app: SimApp) =>
     app.applicationPermissions.map((name) => {
       const appRoleId = GRAPH_APP_ROLE_IDS[name];
-      if (!appRoleId) throw forbidden(`The simulator does not know Microsoft Graph's app role ${name}.`);
+      // Not Graph's answer but the simulator's limit: a 501, so no caller mistakes it for a refused permission.
+      if (!appRoleId)
+        throw new GraphHttpError(
+          501,
+          'NotImplemented',
+          `The simulator does not know Microsoft Graph's app role ${name} (not declared in src/graph/app-permissions.ts).`,
+        );
       const principalId = servicePrincipalIdOf(app.clientId);
       return {
         id: createHash('sha256').update(`${principalId}:${appRoleId}`).digest('base64url').slice(0, 43),

@@ -6,15 +6,20 @@ const RUN_KEEPER =
   'run maintain-subscription now (Azure portal → Function App → Functions → maintain-subscription → Test/Run), or wait up to 30 minutes';
 const SET_DEFINITION = (id: string) => `azd env set RELEASE_GATE_TASK_DEFINITION_ID ${id} && azd provision`;
 
-/** Asks the Function App for its own view (`POST /api/setup/doctor`, the master key). */
+/** How to give the doctor the master key the app's `/api/setup/*` routes (authLevel admin) require. */
+export const MASTER_KEY_FIX =
+  'pass the master key: --function-key "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)" (or export RELEASE_GATE_FUNCTION_ADMIN_KEY)';
+
+/**
+ * Asks the Function App for its own view (`POST /api/setup/doctor`, the master key). `keyRefused`: the host
+ * refused the key (none given, or not the master key), so nothing behind `/api/setup/*` can be read either.
+ */
 export async function fetchAppView(
   functionUrl: string,
   functionKey: string | undefined,
   fetchImpl: typeof fetch = fetch,
-): Promise<{ view?: AppView; check?: DoctorCheck }> {
+): Promise<{ view?: AppView; check: DoctorCheck; keyRefused?: boolean }> {
   const url = `${functionUrl}/api/setup/doctor`;
-  const keyFix =
-    'pass the master key: --function-key "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)"';
   let response: Response;
   try {
     response = await fetchImpl(url, {
@@ -33,7 +38,14 @@ export async function fetchAppView(
     };
   }
   if (response.status === 401 || response.status === 403)
-    return { check: fail('Function App', `${url} refused the key (${response.status})`, keyFix) };
+    return {
+      keyRefused: true,
+      check: fail(
+        'Function App',
+        `the Function App refused the key: ${url} answered ${response.status} (${functionKey ? 'the key given is not its master key' : 'no key given'})`,
+        MASTER_KEY_FIX,
+      ),
+    };
   if (response.status === 404)
     return {
       check: fail('Function App', `${url} is not there (404): the deployed code predates the doctor`, 'azd deploy'),
@@ -192,7 +204,7 @@ export async function subscriptionChecks(
           label,
           `${shown}: ${probe.detail}`,
           probe.status === 401 || probe.status === 403
-            ? `put the function's key in Key Vault: az keyvault secret set --vault-name <vault> --name notification-function-key --value "$(az functionapp function keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --function-name ${label.startsWith('Notification') ? 'notifications' : 'lifecycle'} --query default -o tsv)", then ${RUN_KEEPER} (it replaces the subscription when the key changed)`
+            ? `the key must be the Function App's host key graph-notifications, which is the Key Vault secret notification-function-key: azd provision (writes the secret's value as the host key), then ${RUN_KEEPER} (it replaces the subscription when the key changed)`
             : 'check that the Function App is running and the URL is its public address (RELEASE_GATE_NOTIFICATION_URL / RELEASE_GATE_LIFECYCLE_URL)',
         ),
       );

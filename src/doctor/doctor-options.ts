@@ -1,19 +1,24 @@
 import { parseArgs } from 'node:util';
+import { PERMISSION_OPT_INS } from '../graph/app-permissions';
 import { CLOUDS } from '../graph/graph-endpoints';
 import { settingsObject } from '../config/settings';
 import { DoctorCannotRun } from './report';
 
-/** The opt-in application permissions: their Bicep parameter and the azd environment value that sets it. */
-export const OPT_INS = [
-  { optIn: 'allowGroupRules', env: 'RELEASE_GATE_ALLOW_GROUP_RULES', flag: 'allow-group-rules' },
-  { optIn: 'allowBadgeRelease', env: 'RELEASE_GATE_ALLOW_BADGE_RELEASE', flag: 'allow-badge-release' },
-] as const;
+/**
+ * The opt-in application permissions (src/graph/app-permissions.ts): their Bicep parameter, the azd environment
+ * value that sets it, and the doctor's flag (allowGroupRules: --allow-group-rules).
+ */
+export const OPT_INS = Object.entries(PERMISSION_OPT_INS).map(([optIn, env]) => ({
+  optIn,
+  env,
+  flag: optIn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+}));
 
 export interface DoctorOptions {
   tenant: string;
   clientId: string;
   functionUrl: string;
-  /** The Function App's master (admin) key, for `POST /api/setup/doctor`. */
+  /** The Function App's master (admin) key, for `POST /api/setup/doctor` and `GET /api/setup/triggers`. */
   functionKey?: string;
   keyVaultUri?: string;
   /** What azd knows as the task definition (the app's own setting is what counts). */
@@ -47,13 +52,14 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
       'key-vault-uri': { type: 'string', default: env.RELEASE_GATE_KEY_VAULT_URI },
       'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID },
       printers: { type: 'string' },
-      'allow-group-rules': { type: 'boolean', default: truthy(env.RELEASE_GATE_ALLOW_GROUP_RULES) },
-      'allow-badge-release': { type: 'boolean', default: truthy(env.RELEASE_GATE_ALLOW_BADGE_RELEASE) },
       'app-credential': { type: 'string', default: env.RELEASE_GATE_APP_CREDENTIAL ?? 'managed-identity' },
       json: { type: 'boolean', default: false },
       cloud: { type: 'string', default: env.RELEASE_GATE_CLOUD ?? 'global' },
       'authority-host': { type: 'string', default: env.RELEASE_GATE_AUTHORITY_HOST },
       'graph-base-url': { type: 'string', default: env.RELEASE_GATE_GRAPH_BASE_URL },
+      ...Object.fromEntries(
+        OPT_INS.map((o) => [o.flag, { type: 'boolean' as const, default: truthy(env[o.env]) }] as const),
+      ),
     },
     allowNegative: true,
   });
@@ -87,7 +93,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
     keyVaultUri: values['key-vault-uri'] || undefined,
     taskDefinitionId: values['task-definition-id'] || undefined,
     printers: printers?.length && printers.join(',').toLowerCase() !== 'all' ? printers : printers ? ['*'] : undefined,
-    optIns: OPT_INS.filter((o) => values[o.flag]).map((o) => o.optIn),
+    optIns: OPT_INS.filter((o) => (values as Record<string, unknown>)[o.flag] === true).map((o) => o.optIn),
     appCredential: credential,
     secretNames: {
       clientState: defaultOf('RELEASE_GATE_CLIENT_STATE_SECRET_NAME'),

@@ -1,6 +1,8 @@
 import type { PrintApi } from '../graph/print-api';
 import type { Printer } from '../graph/print-schemas';
+import { PERMISSION_OPT_INS } from '../graph/app-permissions';
 import type { PrinterTriggerState } from '../setup/printer-triggers';
+import { attributeDifferences } from '../setup/pull-queue-attributes';
 import { fail, ok, warn, type DoctorCheck } from './report';
 
 const wildcard = (pattern: string) =>
@@ -63,31 +65,54 @@ export function triggerChecks(states: PrinterTriggerState[], intended?: string[]
   return checks;
 }
 
-/** A printer's capabilities are what clients print with; a new virtual printer has none until set. */
+/**
+ * The pull queue's attributes are in place when set-up's own comparison (`attributeDifferences`, made before and
+ * after it writes them) finds nothing to change, so the doctor and `npm run setup -- --adopt` agree. That
+ * includes accepting jobs (a newly registered virtual printer does not, until its attributes are written).
+ */
 export function hasPrinterAttributes(printer: Printer): boolean {
-  const capabilities = (printer as { capabilities?: unknown }).capabilities;
-  return !!capabilities && typeof capabilities === 'object' && Object.keys(capabilities).length > 0;
+  return attributeDifferences(printer).length === 0;
 }
 
-/** Pull queues (virtual printers with our trigger): shared, so users see them, and their attributes set. */
-export async function pullQueueChecks(admin: PrintApi, states: PrinterTriggerState[]): Promise<DoctorCheck[]> {
+/**
+ * Pull queues (virtual printers with our trigger): shared, so users see them, and their printer attributes as
+ * set-up writes them. Not accepting jobs is a failure (users' jobs are refused); other differences a warning.
+ */
+export async function pullQueueChecks(
+  admin: PrintApi,
+  states: PrinterTriggerState[],
+  optIns: readonly string[] = [],
+): Promise<DoctorCheck[]> {
   const ours = new Set(states.filter((s) => s.trigger === 'ours').map((s) => s.printerId));
   const queues = (await admin.listPrinters()).filter((p) => ours.has(p.id) && p.hasPhysicalDevice === false);
   const checks: DoctorCheck[] = [];
+  // Writing the attributes is the app's application permission Printer.ReadWrite.All, an opt-in.
+  const optIn = optIns.includes('allowPullQueueSetup')
+    ? ''
+    : `azd env set ${PERMISSION_OPT_INS.allowPullQueueSetup} true && azd provision, then `;
   for (const listed of queues) {
     const printer = await admin.getPrinter(listed.id);
     const name = `Pull queue "${printer.displayName ?? printer.id}"`;
     const fix = `npm run setup -- --adopt ${printer.id}`;
+    const differences = attributeDifferences(printer);
     if (!printer.isShared) checks.push(fail(name, 'not shared: users cannot print to it', `${fix} (shares it)`));
-    else if (!hasPrinterAttributes(printer))
+    else if (printer.isAcceptingJobs !== true)
+      checks.push(
+        fail(
+          name,
+          `shared, but not accepting jobs: its printer attributes are not set (${differences.join('; ')})`,
+          `${optIn}${fix} (sets them)`,
+        ),
+      );
+    else if (differences.length > 0)
       checks.push(
         warn(
           name,
-          'shared, but its printer attributes (capabilities) are not set: Windows clients may refuse it',
-          `${fix} (sets them)`,
+          `shared, but its printer attributes differ from set-up's (${differences.join('; ')}): Windows clients may refuse it`,
+          `${optIn}${fix} (sets them)`,
         ),
       );
-    else checks.push(ok(name, 'shared, attributes set'));
+    else checks.push(ok(name, 'shared, accepting jobs, printer attributes as set-up writes them'));
   }
   return checks;
 }

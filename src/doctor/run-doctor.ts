@@ -50,8 +50,8 @@ function expectedSecrets(options: DoctorOptions): ExpectedSecret[] {
     },
     {
       name: options.secretNames.functionKey,
-      why: 'the function key the subscription URLs carry (?code=)',
-      restore: `az keyvault secret set ${vault} --name ${options.secretNames.functionKey} --value "$(az functionapp function keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --function-name notifications --query default -o tsv)" (or azd provision)`,
+      why: 'the function key the subscription URLs carry (?code=), the host key graph-notifications',
+      restore: `az keyvault secret set ${vault} --name ${options.secretNames.functionKey} --value "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query 'functionKeys."graph-notifications"' -o tsv)" (or azd provision, which writes both)`,
       emptyWarning: 'the subscription URLs carry no key, and Azure refuses Graph without one (401)',
     },
   ];
@@ -110,16 +110,25 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
       clientOptions: deps.keyVaultClientOptions,
     }),
   ]);
-  checks.push(app.check!, ...permissions, ...secrets);
+  checks.push(app.check, ...permissions, ...secrets);
   const view = app.view;
   if (view) checks.push(...taskDefinitionChecks(view, options.taskDefinitionId));
 
   const definitionId = view?.taskDefinitionId ?? options.taskDefinitionId;
-  if (definitionId) {
+  if (app.keyRefused) {
+    // Whose trigger is whose is the app's trigger record, behind the same master key.
+    checks.push(
+      fail(
+        'Task triggers',
+        "not checked: the trigger record (GET /api/setup/triggers) needs the app's master key, which it refused",
+        'fix the Function App line first (above)',
+      ),
+    );
+  } else if (definitionId) {
     try {
       const states = await signedIn(() => triggerOwnership(deps.admin, options));
       checks.push(...triggerChecks(states, options.printers));
-      checks.push(...(await pullQueueChecks(deps.admin, states)));
+      checks.push(...(await pullQueueChecks(deps.admin, states, options.optIns)));
     } catch (error) {
       if (error instanceof DoctorCannotRun) throw error;
       checks.push(

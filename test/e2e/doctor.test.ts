@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { TokenCredential } from '@azure/core-auth';
 import { EnvironmentCredential } from '@azure/identity';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import {
@@ -54,6 +52,9 @@ describe('npm run doctor', () => {
     argv = [
       '--function-url',
       sandbox.host.url,
+      // The host enforces authLevel admin on /api/setup/*: the admin passes the master key, as in Azure.
+      '--function-key',
+      sandbox.host.keys.master,
       '--key-vault-uri',
       kv.vaultUrl,
       '--authority-host',
@@ -63,13 +64,14 @@ describe('npm run doctor', () => {
       '--printers',
       'all',
     ];
-    // What `eval "$(azd env get-values)"` gives: the demo app has both opt-in permissions.
+    // What `eval "$(azd env get-values)"` gives: the demo app has every opt-in permission.
     env = {
       RELEASE_GATE_TENANT_ID: sandbox.simulator.tenantId,
       RELEASE_GATE_APP_CLIENT_ID: DEMO_APP_CLIENT_ID,
       RELEASE_GATE_TASK_DEFINITION_ID: sandbox.taskDefinitionId,
       RELEASE_GATE_ALLOW_GROUP_RULES: 'true',
       RELEASE_GATE_ALLOW_BADGE_RELEASE: 'true',
+      RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP: 'true',
       // The sandbox's app signs in with a client secret (in Azure: the managed identity, no secret).
       RELEASE_GATE_APP_CREDENTIAL: 'secret',
     };
@@ -211,17 +213,32 @@ describe('npm run doctor', () => {
     }
   });
 
-  it('checks each pull queue is shared and has its printer attributes', async () => {
+  it('checks each pull queue is shared, accepts jobs and has the printer attributes set-up writes', async () => {
     const queue = sandbox.simulator.demo!.printers.pullQueue;
-    const saved = { isShared: queue.isShared, capabilities: queue.capabilities };
+    const saved = { isShared: queue.isShared, capabilities: queue.capabilities, isAcceptingJobs: queue.isAcceptingJobs };
     const name = 'Pull queue "Follow-me Pull Queue"';
+    const fix = `npm run setup -- --adopt ${queue.id} (sets them)`;
     try {
+      // Set-up's own comparison: Graph no longer shows the formats and copies it wrote.
       delete queue.capabilities;
       expect((await doctor()).byName(name)).toMatchObject({
         status: 'warn',
-        detail: expect.stringMatching(/attributes \(capabilities\) are not set/),
-        fix: `npm run setup -- --adopt ${queue.id} (sets them)`,
+        detail: expect.stringMatching(/attributes differ from set-up's \(capabilities\.contentTypes lacks application\/pdf/),
+        fix,
       });
+      // As Graph shows a virtual printer no one gave attributes: not accepting jobs.
+      queue.isAcceptingJobs = null as unknown as boolean;
+      const fresh = await doctor();
+      expect(fresh.byName(name)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^shared, but not accepting jobs: .*isAcceptingJobs is null/),
+        fix,
+      });
+      expect(fresh.code).toBe(2);
+      // Without the opt-in the app may not write them: the fix says to switch it on first.
+      expect(
+        (await doctor({ optIns: ['allowGroupRules', 'allowBadgeRelease'] })).byName(name)?.fix,
+      ).toBe(`azd env set RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP true && azd provision, then ${fix}`);
       queue.isShared = false;
       const unshared = await doctor();
       expect(unshared.byName(name)).toMatchObject({ status: 'fail', detail: 'not shared: users cannot print to it' });
@@ -229,6 +246,10 @@ describe('npm run doctor', () => {
     } finally {
       Object.assign(queue, saved);
     }
+    expect((await doctor()).byName(name)).toMatchObject({
+      status: 'ok',
+      detail: 'shared, accepting jobs, printer attributes as set-up writes them',
+    });
   });
 
   it('finds a revoked application permission, and one granted beyond the opt-ins', async () => {
@@ -243,10 +264,10 @@ describe('npm run doctor', () => {
         fix: expect.stringMatching(/azd provision/),
       });
       app.applicationPermissions = saved;
-      const badgeOff = await doctor({ optIns: ['allowGroupRules'] });
+      const badgeOff = await doctor({ optIns: ['allowGroupRules', 'allowPullQueueSetup'] });
       expect(badgeOff.byName('Application permissions')).toMatchObject({
         status: 'warn',
-        detail: expect.stringMatching(/more than needed: User\.Read\.All/),
+        detail: expect.stringMatching(/more than needed: User\.Read\.All \(its opt-in allowBadgeRelease is off\)$/),
         fix: expect.stringMatching(/azd env set RELEASE_GATE_ALLOW_BADGE_RELEASE true/),
       });
       // Without the delegated Application.Read.All the admin's token cannot read them: the doctor says so.
@@ -264,34 +285,72 @@ describe('npm run doctor', () => {
   });
 
   it('tells a wrong function key (401) from a right one on both subscribed URLs', async () => {
-    // The Functions host's check for authLevel function: 401 unless ?code= is the key. (The local host
-    // does not enforce keys yet, so a loopback endpoint plays that part and forwards the handshake.)
-    const endpoint = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      if (url.searchParams.get('code') !== 'the-right-key') return res.writeHead(401).end();
-      res
-        .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(url.searchParams.get('validationToken') ?? '');
-    });
-    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/api`;
+    // The real local host, which enforces authLevel function: only the URL's code= is tampered with.
     const sub = subscription();
-    const saved = { notificationUrl: sub.notificationUrl, lifecycle: sub.lifecycleNotificationUrl };
+    const saved = { notificationUrl: sub.notificationUrl, lifecycleNotificationUrl: sub.lifecycleNotificationUrl };
+    const withCode = (url: string, code: string) => url.replace(/([?&]code=)[^&#]*/, `$1${code}`);
+    expect(saved.notificationUrl).toMatch(/[?&]code=/);
+    expect(saved.lifecycleNotificationUrl).toMatch(/[?&]code=/);
     try {
-      sub.notificationUrl = `${base}/notifications?code=a-wrong-key`;
-      sub.lifecycleNotificationUrl = `${base}/lifecycle?code=the-right-key`;
+      sub.notificationUrl = withCode(saved.notificationUrl, 'a-wrong-key');
       const { byName, code } = await doctor();
       expect(byName('Notification URL')).toMatchObject({
         status: 'fail',
-        detail: `${base}/notifications?code=***: 401: the function key in the URL is wrong or missing`,
-        fix: expect.stringMatching(/notification-function-key .*--function-name notifications/),
+        detail: `${withCode(saved.notificationUrl, '***')}: 401: the function key in the URL is wrong or missing`,
+        fix: expect.stringMatching(/host key graph-notifications.*notification-function-key: azd provision/),
       });
       expect(byName('Lifecycle URL')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/with its key$/) });
       expect(JSON.stringify(byName('Notification URL'))).not.toContain('a-wrong-key');
       expect(code).toBe(2);
+
+      sub.notificationUrl = saved.notificationUrl;
+      sub.lifecycleNotificationUrl = withCode(saved.lifecycleNotificationUrl!, 'another-wrong-key');
+      const lifecycle = await doctor();
+      expect(lifecycle.byName('Notification URL')?.status).toBe('ok');
+      expect(lifecycle.byName('Lifecycle URL')).toMatchObject({
+        status: 'fail',
+        detail: `${withCode(saved.lifecycleNotificationUrl!, '***')}: 401: the function key in the URL is wrong or missing`,
+      });
     } finally {
-      Object.assign(sub, { notificationUrl: saved.notificationUrl, lifecycleNotificationUrl: saved.lifecycle });
-      await new Promise((resolve) => endpoint.close(resolve));
+      Object.assign(sub, saved);
+    }
+    expect((await doctor()).code).toBe(0);
+  });
+
+  it("says when the Function App refuses the master key, and does not guess the triggers' owner without it", async () => {
+    for (const [functionKey, why] of [
+      [undefined, 'no key given'],
+      // The host key Graph sends opens function-level routes, not admin ones.
+      [sandbox.settings.RELEASE_GATE_FUNCTION_KEY, 'the key given is not its master key'],
+    ] as const) {
+      const { byName, code, checks } = await doctor({ functionKey });
+      expect(byName('Function App')).toEqual({
+        status: 'fail',
+        name: 'Function App',
+        detail: `the Function App refused the key: ${sandbox.host.url}/api/setup/doctor answered 401 (${why})`,
+        fix: expect.stringMatching(/^pass the master key: --function-key .*--query masterKey/),
+      });
+      expect(byName('Task triggers')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^not checked: the trigger record .*needs the app's master key/),
+      });
+      // What does not need the app is still checked.
+      expect(byName('Application permissions')?.status).toBe('ok');
+      expect(checks.map((c) => c.name)).not.toContain('Graph subscription');
+      expect(code).toBe(2);
+    }
+    // The command: the same line, exit code 2 (a check failed).
+    const printed: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    const prompts = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const withoutKey = argv.filter((a, i) => a !== '--function-key' && argv[i - 1] !== '--function-key');
+      expect(await main([...withoutKey, '--function-key', 'not-the-master-key'], env)).toBe(2);
+      expect(printed.join('\n')).toMatch(/^✘ Function App +the Function App refused the key: .*401 \(the key given is not its master key\)$/m);
+      expect(printed.join('\n')).not.toContain('not-the-master-key');
+    } finally {
+      spy.mockRestore();
+      prompts.mockRestore();
     }
   });
 

@@ -6,7 +6,7 @@ import {
   MICROSOFT_GRAPH_SP_ID,
   servicePrincipalIdOf,
 } from '../../sandbox/simulator/directory-routes';
-import { permissionsFor } from '../../src/graph/app-permissions';
+import { PERMISSION_OPT_INS, graphPermission, permissionsFor } from '../../src/graph/app-permissions';
 
 /**
  * The directory reads `npm run doctor` makes, against Graph's documented contract: a service principal
@@ -73,10 +73,31 @@ describe('simulator: service principals and app role assignments', () => {
     expect(
       assignments.every((a) => a.resourceId === MICROSOFT_GRAPH_SP_ID && a.principalType === 'ServicePrincipal'),
     ).toBe(true);
-    // The simulator's role ids and the ones the code declares agree (two sources, both from Graph's reference).
-    const declared = permissionsFor('application', ['allowGroupRules', 'allowBadgeRelease']);
-    expect(declared.map((p) => [p.name, GRAPH_APP_ROLE_IDS[p.name]])).toEqual(declared.map((p) => [p.name, p.id]));
+    // Every application permission the code declares, opt-ins included, is a role the simulator knows by its
+    // id in src/graph/app-permissions.ts (Printer.ReadWrite.All's application id, not its delegated one).
+    const declared = permissionsFor('application', Object.keys(PERMISSION_OPT_INS));
+    expect(declared.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['PrintJob.ReadBasic.All', 'Printer.ReadWrite.All', 'User.Read.All']),
+    );
+    expect(GRAPH_APP_ROLE_IDS['Printer.ReadWrite.All']).toBe(graphPermission('Printer.ReadWrite.All', 'application').id);
     expect(assignments.map((a) => a.appRoleId).sort()).toEqual(declared.map((p) => p.id).sort());
+  });
+
+  it('does not invent an app role id for a permission the code does not declare', async () => {
+    expect(GRAPH_APP_ROLE_IDS['Mail.Read']).toBeUndefined();
+    const app = sim.tenant.apps.get(DEMO_APP_CLIENT_ID)!;
+    const saved = [...app.applicationPermissions];
+    app.applicationPermissions = [...saved, 'Mail.Read'];
+    try {
+      const { status, body } = await get(
+        `/servicePrincipals/${servicePrincipalIdOf(DEMO_APP_CLIENT_ID)}/appRoleAssignments`,
+        adminToken,
+      );
+      expect(status).toBe(501);
+      expect(JSON.stringify(body)).toMatch(/does not know Microsoft Graph's app role Mail\.Read/);
+    } finally {
+      app.applicationPermissions = saved;
+    }
   });
 
   it('needs Application.Read.All (or Directory.Read.All) delegated or as the app; an app may read only its own principal without', async () => {
