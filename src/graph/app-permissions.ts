@@ -11,6 +11,8 @@ export interface GraphPermission {
   usedFor: string;
   /** Granted only when the admin opts in (a Bicep parameter); undefined: always needed. */
   optIn?: string;
+  /** Delegated permissions: the admin tool that signs the admin in for it. */
+  tool?: 'set-up' | 'doctor';
 }
 
 export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
@@ -67,18 +69,21 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     name: 'Printer.ReadWrite.All',
     id: '89f66824-725f-4b8f-928e-e1c5258dc565',
     kind: 'delegated',
+    tool: 'set-up',
     usedFor: 'set-up: task triggers, registering pull queues',
   },
   {
     name: 'PrinterShare.ReadWrite.All',
     id: '06ceea37-85e2-40d7-bec3-91337a46038f',
     kind: 'delegated',
+    tool: 'set-up',
     usedFor: 'set-up: sharing pull queues with users',
   },
   {
     name: 'Application.Read.All',
     id: 'c79f8feb-a9db-4090-85f9-90d820caa0eb',
     kind: 'delegated',
+    tool: 'doctor',
     usedFor: "npm run doctor: the app's service principal and its granted application permissions",
   },
 ];

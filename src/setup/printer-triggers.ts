@@ -78,6 +78,7 @@ export function setupHint(error: unknown): string {
   if (failure.kind === 'forbidden') {
     const names = (kind: 'application' | 'delegated') =>
       permissionsFor(kind)
+        .filter((p) => p.kind === 'application' || p.tool === 'set-up')
         .map((p) => p.name)
         .join(', ');
     return (

@@ -174,7 +174,7 @@ describe('infra/ templates against the code', () => {
     }));
     const expected = GRAPH_PERMISSIONS.map((p) => ({
       name: p.name,
-      type: `${p.kind}${p.kind === 'delegated' ? ', set-up only' : ''}${p.optIn ? `, opt-in (\`${PERMISSION_OPT_INS[p.optIn]}=true\`)` : ''}`,
+      type: `${p.kind}${p.tool ? `, ${p.tool} only` : ''}${p.optIn ? `, opt-in (\`${PERMISSION_OPT_INS[p.optIn]}=true\`)` : ''}`,
     }));
     // Release Gate's own scope (Release.Use) is written `Release.Use` (…) and is not a Graph permission.
     expect(rows).toEqual(expected);
