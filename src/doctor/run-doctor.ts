@@ -121,7 +121,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
       fail(
         'Task triggers',
         "not checked: the trigger record (GET /api/setup/triggers) needs the app's master key, which it refused",
-        'fix the Function App line first (above)',
+        'pass the master key (the Function App line above says how)',
       ),
     );
   } else if (definitionId) {
