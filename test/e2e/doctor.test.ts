@@ -396,6 +396,8 @@ describe('npm run doctor', () => {
     kv.deleteSecret('graph-client-state');
     const printed: string[] = [];
     const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    // The device-code prompt goes to stderr.
+    const prompts = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       expect(await main(argv, env)).toBe(2);
       const red = printed.join('\n');
@@ -404,6 +406,7 @@ describe('npm run doctor', () => {
       expect(red).toMatch(/, 1 failed\.$/m);
     } finally {
       spy.mockRestore();
+      prompts.mockRestore();
       kv.setSecret('graph-client-state', 'a-client-state');
     }
   }, 60000);
