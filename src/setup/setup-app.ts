@@ -1,4 +1,5 @@
 import type { AttributesOutcome } from './pull-queue-attributes';
+import { appAdminCall } from './app-admin-call';
 import { appTriggerRecord, type TriggerRecord } from './trigger-record';
 
 /**
@@ -13,22 +14,11 @@ export interface SetupApp {
 }
 
 export function setupApp(functionUrl: string, functionKey?: string): SetupApp {
-  const base = `${functionUrl.replace(/\/+$/, '')}/api/setup`;
+  const call = appAdminCall(functionUrl, functionKey);
   const post = async (path: string, body?: unknown) => {
-    const url = `${base}/${path}`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        ...(functionKey ? { 'x-functions-key': functionKey } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (response.status === 401 || response.status === 403)
-      throw new Error(`${url} refused the key: pass the app's master key with --function-key`);
+    const response = await call('POST', path, body);
     if (response.status === 502) throw new Error(((await response.json()) as { error: string }).error);
-    if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${await response.text()}`);
     return response.json() as Promise<unknown>;
   };
   return {

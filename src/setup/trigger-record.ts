@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
+import { appAdminCall } from './app-admin-call';
 
 /**
  * The record of the task triggers Release Gate created: the only way to tell ours from another app's, because
@@ -69,20 +70,11 @@ export function tableTriggerRecord(table: TableClient): TriggerRecord {
  * the app's URL and master key but no access to its storage.
  */
 export function appTriggerRecord(functionUrl: string, functionKey?: string): TriggerRecord {
-  const base = `${functionUrl.replace(/\/+$/, '')}/api/setup/triggers`;
+  const admin = appAdminCall(functionUrl, functionKey);
   const call = async (method: string, path = '', body?: unknown): Promise<Response> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(functionKey ? { 'x-functions-key': functionKey } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (response.status === 401 || response.status === 403)
-      throw new Error(`${base} refused the key: pass the app's master key with --function-key`);
-    if (!response.ok) throw new Error(`${method} ${base}${path} answered ${response.status}: ${await response.text()}`);
+    const response = await admin(method, `triggers${path}`, body);
+    if (!response.ok)
+      throw new Error(`${method} ${response.url} answered ${response.status}: ${await response.text()}`);
     return response;
   };
   const item = (printerId: string, triggerId: string) =>
