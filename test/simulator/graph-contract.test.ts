@@ -422,6 +422,7 @@ describe('Universal Print simulator: Graph contract', () => {
         lenient: {
           virtualPrintersPrint: true,
           taskAbortAbortsJob: true,
+          abortEndsTask: true,
           keepTaskDescription: true,
           currentTriggerDecides: true,
         },
@@ -473,6 +474,7 @@ describe('Universal Print simulator: Graph contract', () => {
       expect(
         (await call('POST', `/print/printers/${printerId}/jobs/${second.job.id}/abort`, { reason: 'Denied' })).status,
       ).toBe(204);
+      expect(sim.tenant.tasks.get(second.task!.id)!.status.state).toBe('processing'); // the app still ends its task
       expect((await patchTask(definitionId, second.task!.id, 'aborted')).status).toBe(200);
       expect(sim.tenant.job(printerId, second.job.id).status).toMatchObject({
         state: 'aborted',
@@ -482,6 +484,10 @@ describe('Universal Print simulator: Graph contract', () => {
       const lenient = lenientHeldJob('library');
       lenientSim.tenant.updateTask(lenient.definitionId, lenient.task.id, 'aborted', 'Denied');
       expect(lenient.job.status).toMatchObject({ state: 'aborted', description: 'Denied' });
+      // abortEndsTask: the other inference, a job abort that ends the task as well.
+      const ended = lenientHeldJob('library');
+      lenientSim.tenant.abortJob(ended.printerId, ended.job.id, 'Denied', lenientSim.demo!.app.clientId);
+      expect(ended.task.status.state).toBe('aborted');
     });
 
     it('recalculates task descriptions like Graph; keepTaskDescription echoes ours', async () => {
