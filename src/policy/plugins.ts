@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { PolicyContext, ReleasePolicy } from './decision';
+import { TimeLimitError } from './evaluation-errors';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
@@ -29,11 +30,14 @@ export class PluginFailure extends Error {
   }
 }
 
-/** Runs `work` within `timeoutMs`, or rejects. The work itself cannot be stopped, only no longer awaited. */
+/**
+ * Runs `work` within `timeoutMs`, or rejects with a TimeLimitError (transient: the processor retries).
+ * The work itself cannot be stopped, only no longer awaited.
+ */
 export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new TimeLimitError(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
 }
