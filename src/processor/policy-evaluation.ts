@@ -1,4 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { GRAPH_PERMISSIONS } from '../graph/app-permissions';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { LookupOptions, PrintApi } from '../graph/print-api';
 import type { Printer } from '../graph/print-schemas';
@@ -29,6 +30,15 @@ export function evaluationLookups(
     failures,
   };
 }
+
+const permission = (name: string) => {
+  const found = GRAPH_PERMISSIONS.find((p) => p.name === name);
+  return found ? `${found.name}${found.optIn ? ` (Bicep opt-in ${found.optIn})` : ''}` : name;
+};
+/** For a look-up Graph refused (403): the permissions the policy's look-ups need, from the one list. */
+export const LOOKUP_PERMISSION_HINT =
+  `A look-up the policy needs was refused: groups rules need ${permission('GroupMember.Read.All')}; ` +
+  `printers and location conditions need ${permission('Printer.Read.All')}.`;
 
 /** What to do about a policy that could not decide. */
 export type EvaluationFailure =

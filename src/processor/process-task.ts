@@ -17,7 +17,7 @@ import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
 import { applyFailSafe, closeTaskIfOpen, FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
-import { classifyEvaluationFailure, evaluationLookups } from './policy-evaluation';
+import { classifyEvaluationFailure, evaluationLookups, LOOKUP_PERMISSION_HINT } from './policy-evaluation';
 import { printerKindsFor } from './printer-kinds';
 
 export interface ProcessorDependencies {
@@ -213,7 +213,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
         kind: failure.kind,
         printerId,
         detail: failure.message,
-        ...(failure.kind === 'forbidden' ? { hint: PERMISSION_HINT } : {}),
+        ...(failure.kind === 'forbidden' ? { hint: LOOKUP_PERMISSION_HINT } : {}),
       });
       const choice = await chooseFailSafe(printerId, deps, () => readPrinter().then(printerFacts));
       decision =
