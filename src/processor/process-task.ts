@@ -220,7 +220,11 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
         choice.action === 'release'
           ? { action: 'release', rule: 'fail-safe: policy error' }
           : { action: 'deny', rule: 'fail-safe: policy error', reason: FAIL_SAFE_REASONS.policyError };
-      detail = `the policy could not decide (${failure.kind}): ${failure.message}; fail-safe ${choice.action}: ${choice.why}`.slice(0, 500);
+      detail =
+        `the policy could not decide (${failure.kind}): ${failure.message}; fail-safe ${choice.action}: ${choice.why}`.slice(
+          0,
+          500,
+        );
     }
     // Completing a pull-queue job's task in place prints nothing: see onPullQueue. A failure to
     // read the printer is thrown (retried), never turned into a decision.
