@@ -145,7 +145,10 @@ export const settingsObject = z.object({
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)
-    .describe('Longest a policy may take to decide; past it the fail-safe decides.'),
+    .describe(
+      'Longest a policy may take to decide; past it the task is retried through the queue (the fail-safe ' +
+        'decides only when every try failed). Its look-ups wait out a Graph Retry-After of at most half this.',
+    ),
   RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS: integer(5, 60000)
     .optional()
     .describe(
