@@ -87,6 +87,18 @@ describe('fail closed: no error or throttle prints a job the policy meant to hol
     expect(job.status.state).not.toBe('completed');
   }, 30000);
 
+  it('a printer look-up slower than the policy time limit: retried, not decided, then held', async () => {
+    const printerRead = `^/print/printers/${DEMO_PRINTER_IDS.hr}$`;
+    // Longer than RELEASE_GATE_POLICY_TIMEOUT_MS (2 s by default): the policy gives up on it.
+    sandbox.simulator.faults.add({ method: 'GET', path: printerRead, latencyMs: 3000, times: 1 });
+    const { job, task } = print('hr');
+    const unavailable = await waitFor('the retry', () => events('policy.unavailable', task.id)[0]);
+    expect(unavailable.detail).toContain('did not finish within');
+    expect(events('task.decided', task.id)).toHaveLength(0);
+    expect(job.status.state).not.toBe('completed');
+    expect(await finished(task)).toMatchObject({ outcome: 'held', rule: 'confidential printers hold jobs' });
+  }, 30000);
+
   it('a group look-up refused (403, no GroupMember.Read.All) is permanent: the fail-safe denies on the HR printer', async () => {
     // Managers' jobs on HR printers print directly: a rule the policy can only check with the groups permission.
     const managers = {
