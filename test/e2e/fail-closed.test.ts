@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
@@ -38,6 +38,9 @@ describe('fail closed: no error or throttle prints a job the policy meant to hol
       document: { displayName: 'Offer letter.pdf', size: 120_000 },
     }) as { job: SimJob; task: SimTask };
 
+  /** Tests after the first need the policy there, also when run on their own (jest -t). */
+  const ensurePolicy = () => existsSync(policyFile) || writeFileSync(policyFile, JSON.stringify(office));
+
   beforeAll(async () => {
     sandbox = await startSandbox({
       hostPort: 0,
@@ -73,6 +76,9 @@ describe('fail closed: no error or throttle prints a job the policy meant to hol
   }, 30000);
 
   it('Graph throttles the printer look-up: the task is deferred by Retry-After, never printed, then held', async () => {
+    ensurePolicy();
+    // As in production, the processor already knows the printer's kind (not a pull queue): only the policy reads it.
+    await finished(print('hr').task);
     const printerRead = `^/print/printers/${DEMO_PRINTER_IDS.hr}$`;
     sandbox.simulator.faults.add({ method: 'GET', path: printerRead, status: 429, retryAfter: 2, times: 1 });
     const { job, task } = print('hr');
@@ -88,6 +94,7 @@ describe('fail closed: no error or throttle prints a job the policy meant to hol
   }, 30000);
 
   it('a printer look-up slower than the policy time limit: retried, not decided, then held', async () => {
+    ensurePolicy();
     const printerRead = `^/print/printers/${DEMO_PRINTER_IDS.hr}$`;
     // Longer than RELEASE_GATE_POLICY_TIMEOUT_MS (2 s by default): the policy gives up on it.
     sandbox.simulator.faults.add({ method: 'GET', path: printerRead, latencyMs: 3000, times: 1 });
@@ -129,6 +136,7 @@ describe('fail closed: no error or throttle prints a job the policy meant to hol
   }, 30000);
 
   it('tasks that fail every try: the poison fail-safe denies on the HR printer and on a printer set to deny', async () => {
+    ensurePolicy();
     sandbox.simulator.faults.add({ method: 'GET', path: '^/print/printers/[^/]+/jobs/', status: 500 });
     const hr = print('hr');
     const denied = print('floor1Color'); // RELEASE_GATE_FAIL_SAFE_PRINTERS: deny
