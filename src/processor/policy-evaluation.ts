@@ -78,3 +78,15 @@ export function classifyEvaluationFailure(error: unknown, lookupFailures: readon
   if (lookup !== undefined) return fromGraph(graphErrorIn(lookup) ?? lookup);
   return { transient: false, kind: 'policy', message: messageOf(error) };
 }
+
+/**
+ * A look-up that failed transiently while the policy still decided: a plug-in's fail mode or a code
+ * policy absorbed it. That decision came from a passing failure, so it is not acted on: the first such
+ * failure is returned, to be retried like the others.
+ */
+export function absorbedTransientFailure(lookupFailures: readonly unknown[]): unknown {
+  return lookupFailures.find((failure) => {
+    const kind = classifyGraphError(graphErrorIn(failure) ?? failure).kind;
+    return kind === 'throttled' || kind === 'transient';
+  });
+}

@@ -17,7 +17,12 @@ import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
 import { applyFailSafe, closeTaskIfOpen, FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
-import { classifyEvaluationFailure, evaluationLookups, LOOKUP_PERMISSION_HINT } from './policy-evaluation';
+import {
+  absorbedTransientFailure,
+  classifyEvaluationFailure,
+  evaluationLookups,
+  LOOKUP_PERMISSION_HINT,
+} from './policy-evaluation';
 import { printerKindsFor } from './printer-kinds';
 
 export interface ProcessorDependencies {
@@ -198,6 +203,8 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     let detail: string | undefined;
     try {
       const evaluation = await evaluateWithTrace(deps.policy, context);
+      const absorbed = absorbedTransientFailure(lookups.failures);
+      if (absorbed !== undefined) throw absorbed;
       decision = evaluation.decision;
       trace = traceSummary(evaluation) || undefined;
     } catch (error) {

@@ -4,7 +4,11 @@ import type { PrintApi } from '../../../src/graph/print-api';
 import { PolicyUnavailableError, TimeLimitError } from '../../../src/policy/evaluation-errors';
 import { loadPolicyFromSettings } from '../../../src/policy/load-policy';
 import { PluginFailure, withinTime } from '../../../src/policy/plugins';
-import { classifyEvaluationFailure, evaluationLookups } from '../../../src/processor/policy-evaluation';
+import {
+  absorbedTransientFailure,
+  classifyEvaluationFailure,
+  evaluationLookups,
+} from '../../../src/processor/policy-evaluation';
 import { buildPolicyContext } from '../../../src/processor/policy-context';
 
 const graphError = (status: number, retryAfter?: string) => {
@@ -68,6 +72,24 @@ describe('a policy that could not decide: retried or fail-safe', () => {
       transient: true,
       error: network,
     });
+  });
+
+  it('a decision reached although a look-up failed transiently (a fail mode absorbed it) is not acted on', async () => {
+    const throttled = graphError(429, '5');
+    const api = {
+      getPrinter: async () => {
+        throw throttled;
+      },
+      checkMemberGroups: async () => {
+        throw graphError(403);
+      },
+    } as unknown as PrintApi;
+    const lookups = evaluationLookups(api, { maxRetryAfterSeconds: 1 });
+    await lookups.memberOf('u', ['g']).catch(() => undefined); // refused for good: not a reason to retry
+    expect(absorbedTransientFailure(lookups.failures)).toBeUndefined();
+    await lookups.getPrinter('p').catch(() => undefined); // throttled, then swallowed by the policy
+    expect(absorbedTransientFailure(lookups.failures)).toBe(throttled);
+    expect(classifyEvaluationFailure(throttled, lookups.failures)).toMatchObject({ transient: true, error: throttled });
   });
 
   it('a declarative policy whose source was never read fails transiently; one never valid, permanently', async () => {
