@@ -140,7 +140,8 @@ export const settingsObject = z.object({
     .enum(PLUGIN_FAIL_MODES)
     .default('fail-safe')
     .describe(
-      'When a plug-in condition throws or times out: fail-safe (the fail-safe action decides the job), ' +
+      'When a plug-in condition throws or times out: fail-safe (the evaluation fails: a time-out is retried, ' +
+        'an error gets the fail-safe), ' +
         'skip-rule (the rule does not apply; no-match is its older name), or release / deny (the rule decides so).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)

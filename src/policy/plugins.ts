@@ -7,7 +7,8 @@ export type PluginCondition = (context: PolicyContext) => boolean | Promise<bool
 
 /**
  * What happens when a plug-in condition throws or times out:
- * - `fail-safe`: the evaluation fails, so the processor's fail-safe action decides (and alerts);
+ * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
+ *   throttled, and otherwise the fail-safe decides (and alerts);
  * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
  * - `release` / `deny`: the rule that uses it decides release / deny.
  */
@@ -42,7 +43,7 @@ export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, wha
   return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A policy that answers within `timeoutMs` or fails (the processor then applies the fail-safe). */
+/** A policy that answers within `timeoutMs` or fails with a TimeLimitError (the processor then retries the task). */
 export function withTimeLimit<P extends ReleasePolicy>(policy: P, timeoutMs: number): P {
   return {
     ...policy,
