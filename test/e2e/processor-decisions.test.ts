@@ -16,6 +16,7 @@ import { handlePoisonedTask } from '../../src/processor/handle-poisoned-task';
 import { PULL_QUEUE_HOLD_MINUTES, processTask, type ProcessorDependencies } from '../../src/processor/process-task';
 import { storageTaskQueue } from '../../src/queue/task-queue';
 import { tableTaskIndex } from '../../src/tasks/task-index';
+import { tableTaskClaims } from '../../src/tasks/task-claims';
 import { waitFor } from '../support/wait';
 
 /**
@@ -257,6 +258,7 @@ describe('the processor acts on every decision exactly once', () => {
       audit: tableAuditLog(table('releasegateaudit')),
       holds: tableHoldStore(table('releasegateholds')),
       tasks: tableTaskIndex(table('releasegatetasks')),
+      claims: tableTaskClaims(table('releasegatetasks'), { leaseSeconds: 60 }),
       queue: storageTaskQueue(new QueueClient(sandbox.azurite.connectionString, 'direct-tasks')),
       log: quietLog,
       tenantId: sandbox.simulator.tenantId,
