@@ -73,18 +73,25 @@ export function tableTaskClaims(
 
   function leaseFor(partitionKey: string, rowKey: string, receivedAt: string, etag: string, until: number): TaskLease {
     let current = { etag, until };
-    const write = async (fields: Record<string, unknown>): Promise<'ok' | 'lost'> => {
-      try {
-        const { etag: next } = await table.updateEntity({ partitionKey, rowKey, ...fields }, 'Merge', {
-          etag: current.etag,
-        });
-        current = { etag: next ?? current.etag, until: current.until };
-        return 'ok';
-      } catch (error) {
-        const status = statusOf(error);
-        if (status === 412 || status === 404) return 'lost';
-        throw error;
-      }
+    // One write at a time, each with the ETag of the one before: a renewal racing another would
+    // otherwise see its own run's write as a take-over.
+    let queue: Promise<unknown> = Promise.resolve();
+    const write = (fields: Record<string, unknown>): Promise<'ok' | 'lost'> => {
+      const next = queue.then(async () => {
+        try {
+          const { etag: written } = await table.updateEntity({ partitionKey, rowKey, ...fields }, 'Merge', {
+            etag: current.etag,
+          });
+          current = { etag: written ?? current.etag, until: current.until };
+          return 'ok' as const;
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === 412 || status === 404) return 'lost' as const;
+          throw error;
+        }
+      });
+      queue = next.catch(() => undefined);
+      return next;
     };
     return {
       receivedAt,
@@ -135,7 +142,11 @@ export function tableTaskClaims(
             claimedAt: new Date(now).toISOString(),
             takeovers: 0,
           });
-          return { kind: 'acquired', takeover: false, lease: leaseFor(partitionKey, taskId, receivedAt, created.etag!, until) };
+          return {
+            kind: 'acquired',
+            takeover: false,
+            lease: leaseFor(partitionKey, taskId, receivedAt, created.etag!, until),
+          };
         } catch (error) {
           if (statusOf(error) !== 409) throw error;
         }
@@ -158,7 +169,11 @@ export function tableTaskClaims(
             { etag: existing.etag },
           );
           const journalKey = existing.receivedAt || receivedAt;
-          return { kind: 'acquired', takeover: true, lease: leaseFor(partitionKey, taskId, journalKey, updated.etag!, until) };
+          return {
+            kind: 'acquired',
+            takeover: true,
+            lease: leaseFor(partitionKey, taskId, journalKey, updated.etag!, until),
+          };
         } catch (error) {
           if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
         }
