@@ -43,7 +43,13 @@ export interface ProcessorDependencies {
 
 export type ProcessResult =
   | { status: 'acted'; outcome: AuditOutcome; decision: Decision; graphCalls: number }
-  | { status: 'skipped'; why: 'already-handled' | 'task-not-processing' | 'still-held'; graphCalls: number }
+  | {
+      status: 'skipped';
+      why: 'already-handled' | 'task-not-processing' | 'still-held';
+      graphCalls: number;
+      /** The journal's final outcome, when an earlier run finished the task. */
+      outcome?: AuditOutcome;
+    }
   | { status: 'job-gone'; graphCalls: number }
   | { status: 'deferred'; delaySeconds: number; graphCalls: number }
   | ClaimStop;
@@ -143,7 +149,7 @@ async function processClaimedTask(
     ]);
     if (journal && journal.outcome !== 'pending') {
       log.info('task.already-handled', { outcome: journal.outcome });
-      return { status: 'skipped', why: 'already-handled', graphCalls: calls() };
+      return { status: 'skipped', why: 'already-handled', outcome: journal.outcome, graphCalls: calls() };
     }
     if ('error' in read) {
       if (classifyGraphError(read.error).kind !== 'not-found') throw read.error;

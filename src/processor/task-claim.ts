@@ -53,7 +53,7 @@ interface RunResult {
 function claimOutcome(result: RunResult): string | undefined {
   if (result.status === 'acted') return result.outcome;
   if (result.status === 'job-gone') return 'job-gone';
-  if (result.status === 'skipped') return result.why === 'still-held' ? 'held' : 'already-done';
+  if (result.status === 'skipped') return result.why === 'still-held' ? 'held' : (result.outcome ?? 'already-done');
   return undefined;
 }
 

@@ -189,4 +189,29 @@ describe('exactly once per task across deliveries and instances', () => {
     );
     expect(claim).toMatchObject({ state: 'done', outcome: 'released', receivedAt: first.receivedAt, takeovers: 1 });
   });
+
+  it("a run that finished the task but died before closing its claim: the take-over records the journal's outcome", async () => {
+    const { task, delivery } = printUnnoticed('library');
+    const first = delivery();
+    const hold: Decision = { action: 'hold', rule: 'hold', expiresInMinutes: 60, onExpiry: 'deny' };
+    // It acted and audited (its claim row stands in another table here: the one it never closed).
+    const elsewhere = {
+      ...instance(slowly(hold)),
+      claims: tableTaskClaims(table('otherclaims'), { leaseSeconds: 60 }),
+    };
+    expect(await processTask(first, elsewhere)).toMatchObject({ outcome: 'held' });
+    const dead = await instance(slowly(hold)).claims.acquire(sandbox.taskDefinitionId, task.id, first.receivedAt);
+    expect(dead.kind).toBe('acquired');
+    const later = () => Date.now() + 61_000;
+    expect(await processTask(delivery(), instance(slowly(hold), later))).toMatchObject({
+      status: 'skipped',
+      why: 'already-handled',
+      outcome: 'held',
+    });
+    expect(await instance(slowly(hold)).claims.read(sandbox.taskDefinitionId, task.id)).toMatchObject({
+      state: 'done',
+      outcome: 'held',
+    });
+    expect(acted({ taskId: task.id, method: 'PATCH' })).toEqual([]);
+  });
 });
