@@ -82,7 +82,7 @@ export const settingsObject = z.object({
     .default(60)
     .describe(
       "Lease of a task's claim (one run acts on a task across instances): renewed every third of it while the " +
-        'run lives, so a dead run\'s task is taken over this long after its last renewal.',
+        "run lives, so a dead run's task is taken over this long after its last renewal.",
     ),
   RELEASE_GATE_CONTROL_QUEUE: queueName()
     .default('release-gate-control')
