@@ -9,6 +9,7 @@ import { releaseEverything } from '../src/policy/decision';
 import { processTask } from '../src/processor/process-task';
 import { storageTaskQueue } from '../src/queue/task-queue';
 import { tableTaskIndex } from '../src/tasks/task-index';
+import { tableTaskClaims } from '../src/tasks/task-claims';
 import { percentile, round } from './stats';
 
 /**
@@ -32,6 +33,7 @@ export async function benchProcessor(options: { quick: boolean }) {
     audit: tableAuditLog(table('benchaudit')),
     holds: tableHoldStore(table('benchholds')),
     tasks: tableTaskIndex(table('benchtasks')),
+    claims: tableTaskClaims(table('benchtasks'), { leaseSeconds: 60 }),
     queue: storageTaskQueue(new QueueClient(sandbox.azurite.connectionString, 'bench-tasks')),
     log: createLog({ info: () => undefined, warn: () => undefined, error: () => undefined }),
     tenantId: sandbox.simulator.tenantId,

@@ -79,6 +79,12 @@ export const settingsObject = z.object({
   RELEASE_GATE_TASK_INDEX_TABLE: tableName()
     .default('releasegatetasks')
     .describe('Table of the tasks Release Gate has seen and handled; the reconciler reads it.'),
+  RELEASE_GATE_TASK_LEASE_SECONDS: integer(5, 240)
+    .default(60)
+    .describe(
+      "Lease of a task's claim (one run acts on a task across instances): renewed every third of it while the " +
+        "run lives, so a dead run's task is taken over this long after its last renewal.",
+    ),
   RELEASE_GATE_CONTROL_QUEUE: queueName()
     .default('release-gate-control')
     .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),

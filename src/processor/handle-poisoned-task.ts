@@ -3,6 +3,7 @@ import { metrics } from '../observability/metrics';
 import { parsePrintTaskMessage } from '../queue/print-task-message';
 import { applyFailSafe } from './fail-safe';
 import type { ProcessorDependencies } from './process-task';
+import { underTaskClaim } from './task-claim';
 
 /**
  * A task that failed every try lands here. It gets the configured fail-safe so the user's job is
@@ -32,9 +33,14 @@ export async function handlePoisonedTask(raw: unknown, deps: ProcessorDependenci
     printerId: parsed.printerId,
     failSafe: deps.failSafeAction,
   });
-  await applyFailSafe(
-    parsed,
-    { ...deps, log: taskLog },
-    'The task failed every retry and was moved to the poison queue.',
-  );
+  // Under the task's claim: a task another run finished (or is finishing) is not touched again.
+  // maxDeferrals 0: while another run holds the task, that run ends it; the poisoned copy stops.
+  await underTaskClaim(parsed, { ...deps, log: taskLog, maxDeferrals: 0 }, async (run) => {
+    const { decision } = await applyFailSafe(
+      run.message,
+      { ...deps, api: run.fenced(deps.api), log: taskLog },
+      'The task failed every retry and was moved to the poison queue.',
+    );
+    return { status: 'acted', outcome: 'failed-safe', decision };
+  });
 }

@@ -24,6 +24,9 @@ import {
   LOOKUP_PERMISSION_HINT,
 } from './policy-evaluation';
 import { printerKindsFor } from './printer-kinds';
+import { endedTaskState, outcomeOfEndedTask } from './already-ended';
+import { ClaimLostError, underTaskClaim, type ClaimedRun, type ClaimStop } from './task-claim';
+import type { TaskClaims } from '../tasks/task-claims';
 
 export interface ProcessorDependencies {
   api: PrintApi;
@@ -32,6 +35,8 @@ export interface ProcessorDependencies {
   holds: HoldStore;
   /** Which tasks are handled; the reconciler looks here for tasks whose notification never came. */
   tasks: TaskIndex;
+  /** One claim per task across instances: only its holder acts (see task-claim.ts). */
+  claims: TaskClaims;
   /** Where a task goes back, delayed, when Graph throttles longer than we wait in-process. */
   queue: TaskQueue;
   log: Log;
@@ -51,9 +56,16 @@ export interface ProcessorDependencies {
 
 export type ProcessResult =
   | { status: 'acted'; outcome: AuditOutcome; decision: Decision; graphCalls: number }
-  | { status: 'skipped'; why: 'already-handled' | 'task-not-processing' | 'still-held'; graphCalls: number }
+  | {
+      status: 'skipped';
+      why: 'already-handled' | 'task-not-processing' | 'still-held';
+      graphCalls: number;
+      /** The journal's final outcome, when an earlier run finished the task. */
+      outcome?: AuditOutcome;
+    }
   | { status: 'job-gone'; graphCalls: number }
-  | { status: 'deferred'; delaySeconds: number; graphCalls: number };
+  | { status: 'deferred'; delaySeconds: number; graphCalls: number }
+  | ClaimStop;
 
 /** An error the queue should retry (throttling we could not wait out, network, Graph 5xx). */
 export class RetryableProcessingError extends Error {
@@ -104,13 +116,23 @@ export function onPullQueue(decision: Decision, owner: string | undefined): { de
 
 /**
  * Takes one queued print task to its end: reads the job, asks the policy, makes Universal Print do
- * what it decided, and records it. Safe to run twice for the same task: the decision is journaled
- * before acting, and a task that is no longer `processing` is left alone.
+ * what it decided, and records it. Exactly once across deliveries and instances: only the run
+ * holding the task's claim acts (a duplicate stops or waits), the decision is journaled before
+ * acting, so a run taking over from a dead one resumes it, and a task that is no longer `processing`
+ * is left alone.
  *
  * Release path with `parentUrl`: two Graph calls (read the job with its tasks, complete the task).
  */
 export async function processTask(message: PrintTaskMessage, deps: ProcessorDependencies): Promise<ProcessResult> {
-  const { api, calls } = countingCalls(deps.api, deps.metrics?.graphCall);
+  return underTaskClaim(message, deps, (run) => processClaimedTask(run.message, deps, run));
+}
+
+async function processClaimedTask(
+  message: PrintTaskMessage,
+  deps: ProcessorDependencies,
+  run: ClaimedRun,
+): Promise<ProcessResult> {
+  const { api, calls } = countingCalls(run.fenced(deps.api), deps.metrics?.graphCall);
   const now = deps.now ?? (() => new Date());
   deps.metrics?.queueAge(now().getTime() - Date.parse(message.receivedAt));
   const log = deps.log.with({ correlationId: message.correlationId, taskId: message.taskId });
@@ -140,7 +162,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     ]);
     if (journal && journal.outcome !== 'pending') {
       log.info('task.already-handled', { outcome: journal.outcome });
-      return { status: 'skipped', why: 'already-handled', graphCalls: calls() };
+      return { status: 'skipped', why: 'already-handled', outcome: journal.outcome, graphCalls: calls() };
     }
     if ('error' in read) {
       if (classifyGraphError(read.error).kind !== 'not-found') throw read.error;
@@ -149,7 +171,14 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     const { job } = read;
     const ourTask = job.tasks?.find((t) => t.id === taskId);
     const taskState = ourTask ? ourTask.status.state : (await api.getTask(definitionId, taskId)).status.state;
-    if (taskState !== 'processing') return skipNotProcessing(taskState);
+    if (taskState !== 'processing') {
+      // A run that acted and died before recording it: record what the task's end says.
+      if (journal && (taskState === 'completed' || taskState === 'aborted')) {
+        const ended = outcomeOfEndedTask(journal.decision, taskState);
+        return await finish(journal, ended.outcome, ended.detail);
+      }
+      return skipNotProcessing(taskState);
+    }
 
     const owner = job.createdBy?.userPrincipalName ?? undefined;
     // Only a journaled task can have been held (a hold is decided, then recorded).
@@ -167,8 +196,15 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       await closeTask('aborted', record.decision.reason);
       return await finish(record, 'denied');
     }
-    const outcome = await act(record, printerId, jobId, owner, job);
-    return await finish(record, outcome);
+    let ended: { outcome: AuditOutcome; detail: string } | undefined;
+    const outcome = await act(record, printerId, jobId, owner, job).catch(async (error: unknown) => {
+      const state = await endedTaskState(error, api, definitionId, taskId);
+      if (!state) throw error;
+      ended = outcomeOfEndedTask(record.decision, state);
+      log.info('task.already-ended', { state, outcome: ended.outcome });
+      return ended.outcome;
+    });
+    return await finish(record, outcome, ended?.detail);
   } catch (error) {
     return handleFailure(error);
   }
@@ -383,6 +419,7 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
   }
 
   async function handleFailure(error: unknown): Promise<ProcessResult> {
+    if (error instanceof ClaimLostError) throw error; // another run has the task: never act, never fail-safe
     const failure: GraphFailure = classifyGraphError(error);
     if (failure.kind === 'throttled') {
       const delay = failure.retryAfterSeconds ?? 0;

@@ -8,6 +8,7 @@ import { graphEndpoints } from '../graph/graph-endpoints';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
 import { tableTaskIndex } from '../tasks/task-index';
+import { tableTaskClaims } from '../tasks/task-claims';
 import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import { loadPolicyFromSettings } from '../policy/load-policy';
@@ -65,6 +66,9 @@ function build(): Shared {
     audit: tableAuditLog(createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE)),
     tasks: tableTaskIndex(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE)),
+    claims: tableTaskClaims(createTableClient(config, config.RELEASE_GATE_TASK_INDEX_TABLE), {
+      leaseSeconds: config.RELEASE_GATE_TASK_LEASE_SECONDS,
+    }),
     queue: storageTaskQueue(createQueueServiceClient(config).getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
     tenantId: config.RELEASE_GATE_TENANT_ID,
     metrics: metrics(),

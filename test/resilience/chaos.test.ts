@@ -43,7 +43,11 @@ describe('chaos: random Graph faults and a killed worker', () => {
     sandbox = await startSandbox({
       hostPort: 0,
       log: () => undefined,
-      settings: { RELEASE_GATE_POLICY_MODULE: path.join(root, 'sandbox', 'demo', 'demo-policy.ts') },
+      settings: {
+        RELEASE_GATE_POLICY_MODULE: path.join(root, 'sandbox', 'demo', 'demo-policy.ts'),
+        // A killed worker's tasks are taken over once their claims' leases lapse: short here.
+        RELEASE_GATE_TASK_LEASE_SECONDS: '5',
+      },
     });
     // Hand the work to a separate worker process that can be killed; the subscription stays.
     await sandbox.host.stop();
