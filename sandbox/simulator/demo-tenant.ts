@@ -14,7 +14,7 @@ export interface DemoTenant {
   app: SimApp;
   adminUpn: string;
   printers: Record<'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue', SimPrinter>;
-  users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee', SimUser>;
+  users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee' | 'guest', SimUser>;
   groups: { staff: string; students: string };
 }
 
@@ -38,6 +38,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     // Exactly what Bicep grants with every opt-in on (src/graph/app-permissions.ts; a test checks it).
     applicationPermissions: permissionsFor('application', Object.keys(PERMISSION_OPT_INS)).map((p) => p.name),
     delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
+    exposedScopes: ['Release.Use'], // graph-app.bicep's releaseScope
   };
   tenant.apps.set(app.clientId, app);
 
@@ -66,6 +67,8 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     megan: user(3, 'megan@contoso.example', 'Megan Bowen', [groups.staff], [], 'E1003'),
     sam: user(4, 'sam.student@contoso.example', 'Sam Student', [groups.students], [], 'S2004'),
     lee: user(5, 'lee.student@contoso.example', 'Lee Student', [groups.students], [], 'S2005'),
+    // A B2B guest: Entra ID names them <home address with @ as _>#EXT#@<tenant domain>.
+    guest: user(60, 'gus_fabrikam.example#EXT#@contoso.example', 'Gus Guest (Fabrikam)', [groups.staff], [], 'G6060'),
   };
 
   const printer = (

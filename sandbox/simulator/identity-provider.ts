@@ -167,30 +167,59 @@ export class IdentityProvider {
 
   /**
    * A user's token for a web app or API (what MSAL in the release page would get after sign-in): the
-   * simulator's stand-in for the sign-in screen. Options make deliberately bad tokens for tests.
+   * simulator's stand-in for the sign-in screen. Shaped as Entra ID's v2 tokens:
+   * - `access` (default): `aud` the API, `azp` the client it was issued to (default: the API's own app,
+   *   as when a page calls its own API), `scp` the scopes granted (default: every scope the API's app
+   *   exposes; an unknown scope is refused as Entra ID would).
+   * - `id`: `aud` the client, no `scp` and no `azp`: proves a sign-in to the client, grants nothing.
+   * Options make deliberately bad tokens for tests: `scope: null` (an access token without `scp`),
+   * another `clientId`, another `tenantId`, an expiry in the past.
    */
   async userToken(
     userPrincipalName: string,
     audience: string,
-    options: { expiresInSeconds?: number; tenantId?: string; scope?: string; nonce?: string } = {},
+    options: {
+      kind?: 'access' | 'id';
+      clientId?: string;
+      expiresInSeconds?: number;
+      tenantId?: string;
+      scope?: string | null;
+      nonce?: string;
+    } = {},
   ): Promise<string> {
     const user = [...this.directory.users.values()].find(
       (u) => u.userPrincipalName.toLowerCase() === userPrincipalName.toLowerCase(),
     );
     if (!user) throw new GraphHttpError(404, 'NotFound', `No user ${userPrincipalName}`);
     const now = Math.floor(Date.now() / 1000);
+    const kind = options.kind ?? 'access';
+    const resourceApp = this.directory.apps.get(audience.replace(/^api:\/\//, ''));
+    let scp: string | undefined;
+    if (kind === 'access' && options.scope !== null) {
+      const exposed = resourceApp?.exposedScopes ?? [];
+      const requested = options.scope?.split(' ').filter(Boolean) ?? exposed;
+      const unknown = requested.filter((s) => !exposed.includes(s));
+      if (requested.length === 0 || unknown.length > 0)
+        throw new GraphHttpError(
+          400,
+          'invalid_scope',
+          `AADSTS65005: ${audience} does not expose ${unknown.join(' ') || 'any scope'}`,
+        );
+      scp = requested.join(' ');
+    }
+    const client = options.clientId ?? resourceApp?.clientId ?? audience;
     return new SignJWT({
       tid: options.tenantId ?? this.tenantId,
       oid: user.id,
       preferred_username: user.userPrincipalName,
       name: user.displayName,
       ver: '2.0',
-      ...(options.scope ? { scp: options.scope } : {}),
+      ...(kind === 'access' ? { azp: client, azpacr: '0', ...(scp ? { scp } : {}) } : {}),
       ...(options.nonce ? { nonce: options.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
       .setIssuer(this.issuer)
-      .setAudience(audience)
+      .setAudience(kind === 'id' ? (options.clientId ?? audience) : audience)
       .setSubject(user.id)
       .setIssuedAt(now)
       .setNotBefore(now - 60)

@@ -3,7 +3,7 @@ import { graphEndpoints } from '../graph/graph-endpoints';
 import type { Log } from '../observability/log';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ReleaseApiDependencies } from './release-api';
-import { userTokenVerifier } from './user-token';
+import { scopeName, userTokenVerifier } from './user-token';
 import { tablePinStore, type PinStore } from './pin-store';
 import { releasePrinterDirectory, type ReleasePrinter } from './release-printers';
 import { terminalsSchema, type TerminalDependencies } from './terminal-release';
@@ -27,6 +27,8 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
       authorityHost: graphEndpoints(config).authorityHost,
       tenantId: config.RELEASE_GATE_TENANT_ID,
       audiences,
+      clientId: config.RELEASE_GATE_APP_CLIENT_ID,
+      requiredScope: scopeName(config.RELEASE_GATE_RELEASE_PAGE_SCOPE),
     });
   }
   const { api, holds, audit, tasks } = await processorDependencies(log);

@@ -4,7 +4,8 @@ import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
-import { UnauthorizedError, type SignedInUser } from './user-token';
+import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
+import type { HoldOwner } from '../holds/hold-store';
 import { classifyGraphError } from '../graph/graph-errors';
 import {
   ReleasePrinterRefused,
@@ -69,17 +70,29 @@ export async function handleReleaseApi(
     user = await deps.verifyUser(request.headers.get('authorization'));
   } catch (error) {
     if (error instanceof UnauthorizedError) {
-      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), { 'www-authenticate': 'Bearer' });
+      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), {
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
+    }
+    if (error instanceof InsufficientScopeError) {
+      return errorResponse(403, 'insufficient_scope', error.message.slice(0, 200), {
+        'www-authenticate': 'Bearer error="insufficient_scope"',
+      });
     }
     throw error;
   }
+  // Identity is the object id alone; the UPN only finds holds stored before object-id keys.
+  const owner: HoldOwner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
   const headers = { 'cache-control': 'no-store' };
   if (action === 'printers') return { status: 200, headers, jsonBody: { printers: await deps.listReleasePrinters() } };
   if (action === 'list')
     return {
       status: 200,
       headers,
-      jsonBody: { user: user.userPrincipalName, ...(await listHeldJobs(deps, user.userPrincipalName)) },
+      jsonBody: {
+        user: user.userPrincipalName ?? user.name ?? user.objectId,
+        ...(await listHeldJobs(deps, owner)),
+      },
     };
 
   const raw = await readBodyWithLimit(request.body, 16 * 1024);
@@ -97,9 +110,7 @@ export async function handleReleaseApi(
         'invalid_request',
         body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
-    const released = await releaseOrRefuse(() =>
-      releaseHeldJobs(deps, { userPrincipalName: user.userPrincipalName, ...body.data, via: 'release page' }),
-    );
+    const released = await releaseOrRefuse(() => releaseHeldJobs(deps, { owner, ...body.data, via: 'release page' }));
     if ('refused' in released) return released.refused;
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
@@ -107,7 +118,7 @@ export async function handleReleaseApi(
     const body = pinBody.safeParse(json);
     if (!body.success)
       return errorResponse(400, 'invalid_request', `pin: ${body.error.issues[0]?.message ?? 'invalid'}`);
-    await deps.pins.setPin(user.userPrincipalName, body.data.pin);
+    await deps.pins.setPin(user.userPrincipalName ?? user.objectId, body.data.pin);
     return { status: 204, headers };
   }
   const body = deleteBody.safeParse(json);
@@ -121,7 +132,7 @@ export async function handleReleaseApi(
     status: 200,
     headers,
     jsonBody: {
-      results: await deleteHeldJobs(deps, { userPrincipalName: user.userPrincipalName, taskIds: body.data.taskIds }),
+      results: await deleteHeldJobs(deps, { owner, taskIds: body.data.taskIds }),
     },
   };
 }
