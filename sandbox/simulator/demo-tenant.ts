@@ -1,5 +1,6 @@
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
+import type { PrinterRegistry } from './printer-registry';
 import { DEMO_PRINTER_IDS } from '../demo/demo-printers';
 import { PERMISSION_OPT_INS, permissionsFor } from '../../src/graph/app-permissions';
 import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
@@ -110,4 +111,23 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
   printers.pullQueue.registeredByAppId = app.clientId;
   applyIppUpdate(printers.pullQueue, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
   return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
+}
+
+/**
+ * Who may print to each demo printer directly (its Universal Print share): the library everyone, the
+ * HQ printers staff, HR only the admin.
+ */
+export function seedDemoShares(registry: PrinterRegistry, demo: DemoTenant): void {
+  const share = (printer: SimPrinter, access: { all?: boolean; users?: SimUser[]; groups?: string[] }) => {
+    const created = registry.createShare(
+      { displayName: printer.displayName, allowAllUsers: access.all === true },
+      printer.id,
+    );
+    created.allowedUsers.push(...(access.users ?? []).map((u) => u.id));
+    created.allowedGroups.push(...(access.groups ?? []));
+  };
+  share(demo.printers.library, { all: true });
+  share(demo.printers.floor1Color, { groups: [demo.groups.staff] });
+  share(demo.printers.floor2Mono, { groups: [demo.groups.staff] });
+  share(demo.printers.hr, { users: [demo.users.admin] });
 }

@@ -14,7 +14,7 @@ import { Notifier, type NotifierOptions } from './notifier';
 import { RequestLog } from './request-log';
 import { Tenant, type TenantBehaviour } from './tenant';
 import type { Leniency } from './leniency';
-import { seedDemoTenant, type DemoTenant } from './demo-tenant';
+import { seedDemoShares, seedDemoTenant, type DemoTenant } from './demo-tenant';
 import { BrowserSignIn, type SignInResult } from './sign-in';
 
 /**
@@ -244,6 +244,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const demo = options.seedDemo === false ? undefined : seedDemoTenant(tenant);
+  if (demo) seedDemoShares(printerRegistry, demo);
   // The sandbox's admin signs in without a browser: device codes are approved as them.
   if (demo) directory.autoApproveUpn = demo.adminUpn;
 

@@ -4,6 +4,7 @@ import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
+import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
 import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
 import type { HoldOwner } from '../holds/hold-store';
 import { classifyGraphError } from '../graph/graph-errors';
@@ -48,7 +49,23 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   pins: PinStore;
   /** Where held jobs may come out, with names and locations (for the page's printer list). */
   listReleasePrinters: () => Promise<ReleasePrinter[]>;
+  /**
+   * Without declared release printers: which printers the user could print to directly (their
+   * Universal Print share access). Required then; declared release printers are open to every user.
+   */
+  printerAccess?: PrinterAccessCheck;
 }
+
+/** 503: share access could not be read; nothing was decided, nothing claimed. */
+const accessUnavailable = () =>
+  errorResponse(
+    503,
+    'busy',
+    'Printer access cannot be checked right now; your jobs are still held, try again in a moment.',
+    {
+      'retry-after': '5',
+    },
+  );
 
 /**
  * The release page's API: the signed-in user's held jobs, release them at a printer, delete them.
@@ -84,7 +101,24 @@ export async function handleReleaseApi(
   // Identity is the object id alone; the UPN only finds holds stored before object-id keys.
   const owner: HoldOwner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
   const headers = { 'cache-control': 'no-store' };
-  if (action === 'printers') return { status: 200, headers, jsonBody: { printers: await deps.listReleasePrinters() } };
+  const token = request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
+  /** The printers among these the user may release to: declared release printers, or their shares. */
+  const usable = async (printerIds: string[]): Promise<Set<string>> => {
+    if (deps.releasePrinters) return new Set(printerIds);
+    if (!deps.printerAccess) return new Set(); // fail closed: no way to check share access
+    return deps.printerAccess(user, token, printerIds);
+  };
+  if (action === 'printers') {
+    const printers = await deps.listReleasePrinters();
+    let allowed: Set<string>;
+    try {
+      allowed = await usable(printers.map((p) => p.id));
+    } catch (error) {
+      if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
+      throw error;
+    }
+    return { status: 200, headers, jsonBody: { printers: printers.filter((p) => allowed.has(p.id)) } };
+  }
   if (action === 'list')
     return {
       status: 200,
@@ -110,6 +144,17 @@ export async function handleReleaseApi(
         'invalid_request',
         body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
+    try {
+      if (!(await usable([body.data.printerId])).has(body.data.printerId))
+        return errorResponse(
+          403,
+          'printer_not_allowed',
+          'You may not print to that printer (Universal Print does not share it with you); your jobs are still held.',
+        );
+    } catch (error) {
+      if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
+      throw error;
+    }
     const released = await releaseOrRefuse(() => releaseHeldJobs(deps, { owner, ...body.data, via: 'release page' }));
     if ('refused' in released) return released.refused;
     return { status: 200, headers, jsonBody: { results: released.results } };

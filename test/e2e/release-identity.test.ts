@@ -35,9 +35,17 @@ describe('release API: identity', () => {
   const tokenFor = (upn: string, options: Parameters<Sandbox['simulator']['identity']['userToken']>[2] = {}) =>
     sandbox.simulator.identity.userToken(upn, DEMO_APP_CLIENT_ID, options);
   const taskIds = (body: Record<string, any>) => body.jobs.map((j: { taskId: string }) => j.taskId);
+  const printersFor = async (upn: string) => {
+    const response = await fetch(`${sandbox.host.url}/api/release/printers`, {
+      headers: { authorization: `Bearer ${await tokenFor(upn)}` },
+    });
+    const body = (await response.json()) as Record<string, any>;
+    return { status: response.status, body, names: body.printers?.map((p: { displayName: string }) => p.displayName) };
+  };
 
   beforeAll(async () => {
-    pull = await startPullPrintingSandbox();
+    // No declared release printers: users may release where Universal Print lets them print.
+    pull = await startPullPrintingSandbox({ RELEASE_GATE_RELEASE_PRINTERS: undefined });
     ({ sandbox } = pull);
   }, 60000);
   afterAll(async () => sandbox?.stop());
@@ -119,6 +127,56 @@ describe('release API: identity', () => {
       tenant.users.delete(newcomer.id);
       megan.userPrincipalName = 'megan@contoso.example';
     }
+  });
+
+  describe('where a job may come out: only printers the user could print to directly (their share access)', () => {
+    afterEach(() => sandbox.simulator.faults.clear());
+
+    it('lists only the printers whose Universal Print share the user may use', async () => {
+      // Library: shared with everyone; HQ: staff (a group); HR: the admin alone; the pull queue prints nothing.
+      expect((await printersFor('sam.student@contoso.example')).names).toEqual(['School Library']);
+      expect((await printersFor('adele@contoso.example')).names).toEqual([
+        'HQ Floor 1 Color',
+        'HQ Floor 2 Mono',
+        'School Library',
+      ]);
+      expect((await printersFor('admin@contoso.example')).names).toEqual([
+        'HQ Floor 1 Color',
+        'HQ Floor 2 Mono',
+        'HR Confidential',
+        'School Library',
+      ]);
+    });
+
+    it('refuses a release to a printer the user may not print to (403); the job stays held', async () => {
+      const { task } = await holdJob(pull, 'adele@contoso.example', 'Not for HR.pdf');
+      const token = await tokenFor('adele@contoso.example');
+      const refused = await call(token, 'release', { taskIds: [task.id], printerId: DEMO_PRINTER_IDS.hr });
+      expect(refused).toMatchObject({ status: 403, body: { error: { code: 'printer_not_allowed' } } });
+      expect(task.status.state).toBe('processing');
+      expect(sandbox.simulator.requests.count({ jobId: task.jobId, method: 'POST' })).toBe(0);
+      expect(taskIds((await call(token, '')).body)).toContain(task.id);
+      const allowed = await call(token, 'release', { taskIds: [task.id], printerId: DEMO_PRINTER_IDS.floor2Mono });
+      expect(allowed.body.results).toEqual([expect.objectContaining({ taskId: task.id, status: 'released' })]);
+    });
+
+    it('a share look-up Graph cannot answer now is a 503, never an allow; answers are kept briefly', async () => {
+      const { task } = await holdJob(pull, 'lee.student@contoso.example', 'Lee homework.pdf');
+      const token = await tokenFor('lee.student@contoso.example');
+      sandbox.simulator.faults.add({ method: 'GET', path: '/shares', status: 503, retryAfter: 1, times: 50 });
+      const busy = await call(token, 'release', { taskIds: [task.id], printerId: DEMO_PRINTER_IDS.library });
+      expect(busy).toMatchObject({ status: 503, body: { error: { code: 'busy' } } });
+      expect((await printersFor('lee.student@contoso.example')).status).toBe(503);
+      expect(task.status.state).toBe('processing');
+      sandbox.simulator.faults.clear();
+      expect((await printersFor('lee.student@contoso.example')).names).toEqual(['School Library']);
+      // Kept: the same user's next look at the list asks Graph nothing about shares.
+      const before = sandbox.simulator.requests.count({ method: 'GET', path: '/shares' });
+      expect((await printersFor('lee.student@contoso.example')).names).toEqual(['School Library']);
+      expect(sandbox.simulator.requests.count({ method: 'GET', path: '/shares' })).toBe(before);
+      const released = await call(token, 'release', { taskIds: [task.id], printerId: DEMO_PRINTER_IDS.library });
+      expect(released.body.results[0]).toMatchObject({ status: 'released' });
+    });
   });
 
   it('holds stored before the upgrade (keyed by the raw UPN) are still found, for their owner only', async () => {
