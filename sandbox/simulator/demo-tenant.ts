@@ -114,8 +114,8 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
 }
 
 /**
- * Who may print to each demo printer directly (its Universal Print share): the library everyone, the
- * HQ printers staff, HR only the admin.
+ * Who may print to each demo printer directly (its Universal Print share): the library and the pull
+ * queue everyone, the HQ printers staff, HR only the admin.
  */
 export function seedDemoShares(registry: PrinterRegistry, demo: DemoTenant): void {
   const share = (printer: SimPrinter, access: { all?: boolean; users?: SimUser[]; groups?: string[] }) => {
@@ -127,6 +127,7 @@ export function seedDemoShares(registry: PrinterRegistry, demo: DemoTenant): voi
     created.allowedGroups.push(...(access.groups ?? []));
   };
   share(demo.printers.library, { all: true });
+  share(demo.printers.pullQueue, { all: true }); // users print to it; nothing comes out of it
   share(demo.printers.floor1Color, { groups: [demo.groups.staff] });
   share(demo.printers.floor2Mono, { groups: [demo.groups.staff] });
   share(demo.printers.hr, { users: [demo.users.admin] });
