@@ -73,6 +73,14 @@ describe('release API: identity', () => {
     expect(taskIds((await call(token, '')).body)).toEqual([]);
   });
 
+  it('a guest’s held job Universal Print deleted is reported as expired, not as still held', async () => {
+    const { job, task } = await holdJob(pull, GUEST, 'Guest lost.pdf');
+    sandbox.simulator.tenant.deleteJob(job.printerId, job.id);
+    const listed = await call(await tokenFor(GUEST), '');
+    expect(taskIds(listed.body)).not.toContain(task.id);
+    expect(listed.body.expired).toEqual([expect.objectContaining({ taskId: task.id })]);
+  });
+
   describe('refuses tokens that are not our page’s access token for Release.Use', () => {
     it('an ID token (audience our client id, no scp): 401', async () => {
       const result = await call(await tokenFor('adele@contoso.example', { kind: 'id' }), '');
