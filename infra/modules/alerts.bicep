@@ -62,8 +62,17 @@ var rules = [
     evaluationFrequency: 'PT5M'
   }
   {
+    name: 'fail-safe-by-printer'
+    description: 'Release Gate could not decide on jobs and the fail-safe released or denied them; one row per printer (printerId) and action. A release on a printer that should be protected means RELEASE_GATE_FAIL_SAFE_PRINTERS needs it.'
+    severity: 2
+    query: 'traces | where message has \'"event":"task.failed-safe"\' | extend e = parse_json(message) | summarize failSafe = count() by printer = tostring(e.printerId), action = tostring(e.action)'
+    threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
+  }
+  {
     name: 'policy-error'
-    description: 'The release policy failed to evaluate; jobs are getting the fail-safe decision.'
+    description: 'The release policy failed for good (invalid, a plug-in that did not load, a look-up Graph refuses such as a missing GroupMember.Read.All); jobs are getting the fail-safe decision. Throttling and time limits are retried, logged as policy.unavailable.'
     severity: 2
     query: 'traces | where message has \'"event":"policy.failed"\''
     threshold: 0

@@ -7,6 +7,11 @@ param resourceToken string
 
 var decisions = 'traces | where message has \'"event":"task.finished"\' | extend e = parse_json(message) | extend action = tostring(e.action), rule = tostring(e.rule), outcome = tostring(e.outcome), printer = tostring(e.printerId), user = tostring(e.user)'
 
+// Every fail-safe decision, by printer: those made when the policy failed for good (task.finished with a
+// fail-safe rule) and those made after a task failed every try or Graph refused (task.failed-safe). Both
+// events carry printerId (src/processor/process-task.ts, fail-safe.ts).
+var failSafe = 'union (traces | where message has \'"event":"task.failed-safe"\'), (traces | where message has \'"event":"task.finished"\' and message has \'"rule":"fail-safe\') | extend e = parse_json(message) | extend printer = tostring(e.printerId), action = tostring(e.action), why = tostring(e.why)'
+
 var content = {
   version: 'Notebook/1.0'
   items: [
@@ -39,6 +44,17 @@ var content = {
         version: 'KqlItem/1.0'
         title: 'By printer'
         query: '${decisions} | summarize decisions = count() by printer, action | order by decisions desc'
+        queryType: 0
+        resourceType: 'microsoft.insights/components'
+        timeContext: { durationMs: 604800000 }
+      }
+    }
+    {
+      type: 3
+      content: {
+        version: 'KqlItem/1.0'
+        title: 'Fail-safe decisions by printer'
+        query: '${failSafe} | summarize failSafe = count(), released = countif(action == "release"), denied = countif(action == "deny") by printer | order by failSafe desc'
         queryType: 0
         resourceType: 'microsoft.insights/components'
         timeContext: { durationMs: 604800000 }

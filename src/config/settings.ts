@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLUGIN_FAIL_MODES } from '../policy/plugins';
+import { parseFailSafePrinters } from './fail-safe-printers';
 
 /**
  * Every app setting Release Gate reads, declared once. The README's settings table,
@@ -139,12 +140,16 @@ export const settingsObject = z.object({
     .enum(PLUGIN_FAIL_MODES)
     .default('fail-safe')
     .describe(
-      'When a plug-in condition throws or times out: fail-safe (the fail-safe action decides the job), ' +
+      'When a plug-in condition throws or times out: fail-safe (the evaluation fails: a time-out is retried, ' +
+        'an error gets the fail-safe), ' +
         'skip-rule (the rule does not apply; no-match is its older name), or release / deny (the rule decides so).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)
-    .describe('Longest a policy may take to decide; past it the fail-safe decides.'),
+    .describe(
+      'Longest a policy may take to decide; past it the task is retried through the queue (the fail-safe ' +
+        'decides only when every try failed). Its look-ups wait out a Graph Retry-After of at most half this.',
+    ),
   RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS: integer(5, 60000)
     .optional()
     .describe(
@@ -197,8 +202,22 @@ export const settingsObject = z.object({
     .enum(['release', 'deny'])
     .default('release')
     .describe(
-      'What happens to a job Release Gate cannot decide on (repeated failures, missing permission): ' +
-        'release it (printing keeps working) or deny it (nothing prints unchecked).',
+      'What happens to a job Release Gate cannot decide on (a broken policy, a missing permission, a task that ' +
+        'failed every retry): release it (printing keeps working) or deny it (nothing prints unchecked). ' +
+        'Pull queues and printers the policy holds or denies jobs on are denied unless ' +
+        'RELEASE_GATE_FAIL_SAFE_PRINTERS says otherwise.',
+    ),
+  RELEASE_GATE_FAIL_SAFE_PRINTERS: text()
+    .superRefine((value, ctx) => {
+      const parsed = parseFailSafePrinters(value);
+      if (!parsed.ok) for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+    })
+    .optional()
+    .describe(
+      'The fail-safe action per printer or group of printers, as JSON: { "<printer id>": "deny", "HR *": ' +
+        '"deny", "Library*": "release" }. A GUID key is a printer id, any other key a display-name pattern ' +
+        '(* wildcard); an id wins over a pattern, then the first pattern that matches. A pull queue is never ' +
+        'released by the fail-safe.',
     ),
   RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180)
     .default(10)

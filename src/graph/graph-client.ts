@@ -33,6 +33,22 @@ export interface GraphClientOptions {
 }
 
 /**
+ * Retry options for one request that must answer within a time budget (a look-up while the policy
+ * decides): at most one retry, and only if Graph asks to wait no longer than `maxWaitSeconds` (its
+ * Retry-After, or our base delay when it gives none). Otherwise the 429/503 reaches the caller at
+ * once, and the task is deferred or retried through the queue instead of outliving the policy's limit.
+ */
+export function boundedRetryOptions(maxWaitSeconds: number): RetryHandlerOptions {
+  const baseDelay = Math.min(1, maxWaitSeconds);
+  return new RetryHandlerOptions(
+    baseDelay,
+    maxWaitSeconds > 0 ? 1 : 0,
+    (_delay: number, _attempt: number, _request: unknown, _options: unknown, response: Response) =>
+      (parseRetryAfter(response?.headers?.get('retry-after')) ?? baseDelay) <= maxWaitSeconds,
+  );
+}
+
+/**
  * A Graph SDK client for one credential. The SDK attaches the bearer token only to hosts it knows,
  * so an overridden host (the simulator) is declared in `customHosts`; it must be https.
  */

@@ -1,5 +1,6 @@
 import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
+import { boundedRetryOptions } from './graph-client';
 import { parseRetryAfter } from './graph-errors';
 import {
   appRoleAssignmentSchema,
@@ -53,6 +54,11 @@ async function okOrGraphError(raw: unknown): Promise<Response> {
 function retryAfterOf(response: Response): { retryAfterSeconds?: number } {
   const seconds = parseRetryAfter(response.headers.get('retry-after'));
   return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+}
+
+/** For a look-up with a time budget (while the policy decides): how long Graph's Retry-After may be waited out. */
+export interface LookupOptions {
+  maxRetryAfterSeconds: number;
 }
 
 /** Graph's most pages we follow in one listing; a safety stop, far above any tenant's printers. */
@@ -127,8 +133,10 @@ export class PrintApi {
     return this.list(`/print/printers/${seg(printerId)}/jobs`, printJobSchema, filter);
   }
 
-  async getPrinter(printerId: string): Promise<Printer> {
-    return this.get(`/print/printers/${seg(printerId)}`, printerSchema);
+  async getPrinter(printerId: string, options?: LookupOptions): Promise<Printer> {
+    const request = this.client.api(`/print/printers/${seg(printerId)}`);
+    if (options) request.middlewareOptions([boundedRetryOptions(options.maxRetryAfterSeconds)]);
+    return printerSchema.parse(await request.get());
   }
 
   async listPrinters(): Promise<Printer[]> {
@@ -183,10 +191,10 @@ export class PrintApi {
   // --- directory (app: GroupMember.Read.All; only when a policy rule uses groups) ---
 
   /** Which of these groups the user is a member of (transitively). */
-  async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<Set<string>> {
-    const response = (await this.client.api(`/users/${seg(userId)}/checkMemberGroups`).post({ groupIds })) as {
-      value?: unknown;
-    };
+  async checkMemberGroups(userId: string, groupIds: readonly string[], options?: LookupOptions): Promise<Set<string>> {
+    const request = this.client.api(`/users/${seg(userId)}/checkMemberGroups`);
+    if (options) request.middlewareOptions([boundedRetryOptions(options.maxRetryAfterSeconds)]);
+    const response = (await request.post({ groupIds })) as { value?: unknown };
     return new Set(
       Array.isArray(response.value) ? response.value.filter((v): v is string => typeof v === 'string') : [],
     );

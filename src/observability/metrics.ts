@@ -9,7 +9,8 @@ import { managedIdentityCredential } from '../secrets/credentials';
  */
 export interface Metrics {
   notifications(outcome: string, count: number): void;
-  decision(action: string, rule: string): void;
+  /** One decision; `printerId` lets the workbook and alerts show fail-safe decisions by printer. */
+  decision(action: string, rule: string, printerId?: string): void;
   graphCall(operation: string, status: number, durationMs: number): void;
   queueAge(ageMs: number): void;
   poisoned(): void;
@@ -77,7 +78,7 @@ export function createMetrics(options: {
         notifications: meter.createCounter('release_gate.notifications', {
           description: 'Notifications received, by outcome',
         }),
-        decisions: meter.createCounter('release_gate.decisions', { description: 'Decisions, by action and rule' }),
+        decisions: meter.createCounter('release_gate.decisions', { description: 'Decisions, by action, rule and printer' }),
         graphDuration: meter.createHistogram('release_gate.graph.duration', {
           unit: 'ms',
           description: 'Graph call latency',
@@ -113,7 +114,8 @@ export function createMetrics(options: {
 
   return {
     notifications: (outcome, count) => count > 0 && record((i) => i.notifications.add(count, { outcome })),
-    decision: (action, rule) => record((i) => i.decisions.add(1, { action, rule })),
+    decision: (action, rule, printerId) =>
+      record((i) => i.decisions.add(1, { action, rule, ...(printerId ? { printerId } : {}) })),
     graphCall: (operation, status, durationMs) =>
       record((i) => {
         i.graphDuration.record(durationMs, { operation, status });

@@ -4,8 +4,10 @@ import { APP_ROOT } from '../app-root';
 import { pluginNames } from './declarative/conditions';
 import { fileOrigin, inlineOrigin, PolicySource, urlOrigin, type PolicyOrigin } from './declarative/policy-source';
 import type { PolicyFile } from './declarative/policy-schema';
+import { printersPolicyStops, type StopsJobsOnPrinters } from './declarative/protected-printers';
 import { compilePolicy } from './declarative/rule-engine';
 import { releaseEverything, type Decision, type PolicyContext, type ReleasePolicy } from './decision';
+import { PolicyUnavailableError } from './evaluation-errors';
 import {
   loadPluginModule as loadModule,
   runPluginCondition,
@@ -102,7 +104,7 @@ export function loadPolicyFromSettings(
   settings: PolicySettings,
   log: PolicyLog = () => undefined,
   options: { credential?: TokenCredential; root?: string } = {},
-): ExplainingPolicy {
+): ExplainingPolicy & Partial<StopsJobsOnPrinters> {
   const root = options.root ?? APP_ROOT;
   const timeoutMs = settings.RELEASE_GATE_POLICY_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS;
   // A plug-in condition must time out before the whole policy does, or its fail mode never applies.
@@ -175,7 +177,12 @@ export function loadPolicyFromSettings(
       return shadowFailure(error);
     }
   }
-  return { name, evaluate, decide: async (context) => (await evaluate(context)).decision };
+  // In shadow mode the policy stops nothing, so it protects no printer either.
+  const printersItStops = async () => {
+    const file = await source.current();
+    return (shadow ?? file.shadowMode) ? [] : printersPolicyStops(file);
+  };
+  return { name, evaluate, decide: async (context) => (await evaluate(context)).decision, printersItStops };
 }
 
 /** @deprecated the earlier name of {@link loadPolicyFromSettings}, with the log in the options. */
@@ -208,7 +215,7 @@ function codePolicy(
     ? {
         name: 'policy plug-in (not loaded)',
         decide: async () => {
-          throw new Error(loadProblem);
+          throw new PolicyUnavailableError(loadProblem, false); // a module that did not load will not load on retry
         },
       }
     : (policy ?? releaseEverything);

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { PolicyContext, ReleasePolicy } from './decision';
+import { TimeLimitError } from './evaluation-errors';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
 
 /**
  * What happens when a plug-in condition throws or times out:
- * - `fail-safe`: the evaluation fails, so the processor's fail-safe action decides (and alerts);
+ * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
+ *   throttled, and otherwise the fail-safe decides (and alerts);
  * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
  * - `release` / `deny`: the rule that uses it decides release / deny.
  */
@@ -29,16 +31,19 @@ export class PluginFailure extends Error {
   }
 }
 
-/** Runs `work` within `timeoutMs`, or rejects. The work itself cannot be stopped, only no longer awaited. */
+/**
+ * Runs `work` within `timeoutMs`, or rejects with a TimeLimitError (transient: the processor retries).
+ * The work itself cannot be stopped, only no longer awaited.
+ */
 export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new TimeLimitError(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A policy that answers within `timeoutMs` or fails (the processor then applies the fail-safe). */
+/** A policy that answers within `timeoutMs` or fails with a TimeLimitError (the processor then retries the task). */
 export function withTimeLimit<P extends ReleasePolicy>(policy: P, timeoutMs: number): P {
   return {
     ...policy,

@@ -5,7 +5,11 @@ import type { Log } from '../observability/log';
 import { parseJobUrl, type JobRef } from '../print/ids';
 import type { Decision } from '../policy/decision';
 import type { PrintTaskMessage } from '../queue/print-task-message';
-import { printerKindsFor } from './printer-kinds';
+import type { FailSafeAction } from '../config/fail-safe-printers';
+import type { Printer } from '../graph/print-schemas';
+import type { Metrics } from '../observability/metrics';
+import { chooseFailSafe, printerFacts, type FailSafeChoice, type FailSafeConfig } from './fail-safe-choice';
+import { isVirtual, printerKindsFor } from './printer-kinds';
 
 /** Closes a task unless it has already ended (Graph ends it itself after a redirect, maybe an abort). */
 export async function closeTaskIfOpen(
@@ -59,23 +63,26 @@ export async function abortJobAndCloseTask(
 
 export const FAIL_SAFE_REASONS = {
   denied: 'Release Gate could not process this job.',
+  policyError: 'The print policy could not be evaluated.',
   pullQueue: 'Release Gate could not hold this job for release at a printer. Please print it again.',
 } as const;
 
 /**
  * What the fail-safe does with a task. It never releases a job the policy meant to hold or deny,
  * and never completes a pull-queue job in place (that prints nothing): those are denied. Otherwise
- * the admin's choice: `release` completes the task (the job prints where it was sent), `deny`
- * aborts the job. A printer whose kind cannot be read counts as a pull queue (fail closed).
+ * the action chosen for the printer (see chooseFailSafe): `release` completes the task (the job
+ * prints where it was sent), `deny` aborts the job. A printer whose kind cannot be read counts as a
+ * pull queue (fail closed).
  */
 export async function failSafeDecision(
   prior: Decision | undefined,
-  failSafeAction: 'release' | 'deny',
+  choice: FailSafeAction | FailSafeChoice,
   isPullQueue: () => Promise<boolean>,
 ): Promise<Decision> {
+  const action = typeof choice === 'string' ? choice : choice.action;
   if (prior?.action === 'deny') return { action: 'deny', rule: 'fail-safe', reason: prior.reason };
   if (prior?.action === 'hold') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.pullQueue };
-  if (failSafeAction === 'deny') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.denied };
+  if (action === 'deny') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.denied };
   const pullQueue = await isPullQueue().catch((error: unknown) => {
     const kind = classifyGraphError(error).kind;
     if (kind === 'throttled' || kind === 'transient') throw error;
@@ -89,22 +96,42 @@ export async function failSafeDecision(
 /**
  * When Release Gate cannot act as decided (a permission is missing, Graph refuses, the task kept
  * failing into the poison queue), the fail-safe ends the task so the job is never stuck (see
- * failSafeDecision). Audited as `failed-safe`. A transient failure here is thrown: the queue (or the
- * poison queue) retries it, it is never turned into a decision.
+ * failSafeDecision and chooseFailSafe). Audited as `failed-safe`, logged `task.failed-safe` with the
+ * printer and counted in the `decision` metric by printer. A transient failure here is thrown: the
+ * queue (or the poison queue) retries it, it is never turned into a decision.
  */
 export async function applyFailSafe(
   message: PrintTaskMessage,
-  deps: { api: PrintApi; audit: AuditLog; log: Log; failSafeAction: 'release' | 'deny'; now?: () => Date },
+  deps: FailSafeConfig & {
+    api: PrintApi;
+    audit: AuditLog;
+    log: Log;
+    now?: () => Date;
+    metrics?: Pick<Metrics, 'decision'>;
+  },
   detail: string,
 ): Promise<{ decision: Decision }> {
   const { api, log } = deps;
   const prior = await deps.audit.find(message.receivedAt, message.taskId);
   const job = await jobOf(api, message, prior);
+  const kinds = printerKindsFor(api);
+  let printerRead: Promise<Printer> | undefined;
+  const readPrinter = (printerId: string) =>
+    (printerRead ??= api.getPrinter(printerId).then((printer) => {
+      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+      return printer;
+    }));
+  const journaled = prior?.action === 'fail-safe' ? undefined : prior?.decision;
+  // A decision the policy journaled settles deny and hold; only without one is the printer's choice needed.
+  const choice: FailSafeChoice =
+    journaled?.action === 'deny' || journaled?.action === 'hold'
+      ? { action: 'deny', why: `the policy decided ${journaled.action}` }
+      : await chooseFailSafe(job?.printerId, deps, () => readPrinter(job!.printerId).then(printerFacts));
   const decision = await failSafeDecision(
-    prior?.action === 'fail-safe' ? undefined : prior?.decision,
-    deps.failSafeAction,
+    journaled,
+    choice,
     // No job known: its printer cannot be checked, so it counts as a pull queue.
-    async () => !job || printerKindsFor(api).isPullQueue(job.printerId, api),
+    async () => !job || (kinds.known(job.printerId) ?? isVirtual(await readPrinter(job.printerId))),
   );
   if (decision.action === 'deny') {
     if (job) await abortJobAndCloseTask(api, message, job, decision.reason, log);
@@ -113,13 +140,14 @@ export async function applyFailSafe(
     await closeTaskIfOpen(api, message, 'completed', 'Release Gate fail-safe: release', log);
   }
   const stamp = (deps.now ?? (() => new Date()))().toISOString();
+  const printerId = job?.printerId ?? prior?.printerId ?? '';
   await deps.audit.write({
     ...(prior ?? {
       receivedAt: message.receivedAt,
       taskId: message.taskId,
       taskDefinitionId: message.taskDefinitionId,
       jobId: job?.jobId ?? '',
-      printerId: job?.printerId ?? '',
+      printerId,
       rule: decision.rule,
       action: 'fail-safe' as const,
       decision,
@@ -127,10 +155,21 @@ export async function applyFailSafe(
       decidedAt: stamp,
     }),
     outcome: 'failed-safe',
-    detail: `${decision.action === 'deny' ? 'denied' : 'released'} by the fail-safe: ${detail}`.slice(0, 500),
+    detail: `${decision.action === 'deny' ? 'denied' : 'released'} by the fail-safe (${choice.why}): ${detail}`.slice(
+      0,
+      500,
+    ),
     completedAt: stamp,
   });
-  log.warn('task.failed-safe', { action: decision.action, rule: decision.rule, detail: detail.slice(0, 200) });
+  deps.metrics?.decision(decision.action, decision.rule, printerId);
+  log.warn('task.failed-safe', {
+    action: decision.action,
+    rule: decision.rule,
+    printerId,
+    jobId: job?.jobId,
+    why: choice.why,
+    detail: detail.slice(0, 200),
+  });
   return { decision };
 }
 

@@ -1,4 +1,5 @@
 import type { AuditLog, AuditOutcome, AuditRecord } from '../audit/audit-log';
+import type { FailSafePrinters } from '../config/fail-safe-printers';
 import { permissionsFor } from '../graph/app-permissions';
 import { classifyGraphError, type GraphFailure } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
@@ -6,7 +7,7 @@ import type { PrintJob, Printer } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
 import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
-import { describeError, type Log } from '../observability/log';
+import type { Log } from '../observability/log';
 import { parseJobUrl } from '../print/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
 import { evaluateWithTrace, traceSummary } from '../policy/trace';
@@ -14,7 +15,14 @@ import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
-import { applyFailSafe, closeTaskIfOpen } from './fail-safe';
+import { applyFailSafe, closeTaskIfOpen, FAIL_SAFE_REASONS } from './fail-safe';
+import { chooseFailSafe, printerFacts } from './fail-safe-choice';
+import {
+  absorbedTransientFailure,
+  classifyEvaluationFailure,
+  evaluationLookups,
+  LOOKUP_PERMISSION_HINT,
+} from './policy-evaluation';
 import { printerKindsFor } from './printer-kinds';
 
 export interface ProcessorDependencies {
@@ -28,8 +36,13 @@ export interface ProcessorDependencies {
   queue: TaskQueue;
   log: Log;
   tenantId: string;
+  /** RELEASE_GATE_FAIL_SAFE_ACTION: the fail-safe for printers nothing else names (see chooseFailSafe). */
   failSafeAction: 'release' | 'deny';
+  /** RELEASE_GATE_FAIL_SAFE_PRINTERS, parsed: the fail-safe per printer or display-name pattern. */
+  failSafePrinters?: FailSafePrinters;
   maxRetryAfterSeconds: number;
+  /** Longest Retry-After a look-up for the policy waits out in-process (default 1 s, half the policy limit). */
+  lookupMaxRetryAfterSeconds?: number;
   /** After this many deferrals the task fails like any other error (and ends in the poison queue). */
   maxDeferrals?: number;
   now?: () => Date;
@@ -170,8 +183,10 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
     const kinds = printerKindsFor(deps.api);
     let printerRead: Promise<Printer> | undefined;
+    // Look-ups for the policy wait out no Retry-After longer than the policy may take (see evaluationLookups).
+    const lookups = evaluationLookups(api, { maxRetryAfterSeconds: deps.lookupMaxRetryAfterSeconds ?? 1 });
     const readPrinter = () =>
-      (printerRead ??= api.getPrinter(printerId).then((printer) => {
+      (printerRead ??= lookups.getPrinter(printerId).then((printer) => {
         kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
         return printer;
       }));
@@ -181,34 +196,56 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       tenantId: deps.tenantId,
       now: decidedAt,
       api: { getPrinter: readPrinter },
-      memberOf: (userId, groupIds) => api.checkMemberGroups(userId, groupIds),
+      memberOf: lookups.memberOf,
     });
     let decision: Decision;
     let trace: string | undefined;
+    let detail: string | undefined;
     try {
       const evaluation = await evaluateWithTrace(deps.policy, context);
+      const absorbed = absorbedTransientFailure(lookups.failures);
+      if (absorbed !== undefined) throw absorbed;
       decision = evaluation.decision;
       trace = traceSummary(evaluation) || undefined;
     } catch (error) {
-      // A broken policy must not strand the job: the fail-safe decides, and an admin is told.
-      log.error('policy.failed', { policy: deps.policy.name, ...describeError(error) });
+      // Throttling, a time limit, a policy not loaded yet: retried like any transient failure, never a
+      // decision. Only a failure that retrying cannot fix gets the fail-safe now, and an admin is told.
+      const failure = classifyEvaluationFailure(error, lookups.failures);
+      if (failure.transient) {
+        log.warn('policy.unavailable', { policy: deps.policy.name, printerId, detail: failure.message });
+        throw failure.error;
+      }
+      log.error('policy.failed', {
+        policy: deps.policy.name,
+        kind: failure.kind,
+        printerId,
+        detail: failure.message,
+        ...(failure.kind === 'forbidden' ? { hint: LOOKUP_PERMISSION_HINT } : {}),
+      });
+      const choice = await chooseFailSafe(printerId, deps, () => readPrinter().then(printerFacts));
       decision =
-        deps.failSafeAction === 'release'
+        choice.action === 'release'
           ? { action: 'release', rule: 'fail-safe: policy error' }
-          : { action: 'deny', rule: 'fail-safe: policy error', reason: 'The print policy could not be evaluated.' };
+          : { action: 'deny', rule: 'fail-safe: policy error', reason: FAIL_SAFE_REASONS.policyError };
+      detail =
+        `the policy could not decide (${failure.kind}): ${failure.message}; fail-safe ${choice.action}: ${choice.why}`.slice(
+          0,
+          500,
+        );
     }
     // Completing a pull-queue job's task in place prints nothing: see onPullQueue. A failure to
     // read the printer is thrown (retried), never turned into a decision.
-    let detail: string | undefined;
     if (decision.action === 'release' || decision.action === 'release-with-changes') {
       const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
       if (pullQueue) {
-        ({ decision, detail } = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined));
+        const onPull = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined);
+        decision = onPull.decision;
+        detail = [detail, onPull.detail].filter(Boolean).join('; ') || undefined;
         log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
       }
     }
     log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
-    deps.metrics?.decision(decision.action, decision.rule);
+    deps.metrics?.decision(decision.action, decision.rule, printerId);
     const document = job.documents?.[0];
     return {
       receivedAt: message.receivedAt,

@@ -1,4 +1,5 @@
 import { settings } from '../config/load-settings';
+import { parseFailSafePrinters, type FailSafePrinters } from '../config/fail-safe-printers';
 import type { Settings } from '../config/settings';
 import { tableAuditLog } from '../audit/audit-log';
 import { appCredential } from '../graph/app-credential';
@@ -15,6 +16,13 @@ import { storageTaskQueue } from '../queue/task-queue';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
 import type { ProcessorDependencies } from './process-task';
+
+/** The setting was validated with the others; parsing again cannot fail. */
+function failSafePrinters(json: string | undefined): FailSafePrinters {
+  const parsed = parseFailSafePrinters(json);
+  if (!parsed.ok) throw new Error(`RELEASE_GATE_FAIL_SAFE_PRINTERS ${parsed.errors.join('; ')}`);
+  return parsed.printers;
+}
 
 type Shared = Omit<ProcessorDependencies, 'log' | 'api'> & { settings: Settings; api: () => Promise<PrintApi> };
 
@@ -61,6 +69,9 @@ function build(): Shared {
     tenantId: config.RELEASE_GATE_TENANT_ID,
     metrics: metrics(),
     failSafeAction: config.RELEASE_GATE_FAIL_SAFE_ACTION,
+    failSafePrinters: failSafePrinters(config.RELEASE_GATE_FAIL_SAFE_PRINTERS),
+    // A look-up may wait out at most half the policy's time limit, so the policy can still answer in time.
+    lookupMaxRetryAfterSeconds: Math.floor(config.RELEASE_GATE_POLICY_TIMEOUT_MS / 2) / 1000,
     maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
   };
 }

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
+import { PolicyUnavailableError } from '../evaluation-errors';
 import { parsePolicy, type PolicyFile } from './policy-schema';
 
 /** Where a declarative policy comes from, and a cheap way to tell it changed. */
@@ -69,13 +70,16 @@ export interface PolicySourceOptions {
  * The current policy, re-read at most every `reloadSeconds`. A new version that does not parse is
  * reported once and ignored: the last good one stays in force. Once a good version exists, checks
  * run in the background, so a slow URL never delays a decision. With no good version at all,
- * `current` throws, and the processor's fail-safe decides.
+ * `current` throws a PolicyUnavailableError: transient while the source could not be read (the
+ * processor retries the task), permanent once it was read and found invalid.
  */
 export class PolicySource {
   private good?: { version: string; policy: PolicyFile };
   private lastChecked = Number.NEGATIVE_INFINITY;
   private lastBadVersion?: string;
   private checking?: Promise<void>;
+  /** Why no good version exists yet: a read that failed may work next time; an invalid policy will not. */
+  private lastProblem: 'unreadable' | 'invalid' = 'unreadable';
   private readonly now: () => number;
 
   constructor(
@@ -97,7 +101,13 @@ export class PolicySource {
         .finally(() => (this.checking = undefined));
     }
     if (!this.good && this.checking) await this.checking;
-    if (!this.good) throw new Error(`No valid policy could be loaded from ${this.origin.describe}`);
+    if (!this.good)
+      throw new PolicyUnavailableError(
+        this.lastProblem === 'invalid'
+          ? `No valid policy could be loaded from ${this.origin.describe}: it is invalid`
+          : `No valid policy could be loaded from ${this.origin.describe} yet: it could not be read`,
+        this.lastProblem === 'unreadable',
+      );
     return this.good.policy;
   }
 
@@ -112,6 +122,7 @@ export class PolicySource {
     try {
       read = await this.origin.read(this.good?.version);
     } catch (error) {
+      this.lastProblem = 'unreadable';
       this.options.onError(
         `Could not read the policy from ${this.origin.describe}: ${(error as Error).message}${this.good ? '; keeping the last valid one' : ''}`,
       );
@@ -136,6 +147,7 @@ export class PolicySource {
 
   private reject(version: string, errors: string[]): void {
     this.lastBadVersion = version;
+    this.lastProblem = 'invalid';
     this.options.onError(
       `The policy from ${this.origin.describe} is invalid${this.good ? '; keeping the last valid one' : ''}: ${errors.join('; ')}`,
     );

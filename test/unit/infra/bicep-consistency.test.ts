@@ -299,6 +299,33 @@ describe('infra/ templates against the code', () => {
       expect({ event, logged: source.includes(`'${event}'`) }).toEqual({ event, logged: true });
   });
 
+  it('shows fail-safe decisions by printer, grouped by the printerId field the code logs and counts', () => {
+    const workbook = read(path.join(infra, 'modules', 'workbook.bicep'));
+    const alerts = read(path.join(infra, 'modules', 'alerts.bicep'));
+    const src = (...parts: string[]) => read(path.join(root, 'src', ...parts));
+    // The events the queries read carry printerId (and the fail-safe one its action and why).
+    expect(src('processor', 'fail-safe.ts')).toMatch(
+      /'task\.failed-safe', \{[^}]*\baction\b[^}]*\bprinterId\b[^}]*\bwhy\b/,
+    );
+    expect(src('processor', 'process-task.ts')).toMatch(/'task\.finished', \{[^}]*\bprinterId: record\.printerId/);
+    // A policy that fails for good is decided by a rule the workbook recognises as a fail-safe.
+    expect(src('processor', 'process-task.ts')).toContain("rule: 'fail-safe: policy error'");
+    expect(workbook).toMatch(
+      /var failSafe = [^\n]*"event":"task\.failed-safe"[^\n]*"rule":"fail-safe[^\n]*printer = tostring\(e\.printerId\)/,
+    );
+    expect(workbook).toMatch(
+      /title: 'Fail-safe decisions by printer'\s+query: '\$\{failSafe\} \| summarize [^']* by printer /,
+    );
+    const rule = /\{\s*name: 'fail-safe-by-printer'([\s\S]*?)\n {2}\}/.exec(alerts)?.[1] ?? '';
+    expect(rule).toMatch(
+      /"event":"task\.failed-safe"[^\n]*by printer = tostring\(e\.printerId\), action = tostring\(e\.action\)/,
+    );
+    // The decision metric has the printer as a dimension too.
+    expect(src('observability', 'metrics.ts')).toMatch(
+      /decisions\.add\(1, \{ action, rule, \.\.\.\(printerId \? \{ printerId \}/,
+    );
+  });
+
   it('registers the release page for sign-in: its route as SPA redirect URI, the scope the page asks for', () => {
     const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
     const main = read(path.join(infra, 'main.bicep'));
