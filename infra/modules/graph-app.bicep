@@ -41,6 +41,7 @@ var releaseScope = 'Release.Use'
 var delegatedPermissions = [
   { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' } // triggers; register pull queues
   { name: 'PrinterShare.ReadWrite.All', id: '06ceea37-85e2-40d7-bec3-91337a46038f' } // share pull queues with users
+  { name: 'PrinterShare.Read.All', id: 'ed11134d-2f3f-440d-a2e1-411efada2502' } // release API, as the user (on-behalf-of): printers the user may use
   { name: 'Application.Read.All', id: 'c79f8feb-a9db-4090-85f9-90d820caa0eb' } // npm run doctor: the app's granted permissions
 ]
 

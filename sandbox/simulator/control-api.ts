@@ -200,6 +200,9 @@ export function controlRoutes(deps: {
         ok({
           token: await identity.userToken(decodeURIComponent(upn!), String(body.audience ?? ''), {
             expiresInSeconds: typeof body.expiresInSeconds === 'number' ? body.expiresInSeconds : undefined,
+            ...(body.kind === 'id' ? { kind: 'id' as const } : {}),
+            ...(typeof body.clientId === 'string' ? { clientId: body.clientId } : {}),
+            ...(typeof body.scope === 'string' || body.scope === null ? { scope: body.scope as string | null } : {}),
           }),
         }),
     ],

@@ -1,5 +1,6 @@
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
+import type { PrinterRegistry } from './printer-registry';
 import { DEMO_PRINTER_IDS } from '../demo/demo-printers';
 import { PERMISSION_OPT_INS, permissionsFor } from '../../src/graph/app-permissions';
 import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
@@ -14,7 +15,7 @@ export interface DemoTenant {
   app: SimApp;
   adminUpn: string;
   printers: Record<'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue', SimPrinter>;
-  users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee', SimUser>;
+  users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee' | 'guest', SimUser>;
   groups: { staff: string; students: string };
 }
 
@@ -38,6 +39,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     // Exactly what Bicep grants with every opt-in on (src/graph/app-permissions.ts; a test checks it).
     applicationPermissions: permissionsFor('application', Object.keys(PERMISSION_OPT_INS)).map((p) => p.name),
     delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
+    exposedScopes: ['Release.Use'], // graph-app.bicep's releaseScope
   };
   tenant.apps.set(app.clientId, app);
 
@@ -66,6 +68,8 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     megan: user(3, 'megan@contoso.example', 'Megan Bowen', [groups.staff], [], 'E1003'),
     sam: user(4, 'sam.student@contoso.example', 'Sam Student', [groups.students], [], 'S2004'),
     lee: user(5, 'lee.student@contoso.example', 'Lee Student', [groups.students], [], 'S2005'),
+    // A B2B guest: Entra ID names them <home address with @ as _>#EXT#@<tenant domain>.
+    guest: user(60, 'gus_fabrikam.example#EXT#@contoso.example', 'Gus Guest (Fabrikam)', [groups.staff], [], 'G6060'),
   };
 
   const printer = (
@@ -107,4 +111,24 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
   printers.pullQueue.registeredByAppId = app.clientId;
   applyIppUpdate(printers.pullQueue, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
   return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
+}
+
+/**
+ * Who may print to each demo printer directly (its Universal Print share): the library and the pull
+ * queue everyone, the HQ printers staff, HR only the admin.
+ */
+export function seedDemoShares(registry: PrinterRegistry, demo: DemoTenant): void {
+  const share = (printer: SimPrinter, access: { all?: boolean; users?: SimUser[]; groups?: string[] }) => {
+    const created = registry.createShare(
+      { displayName: printer.displayName, allowAllUsers: access.all === true },
+      printer.id,
+    );
+    created.allowedUsers.push(...(access.users ?? []).map((u) => u.id));
+    created.allowedGroups.push(...(access.groups ?? []));
+  };
+  share(demo.printers.library, { all: true });
+  share(demo.printers.pullQueue, { all: true }); // users print to it; nothing comes out of it
+  share(demo.printers.floor1Color, { groups: [demo.groups.staff] });
+  share(demo.printers.floor2Mono, { groups: [demo.groups.staff] });
+  share(demo.printers.hr, { users: [demo.users.admin] });
 }

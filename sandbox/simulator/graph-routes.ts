@@ -48,6 +48,12 @@ const JOB_READ = [
 const JOB_WRITE = ['PrintJob.ReadWriteBasic.All', 'PrintJob.ReadWrite.All', 'PrintJob.Manage.All'];
 const PRINTER_CREATE = ['Printer.Create', 'Printer.ReadWrite.All', 'Printer.FullControl.All'];
 const SHARE_READ = ['PrinterShare.ReadBasic.All', 'PrinterShare.Read.All', 'PrinterShare.ReadWrite.All'];
+/** Access control (allowAllUsers, allowedUsers, allowedGroups): ReadBasic.All "does not allow reading" it. */
+const SHARE_ACCESS_READ = ['PrinterShare.Read.All', 'PrinterShare.ReadWrite.All'];
+const isPrinterAdministrator = (claims: TokenClaims) =>
+  (claims.wids ?? []).includes('644ef478-e28f-4e28-b9dc-3fdde9aa0b1f');
+const mayReadShareAccess = (claims: TokenClaims) =>
+  SHARE_ACCESS_READ.some((p) => (claims.scp ?? '').split(' ').includes(p));
 
 /** Application permission check: one of `anyOf`, and for each group in `alsoOneOf`, one of it. */
 function requireApp(claims: TokenClaims, operation: string, anyOf: string[], alsoOneOf: string[][] = []): void {
@@ -94,10 +100,12 @@ export function graphRoutes(
   registry: PrinterRegistry,
   graphBaseUrl: () => string,
 ): [string, RegExp, Handler][] {
-  const shareJson = (share: SimShare, expand: Set<string>) => ({
+  // Lists for a user who is not a Printer Administrator carry a limited set of properties (print-list-shares),
+  // and nobody without PrinterShare.Read.All sees the access control.
+  const shareJson = (share: SimShare, expand: Set<string>, showAccess = true) => ({
     id: share.id,
     displayName: share.displayName,
-    allowAllUsers: share.allowAllUsers,
+    ...(showAccess ? { allowAllUsers: share.allowAllUsers } : {}),
     createdDateTime: share.createdDateTime,
     isAcceptingJobs: true,
     ...(expand.has('printer') ? { printer: printerJson(tenant.printer(share.printerId)) } : {}),
@@ -302,7 +310,8 @@ export function graphRoutes(
       ({ claims, query }) => {
         requireDelegated(claims, 'List printerShares', SHARE_READ, false);
         const expand = new Set((query.get('$expand') ?? '').split(','));
-        return list([...registry.shares.values()].map((share) => shareJson(share, expand)));
+        const access = isPrinterAdministrator(claims) && mayReadShareAccess(claims);
+        return list([...registry.shares.values()].map((share) => shareJson(share, expand, access)));
       },
     ],
     [
@@ -310,7 +319,30 @@ export function graphRoutes(
       '/print/shares/([^/]+)',
       ({ claims }, [id]) => {
         requireDelegated(claims, 'Get printerShare', SHARE_READ, false);
-        return { status: 200, body: shareJson(registry.share(id!), new Set()) };
+        return { status: 200, body: shareJson(registry.share(id!), new Set(), mayReadShareAccess(claims)) };
+      },
+    ],
+    [
+      'GET',
+      '/print/shares/([^/]+)/allowedUsers',
+      ({ claims }, [id]) => {
+        requireDelegated(claims, 'List allowedUsers', SHARE_ACCESS_READ, false);
+        return list(
+          registry.share(id!).allowedUsers.flatMap((userId) => {
+            const user = tenant.users.get(userId);
+            return user
+              ? [{ id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName }]
+              : [];
+          }),
+        );
+      },
+    ],
+    [
+      'GET',
+      '/print/shares/([^/]+)/allowedGroups',
+      ({ claims }, [id]) => {
+        requireDelegated(claims, 'List allowedGroups', SHARE_ACCESS_READ, false);
+        return list(registry.share(id!).allowedGroups.map((groupId) => ({ id: groupId })));
       },
     ],
     [
@@ -319,8 +351,11 @@ export function graphRoutes(
       ({ claims }, [id]) => {
         requireDelegated(claims, 'List printer shares', SHARE_READ, false);
         const printer = tenant.printer(id!);
+        const access = isPrinterAdministrator(claims) && mayReadShareAccess(claims);
         return list(
-          [...registry.shares.values()].filter((s) => s.printerId === printer.id).map((s) => shareJson(s, new Set())),
+          [...registry.shares.values()]
+            .filter((s) => s.printerId === printer.id)
+            .map((s) => shareJson(s, new Set(), access)),
         );
       },
     ],

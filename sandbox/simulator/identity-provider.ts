@@ -126,6 +126,11 @@ export class IdentityProvider {
         },
       };
     }
+    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && form.get('requested_token_use') === 'on_behalf_of') {
+      if (!this.clientAuthenticated(form, app))
+        return oauthError(401, 'invalid_client', 'Invalid client secret or assertion.');
+      return this.onBehalfOf(app, form.get('assertion') ?? '', form.get('scope') ?? '');
+    }
     if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
       const code = this.deviceCodes.get(form.get('device_code') ?? '');
       if (!code || code.clientId !== clientId) return oauthError(400, 'invalid_grant', 'Unknown device code.');
@@ -167,30 +172,59 @@ export class IdentityProvider {
 
   /**
    * A user's token for a web app or API (what MSAL in the release page would get after sign-in): the
-   * simulator's stand-in for the sign-in screen. Options make deliberately bad tokens for tests.
+   * simulator's stand-in for the sign-in screen. Shaped as Entra ID's v2 tokens:
+   * - `access` (default): `aud` the API, `azp` the client it was issued to (default: the API's own app,
+   *   as when a page calls its own API), `scp` the scopes granted (default: every scope the API's app
+   *   exposes; an unknown scope is refused as Entra ID would).
+   * - `id`: `aud` the client, no `scp` and no `azp`: proves a sign-in to the client, grants nothing.
+   * Options make deliberately bad tokens for tests: `scope: null` (an access token without `scp`),
+   * another `clientId`, another `tenantId`, an expiry in the past.
    */
   async userToken(
     userPrincipalName: string,
     audience: string,
-    options: { expiresInSeconds?: number; tenantId?: string; scope?: string; nonce?: string } = {},
+    options: {
+      kind?: 'access' | 'id';
+      clientId?: string;
+      expiresInSeconds?: number;
+      tenantId?: string;
+      scope?: string | null;
+      nonce?: string;
+    } = {},
   ): Promise<string> {
     const user = [...this.directory.users.values()].find(
       (u) => u.userPrincipalName.toLowerCase() === userPrincipalName.toLowerCase(),
     );
     if (!user) throw new GraphHttpError(404, 'NotFound', `No user ${userPrincipalName}`);
     const now = Math.floor(Date.now() / 1000);
+    const kind = options.kind ?? 'access';
+    const resourceApp = this.directory.apps.get(audience.replace(/^api:\/\//, ''));
+    let scp: string | undefined;
+    if (kind === 'access' && options.scope !== null) {
+      const exposed = resourceApp?.exposedScopes ?? [];
+      const requested = options.scope?.split(' ').filter(Boolean) ?? exposed;
+      const unknown = requested.filter((s) => !exposed.includes(s));
+      if (requested.length === 0 || unknown.length > 0)
+        throw new GraphHttpError(
+          400,
+          'invalid_scope',
+          `AADSTS65005: ${audience} does not expose ${unknown.join(' ') || 'any scope'}`,
+        );
+      scp = requested.join(' ');
+    }
+    const client = options.clientId ?? resourceApp?.clientId ?? audience;
     return new SignJWT({
       tid: options.tenantId ?? this.tenantId,
       oid: user.id,
       preferred_username: user.userPrincipalName,
       name: user.displayName,
       ver: '2.0',
-      ...(options.scope ? { scp: options.scope } : {}),
+      ...(kind === 'access' ? { azp: client, azpacr: '0', ...(scp ? { scp } : {}) } : {}),
       ...(options.nonce ? { nonce: options.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.kid, typ: 'JWT' })
       .setIssuer(this.issuer)
-      .setAudience(audience)
+      .setAudience(kind === 'id' ? (options.clientId ?? audience) : audience)
       .setSubject(user.id)
       .setIssuedAt(now)
       .setNotBefore(now - 60)
@@ -224,6 +258,49 @@ export class IdentityProvider {
         `Access token validation failure: ${(error as Error).message}`,
       );
     }
+  }
+
+  /**
+   * The on-behalf-of flow: a middle-tier API trades the access token a user sent it for a Graph token
+   * as that user. As Entra ID: the assertion must be a valid user access token (an ID token is not)
+   * whose audience is the calling app itself; the Graph token carries the delegated permissions
+   * consented for the app, and a scope not consented is refused (AADSTS65001).
+   */
+  private async onBehalfOf(
+    app: SimApp,
+    assertion: string,
+    scope: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    let claims: JWTPayload & Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(assertion, this.keys.publicKey, {
+        issuer: this.issuer,
+        audience: [app.clientId, `api://${app.clientId}`],
+      }));
+    } catch (error) {
+      return oauthError(
+        400,
+        'invalid_grant',
+        `AADSTS50013: Assertion failed signature validation or audience: ${(error as Error).message}`,
+      );
+    }
+    if (claims.tid !== this.tenantId || typeof claims.scp !== 'string' || typeof claims.oid !== 'string')
+      return oauthError(400, 'invalid_grant', 'AADSTS50013: The assertion is not a user access token of this tenant.');
+    const user = this.directory.users.get(claims.oid);
+    if (!user) return oauthError(400, 'invalid_grant', 'AADSTS50034: The user account does not exist.');
+    const OIDC = ['openid', 'profile', 'email', 'offline_access']; // MSAL adds these; not a resource's scopes
+    const requested = scope.split(' ').filter((s) => s && !OIDC.includes(s));
+    const graphScopes = requested.map((s) => s.replace(`${GRAPH_AUDIENCE}/`, ''));
+    const missing = graphScopes.filter((s) => s !== '.default' && !app.delegatedPermissions.includes(s));
+    if (requested.length === 0 || !requested.every((s) => s.startsWith(`${GRAPH_AUDIENCE}/`)))
+      return oauthError(400, 'invalid_scope', 'Ask for Microsoft Graph scopes (https://graph.microsoft.com/...).');
+    if (missing.length > 0)
+      return oauthError(
+        400,
+        'invalid_grant',
+        `AADSTS65001: The user or administrator has not consented to ${missing.join(' ')}.`,
+      );
+    return { status: 200, body: await this.userTokenResponse(app, user) };
   }
 
   private clientAuthenticated(form: URLSearchParams, app: SimApp): boolean {

@@ -14,7 +14,7 @@ import { Notifier, type NotifierOptions } from './notifier';
 import { RequestLog } from './request-log';
 import { Tenant, type TenantBehaviour } from './tenant';
 import type { Leniency } from './leniency';
-import { seedDemoTenant, type DemoTenant } from './demo-tenant';
+import { seedDemoShares, seedDemoTenant, type DemoTenant } from './demo-tenant';
 import { BrowserSignIn, type SignInResult } from './sign-in';
 
 /**
@@ -47,6 +47,8 @@ export interface SimulatorOptions {
   sweepIntervalMs?: number;
   /** Seed the demo tenant (printers, users, the Release Gate app). Default true. */
   seedDemo?: boolean;
+  /** Share the demo printers (who may print where; seedDemoShares). Default true; false leaves them unshared. */
+  seedDemoShares?: boolean;
   /** How many Graph requests the request log keeps (oldest dropped first). Default 10 000. */
   requestLogSize?: number;
 }
@@ -244,6 +246,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const demo = options.seedDemo === false ? undefined : seedDemoTenant(tenant);
+  if (demo && options.seedDemoShares !== false) seedDemoShares(printerRegistry, demo);
   // The sandbox's admin signs in without a browser: device codes are approved as them.
   if (demo) directory.autoApproveUpn = demo.adminUpn;
 

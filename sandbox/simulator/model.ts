@@ -53,6 +53,8 @@ export interface SimApp {
   applicationPermissions: string[];
   /** Delegated permissions consented for the app. */
   delegatedPermissions: string[];
+  /** Scopes the app exposes as an API (Expose an API), e.g. Release.Use. */
+  exposedScopes?: string[];
   /** Federated identity credentials: subjects (e.g. a managed identity's object id) whose tokens act as the app. */
   federatedSubjects?: string[];
 }

@@ -27,6 +27,9 @@ export interface SimShare {
   displayName: string;
   printerId: string;
   allowAllUsers: boolean;
+  /** Object ids of the users and groups granted access (printerShare allowedUsers / allowedGroups). */
+  allowedUsers: string[];
+  allowedGroups: string[];
   createdDateTime: string;
 }
 
@@ -115,6 +118,8 @@ export class PrinterRegistry {
       displayName,
       printerId: printer.id,
       allowAllUsers: input.allowAllUsers === true,
+      allowedUsers: [],
+      allowedGroups: [],
       createdDateTime: new Date().toISOString(),
     };
     this.shares.set(share.id, share);

@@ -114,9 +114,15 @@ export class BrowserSignIn {
     const apiScopes = pending.scopes.filter((s) => s.includes('/'));
     const resource = apiScopes[0]?.replace(/\/[^/]+$/, '');
     if (!resource) return oauthError('invalid_scope', 'Ask for a scope of an API, e.g. <client id>/Release.Use.');
-    const accessToken = await this.identity.userToken(pending.userPrincipalName, resource, {
-      scope: apiScopes.map((s) => s.slice(resource.length + 1)).join(' '),
-    });
+    let accessToken: string;
+    try {
+      accessToken = await this.identity.userToken(pending.userPrincipalName, resource, {
+        clientId: pending.clientId,
+        scope: apiScopes.map((s) => s.slice(resource.length + 1)).join(' '),
+      });
+    } catch (error) {
+      return oauthError('invalid_scope', (error as Error).message);
+    }
     return {
       status: 200,
       json: {
@@ -125,6 +131,7 @@ export class BrowserSignIn {
         expires_in: 3600,
         access_token: accessToken,
         id_token: await this.identity.userToken(pending.userPrincipalName, pending.clientId, {
+          kind: 'id',
           ...(pending.nonce ? { nonce: pending.nonce } : {}),
         }),
       },

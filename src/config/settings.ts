@@ -186,7 +186,7 @@ export const settingsObject = z.object({
     .optional()
     .describe(
       'JSON array of the printer ids where held jobs may be released (the physical release printers). Unset: ' +
-        'any printer the user names.',
+        'a printer whose Universal Print share the user may use (read as the user; PrinterShare.Read.All).',
     ),
   RELEASE_GATE_TERMINALS_SECRET_NAME: text()
     .default('release-terminals')

@@ -11,8 +11,11 @@ export interface GraphPermission {
   usedFor: string;
   /** Granted only when the admin opts in (a Bicep parameter); undefined: always needed. */
   optIn?: string;
-  /** Delegated permissions: the admin tool that signs the admin in for it. */
-  tool?: 'set-up' | 'doctor';
+  /**
+   * Delegated permissions: the admin tool that signs the admin in for it, or the release API, which
+   * calls Graph as the signed-in user (on-behalf-of their token) for what only users may read.
+   */
+  tool?: 'set-up' | 'doctor' | 'release API';
 }
 
 export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
@@ -78,6 +81,15 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     kind: 'delegated',
     tool: 'set-up',
     usedFor: 'set-up: sharing pull queues with users',
+  },
+  {
+    // Every printerShare method is delegated-only ("Application: Not supported"), so the release API asks as
+    // the user (on-behalf-of). Read.All, not ReadBasic.All: ReadBasic "does not allow reading access control".
+    name: 'PrinterShare.Read.All',
+    id: 'ed11134d-2f3f-440d-a2e1-411efada2502',
+    kind: 'delegated',
+    tool: 'release API',
+    usedFor: "release page: which printers' shares the user may print to (allowAllUsers, allowedUsers, allowedGroups)",
   },
   {
     name: 'Application.Read.All',

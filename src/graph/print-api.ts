@@ -125,7 +125,11 @@ export class PrintApi {
   }
 
   async listJobs(printerId: string, ownerUpn?: string): Promise<PrintJob[]> {
-    const filter = ownerUpn ? `createdBy/userPrincipalName eq '${ownerUpn.replace(/'/g, "''")}'` : undefined;
+    // The SDK puts $filter into the URL as it is: the literal is percent-encoded here (a guest's `#EXT#`
+    // would otherwise end the URL), its quotes doubled as OData asks.
+    const filter = ownerUpn
+      ? `createdBy/userPrincipalName eq '${encodeURIComponent(ownerUpn.replace(/'/g, "''"))}'`
+      : undefined;
     return this.list(`/print/printers/${seg(printerId)}/jobs`, printJobSchema, filter);
   }
 

@@ -5,7 +5,7 @@ import { describeError, type Log } from '../observability/log';
 import { abortJobAndCloseTask, closeTaskIfOpen } from '../processor/fail-safe';
 import { printerKindsFor } from '../processor/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
-import type { HeldJob, HoldStore } from './hold-store';
+import { ownerOf, type HeldJob, type HoldStore } from './hold-store';
 
 export interface ExpiryReport {
   expired: number;
@@ -32,7 +32,7 @@ export async function expireHolds(
   const now = (deps.now ?? (() => new Date()))();
   const report: ExpiryReport = { expired: 0, released: 0, denied: 0, vanished: 0, retryLater: 0 };
   for (const held of await deps.holds.listExpired(now, limit)) {
-    const claimed = await deps.holds.claim(held.ownerUpn, held.taskId);
+    const claimed = await deps.holds.claim(ownerOf(held), held.taskId);
     if (!claimed) continue;
     const log = deps.log.with({ correlationId: claimed.correlationId, taskId: claimed.taskId });
     try {

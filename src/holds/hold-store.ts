@@ -1,17 +1,24 @@
-import { RestError, odata, type TableClient } from '@azure/data-tables';
+import { RestError, odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import { once } from '../storage/once';
+import { isValidTableKey, userKey, type UserRef } from '../storage/table-keys';
 
 /**
  * Jobs held for release at a printer: the task stays `processing` while the hold lasts. Partitioned
  * by owner (the release page lists one user's jobs); the expiry timer scans by time.
+ *
+ * The owner is the job's `createdBy`: its object id is the partition key (it never changes and is
+ * never reused; a UPN can be renamed, reused, and for every guest contains `#EXT#`, which Azure
+ * Tables refuses in a key). A job without an object id is held under its encoded UPN (`userKey`).
  */
 export interface HeldJob {
   taskDefinitionId: string;
   taskId: string;
   printerId: string;
   jobId: string;
+  /** The owner's UPN when the job was held: for display and logs, never for deciding who owns it. */
   ownerUpn: string;
+  /** The owner's object id: whoever releases or deletes the job must have this id. */
   ownerId?: string;
   documentName?: string;
   sizeBytes?: number;
@@ -29,85 +36,148 @@ export interface HeldJob {
   receivedAt: string;
 }
 
+/**
+ * Who is asking for their held jobs: a signed-in user (object id from the token, UPN as a hint for
+ * holds stored before the upgrade) or, only where no id is known, a UPN alone.
+ */
+export type HoldOwner = UserRef;
+/** A bare string is a UPN alone (callers that know no object id). */
+type OwnerArg = HoldOwner | string;
+const asOwner = (owner: OwnerArg): HoldOwner => (typeof owner === 'string' ? { userPrincipalName: owner } : owner);
+
 export interface HoldStore {
   /** Records a hold; a second call for the same task keeps the first (redelivery is harmless). */
   add(job: HeldJob): Promise<HeldJob>;
-  get(ownerUpn: string, taskId: string): Promise<HeldJob | undefined>;
+  get(owner: OwnerArg, taskId: string): Promise<HeldJob | undefined>;
   listExpired(now: Date, limit: number): Promise<HeldJob[]>;
-  listByOwner(ownerUpn: string): Promise<HeldJob[]>;
+  listByOwner(owner: OwnerArg): Promise<HeldJob[]>;
   /**
    * Takes a held job out of the store for whoever ends it. Only one caller wins (an etag-guarded
    * delete), so a job is released, denied or expired at most once, whatever races.
    */
-  claim(ownerUpn: string, taskId: string): Promise<HeldJob | undefined>;
+  claim(owner: OwnerArg, taskId: string): Promise<HeldJob | undefined>;
 }
 
-const ownerKey = (upn: string) => upn.toLowerCase();
+/** The owner of a stored hold, as the store keys it. */
+export const ownerOf = (held: HeldJob): HoldOwner => ({ id: held.ownerId, userPrincipalName: held.ownerUpn });
+
+/**
+ * Whether a stored hold belongs to the asker. With an object id, only the stored owner id counts (a
+ * user renamed keeps their jobs; someone given the old UPN gets none). A caller with a UPN alone (a
+ * terminal's PIN sign-in, until PINs name the object id) matches on the UPN the job was held under.
+ */
+export function ownsHold(owner: HoldOwner, held: HeldJob): boolean {
+  if (owner.id) return !!held.ownerId && held.ownerId.toLowerCase() === owner.id.toLowerCase();
+  return !!owner.userPrincipalName && held.ownerUpn.toLowerCase() === owner.userPrincipalName.toLowerCase();
+}
 
 interface HoldEntity {
   partitionKey: string;
   rowKey: string;
   expiresAt: string;
+  /** Lower-case UPN, for finding the holds of a caller who knows no object id (a terminal's PIN user). */
+  ownerUpn?: string;
   job: string;
+}
+
+/**
+ * The partitions a caller's holds can be in: their key, and the lower-case raw UPN that holds written
+ * before object-id keys used (read only; a hold found there counts only if `ownsHold` says so).
+ */
+function partitionsOf(owner: HoldOwner): string[] {
+  const keys = [userKey(owner)];
+  const legacy = owner.userPrincipalName?.toLowerCase();
+  if (legacy && isValidTableKey(legacy) && !keys.includes(legacy)) keys.push(legacy);
+  return keys;
 }
 
 export function tableHoldStore(table: TableClient): HoldStore {
   const ensureTable = once(() => table.createTable());
   const status = (error: unknown) => (error instanceof RestError ? error.statusCode : undefined);
-  const read = async (ownerUpn: string, taskId: string) => {
+  const parse = (entity: HoldEntity) => JSON.parse(entity.job) as HeldJob;
+  const readKey = async (partitionKey: string, taskId: string) => {
     try {
-      return await table.getEntity<HoldEntity>(ownerKey(ownerUpn), taskId);
+      return await table.getEntity<HoldEntity>(partitionKey, taskId);
     } catch (error) {
       if (status(error) === 404) return undefined;
       throw error;
     }
   };
-  const list = async (filter: string, limit = Number.POSITIVE_INFINITY) => {
-    const out: HeldJob[] = [];
+  const query = async (filter: string, limit = Number.POSITIVE_INFINITY) => {
+    const out: TableEntityResult<HoldEntity>[] = [];
     for await (const entity of table.listEntities<HoldEntity>({ queryOptions: { filter } })) {
-      out.push(JSON.parse(entity.job) as HeldJob);
+      out.push(entity);
       if (out.length >= limit) break;
     }
     return out;
+  };
+  const list = async (filter: string, limit?: number) => (await query(filter, limit)).map(parse);
+  /** Where a caller's holds are: their partitions, or (UPN only) the rows held under that UPN. */
+  const filtersFor = (owner: HoldOwner) =>
+    owner.id
+      ? partitionsOf(owner).map((key) => odata`PartitionKey eq ${key}`)
+      : [
+          odata`ownerUpn eq ${(owner.userPrincipalName ?? '').toLowerCase()}`,
+          ...partitionsOf(owner).map((key) => odata`PartitionKey eq ${key}`),
+        ];
+  /** The caller's own hold of this task, wherever it is stored. */
+  const read = async (owner: HoldOwner, taskId: string) => {
+    if (owner.id) {
+      for (const partitionKey of partitionsOf(owner)) {
+        const entity = await readKey(partitionKey, taskId);
+        if (entity && ownsHold(owner, parse(entity))) return entity;
+      }
+      return undefined;
+    }
+    for (const filter of filtersFor(owner)) {
+      const [entity] = await query(`(${filter}) and ${odata`RowKey eq ${taskId}`}`, 1);
+      if (entity && ownsHold(owner, parse(entity))) return entity;
+    }
+    return undefined;
   };
 
   return {
     async add(job) {
       await ensureTable();
+      const partitionKey = userKey(ownerOf(job));
       try {
         await table.createEntity<HoldEntity>({
-          partitionKey: ownerKey(job.ownerUpn),
+          partitionKey,
           rowKey: job.taskId,
           expiresAt: job.expiresAt,
+          ownerUpn: job.ownerUpn.toLowerCase(),
           job: JSON.stringify(job),
         });
         return job;
       } catch (error) {
         if (status(error) !== 409) throw error;
-        const existing = await read(job.ownerUpn, job.taskId);
-        return existing ? (JSON.parse(existing.job) as HeldJob) : job;
+        const existing = await readKey(partitionKey, job.taskId);
+        return existing ? parse(existing) : job;
       }
     },
-    async get(ownerUpn, taskId) {
+    async get(owner, taskId) {
       await ensureTable();
-      const entity = await read(ownerUpn, taskId);
-      return entity ? (JSON.parse(entity.job) as HeldJob) : undefined;
+      const entity = await read(asOwner(owner), taskId);
+      return entity ? parse(entity) : undefined;
     },
     async listExpired(now, limit) {
       await ensureTable();
       return list(odata`expiresAt le ${now.toISOString()}`, limit);
     },
-    async listByOwner(ownerUpn) {
+    async listByOwner(owner) {
       await ensureTable();
-      return list(odata`PartitionKey eq ${ownerKey(ownerUpn)}`);
+      const found = new Map<string, HeldJob>();
+      for (const filter of filtersFor(asOwner(owner)))
+        for (const held of await list(filter)) if (ownsHold(asOwner(owner), held)) found.set(held.taskId, held);
+      return [...found.values()];
     },
-    async claim(ownerUpn, taskId) {
+    async claim(owner, taskId) {
       await ensureTable();
-      const entity = await read(ownerUpn, taskId);
+      const entity = await read(asOwner(owner), taskId);
       if (!entity) return undefined;
       try {
         await table.deleteEntity(entity.partitionKey, entity.rowKey, { etag: entity.etag });
-        return JSON.parse(entity.job) as HeldJob;
+        return parse(entity);
       } catch (error) {
         if (status(error) === 404 || status(error) === 412) return undefined; // someone else won
         throw error;

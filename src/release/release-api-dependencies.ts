@@ -3,7 +3,10 @@ import { graphEndpoints } from '../graph/graph-endpoints';
 import type { Log } from '../observability/log';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ReleaseApiDependencies } from './release-api';
-import { userTokenVerifier } from './user-token';
+import { scopeName, userTokenVerifier } from './user-token';
+import { printerAccess, type PrinterAccessCheck } from './printer-access';
+import { onBehalfOfCredential } from '../graph/on-behalf-of';
+import { createGraphClient } from '../graph/graph-client';
 import { tablePinStore, type PinStore } from './pin-store';
 import { releasePrinterDirectory, type ReleasePrinter } from './release-printers';
 import { terminalsSchema, type TerminalDependencies } from './terminal-release';
@@ -15,6 +18,7 @@ let verifier: ReturnType<typeof userTokenVerifier> | undefined;
 let pins: PinStore | undefined;
 let secrets: SecretStore | undefined;
 let printerDirectory: (() => Promise<ReleasePrinter[]>) | undefined;
+let access: PrinterAccessCheck | undefined;
 
 /** The release API's dependencies: the processor's Graph client and stores, and the token verifier. */
 export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDependencies> {
@@ -27,6 +31,8 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
       authorityHost: graphEndpoints(config).authorityHost,
       tenantId: config.RELEASE_GATE_TENANT_ID,
       audiences,
+      clientId: config.RELEASE_GATE_APP_CLIENT_ID,
+      requiredScope: scopeName(config.RELEASE_GATE_RELEASE_PAGE_SCOPE),
     });
   }
   const { api, holds, audit, tasks } = await processorDependencies(log);
@@ -39,6 +45,21 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
     declared: releasePrinters,
     log,
   });
+  if (!releasePrinters && !access) {
+    const endpoints = graphEndpoints(config);
+    const userSecrets = (secrets ??= secretStoreFromSettings(config));
+    // As the user, only what share access needs; no long in-process waits on a page request.
+    const asUser = { ...endpoints, scope: endpoints.scope.replace(/\.default$/, 'PrinterShare.Read.All') };
+    access = printerAccess({
+      graphAsUser: async (token) =>
+        createGraphClient(await onBehalfOfCredential(config, userSecrets, endpoints, token), asUser, {
+          maxRetries: 1,
+          maxRetryAfterSeconds: 2,
+        }),
+      memberOf: (userId, groupIds) => api.checkMemberGroups(userId, groupIds),
+      log,
+    });
+  }
   return {
     api,
     holds,
@@ -49,6 +70,7 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
     pins,
     releasePrinters,
     listReleasePrinters: printerDirectory,
+    ...(releasePrinters ? {} : { printerAccess: access }),
   };
 }
 
@@ -82,4 +104,5 @@ export function resetReleaseApiDependencies(): void {
   pins = undefined;
   printerDirectory = undefined;
   secrets = undefined;
+  access = undefined;
 }

@@ -4,7 +4,9 @@ import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
-import { UnauthorizedError, type SignedInUser } from './user-token';
+import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
+import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
+import type { HoldOwner } from '../holds/hold-store';
 import { classifyGraphError } from '../graph/graph-errors';
 import {
   ReleasePrinterRefused,
@@ -47,7 +49,23 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   pins: PinStore;
   /** Where held jobs may come out, with names and locations (for the page's printer list). */
   listReleasePrinters: () => Promise<ReleasePrinter[]>;
+  /**
+   * Without declared release printers: which printers the user could print to directly (their
+   * Universal Print share access). Required then; declared release printers are open to every user.
+   */
+  printerAccess?: PrinterAccessCheck;
 }
+
+/** 503: share access could not be read; nothing was decided, nothing claimed. */
+const accessUnavailable = () =>
+  errorResponse(
+    503,
+    'busy',
+    'Printer access cannot be checked right now; your jobs are still held, try again in a moment.',
+    {
+      'retry-after': '5',
+    },
+  );
 
 /**
  * The release page's API: the signed-in user's held jobs, release them at a printer, delete them.
@@ -69,17 +87,46 @@ export async function handleReleaseApi(
     user = await deps.verifyUser(request.headers.get('authorization'));
   } catch (error) {
     if (error instanceof UnauthorizedError) {
-      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), { 'www-authenticate': 'Bearer' });
+      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), {
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
+    }
+    if (error instanceof InsufficientScopeError) {
+      return errorResponse(403, 'insufficient_scope', error.message.slice(0, 200), {
+        'www-authenticate': 'Bearer error="insufficient_scope"',
+      });
     }
     throw error;
   }
+  // Identity is the object id alone; the UPN only finds holds stored before object-id keys.
+  const owner: HoldOwner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
   const headers = { 'cache-control': 'no-store' };
-  if (action === 'printers') return { status: 200, headers, jsonBody: { printers: await deps.listReleasePrinters() } };
+  const token = request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '';
+  /** The printers among these the user may release to: declared release printers, or their shares. */
+  const usable = async (printerIds: string[]): Promise<Set<string>> => {
+    if (deps.releasePrinters) return new Set(printerIds);
+    if (!deps.printerAccess) return new Set(); // fail closed: no way to check share access
+    return deps.printerAccess(user, token, printerIds);
+  };
+  if (action === 'printers') {
+    const printers = await deps.listReleasePrinters();
+    let allowed: Set<string>;
+    try {
+      allowed = await usable(printers.map((p) => p.id));
+    } catch (error) {
+      if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
+      throw error;
+    }
+    return { status: 200, headers, jsonBody: { printers: printers.filter((p) => allowed.has(p.id)) } };
+  }
   if (action === 'list')
     return {
       status: 200,
       headers,
-      jsonBody: { user: user.userPrincipalName, ...(await listHeldJobs(deps, user.userPrincipalName)) },
+      jsonBody: {
+        user: user.userPrincipalName ?? user.name ?? user.objectId,
+        ...(await listHeldJobs(deps, owner)),
+      },
     };
 
   const raw = await readBodyWithLimit(request.body, 16 * 1024);
@@ -97,9 +144,18 @@ export async function handleReleaseApi(
         'invalid_request',
         body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
-    const released = await releaseOrRefuse(() =>
-      releaseHeldJobs(deps, { userPrincipalName: user.userPrincipalName, ...body.data, via: 'release page' }),
-    );
+    try {
+      if (!(await usable([body.data.printerId])).has(body.data.printerId))
+        return errorResponse(
+          403,
+          'printer_not_allowed',
+          'You may not print to that printer (Universal Print does not share it with you); your jobs are still held.',
+        );
+    } catch (error) {
+      if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
+      throw error;
+    }
+    const released = await releaseOrRefuse(() => releaseHeldJobs(deps, { owner, ...body.data, via: 'release page' }));
     if ('refused' in released) return released.refused;
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
@@ -107,7 +163,7 @@ export async function handleReleaseApi(
     const body = pinBody.safeParse(json);
     if (!body.success)
       return errorResponse(400, 'invalid_request', `pin: ${body.error.issues[0]?.message ?? 'invalid'}`);
-    await deps.pins.setPin(user.userPrincipalName, body.data.pin);
+    await deps.pins.setPin(user.userPrincipalName ?? user.objectId, body.data.pin);
     return { status: 204, headers };
   }
   const body = deleteBody.safeParse(json);
@@ -121,7 +177,7 @@ export async function handleReleaseApi(
     status: 200,
     headers,
     jsonBody: {
-      results: await deleteHeldJobs(deps, { userPrincipalName: user.userPrincipalName, taskIds: body.data.taskIds }),
+      results: await deleteHeldJobs(deps, { owner, taskIds: body.data.taskIds }),
     },
   };
 }

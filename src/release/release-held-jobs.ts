@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
-import type { HeldJob, HoldStore } from '../holds/hold-store';
+import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
 import type { Log } from '../observability/log';
 import { closeTaskIfOpen } from '../processor/fail-safe';
 import { printerKindsFor } from '../processor/printer-kinds';
@@ -74,13 +74,13 @@ export interface ExpiredJobView {
  */
 export async function listHeldJobs(
   deps: ReleaseDependencies,
-  userPrincipalName: string,
+  owner: HoldOwner,
 ): Promise<{ jobs: HeldJobView[]; expired: ExpiredJobView[] }> {
-  const holds = await deps.holds.listByOwner(userPrincipalName);
-  const vanished = await findVanished(deps, userPrincipalName, holds);
+  const holds = await deps.holds.listByOwner(owner);
+  const vanished = await findVanished(deps, holds);
   const expired: ExpiredJobView[] = [];
   for (const held of vanished) {
-    const claimed = await deps.holds.claim(userPrincipalName, held.taskId);
+    const claimed = await deps.holds.claim(owner, held.taskId);
     if (!claimed) continue; // someone else ended it meanwhile
     await endVanishedHold(deps, claimed, 'found missing when its owner listed their jobs');
     expired.push({
@@ -107,12 +107,15 @@ export async function listHeldJobs(
   return { jobs, expired };
 }
 
-async function findVanished(deps: ReleaseDependencies, upn: string, holds: HeldJob[]): Promise<HeldJob[]> {
+async function findVanished(deps: ReleaseDependencies, holds: HeldJob[]): Promise<HeldJob[]> {
   const vanished: HeldJob[] = [];
   for (const printerId of new Set(holds.map((h) => h.printerId.toLowerCase()))) {
     const onPrinter = holds.filter((h) => h.printerId.toLowerCase() === printerId);
     try {
-      const listed = new Set((await deps.api.listJobs(onPrinter[0]!.printerId, upn)).map((j) => j.id));
+      // Graph filters a printer's jobs by the UPN they were created under (the one stored with the hold).
+      const listed = new Set(
+        (await deps.api.listJobs(onPrinter[0]!.printerId, onPrinter[0]!.ownerUpn)).map((j) => j.id),
+      );
       for (const held of onPrinter.filter((h) => !listed.has(h.jobId))) {
         // Absence from a filtered list is not proof: only the job's own 404 is.
         if (await isGone(deps.api, held)) vanished.push(held);
@@ -170,14 +173,14 @@ function configurationFor(held: HeldJob, changes: UserChanges | undefined): Prin
  */
 async function forEachClaimed(
   deps: ReleaseDependencies,
-  userPrincipalName: string,
+  owner: HoldOwner,
   taskIds: string[],
   act: (held: HeldJob, log: Log) => Promise<ReleaseResult>,
   explain: (error: unknown) => string,
 ): Promise<ReleaseResult[]> {
   const results: ReleaseResult[] = [];
   for (const taskId of taskIds) {
-    const held = await deps.holds.claim(userPrincipalName, taskId);
+    const held = await deps.holds.claim(owner, taskId);
     if (!held) {
       results.push({ taskId, status: 'not-found' });
       continue;
@@ -225,7 +228,7 @@ async function onHeldJob<T>(api: PrintApi, held: HeldJob, what: string, call: ()
  */
 export async function releaseHeldJobs(
   deps: ReleaseDependencies,
-  request: { userPrincipalName: string; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+  request: { owner: HoldOwner; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
 ): Promise<ReleaseResult[]> {
   const allowed =
     !deps.releasePrinters || deps.releasePrinters.some((id) => id.toLowerCase() === request.printerId.toLowerCase());
@@ -244,7 +247,7 @@ export async function releaseHeldJobs(
   }
   return forEachClaimed(
     deps,
-    request.userPrincipalName,
+    request.owner,
     request.taskIds,
     async (held, log) => {
       if (held.releaseAt && !held.releaseAt.some((id) => id.toLowerCase() === request.printerId.toLowerCase()))
@@ -295,12 +298,12 @@ class NotReleasableHere extends Error {
 /** Deletes a user's held jobs: the job is aborted (the user sees why) and the task closed. */
 export function deleteHeldJobs(
   deps: ReleaseDependencies,
-  request: { userPrincipalName: string; taskIds: string[] },
+  request: { owner: HoldOwner; taskIds: string[] },
 ): Promise<ReleaseResult[]> {
   const reason = 'Deleted by its owner before it was released.';
   return forEachClaimed(
     deps,
-    request.userPrincipalName,
+    request.owner,
     request.taskIds,
     async (held, log) => {
       await deps.api.abortJob(held.printerId, held.jobId, reason).catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { GUID_PATTERN } from '../print/ids';
 import type { PinStore } from './pin-store';
 import { releaseOrRefuse } from './release-api';
 import { releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
+import type { HoldOwner } from '../holds/hold-store';
 
 /** A release terminal (badge reader, printer panel app): its own key, bound to one printer. */
 export const terminalsSchema = z.array(
@@ -41,7 +42,7 @@ export interface TerminalDependencies extends ReleaseDependencies {
   terminals: () => Promise<readonly Terminal[]>;
   pins: PinStore;
   /** The user a badge belongs to (Graph, by the configured attribute). */
-  userByBadge: (badge: string) => Promise<{ userPrincipalName: string } | undefined>;
+  userByBadge: (badge: string) => Promise<{ id: string; userPrincipalName: string } | undefined>;
 }
 
 /**
@@ -68,8 +69,9 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     return errorResponse(400, 'invalid_request', 'Send { "badge" } or { "userPrincipalName", "pin" }, nothing else.');
 
   let userPrincipalName: string;
+  let owner: HoldOwner;
   if ('badge' in body.data) {
-    let user: { userPrincipalName: string } | undefined;
+    let user: { id: string; userPrincipalName: string } | undefined;
     try {
       user = await deps.userByBadge(body.data.badge);
     } catch (error) {
@@ -86,19 +88,21 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     }
     if (!user) return errorResponse(404, 'unknown_badge', 'This badge is not known.');
     userPrincipalName = user.userPrincipalName;
+    owner = user; // the directory's user: holds are found by object id
   } else {
     const check = await deps.pins.check(body.data.userPrincipalName, body.data.pin);
     if (check === 'locked')
       return errorResponse(423, 'locked', 'Too many wrong PINs: try again later or use the release page.');
     if (check !== 'ok') return errorResponse(401, 'wrong_pin', 'Wrong user name or PIN.');
     userPrincipalName = body.data.userPrincipalName;
+    owner = { userPrincipalName }; // PINs name a UPN, not an object id: matched on the UPN jobs were held under
   }
-  const held = await deps.holds.listByOwner(userPrincipalName);
+  const held = await deps.holds.listByOwner(owner);
   // A terminal bound to a pull queue is a configuration error: 409, and the admin is told.
   const released = await releaseOrRefuse(
     () =>
       releaseHeldJobs(deps, {
-        userPrincipalName,
+        owner,
         taskIds: held.map((h) => h.taskId),
         printerId: terminal.printerId,
         via: `terminal ${terminal.id}`,

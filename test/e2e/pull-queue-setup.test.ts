@@ -37,7 +37,8 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     );
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ hostPort: 0, log: (e) => logs.push(e) });
+    // Unshared demo printers: adopting one shares it, as under test.
+    sandbox = await startSandbox({ hostPort: 0, log: (e) => logs.push(e), simulator: { seedDemoShares: false } });
     base = args();
   }, 60000);
   afterAll(async () => sandbox?.stop());

@@ -19,7 +19,7 @@ import { waitFor } from '../support/wait';
 describe('releasing held jobs (pull printing)', () => {
   let sandbox: Sandbox;
   const api = (action = '') => `${sandbox.host.url}/api/release/jobs${action ? `/${action}` : ''}`;
-  const tokenFor = (upn: string, options: { audience?: string; expiresInSeconds?: number } = {}) =>
+  const tokenFor = (upn: string, options: { audience?: string; expiresInSeconds?: number; scope?: null } = {}) =>
     sandbox.simulator.identity.userToken(upn, options.audience ?? DEMO_APP_CLIENT_ID, options);
   const call = async (
     token: string | undefined,
@@ -231,7 +231,8 @@ describe('releasing held jobs (pull printing)', () => {
       expect((await call(undefined, '')).status).toBe(401);
       expect((await call(await tokenFor('adele@contoso.example', { expiresInSeconds: -300 }), '')).status).toBe(401);
       expect(
-        (await call(await tokenFor('adele@contoso.example', { audience: 'api://some-other-app' }), '')).status,
+        (await call(await tokenFor('adele@contoso.example', { audience: 'api://some-other-app', scope: null }), ''))
+          .status,
       ).toBe(401);
     });
 

@@ -79,15 +79,20 @@ describe('simulator: browser sign-in for the release page', () => {
     const response = await redeem(await codeFor('adele@contoso.example'));
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:7071');
-    const body = (await response.json()) as { access_token: string };
+    const body = (await response.json()) as { access_token: string; id_token: string };
     const verify = userTokenVerifier({
       authorityHost: sim.authorityHost,
       tenantId: sim.tenantId,
       audiences: [DEMO_APP_CLIENT_ID],
+      clientId: DEMO_APP_CLIENT_ID,
+      requiredScope: 'Release.Use',
     });
     await expect(verify(`Bearer ${body.access_token}`)).resolves.toMatchObject({
+      objectId: sim.demo!.users.adele.id,
       userPrincipalName: 'adele@contoso.example',
     });
+    // The ID token of the same sign-in has our client id as audience too, but grants nothing.
+    await expect(verify(`Bearer ${body.id_token}`)).rejects.toThrow(/no scp/);
   });
 
   it('refuses a wrong code_verifier, and any code a second time', async () => {

@@ -10,17 +10,20 @@ import { waitFor } from './wait';
  * library and floor 1 printers declared as release printers. Its log lines are collected.
  */
 export async function startPullPrintingSandbox(
-  settings: Record<string, string> = {},
+  settings: Record<string, string | undefined> = {},
 ): Promise<{ sandbox: Sandbox; logs: HostLogEntry[] }> {
   const logs: HostLogEntry[] = [];
   const sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => logs.push(entry),
-    settings: {
-      RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
-      RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([DEMO_PRINTER_IDS.library, DEMO_PRINTER_IDS.floor1Color]),
-      ...settings,
-    },
+    // A setting given as undefined is left unset (e.g. no declared release printers).
+    settings: Object.fromEntries(
+      Object.entries({
+        RELEASE_GATE_POLICY_MODULE: path.resolve(__dirname, '../../sandbox/demo/demo-policy.ts'),
+        RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([DEMO_PRINTER_IDS.library, DEMO_PRINTER_IDS.floor1Color]),
+        ...settings,
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
   });
   return { sandbox, logs };
 }
