@@ -1,6 +1,7 @@
 import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
 import { parseRetryAfter } from './graph-errors';
+import { filterEquals, type EncodedFilter } from './odata-filter';
 import {
   appRoleAssignmentSchema,
   collectionOf,
@@ -119,7 +120,7 @@ export class PrintApi {
   }
 
   async listJobs(printerId: string, ownerUpn?: string): Promise<PrintJob[]> {
-    const filter = ownerUpn ? `createdBy/userPrincipalName eq '${ownerUpn.replace(/'/g, "''")}'` : undefined;
+    const filter = ownerUpn ? filterEquals('createdBy/userPrincipalName', ownerUpn) : undefined;
     return this.list(`/print/printers/${seg(printerId)}/jobs`, printJobSchema, filter);
   }
 
@@ -196,7 +197,7 @@ export class PrintApi {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`Not an attribute name: ${attribute}`);
     const response = (await this.client
       .api('/users')
-      .filter(`${attribute} eq '${value.replace(/'/g, "''")}'`)
+      .filter(filterEquals(attribute, value))
       .select(['id', 'userPrincipalName'])
       .get()) as { value?: { id?: string; userPrincipalName?: string }[] };
     const [user, other] = response.value ?? [];
@@ -329,7 +330,7 @@ export class PrintApi {
   private async list<T extends z.ZodType>(
     path: string,
     schema: T,
-    filter?: string,
+    filter?: EncodedFilter,
     expand?: string,
   ): Promise<z.infer<T>[]> {
     const page = collectionOf(schema);
