@@ -212,7 +212,9 @@ export const settingsObject = z.object({
     ),
   RELEASE_GATE_PIN_MIN_LENGTH: integer(6, 12)
     .default(6)
-    .describe('Fewest digits in a release PIN (6 to 12; PINs have at most 12). Repeats, runs and common PINs are refused.'),
+    .describe(
+      'Fewest digits in a release PIN (6 to 12; PINs have at most 12). Repeats, runs and common PINs are refused.',
+    ),
   RELEASE_GATE_TERMINAL_SIGN_IN: z
     .enum(['badge-or-pin', 'badge-and-pin'])
     .default('badge-or-pin')

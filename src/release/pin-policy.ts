@@ -10,6 +10,7 @@ export const MAX_PIN_LENGTH = 12;
 export const DEFAULT_MIN_PIN_LENGTH = 6;
 
 /** Common choices from published PIN studies and keypad shapes (rows, columns, diagonals, crosses). */
+// prettier-ignore
 export const COMMON_PINS: ReadonlySet<string> = new Set([
   '112233', '110011', '111222', '101010', '102030', '121314', '123321', '123654', '131313',
   '147258', '147852', '159753', '159357', '258456', '258369', '321654', '357159', '369258',
@@ -21,8 +22,7 @@ export const COMMON_PINS: ReadonlySet<string> = new Set([
 /** Why this PIN is refused, or undefined when it is acceptable. */
 export function pinProblem(pin: string, minLength: number = DEFAULT_MIN_PIN_LENGTH): string | undefined {
   if (!/^\d+$/.test(pin)) return 'a PIN is digits only';
-  if (pin.length < minLength || pin.length > MAX_PIN_LENGTH)
-    return `a PIN is ${minLength} to ${MAX_PIN_LENGTH} digits`;
+  if (pin.length < minLength || pin.length > MAX_PIN_LENGTH) return `a PIN is ${minLength} to ${MAX_PIN_LENGTH} digits`;
   if (/^(\d)\1+$/.test(pin)) return 'a PIN cannot be one digit repeated';
   if (isRun(pin, 1) || isRun(pin, 9)) return 'a PIN cannot be a run of digits such as 123456';
   if (/^(\d{1,6})\1+$/.test(pin)) return 'a PIN cannot be a short group of digits repeated';

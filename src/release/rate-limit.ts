@@ -60,7 +60,11 @@ export function tableAttemptLimiter(
   const now = options.now ?? (() => new Date());
   const counters = (terminalId: string, subject: AttemptSubject) => [
     { partitionKey: 'attempts-terminal', rowKey: tableKey(terminalId), rule: options.terminalRule ?? TERMINAL_RULE },
-    { partitionKey: subjectPartition(subject), rowKey: tableKey(terminalId), rule: options.userRule ?? TERMINAL_USER_RULE },
+    {
+      partitionKey: subjectPartition(subject),
+      rowKey: tableKey(terminalId),
+      rule: options.userRule ?? TERMINAL_USER_RULE,
+    },
   ];
 
   async function read(partitionKey: string, rowKey: string) {
@@ -77,8 +81,7 @@ export function tableAttemptLimiter(
     for (let attempt = 0; ; attempt++) {
       const entity = await read(partitionKey, rowKey);
       const at = now();
-      const stale =
-        !entity || at.getTime() - Date.parse(entity.lastFailureAt) > rule.forgetAfterSeconds * 1000;
+      const stale = !entity || at.getTime() - Date.parse(entity.lastFailureAt) > rule.forgetAfterSeconds * 1000;
       const failures = (stale ? 0 : entity.failures) + 1;
       const over = failures - rule.freeFailures;
       const delay = over > 0 ? Math.min(rule.maxDelaySeconds, rule.firstDelaySeconds * 2 ** Math.min(over - 1, 30)) : 0;
@@ -126,7 +129,9 @@ export function tableAttemptLimiter(
     async clearUser(objectId: string): Promise<void> {
       await ensureTable();
       const partitionKey = subjectPartition({ objectId });
-      for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } }))
+      for await (const entity of table.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` },
+      }))
         await table.deleteEntity(partitionKey, entity.rowKey!).catch(() => undefined);
     },
   };

@@ -112,7 +112,11 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
         detail: (error as Error).message.slice(0, 300),
         hint: 'Badge release needs the User.Read.All application permission (RELEASE_GATE_ALLOW_BADGE_RELEASE=true in azd).',
       });
-      return errorResponse(502, 'lookup_failed', 'Badges cannot be looked up right now; use a PIN or the release page.');
+      return errorResponse(
+        502,
+        'lookup_failed',
+        'Badges cannot be looked up right now; use a PIN or the release page.',
+      );
     }
     user = found ? { objectId: found.id, userPrincipalName: found.userPrincipalName } : undefined;
     if (pin !== undefined && user) record = await deps.pins.forUser(user.objectId);

@@ -99,7 +99,10 @@ describe('release terminals', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ pin }),
     });
-    return { status: response.status, body: response.status === 204 ? undefined : ((await response.json()) as unknown) };
+    return {
+      status: response.status,
+      body: response.status === 204 ? undefined : ((await response.json()) as unknown),
+    };
   };
   const lobby = { 'x-terminal-id': 'lobby-panel', 'x-terminal-key': KEY };
 
@@ -129,9 +132,9 @@ describe('release terminals', () => {
     expect(await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' })).toEqual(wrong);
     expect(next.status.state).toBe('processing');
     // ... but at the lobby panel her PIN works.
-    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' }, lobby)).body.results).toEqual([
-      expect.objectContaining({ taskId: next.id, status: 'released' }),
-    ]);
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' }, lobby)).body.results).toEqual(
+      [expect.objectContaining({ taskId: next.id, status: 'released' })],
+    );
     // Her own new PIN on the release page clears the wait at the library panel.
     expect((await setPin('megan@contoso.example', '583027')).status).toBe(204);
     const third = await hold('megan@contoso.example');
@@ -151,7 +154,10 @@ describe('release terminals', () => {
       '%27 or userPrincipalName eq %27megan@contoso.example',
       "' or userPrincipalName eq 'megan@contoso.example",
     ])
-      expect(await terminal({ badge }, lobby)).toMatchObject({ status: 400, body: { error: { code: 'invalid_badge' } } });
+      expect(await terminal({ badge }, lobby)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_badge' } },
+      });
     expect(victim.status.state).toBe('processing');
     expect(pull.logs.some((l) => l.message.includes('terminal.badge-lookup-failed'))).toBe(false);
   });

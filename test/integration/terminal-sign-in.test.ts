@@ -49,7 +49,12 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     options: {
       signIn?: TerminalSignIn;
       terminalsJson?: () => Promise<string | undefined>;
-      terminalRule?: { freeFailures: number; firstDelaySeconds: number; maxDelaySeconds: number; forgetAfterSeconds: number };
+      terminalRule?: {
+        freeFailures: number;
+        firstDelaySeconds: number;
+        maxDelaySeconds: number;
+        forgetAfterSeconds: number;
+      };
       /** Share one table between set-ups: two instances of the app. */
       table?: TableClient;
     } = {},
@@ -132,7 +137,8 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
   it('wrong PINs slow down that user at that terminal only; a stranger cannot lock them out elsewhere', async () => {
     const { send, calls, pins } = setUp();
     await pins.setPin(MEGAN, '482916');
-    for (let i = 0; i < 6; i++) expect((await send({ userPrincipalName: MEGAN.userPrincipalName, pin: '000001' })).status).toBe(401);
+    for (let i = 0; i < 6; i++)
+      expect((await send({ userPrincipalName: MEGAN.userPrincipalName, pin: '000001' })).status).toBe(401);
     // At panel A Megan must now wait: even her right PIN is refused there, with the same answer (and the same work).
     const verifyBefore = calls.verify;
     expect(await send({ userPrincipalName: MEGAN.userPrincipalName, pin: '482916' })).toMatchObject({
@@ -167,7 +173,10 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
   it('badge-and-pin: a badge alone or a name and PIN are refused (400); badge with the right PIN is accepted', async () => {
     const { send, calls, pins } = setUp({ signIn: 'badge-and-pin' });
     await pins.setPin(MEGAN, '482916');
-    expect(await send({ badge: 'E1003' })).toMatchObject({ status: 400, body: { error: { code: 'badge_and_pin_required' } } });
+    expect(await send({ badge: 'E1003' })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'badge_and_pin_required' } },
+    });
     expect((await send({ userPrincipalName: MEGAN.userPrincipalName, pin: '482916' })).status).toBe(400);
     expect((await send({ badge: 'E1003', pin: '000001' })).status).toBe(401);
     expect(calls.listed.at(-1)).not.toBe(MEGAN.userPrincipalName);
@@ -189,7 +198,7 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     const { send, calls } = setUp();
     const refusals: [unknown, number, string][] = [
       [{ userPrincipalName: 'a/b@contoso.example', pin: '482916' }, 400, 'invalid_user_name'],
-      [{ badge: "%27 or userPrincipalName eq %27megan@contoso.example" }, 400, 'invalid_badge'],
+      [{ badge: '%27 or userPrincipalName eq %27megan@contoso.example' }, 400, 'invalid_badge'],
       [{ badge: "x' or '1' eq '1" }, 400, 'invalid_badge'],
       [{ userPrincipalName: MEGAN.userPrincipalName, pin: '12ab56' }, 400, 'invalid_pin'],
       [{ badge: 'E1003', printerId: PRINTER }, 400, 'invalid_request'],
@@ -205,7 +214,10 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     let reads = 0;
     const { send, logs } = setUp({ terminalsJson: async () => (reads++, '[{"id":"panel-a","printerId":') });
     for (let i = 0; i < 3; i++)
-      expect(await send({ badge: 'E1003' })).toMatchObject({ status: 503, body: { error: { code: 'terminals_unavailable' } } });
+      expect(await send({ badge: 'E1003' })).toMatchObject({
+        status: 503,
+        body: { error: { code: 'terminals_unavailable' } },
+      });
     expect(reads).toBe(1);
     const errors = logs.filter((l) => l.level === 'error');
     expect(errors.map((l) => l.line.event)).toEqual(['terminal.configuration-invalid']);

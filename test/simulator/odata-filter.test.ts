@@ -28,9 +28,7 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
   it('doubles quotes and percent-encodes the whole expression (RFC 3986 unreserved only)', () => {
     expect(odataString("it's")).toBe("'it''s'");
     expect(encodeQueryValue("a b'(c)*!")).toBe('a%20b%27%28c%29%2A%21');
-    expect(filterEquals('employeeId', "%27 or x eq %27y")).toBe(
-      'employeeId%20eq%20%27%2527%20or%20x%20eq%20%2527y%27',
-    );
+    expect(filterEquals('employeeId', '%27 or x eq %27y')).toBe('employeeId%20eq%20%27%2527%20or%20x%20eq%20%2527y%27');
     expect(() => filterEquals("employeeId eq 'x' or userPrincipalName", 'v')).toThrow('Not a property name');
   });
 
@@ -38,7 +36,9 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
     const api = appApi(sim);
     const injected = `%27 or userPrincipalName eq %27megan@contoso.example`;
     await expect(api.findUserByAttribute('employeeId', injected)).resolves.toBeUndefined();
-    await expect(api.findUserByAttribute('employeeId', "' or userPrincipalName eq 'megan@contoso.example")).resolves.toBeUndefined();
+    await expect(
+      api.findUserByAttribute('employeeId', "' or userPrincipalName eq 'megan@contoso.example"),
+    ).resolves.toBeUndefined();
     await expect(api.findUserByAttribute('employeeId', 'E1003')).resolves.toMatchObject({
       userPrincipalName: 'megan@contoso.example',
     });
@@ -57,9 +57,12 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
 
   it('the simulator, like Graph, refuses an injected expression on users instead of widening it', async () => {
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    const token = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
-      'https://graph.microsoft.com/.default',
-    ))!.token;
+    const token = (await new ClientSecretCredential(
+      sim.tenantId,
+      DEMO_APP_CLIENT_ID,
+      DEMO_APP_SECRET,
+      options,
+    ).getToken('https://graph.microsoft.com/.default'))!.token;
     const raw = (filter: string) =>
       fetch(`${sim.graphBaseUrl}/users?$filter=${filter}`, { headers: { authorization: `Bearer ${token}` } });
     // What the SDK sent before: %27 decoded by the server into a quote that ends the literal.
