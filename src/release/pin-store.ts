@@ -14,14 +14,15 @@ const scrypt = promisify(scryptCallback) as (
 /** scrypt parameters: slow enough to make guessing a stolen table costly, fast enough for a terminal. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
-/** Whose PIN: the object id is the key; the name is how a terminal user types who they are. */
+/** Whose PIN: the object id is the key; the name is how a terminal user types who they are (if known). */
 export interface PinOwner {
   objectId: string;
-  userPrincipalName: string;
+  userPrincipalName?: string;
 }
 
 /** A stored PIN (a salted scrypt hash) and its owner. */
 export interface PinRecord extends PinOwner {
+  userPrincipalName: string;
   hash: Buffer;
   salt: Buffer;
 }
@@ -33,21 +34,27 @@ export class PinRejected extends Error {
 
 /**
  * A value as a table key: Azure Tables refuses `/ \ # ?` and control characters in keys, so every
- * character outside [A-Za-z0-9.@_-] becomes `~` and its UTF-8 bytes in hex (`~` itself included,
- * so two values never share a key). Object ids (GUIDs) pass unchanged.
+ * character outside [A-Za-z0-9.@_-] becomes `~HH` per UTF-8 byte (`~` itself included, so two values
+ * never share a key). Object ids (GUIDs) pass unchanged. The same encoding as the identity work's
+ * src/storage/table-keys.ts `tableKey`, which can replace this one without changing a stored key.
  */
 export function tableKey(value: string): string {
   return [...value]
     .map((c) =>
       /^[A-Za-z0-9.@_-]$/.test(c)
         ? c
-        : [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).padStart(2, '0')}`).join(''),
+        : [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
     )
     .join('');
 }
 
 /** The name index's key: a hash of the lower-cased name (any length, any character, no name stored twice). */
 const nameKey = (upn: string) => createHash('sha256').update(upn.toLowerCase(), 'utf8').digest('hex');
+/** The record key of a user: the object id, lower-case. */
+const idKey = (objectId: string) => tableKey(objectId.toLowerCase());
+
+/** An object id no user has: looked up when there is nobody, so every look-up reads the same rows. */
+export const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
 let dummy: Promise<{ hash: Buffer; salt: Buffer }> | undefined;
 /** What a PIN is checked against when there is no record: the same scrypt work, never a match. */
@@ -94,7 +101,7 @@ export function tablePinStore(
   }
 
   async function forUser(objectId: string): Promise<PinRecord | undefined> {
-    const entity = await read<PinEntity>('pin', tableKey(objectId));
+    const entity = await read<PinEntity>('pin', idKey(objectId));
     if (!entity?.hash || !entity.salt) return undefined;
     return {
       objectId,
@@ -117,19 +124,24 @@ export function tablePinStore(
       await table.upsertEntity(
         {
           partitionKey: 'pin',
-          rowKey: tableKey(owner.objectId),
+          rowKey: idKey(owner.objectId),
           hash: hash.toString('base64'),
           salt: salt.toString('base64'),
-          userPrincipalName: owner.userPrincipalName,
+          userPrincipalName: owner.userPrincipalName ?? '',
         },
         'Replace',
       );
-      await table.upsertEntity<NameEntity>(
-        { partitionKey: 'pin-name', rowKey: nameKey(owner.userPrincipalName), objectId: owner.objectId },
-        'Replace',
-      );
+      // No name known (a token without one): the PIN works with a badge only.
+      if (owner.userPrincipalName)
+        await table.upsertEntity<NameEntity>(
+          { partitionKey: 'pin-name', rowKey: nameKey(owner.userPrincipalName), objectId: owner.objectId },
+          'Replace',
+        );
       // Renamed since the last PIN: the old name no longer leads here.
-      if (before && before.userPrincipalName.toLowerCase() !== owner.userPrincipalName.toLowerCase())
+      if (
+        before?.userPrincipalName &&
+        before.userPrincipalName.toLowerCase() !== owner.userPrincipalName?.toLowerCase()
+      )
         await table.deleteEntity('pin-name', nameKey(before.userPrincipalName)).catch(() => undefined);
       await options.onPinSet?.(owner.objectId);
     },
@@ -139,10 +151,10 @@ export function tablePinStore(
     /** The PIN record of the user who set a PIN under this name (any case), if any. */
     async forName(upn: string): Promise<PinRecord | undefined> {
       const index = await read<NameEntity>('pin-name', nameKey(upn));
-      if (!index?.objectId) return undefined;
-      const record = await forUser(index.objectId);
+      // Always two reads, so the time taken does not tell whether this name has a PIN.
+      const record = await forUser(index?.objectId ?? NO_USER_ID);
       // A stale index row (the user set a PIN under a new name since) leads nowhere.
-      return record && record.userPrincipalName.toLowerCase() === upn.toLowerCase() ? record : undefined;
+      return index && record && record.userPrincipalName.toLowerCase() === upn.toLowerCase() ? record : undefined;
     },
 
     verify: verifyPin,

@@ -50,7 +50,7 @@ interface CounterEntity {
 
 const hash = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const subjectPartition = (subject: AttemptSubject) =>
-  `attempts-${hash('objectId' in subject ? `user:${subject.objectId}` : `typed:${subject.typed.toLowerCase()}`)}`;
+  `attempts-${hash('objectId' in subject ? `user:${subject.objectId.toLowerCase()}` : `typed:${subject.typed.toLowerCase()}`)}`;
 
 export function tableAttemptLimiter(
   table: TableClient,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { readBodyWithLimit } from '../http/read-body';
 import { MAX_PIN_LENGTH } from './pin-policy';
-import type { PinRecord, PinStore } from './pin-store';
+import { NO_USER_ID, type PinRecord, type PinStore } from './pin-store';
 import type { AttemptLimiter, AttemptSubject } from './rate-limit';
 import { releaseOrRefuse } from './release-api';
 import { releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
@@ -119,7 +119,11 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
       );
     }
     user = found ? { objectId: found.id, userPrincipalName: found.userPrincipalName } : undefined;
-    if (pin !== undefined && user) record = await deps.pins.forUser(user.objectId);
+    // With a PIN, one record read whether or not the badge is known (the same work either way).
+    if (pin !== undefined) {
+      const found = await deps.pins.forUser(user?.objectId ?? NO_USER_ID);
+      record = user ? found : undefined;
+    }
   } else {
     record = await deps.pins.forName(upn!);
     user = record ? { objectId: record.objectId, userPrincipalName: record.userPrincipalName } : undefined;
