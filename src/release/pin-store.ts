@@ -89,6 +89,8 @@ export function tablePinStore(
 ) {
   const ensureTable = once(() => table.createTable());
   const minLength = options.minLength ?? DEFAULT_MIN_PIN_LENGTH;
+  // Made now, so even the first check after a start costs one scrypt run, like every other.
+  dummyRecord().catch(() => (dummy = undefined));
 
   async function read<T extends object>(partitionKey: string, rowKey: string) {
     await ensureTable();

@@ -170,6 +170,32 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     expect(two.calls.listed.at(-1)).toBe(ADELE.userPrincipalName);
   }, 30000);
 
+  it('back-off: free failures, then waits doubling up to a cap, forgotten after a quiet spell', async () => {
+    let clock = Date.parse('2026-12-02T08:00:00Z');
+    const rule = { freeFailures: 2, firstDelaySeconds: 10, maxDelaySeconds: 40, forgetAfterSeconds: 100 };
+    const limiter = tableAttemptLimiter(freshTable(), {
+      now: () => new Date(clock),
+      terminalRule: { ...rule, freeFailures: 1000 },
+      userRule: rule,
+    });
+    const subject = { objectId: MEGAN.objectId };
+    const waitAfterFailure = async () => {
+      await limiter.recordFailure('panel-a', subject);
+      let waited = 0;
+      while (await limiter.mustWait('panel-a', subject)) {
+        clock += 1000;
+        waited++;
+      }
+      return waited;
+    };
+    const waits = [];
+    for (let i = 0; i < 6; i++) waits.push(await waitAfterFailure());
+    expect(waits).toEqual([0, 0, 10, 20, 40, 40]);
+    clock += 101_000; // a quiet spell: the count starts again
+    expect(await waitAfterFailure()).toBe(0);
+    expect(await limiter.mustWait('panel-b', subject)).toBe(false); // another terminal never waited
+  }, 30000);
+
   it('badge-and-pin: a badge alone or a name and PIN are refused (400); badge with the right PIN is accepted', async () => {
     const { send, calls, pins } = setUp({ signIn: 'badge-and-pin' });
     await pins.setPin(MEGAN, '482916');
