@@ -56,6 +56,19 @@ const queueName = () => text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/
 /** Table names: 3-63 letters and digits, starting with a letter. */
 const tableName = () => text().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name');
 
+/** A badge format an admin may set: a single character class and a length range, nothing that can backtrack. */
+function isBadgePattern(value: string): boolean {
+  const parts = /^\^\[([^\]\\]+)\]\{(\d{1,3}),(\d{1,3})\}\$$/.exec(value);
+  if (!parts) return false;
+  const [min, max] = [Number(parts[2]), Number(parts[3])];
+  try {
+    new RegExp(value);
+  } catch {
+    return false;
+  }
+  return min >= 1 && min <= max && max <= 256;
+}
+
 /** Every setting, each on its own; {@link settingsSchema} adds the rules that span settings. */
 export const settingsObject = z.object({
   RELEASE_GATE_TENANT_ID: guid().describe(
@@ -201,9 +214,28 @@ export const settingsObject = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'an attribute name such as employeeId')
     .default('employeeId')
     .describe('Entra ID user attribute a badge number is looked up by (needs User.Read.All).'),
+  RELEASE_GATE_BADGE_PATTERN: text()
+    .refine(isBadgePattern, 'must be ^[<characters>]{<min>,<max>}$ (one character class, 1 to 256 long)')
+    .default('^[A-Za-z0-9-]{1,64}$')
+    .describe(
+      'Format of a badge number at terminals: one character class and a length, e.g. ^[0-9]{6,10}$. Anything ' +
+        'else is refused with 400 before any look-up.',
+    ),
+  RELEASE_GATE_PIN_MIN_LENGTH: integer(6, 12)
+    .default(6)
+    .describe(
+      'Fewest digits in a release PIN (6 to 12; PINs have at most 12). Repeats, runs and common PINs are refused.',
+    ),
+  RELEASE_GATE_TERMINAL_SIGN_IN: z
+    .enum(['badge-or-pin', 'badge-and-pin'])
+    .default('badge-or-pin')
+    .describe(
+      'How users sign in at terminals: "badge-or-pin" (a badge alone, or user name and PIN) or "badge-and-pin" ' +
+        '(a badge and the PIN, both required).',
+    ),
   RELEASE_GATE_PIN_TABLE: tableName()
     .default('releasegatepins')
-    .describe("Table of users' release PINs (slow salted hashes only) and failed attempts."),
+    .describe("Table of users' release PINs (slow salted hashes only) and failed terminal sign-ins."),
   RELEASE_GATE_FAIL_SAFE_ACTION: z
     .enum(['release', 'deny'])
     .default('release')

@@ -2,6 +2,7 @@ import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-grap
 import type { z } from 'zod';
 import { boundedRetryOptions } from './graph-client';
 import { parseRetryAfter } from './graph-errors';
+import { filterEquals, type EncodedFilter } from './odata-filter';
 import {
   appRoleAssignmentSchema,
   collectionOf,
@@ -125,11 +126,7 @@ export class PrintApi {
   }
 
   async listJobs(printerId: string, ownerUpn?: string): Promise<PrintJob[]> {
-    // The SDK puts $filter into the URL as it is: the literal is percent-encoded here (a guest's `#EXT#`
-    // would otherwise end the URL), its quotes doubled as OData asks.
-    const filter = ownerUpn
-      ? `createdBy/userPrincipalName eq '${encodeURIComponent(ownerUpn.replace(/'/g, "''"))}'`
-      : undefined;
+    const filter = ownerUpn ? filterEquals('createdBy/userPrincipalName', ownerUpn) : undefined;
     return this.list(`/print/printers/${seg(printerId)}/jobs`, printJobSchema, filter);
   }
 
@@ -208,7 +205,7 @@ export class PrintApi {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(attribute)) throw new Error(`Not an attribute name: ${attribute}`);
     const response = (await this.client
       .api('/users')
-      .filter(`${attribute} eq '${value.replace(/'/g, "''")}'`)
+      .filter(filterEquals(attribute, value))
       .select(['id', 'userPrincipalName'])
       .get()) as { value?: { id?: string; userPrincipalName?: string }[] };
     const [user, other] = response.value ?? [];
@@ -341,7 +338,7 @@ export class PrintApi {
   private async list<T extends z.ZodType>(
     path: string,
     schema: T,
-    filter?: string,
+    filter?: EncodedFilter,
     expand?: string,
   ): Promise<z.infer<T>[]> {
     const page = collectionOf(schema);

@@ -1,7 +1,8 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { RestError, type TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
+import { DEFAULT_MIN_PIN_LENGTH, pinProblem } from './pin-policy';
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -12,72 +13,154 @@ const scrypt = promisify(scryptCallback) as (
 
 /** scrypt parameters: slow enough to make guessing a stolen table costly, fast enough for a terminal. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-export const MAX_FAILED_ATTEMPTS = 5;
-export const LOCKOUT_MINUTES = 15;
 
-export type PinCheck = 'ok' | 'wrong' | 'locked' | 'no-pin';
+/** Whose PIN: the object id is the key; the name is how a terminal user types who they are (if known). */
+export interface PinOwner {
+  objectId: string;
+  userPrincipalName?: string;
+}
+
+/** A stored PIN (a salted scrypt hash) and its owner. */
+export interface PinRecord extends PinOwner {
+  userPrincipalName: string;
+  hash: Buffer;
+  salt: Buffer;
+}
+
+/** A PIN the rules refuse (too short, repeated digits, a run, a common PIN): the message says why. */
+export class PinRejected extends Error {
+  override name = 'PinRejected';
+}
 
 /**
- * Users' release PINs, as slow salted hashes only. Repeated wrong PINs lock the user out of PIN
- * release for a while, so a terminal cannot be used to guess them.
+ * A value as a table key: Azure Tables refuses `/ \ # ?` and control characters in keys, so every
+ * character outside [A-Za-z0-9.@_-] becomes `~HH` per UTF-8 byte (`~` itself included, so two values
+ * never share a key). Object ids (GUIDs) pass unchanged. The same encoding as the identity work's
+ * src/storage/table-keys.ts `tableKey`, which can replace this one without changing a stored key.
  */
-export function tablePinStore(table: TableClient, now: () => Date = () => new Date()) {
-  const ensureTable = once(() => table.createTable());
-  const key = (upn: string) => ({ partitionKey: 'pin', rowKey: upn.toLowerCase() });
-  type Entity = { hash: string; salt: string; failures: number; lockedUntil?: string };
+export function tableKey(value: string): string {
+  return [...value]
+    .map((c) =>
+      /^[A-Za-z0-9.@_-]$/.test(c)
+        ? c
+        : [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    )
+    .join('');
+}
 
-  async function read(upn: string) {
+/** The name index's key: a hash of the lower-cased name (any length, any character, no name stored twice). */
+const nameKey = (upn: string) => createHash('sha256').update(upn.toLowerCase(), 'utf8').digest('hex');
+/** The record key of a user: the object id, lower-case. */
+const idKey = (objectId: string) => tableKey(objectId.toLowerCase());
+
+/** An object id no user has: looked up when there is nobody, so every look-up reads the same rows. */
+export const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
+
+let dummy: Promise<{ hash: Buffer; salt: Buffer }> | undefined;
+/** What a PIN is checked against when there is no record: the same scrypt work, never a match. */
+const dummyRecord = () =>
+  (dummy ??= (async () => {
+    const salt = randomBytes(16);
+    return { salt, hash: await scrypt(randomBytes(16).toString('hex'), salt, 32, SCRYPT) };
+  })());
+
+/**
+ * Checks a PIN with exactly one scrypt run whatever the case (no record, no PIN given, a wrong PIN,
+ * the right one), so neither the answer's time nor its path tells whether a user has a PIN.
+ */
+export async function verifyPin(record: PinRecord | undefined, pin: string | undefined): Promise<boolean> {
+  const against = record ?? (await dummyRecord());
+  const hash = await scrypt(pin ?? '', against.salt, 32, SCRYPT);
+  return timingSafeEqual(hash, against.hash) && record !== undefined && pin !== undefined;
+}
+
+type PinEntity = { hash: string; salt: string; userPrincipalName: string };
+type NameEntity = { objectId: string };
+
+/**
+ * Users' release PINs, as slow salted hashes only, keyed by the user's object id; a second row per
+ * user maps the (lower-cased) name a terminal user types to that id. Failed attempts are counted by
+ * the terminal rate limit (rate-limit.ts), not here. `onPinSet` runs after a user sets a PIN (it
+ * clears that user's failed attempts).
+ */
+export function tablePinStore(
+  table: TableClient,
+  options: { minLength?: number; onPinSet?: (objectId: string) => Promise<void> } = {},
+) {
+  const ensureTable = once(() => table.createTable());
+  const minLength = options.minLength ?? DEFAULT_MIN_PIN_LENGTH;
+  // Made now, so even the first check after a start costs one scrypt run, like every other.
+  dummyRecord().catch(() => (dummy = undefined));
+
+  async function read<T extends object>(partitionKey: string, rowKey: string) {
     await ensureTable();
     try {
-      return await table.getEntity<Entity>(key(upn).partitionKey, key(upn).rowKey);
+      return await table.getEntity<T>(partitionKey, rowKey);
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
     }
   }
 
+  async function forUser(objectId: string): Promise<PinRecord | undefined> {
+    const entity = await read<PinEntity>('pin', idKey(objectId));
+    if (!entity?.hash || !entity.salt) return undefined;
+    return {
+      objectId,
+      userPrincipalName: entity.userPrincipalName,
+      hash: Buffer.from(entity.hash, 'base64'),
+      salt: Buffer.from(entity.salt, 'base64'),
+    };
+  }
+
   return {
-    async setPin(upn: string, pin: string): Promise<void> {
-      if (!/^\d{4,8}$/.test(pin)) throw new Error('A PIN is 4 to 8 digits');
-      await ensureTable();
+    minLength,
+
+    /** Sets a user's PIN; throws PinRejected when the rules refuse it. */
+    async setPin(owner: PinOwner, pin: string): Promise<void> {
+      const problem = pinProblem(pin, minLength);
+      if (problem) throw new PinRejected(problem);
+      const before = await forUser(owner.objectId);
       const salt = randomBytes(16);
       const hash = await scrypt(pin, salt, 32, SCRYPT);
       await table.upsertEntity(
-        { ...key(upn), hash: hash.toString('base64'), salt: salt.toString('base64'), failures: 0 },
+        {
+          partitionKey: 'pin',
+          rowKey: idKey(owner.objectId),
+          hash: hash.toString('base64'),
+          salt: salt.toString('base64'),
+          userPrincipalName: owner.userPrincipalName ?? '',
+        },
         'Replace',
       );
+      // No name known (a token without one): the PIN works with a badge only.
+      if (owner.userPrincipalName)
+        await table.upsertEntity<NameEntity>(
+          { partitionKey: 'pin-name', rowKey: nameKey(owner.userPrincipalName), objectId: owner.objectId },
+          'Replace',
+        );
+      // Renamed since the last PIN: the old name no longer leads here.
+      if (
+        before?.userPrincipalName &&
+        before.userPrincipalName.toLowerCase() !== owner.userPrincipalName?.toLowerCase()
+      )
+        await table.deleteEntity('pin-name', nameKey(before.userPrincipalName)).catch(() => undefined);
+      await options.onPinSet?.(owner.objectId);
     },
 
-    async check(upn: string, pin: string): Promise<PinCheck> {
-      // A concurrent attempt changed the record (etag): read it again, so no guess goes uncounted.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await checkOnce(upn, pin);
-        } catch (error) {
-          if (!(error instanceof RestError && error.statusCode === 412) || attempt >= 4) throw error;
-        }
-      }
+    forUser,
+
+    /** The PIN record of the user who set a PIN under this name (any case), if any. */
+    async forName(upn: string): Promise<PinRecord | undefined> {
+      const index = await read<NameEntity>('pin-name', nameKey(upn));
+      // Always two reads, so the time taken does not tell whether this name has a PIN.
+      const record = await forUser(index?.objectId ?? NO_USER_ID);
+      // A stale index row (the user set a PIN under a new name since) leads nowhere.
+      return index && record && record.userPrincipalName.toLowerCase() === upn.toLowerCase() ? record : undefined;
     },
+
+    verify: verifyPin,
   };
-
-  async function checkOnce(upn: string, pin: string): Promise<PinCheck> {
-    const entity = await read(upn);
-    if (!entity) return 'no-pin';
-    if (entity.lockedUntil && Date.parse(entity.lockedUntil) > now().getTime()) return 'locked';
-    const hash = await scrypt(pin, Buffer.from(entity.salt, 'base64'), 32, SCRYPT);
-    const ok = timingSafeEqual(hash, Buffer.from(entity.hash, 'base64'));
-    const failures = ok ? 0 : (entity.failures ?? 0) + 1;
-    const lockedUntil =
-      failures >= MAX_FAILED_ATTEMPTS ? new Date(now().getTime() + LOCKOUT_MINUTES * 60_000).toISOString() : undefined;
-    // Etag-guarded: concurrent guesses cannot reset each other's failure count.
-    await table.updateEntity(
-      { ...key(upn), failures: lockedUntil ? 0 : failures, lockedUntil: lockedUntil ?? '' },
-      'Merge',
-      { etag: entity.etag },
-    );
-    if (ok) return 'ok';
-    return lockedUntil ? 'locked' : 'wrong';
-  }
 }
 
 export type PinStore = ReturnType<typeof tablePinStore>;

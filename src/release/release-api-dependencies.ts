@@ -9,13 +9,17 @@ import { onBehalfOfCredential } from '../graph/on-behalf-of';
 import { createGraphClient } from '../graph/graph-client';
 import { tablePinStore, type PinStore } from './pin-store';
 import { releasePrinterDirectory, type ReleasePrinter } from './release-printers';
-import { terminalsSchema, type TerminalDependencies } from './terminal-release';
+import type { TerminalDependencies } from './terminal-release';
+import { terminalRegistry, type TerminalList } from './terminal-registry';
+import { tableAttemptLimiter, type AttemptLimiter } from './rate-limit';
 import { createTableClient } from '../storage/storage-clients';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import type { SecretStore } from '../secrets/secret-store';
 
 let verifier: ReturnType<typeof userTokenVerifier> | undefined;
 let pins: PinStore | undefined;
+let attempts: AttemptLimiter | undefined;
+let terminals: ((log: Log) => Promise<TerminalList>) | undefined;
 let secrets: SecretStore | undefined;
 let printerDirectory: (() => Promise<ReleasePrinter[]>) | undefined;
 let access: PrinterAccessCheck | undefined;
@@ -36,7 +40,13 @@ export async function releaseApiDependencies(log: Log): Promise<ReleaseApiDepend
     });
   }
   const { api, holds, audit, tasks } = await processorDependencies(log);
-  pins ??= tablePinStore(createTableClient(config, config.RELEASE_GATE_PIN_TABLE));
+  attempts ??= tableAttemptLimiter(createTableClient(config, config.RELEASE_GATE_PIN_TABLE));
+  const limiter = attempts;
+  // A user's own new PIN clears their failed terminal sign-ins everywhere.
+  pins ??= tablePinStore(createTableClient(config, config.RELEASE_GATE_PIN_TABLE), {
+    minLength: config.RELEASE_GATE_PIN_MIN_LENGTH,
+    onPinSet: (objectId) => limiter.clearUser(objectId),
+  });
   const releasePrinters = config.RELEASE_GATE_RELEASE_PRINTERS
     ? (JSON.parse(config.RELEASE_GATE_RELEASE_PRINTERS) as string[])
     : undefined;
@@ -79,22 +89,27 @@ export async function terminalDependencies(log: Log): Promise<TerminalDependenci
   const config = settings();
   const base = await releaseApiDependencies(log);
   secrets ??= secretStoreFromSettings(config);
-  const terminals = async () => {
-    const json =
-      config.RELEASE_GATE_SECRET_SOURCE === 'settings'
-        ? (config.RELEASE_GATE_TERMINALS ?? '[]')
-        : (await secrets!.get(config.RELEASE_GATE_TERMINALS_SECRET_NAME).catch(() => ({ current: '[]' }))).current;
-    const parsed = terminalsSchema.safeParse(JSON.parse(json));
-    if (!parsed.success) {
-      log.error('terminal.configuration-invalid', { detail: parsed.error.issues[0]?.message });
-      return [];
-    }
-    return parsed.data;
-  };
+  const store = secrets;
+  terminals ??= terminalRegistry(
+    async () => {
+      if (config.RELEASE_GATE_SECRET_SOURCE === 'settings') return config.RELEASE_GATE_TERMINALS;
+      try {
+        return (await store.get(config.RELEASE_GATE_TERMINALS_SECRET_NAME)).current;
+      } catch (error) {
+        // No such secret: no terminals are set up (every terminal is unknown), not an outage.
+        if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    { cacheMs: config.RELEASE_GATE_SECRET_CACHE_SECONDS * 1000 },
+  );
   return {
     ...base,
     terminals,
+    attempts: attempts!,
     userByBadge: (badge) => base.api.findUserByAttribute(config.RELEASE_GATE_BADGE_ATTRIBUTE, badge),
+    badgePattern: new RegExp(config.RELEASE_GATE_BADGE_PATTERN),
+    signIn: config.RELEASE_GATE_TERMINAL_SIGN_IN,
   };
 }
 
@@ -102,6 +117,8 @@ export async function terminalDependencies(log: Log): Promise<TerminalDependenci
 export function resetReleaseApiDependencies(): void {
   verifier = undefined;
   pins = undefined;
+  attempts = undefined;
+  terminals = undefined;
   printerDirectory = undefined;
   secrets = undefined;
   access = undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { readBodyWithLimit } from '../http/read-body';
 import { GUID_PATTERN } from '../print/ids';
-import type { PinStore } from './pin-store';
+import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
 import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
@@ -33,7 +33,8 @@ const releaseBody = z.strictObject({
     .optional(),
 });
 const deleteBody = z.strictObject({ taskIds });
-const pinBody = z.strictObject({ pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digits') });
+// The PIN rules (length, banned PINs) are the PIN store's: src/release/pin-policy.ts.
+const pinBody = z.strictObject({ pin: z.string().max(64) });
 
 /** `Origin: null` (sandboxed frames, files) or anything unparsable counts as another site. */
 function sameSite(origin: string, url: string): boolean {
@@ -163,7 +164,12 @@ export async function handleReleaseApi(
     const body = pinBody.safeParse(json);
     if (!body.success)
       return errorResponse(400, 'invalid_request', `pin: ${body.error.issues[0]?.message ?? 'invalid'}`);
-    await deps.pins.setPin(user.userPrincipalName ?? user.objectId, body.data.pin);
+    try {
+      await deps.pins.setPin({ objectId: user.objectId, userPrincipalName: user.userPrincipalName }, body.data.pin);
+    } catch (error) {
+      if (error instanceof PinRejected) return errorResponse(400, 'weak_pin', `pin: ${error.message}`);
+      throw error;
+    }
     return { status: 204, headers };
   }
   const body = deleteBody.safeParse(json);

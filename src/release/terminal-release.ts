@@ -1,79 +1,111 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { readBodyWithLimit } from '../http/read-body';
-import { GUID_PATTERN } from '../print/ids';
-import type { PinStore } from './pin-store';
+import { MAX_PIN_LENGTH } from './pin-policy';
+import type { HoldOwner } from '../holds/hold-store';
+import { NO_USER_ID, type PinRecord, type PinStore } from './pin-store';
+import type { AttemptLimiter, AttemptSubject } from './rate-limit';
 import { releaseOrRefuse } from './release-api';
 import { releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
-import type { HoldOwner } from '../holds/hold-store';
+import { authenticateTerminal, type TerminalList } from './terminal-registry';
 
-/** A release terminal (badge reader, printer panel app): its own key, bound to one printer. */
-export const terminalsSchema = z.array(
-  z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
-    printerId: z.string().regex(GUID_PATTERN),
-    keySha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the terminal key, in hex'),
-  }),
-);
-export type Terminal = z.infer<typeof terminalsSchema>[number];
+export { authenticateTerminal, terminalKeyHash, terminalsSchema, type Terminal } from './terminal-registry';
 
-/** Terminal keys are long random values, so a plain SHA-256 is enough to keep them out of settings. */
-export const terminalKeyHash = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+/** The default badge format: 1 to 64 letters, digits and hyphens (RELEASE_GATE_BADGE_PATTERN). */
+export const DEFAULT_BADGE_PATTERN = '^[A-Za-z0-9-]{1,64}$';
 
-export function authenticateTerminal(
-  terminals: readonly Terminal[],
-  id: string | null,
-  key: string | null,
-): Terminal | undefined {
-  const terminal = terminals.find((t) => t.id === id);
-  const given = Buffer.from(terminalKeyHash(key ?? ''), 'hex');
-  const expected = Buffer.from(terminal?.keySha256 ?? '0'.repeat(64), 'hex');
-  const match = timingSafeEqual(given, expected);
-  return terminal && key && match ? terminal : undefined;
-}
+/**
+ * A user principal name as Entra ID allows it (letters, digits and ' . - _ ! # ^ ~ before the @;
+ * a domain after): `#EXT#` guests pass, a `/` or a space does not.
+ */
+const USER_NAME = /^[A-Za-z0-9'._!#^~-]{1,113}@[A-Za-z0-9.-]{1,255}$/;
+
+/** How a user signs in at a terminal (RELEASE_GATE_TERMINAL_SIGN_IN). */
+export type TerminalSignIn = 'badge-or-pin' | 'badge-and-pin';
 
 const requestSchema = z.union([
-  z.strictObject({ badge: z.string().min(1).max(64) }),
-  z.strictObject({ userPrincipalName: z.string().min(3).max(256), pin: z.string().regex(/^\d{4,8}$/) }),
+  z.strictObject({ badge: z.string().max(256), pin: z.string().max(64).optional() }),
+  z.strictObject({ userPrincipalName: z.string().max(400), pin: z.string().max(64) }),
 ]);
 
 export interface TerminalDependencies extends ReleaseDependencies {
-  terminals: () => Promise<readonly Terminal[]>;
-  pins: PinStore;
+  terminals: (log: ReleaseDependencies['log']) => Promise<TerminalList>;
+  pins: Pick<PinStore, 'forUser' | 'forName' | 'verify' | 'minLength'>;
+  attempts: AttemptLimiter;
   /** The user a badge belongs to (Graph, by the configured attribute). */
   userByBadge: (badge: string) => Promise<{ id: string; userPrincipalName: string } | undefined>;
+  badgePattern: RegExp;
+  signIn: TerminalSignIn;
 }
 
 /**
+ * The one answer for every refusal after the terminal is known: unknown badge or name, no PIN set,
+ * wrong PIN, waiting after too many failures, nothing held. Same status, same body, same work done
+ * (one badge look-up if a badge was sent, one PIN check, one hold listing), so none of them tells
+ * who exists or who has a PIN.
+ */
+export const NOT_ACCEPTED = () =>
+  errorResponse(
+    401,
+    'not_accepted',
+    'Nothing was released: the badge or PIN was not accepted, you have nothing to print, or there were ' +
+      'too many tries (wait a minute). You can also release your jobs on the release page.',
+  );
+
+/** The owner a refused attempt lists holds for, so every refusal does the same table work. */
+
+/**
  * `POST /api/terminal/release`: a terminal releases all of a user's held jobs to its own printer,
- * after a badge swipe or a user name and release PIN. The printer comes from the terminal's own
- * record, never from the request: a terminal cannot send jobs elsewhere.
+ * after a badge swipe, a badge and PIN, or a user name and PIN. The printer comes from the
+ * terminal's own record, never from the request: a terminal cannot send jobs elsewhere.
  */
 export async function terminalRelease(request: HttpRequestLike, deps: TerminalDependencies): Promise<HttpResponseLike> {
+  const known = await deps.terminals(deps.log);
+  if ('unavailable' in known)
+    return errorResponse(503, 'terminals_unavailable', 'Terminals are not available now; use the release page.', {
+      'retry-after': '60',
+    });
   const terminal = authenticateTerminal(
-    await deps.terminals(),
+    known.terminals,
     request.headers.get('x-terminal-id'),
     request.headers.get('x-terminal-key'),
   );
   if (!terminal) return errorResponse(401, 'unknown_terminal', 'Unknown terminal or wrong key.');
   const raw = await readBodyWithLimit(request.body, 4096);
+  if (!raw.ok) return errorResponse(413, 'too_large', 'The body is larger than 4 kB.');
   let json: unknown;
   try {
-    json = raw.ok ? JSON.parse(raw.bytes.toString('utf8')) : undefined;
+    json = JSON.parse(raw.bytes.toString('utf8'));
   } catch {
     return errorResponse(400, 'invalid_json', 'The body is not valid JSON.');
   }
-  const body = requestSchema.safeParse(json);
-  if (!body.success)
-    return errorResponse(400, 'invalid_request', 'Send { "badge" } or { "userPrincipalName", "pin" }, nothing else.');
+  const parsed = requestSchema.safeParse(json);
+  if (!parsed.success)
+    return errorResponse(
+      400,
+      'invalid_request',
+      'Send { "badge" }, { "badge", "pin" } or { "userPrincipalName", "pin" }, nothing else.',
+    );
+  const body = parsed.data;
+  const badge = 'badge' in body ? body.badge : undefined;
+  const upn = 'userPrincipalName' in body ? body.userPrincipalName : undefined;
+  const pin = body.pin;
+  // Malformed input is refused at once, before any look-up: the formats are public, so this tells nothing.
+  if (badge !== undefined && !deps.badgePattern.test(badge))
+    return errorResponse(400, 'invalid_badge', 'That is not a badge number this site uses.');
+  if (upn !== undefined && !USER_NAME.test(upn))
+    return errorResponse(400, 'invalid_user_name', 'That is not a user name (name@domain).');
+  if (pin !== undefined && !new RegExp(`^\\d{1,${MAX_PIN_LENGTH}}$`).test(pin))
+    return errorResponse(400, 'invalid_pin', `A PIN is up to ${MAX_PIN_LENGTH} digits.`);
+  if (deps.signIn === 'badge-and-pin' && (badge === undefined || pin === undefined))
+    return errorResponse(400, 'badge_and_pin_required', 'This site needs a badge and a PIN at terminals.');
 
-  let userPrincipalName: string;
-  let owner: HoldOwner;
-  if ('badge' in body.data) {
-    let user: { id: string; userPrincipalName: string } | undefined;
+  let user: { objectId: string; userPrincipalName: string } | undefined;
+  let record: PinRecord | undefined;
+  if (badge !== undefined) {
+    let found: { id: string; userPrincipalName: string } | undefined;
     try {
-      user = await deps.userByBadge(body.data.badge);
+      found = await deps.userByBadge(badge);
     } catch (error) {
       deps.log.error('terminal.badge-lookup-failed', {
         terminal: terminal.id,
@@ -86,18 +118,48 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
         'Badges cannot be looked up right now; use a PIN or the release page.',
       );
     }
-    if (!user) return errorResponse(404, 'unknown_badge', 'This badge is not known.');
-    userPrincipalName = user.userPrincipalName;
-    owner = user; // the directory's user: holds are found by object id
+    user = found ? { objectId: found.id, userPrincipalName: found.userPrincipalName } : undefined;
+    // With a PIN, one record read whether or not the badge is known (the same work either way).
+    if (pin !== undefined) {
+      const found = await deps.pins.forUser(user?.objectId ?? NO_USER_ID);
+      record = user ? found : undefined;
+    }
   } else {
-    const check = await deps.pins.check(body.data.userPrincipalName, body.data.pin);
-    if (check === 'locked')
-      return errorResponse(423, 'locked', 'Too many wrong PINs: try again later or use the release page.');
-    if (check !== 'ok') return errorResponse(401, 'wrong_pin', 'Wrong user name or PIN.');
-    userPrincipalName = body.data.userPrincipalName;
-    owner = { userPrincipalName }; // PINs name a UPN, not an object id: matched on the UPN jobs were held under
+    record = await deps.pins.forName(upn!);
+    user = record ? { objectId: record.objectId, userPrincipalName: record.userPrincipalName } : undefined;
   }
+
+  const subject: AttemptSubject = user ? { objectId: user.objectId } : { typed: badge ?? upn! };
+  const mustWait = await deps.attempts.mustWait(terminal.id, subject);
+  // Always exactly one PIN check: against a stand-in when there is no record, no PIN, or a wait.
+  const pinRight = await deps.pins.verify(mustWait ? undefined : record, pin);
+  const pinAccepted = pin === undefined || (pinRight && pin.length >= deps.pins.minLength);
+  const accepted = user !== undefined && !mustWait && pinAccepted;
+  // Holds are found by the user's object id (guests' UPNs are no key); nobody's when refused (the same work).
+  const owner: HoldOwner = accepted
+    ? { id: user!.objectId, userPrincipalName: user!.userPrincipalName }
+    : { id: NO_USER_ID };
   const held = await deps.holds.listByOwner(owner);
+
+  if (!accepted || held.length === 0) {
+    const why = !user
+      ? 'unknown'
+      : mustWait
+        ? 'waiting'
+        : !pinAccepted
+          ? record
+            ? 'wrong-pin'
+            : 'no-pin'
+          : 'nothing-held';
+    // A right PIN with nothing held proves the user: their count starts again. Anything else counts.
+    if (why === 'nothing-held' && pin !== undefined) await deps.attempts.recordSuccess(terminal.id, subject);
+    else await deps.attempts.recordFailure(terminal.id, subject);
+    deps.log.info('terminal.refused', { terminal: terminal.id, why, ...(user ? { userId: user.objectId } : {}) });
+    return NOT_ACCEPTED();
+  }
+  if (pin !== undefined) await deps.attempts.recordSuccess(terminal.id, subject);
+
+  const userPrincipalName = user!.userPrincipalName;
   // A terminal bound to a pull queue is a configuration error: 409, and the admin is told.
   const released = await releaseOrRefuse(
     () =>

@@ -23,7 +23,7 @@ describe('release terminals', () => {
       status: response.status,
       body: (await response.json()) as {
         results?: { taskId: string; status: string; printerId?: string; reason?: string }[];
-        error?: { code: string };
+        error?: { code: string; message: string };
       },
     };
   };
@@ -36,6 +36,8 @@ describe('release terminals', () => {
       RELEASE_GATE_RELEASE_PRINTERS: '',
       RELEASE_GATE_TERMINALS: JSON.stringify([
         { id: 'library-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
+        // A second terminal at the same printer (a lobby panel).
+        { id: 'lobby-panel', printerId: DEMO_PRINTER_IDS.library, keySha256: terminalKeyHash(KEY) },
         // A mistake: a terminal bound to the pull queue itself.
         { id: 'queue-panel', printerId: DEMO_PRINTER_IDS.pullQueue, keySha256: terminalKeyHash(KEY) },
       ]),
@@ -61,7 +63,8 @@ describe('release terminals', () => {
       ['released', DEMO_PRINTER_IDS.library],
     ]);
     expect(tasks.every((t) => t.status.state === 'completed')).toBe(true);
-    expect((await terminal({ badge: 'NOPE' })).status).toBe(404);
+    // An unknown badge gets the answer every refusal gets: nothing says which badges exist.
+    expect(await terminal({ badge: 'NOPE' })).toMatchObject({ status: 401, body: { error: { code: 'not_accepted' } } });
   });
 
   it('a job its policy keeps for one printer stays held when the badge is swiped elsewhere', async () => {
@@ -89,26 +92,84 @@ describe('release terminals', () => {
     expect(result.status).toBe(400);
   });
 
-  it('user name and release PIN (set on the release page); wrong PINs lock out', async () => {
-    const token = await sandbox.simulator.identity.userToken('megan@contoso.example', DEMO_APP_CLIENT_ID);
-    const set = await fetch(`${sandbox.host.url}/api/release/jobs/pin`, {
+  const setPin = async (upn: string, pin: string) => {
+    const token = await sandbox.simulator.identity.userToken(upn, DEMO_APP_CLIENT_ID);
+    const response = await fetch(`${sandbox.host.url}/api/release/jobs/pin`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ pin: '482916' }),
+      body: JSON.stringify({ pin }),
     });
-    expect(set.status).toBe(204);
+    return {
+      status: response.status,
+      body: response.status === 204 ? undefined : ((await response.json()) as unknown),
+    };
+  };
+  const lobby = { 'x-terminal-id': 'lobby-panel', 'x-terminal-key': KEY };
+
+  it('the release page refuses short and guessable PINs (4 digits, repeats, runs, common ones)', async () => {
+    for (const weak of ['4829', '111111', '123456', '654321', '121212', '147258'])
+      expect([weak, await setPin('megan@contoso.example', weak)]).toEqual([
+        weak,
+        { status: 400, body: { error: { code: 'weak_pin', message: expect.stringMatching(/^pin: /) } } },
+      ]);
+    expect((await setPin('megan@contoso.example', '482916')).status).toBe(204);
+  });
+
+  it('user name and PIN; a stranger’s wrong PINs slow that terminal down for the user, never lock them out elsewhere', async () => {
+    expect((await setPin('megan@contoso.example', '482916')).status).toBe(204);
     const task = await hold('megan@contoso.example');
-    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '000000' })).status).toBe(401);
+    const wrong = await terminal({ userPrincipalName: 'megan@contoso.example', pin: '000001' });
+    expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'not_accepted' } } });
     const ok = await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' });
     expect(ok.body.results?.[0]?.status).toBe('released');
     expect(task.status.state).toBe('completed');
 
-    for (let i = 0; i < 4; i++)
-      expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '111111' })).status).toBe(401);
-    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '111111' })).status).toBe(423); // fifth wrong: locked
-    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' })).status).toBe(423); // even the right one, for a while
-    expect((await terminal({ userPrincipalName: 'adele@contoso.example', pin: '1234' })).status).toBe(401); // no PIN set
+    // A stranger at the library panel tries PINs for Megan: the answers never change (no 423).
+    for (let i = 0; i < 6; i++)
+      expect(await terminal({ userPrincipalName: 'megan@contoso.example', pin: '111112' })).toEqual(wrong);
+    const next = await hold('megan@contoso.example');
+    // There she must wait now, and is told exactly what every refusal is told ...
+    expect(await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' })).toEqual(wrong);
+    expect(next.status.state).toBe('processing');
+    // ... but at the lobby panel her PIN works.
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '482916' }, lobby)).body.results).toEqual(
+      [expect.objectContaining({ taskId: next.id, status: 'released' })],
+    );
+    // Her own new PIN on the release page clears the wait at the library panel.
+    expect((await setPin('megan@contoso.example', '583027')).status).toBe(204);
+    const third = await hold('megan@contoso.example');
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '583027' })).body.results).toEqual([
+      expect.objectContaining({ taskId: third.id, status: 'released' }),
+    ]);
+
+    // No PIN set, an unknown name, an unknown badge: the same answer as a wrong PIN.
+    expect(await terminal({ userPrincipalName: 'adele@contoso.example', pin: '739146' }, lobby)).toEqual(wrong);
+    expect(await terminal({ userPrincipalName: 'nobody@contoso.example', pin: '739146' }, lobby)).toEqual(wrong);
+    expect(await terminal({ badge: 'NOPE-2' }, lobby)).toEqual(wrong);
   }, 30000);
+
+  it('the badge-injection value is refused (400) and releases nobody’s jobs', async () => {
+    const victim = await hold('megan@contoso.example');
+    for (const badge of [
+      '%27 or userPrincipalName eq %27megan@contoso.example',
+      "' or userPrincipalName eq 'megan@contoso.example",
+    ])
+      expect(await terminal({ badge }, lobby)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_badge' } },
+      });
+    expect(victim.status.state).toBe('processing');
+    expect(pull.logs.some((l) => l.message.includes('terminal.badge-lookup-failed'))).toBe(false);
+  });
+
+  it('a user name with / or a malformed PIN is a clear 400 at once, not a 500', async () => {
+    expect(await terminal({ userPrincipalName: 'megan/x@contoso.example', pin: '482916' }, lobby)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_user_name' } },
+    });
+    expect((await terminal({ userPrincipalName: 'megan@contoso.example', pin: '48-916' }, lobby)).status).toBe(400);
+  });
+
   it('a pull queue is no place to release to: the release API refuses it (400), a terminal bound to one too (409)', async () => {
     // No RELEASE_GATE_RELEASE_PRINTERS here: any printer may be chosen, yet not the pull queue.
     const task = await hold('adele@contoso.example');
