@@ -7,7 +7,7 @@ import type { HoldStore } from '../holds/hold-store';
 import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
 import { describeError, type Log } from '../observability/log';
-import { parseJobUrl } from '../print/ids';
+import { parseJobUrl, type JobRef } from '../print/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
 import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import type { PrintTaskMessage } from '../queue/print-task-message';
@@ -16,6 +16,12 @@ import { buildPolicyContext } from './policy-context';
 import { countingCalls } from './counting-calls';
 import { applyFailSafe, closeTaskIfOpen } from './fail-safe';
 import { printerKindsFor } from './printer-kinds';
+import { bindingOfTask, refuseJobMismatch, taskBinding } from './task-job-binding';
+
+const unlessNotFound = (error: unknown): undefined => {
+  if (classifyGraphError(error).kind === 'not-found') return undefined;
+  throw error;
+};
 
 export interface ProcessorDependencies {
   api: PrintApi;
@@ -38,7 +44,11 @@ export interface ProcessorDependencies {
 
 export type ProcessResult =
   | { status: 'acted'; outcome: AuditOutcome; decision: Decision; graphCalls: number }
-  | { status: 'skipped'; why: 'already-handled' | 'task-not-processing' | 'still-held'; graphCalls: number }
+  | {
+      status: 'skipped';
+      why: 'already-handled' | 'task-not-processing' | 'still-held' | 'job-mismatch';
+      graphCalls: number;
+    }
   | { status: 'job-gone'; graphCalls: number }
   | { status: 'deferred'; delaySeconds: number; graphCalls: number };
 
@@ -134,9 +144,10 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
       return await jobGone(printerId, jobId);
     }
     const { job } = read;
-    const ourTask = job.tasks?.find((t) => t.id === taskId);
-    const taskState = ourTask ? ourTask.status.state : (await api.getTask(definitionId, taskId)).status.state;
-    if (taskState !== 'processing') return skipNotProcessing(taskState);
+    // The task must belong to the job the notification named: see task-job-binding.ts.
+    const binding = await taskBinding(job, ids, taskId, () => api.getTask(definitionId, taskId));
+    if (!binding.belongs) return await refuseMismatch(ids, binding.actualJob);
+    if (binding.state !== 'processing') return skipNotProcessing(binding.state);
 
     const owner = job.createdBy?.userPrincipalName ?? undefined;
     // Only a journaled task can have been held (a hold is decided, then recorded).
@@ -322,6 +333,10 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
   }
 
   async function jobGone(printerId: string, jobId: string): Promise<ProcessResult> {
+    // A job that is gone cannot list the task: the task's own parentUrl must name it before we close the task.
+    const task = jobId ? await api.getTask(definitionId, taskId).catch(unlessNotFound) : undefined;
+    const binding = task && bindingOfTask(task, { printerId, jobId });
+    if (binding && !binding.belongs) return refuseMismatch({ printerId, jobId }, binding.actualJob);
     log.warn('job.gone', { printerId, jobId });
     await closeTask('aborted', 'The print job no longer exists.').catch(() => undefined);
     const decidedAt = now().toISOString();
@@ -343,6 +358,11 @@ export async function processTask(message: PrintTaskMessage, deps: ProcessorDepe
     });
     await deps.tasks.mark(definitionId, taskId, 'done', now(), 'job-gone');
     return { status: 'job-gone', graphCalls: calls() };
+  }
+
+  async function refuseMismatch(named: JobRef, actualJob: JobRef | undefined): Promise<ProcessResult> {
+    await refuseJobMismatch(message, named, actualJob, { audit: deps.audit, log, now });
+    return { status: 'skipped', why: 'job-mismatch', graphCalls: calls() };
   }
 
   async function handleFailure(error: unknown): Promise<ProcessResult> {
