@@ -307,6 +307,12 @@ export const settingsObject = z.object({
     .describe(
       'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
     ),
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: integer(1, 4_294_967_296)
+    .optional()
+    .describe(
+      "The Functions host's own request body limit in bytes (about 100 MB when unset); the deployment sets " +
+        '1048576 (1 MiB), above every route’s cap, so the host refuses larger bodies before any function runs.',
+    ),
 });
 
 export const settingsSchema = settingsObject.superRefine(
