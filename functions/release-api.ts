@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { BODY_LIMITS, withBodyCap } from '../src/http/body-cap';
 import { createLog } from '../src/observability/log';
 
 /**
@@ -19,5 +20,5 @@ app.http('release-api', {
   route: 'release/jobs/{action?}',
   methods: ['GET', 'POST'],
   authLevel: 'anonymous',
-  handler: releaseApi,
+  handler: withBodyCap(BODY_LIMITS.releaseApi, releaseApi),
 });

@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { BODY_LIMITS, withBodyCap } from '../src/http/body-cap';
 import { createLog } from '../src/observability/log';
 
 /**
@@ -16,5 +17,5 @@ app.http('terminal-release', {
   route: 'terminal/release',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: releaseAtTerminal,
+  handler: withBodyCap(BODY_LIMITS.terminal, releaseAtTerminal),
 });

@@ -65,6 +65,12 @@ param graphCloud string = 'global'
 @description('Object id of the deploying user, granted Key Vault Secrets Officer to set secrets (azd fills it in).')
 param principalId string = ''
 
+@description('Close Key Vault and storage to the internet: only the Function App (through its VNet integration) and allowedIpAddresses reach them. See README, "Network".')
+param restrictNetworkAccess bool = false
+
+@description('Public IP addresses or CIDR ranges of the admins who run set-up and the doctor, allowed when restrictNetworkAccess is true.')
+param allowedIpAddresses array = []
+
 var printTenant = empty(printTenantId) ? tenant().tenantId : printTenantId
 var tags = { 'azd-env-name': environmentName, application: 'release-gate' }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -123,6 +129,8 @@ module resources 'modules/resources.bicep' = {
     principalId: principalId
     graphCloud: graphCloud
     functionAppName: functionAppName
+    restrictNetworkAccess: restrictNetworkAccess
+    allowedIpAddresses: allowedIpAddresses
   }
 }
 
@@ -132,6 +140,8 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = resourceGroup.name
 output RELEASE_GATE_TENANT_ID string = printTenant
 output RELEASE_GATE_APP_CLIENT_ID string = createAppRegistration ? graphApp!.outputs.appClientId : existingAppClientId
+// Set-up and the doctor sign the admin in through this registration (delegated permissions only).
+output RELEASE_GATE_ADMIN_APP_CLIENT_ID string = createAppRegistration ? graphApp!.outputs.adminAppClientId : existingAppClientId
 output RELEASE_GATE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
 output RELEASE_GATE_NOTIFICATION_URL string = resources.outputs.notificationUrl
 output RELEASE_GATE_FUNCTION_APP_URL string = 'https://${functionAppName}.${appServiceDomain}'

@@ -45,7 +45,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const options = parseDoctorArgs(argv, env);
     json = options.json;
     // The device code prompt goes to stderr, so --json output stays parseable.
-    const admin = adminPrintApi(options, (message) => console.error(message));
+    // Signed in through the admin-tools app registration (delegated permissions only).
+    const admin = adminPrintApi({ ...options, clientId: options.adminClientId }, (message) => console.error(message));
     const checks = await runDoctor(options, {
       admin,
       keyVaultCredential: azureCredential(),

@@ -9,6 +9,8 @@
  *
  *   --tenant <id>               RELEASE_GATE_TENANT_ID
  *   --client-id <id>            RELEASE_GATE_APP_CLIENT_ID
+ *   --admin-client-id <id>      RELEASE_GATE_ADMIN_APP_CLIENT_ID (the admin-tools app registration the admin signs in
+ *                               through; default: the --client-id, for deployments made before the split)
  *   --function-url <url>        RELEASE_GATE_FUNCTION_APP_URL   (https://<app>.azurewebsites.net)
  *   --function-key <key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
  *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app for it; the app is still needed
@@ -45,6 +47,8 @@ import { setupApp, type SetupApp } from '../src/setup/setup-app';
 export interface SetupOptions {
   tenant: string;
   clientId: string;
+  /** The admin-tools app registration the admin signs in through (RELEASE_GATE_ADMIN_APP_CLIENT_ID). */
+  adminClientId: string;
   /** The deployed app: task definition, trigger record, pull queues' attributes. */
   functionUrl: string;
   functionKey?: string;
@@ -69,6 +73,7 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     options: {
       tenant: { type: 'string', default: env.RELEASE_GATE_TENANT_ID },
       'client-id': { type: 'string', default: env.RELEASE_GATE_APP_CLIENT_ID },
+      'admin-client-id': { type: 'string', default: env.RELEASE_GATE_ADMIN_APP_CLIENT_ID || undefined },
       'function-url': { type: 'string', default: env.RELEASE_GATE_FUNCTION_APP_URL },
       'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
       'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID || undefined },
@@ -111,6 +116,7 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return {
     tenant: values.tenant!,
     clientId: values['client-id']!,
+    adminClientId: values['admin-client-id'] ?? values['client-id']!,
     functionUrl: values['function-url']!,
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
@@ -142,7 +148,8 @@ export async function runSetup(
   out: (line: string) => void = console.log,
 ): Promise<{ changes: number; conflicts: number; taskDefinitionId?: string }> {
   const graphBase = (options.graphBaseUrl ?? CLOUDS[options.cloud].graph).replace(/\/+$/, '');
-  const admin = adminPrintApi(options, out);
+  // Signed in through the admin-tools app registration: delegated permissions only (graph-app.bicep).
+  const admin = adminPrintApi({ ...options, clientId: options.adminClientId }, out);
   const app = setupApp(options.functionUrl, options.functionKey);
 
   let taskDefinitionId = options.taskDefinitionId;

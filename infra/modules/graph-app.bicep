@@ -1,6 +1,9 @@
-// The Entra ID side, with the Microsoft Graph Bicep extension: one app registration that holds
+// The Entra ID side, with the Microsoft Graph Bicep extension: the app registration that holds
 // the application permissions (used by the Function App through its managed identity, with no
-// secret: a federated identity credential) and signs the admin in for set-up (device code).
+// secret: a federated identity credential) and the release page's scope; and a separate admin
+// app registration, a public client with only the delegated permissions, that signs the admin in
+// for set-up and the doctor (device code). A device-code phishing lure for the admin app can win
+// at most what the signed-in admin may do; it never reaches the main app's application permissions.
 extension microsoftGraphV1
 
 param uniqueName string
@@ -36,8 +39,8 @@ var grantedApplicationPermissions = concat(applicationPermissions, groupPermissi
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'
 
-// Delegated, for the set-up CLI only: task triggers, printer registration and shares can only be made by a
-// signed-in Printer Administrator.
+// Delegated, for the admin tools only (on the admin app registration): task triggers, printer registration and
+// shares can only be made by a signed-in Printer Administrator.
 var delegatedPermissions = [
   { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' } // triggers; register pull queues
   { name: 'PrinterShare.ReadWrite.All', id: '06ceea37-85e2-40d7-bec3-91337a46038f' } // share pull queues with users
@@ -49,7 +52,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: uniqueName
   displayName: 'Release Gate'
   signInAudience: 'AzureADMyOrg'
-  isFallbackPublicClient: true // the set-up CLI signs the admin in with the device-code flow
+  isFallbackPublicClient: false // no device code, no password flows: the admin tools use the admin app
   // The release page is a single-page app: authorization code with PKCE, no secret in the browser.
   spa: { redirectUris: [releasePageUrl] }
   api: {
@@ -70,10 +73,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   requiredResourceAccess: [
     {
       resourceAppId: microsoftGraphAppId
-      resourceAccess: concat(
-        map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' }),
-        map(delegatedPermissions, p => { id: p.id, type: 'Scope' })
-      )
+      resourceAccess: map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' })
     }
   ]
 
@@ -103,9 +103,27 @@ resource applicationPermissionGrants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = 
   }
 ]
 
-// Admin consent for the delegated set-up permission (the CLI still needs a Printer Administrator).
+// The admin tools' own registration: a public client (device code) with delegated permissions only.
+resource adminApp 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: '${uniqueName}-admin'
+  displayName: 'Release Gate admin tools'
+  signInAudience: 'AzureADMyOrg'
+  isFallbackPublicClient: true // set-up and the doctor sign the admin in with the device-code flow
+  requiredResourceAccess: [
+    {
+      resourceAppId: microsoftGraphAppId
+      resourceAccess: map(delegatedPermissions, p => { id: p.id, type: 'Scope' })
+    }
+  ]
+}
+
+resource adminServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: adminApp.appId
+}
+
+// Admin consent for the delegated admin-tool permissions (the tools still need a Printer Administrator).
 resource delegatedPermissionGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
-  clientId: servicePrincipal.id
+  clientId: adminServicePrincipal.id
   consentType: 'AllPrincipals'
   resourceId: microsoftGraph.id
   scope: join(map(delegatedPermissions, p => p.name), ' ')
@@ -121,3 +139,4 @@ resource releasePageGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
 
 output appClientId string = app.appId
 output servicePrincipalId string = servicePrincipal.id
+output adminAppClientId string = adminApp.appId

@@ -23,6 +23,10 @@ param principalId string
 param graphCloud string
 @description('The Function App name (main.bicep decides it: the app registration needs its address first).')
 param functionAppName string
+@description('Close Key Vault and storage to the internet: only the Function App (VNet integration, service endpoints) and allowedIpAddresses reach them.')
+param restrictNetworkAccess bool
+@description('Public IP addresses or CIDR ranges that may still reach Key Vault and storage when restricted (the admin running set-up and the doctor).')
+param allowedIpAddresses array
 
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
@@ -48,6 +52,37 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
+// ---------- Network: the Function App's outbound path to storage and Key Vault ----------
+
+// With restrictNetworkAccess, the Function App reaches storage and Key Vault from its own subnet
+// (Flex Consumption VNet integration) through service endpoints; both refuse every other network
+// but the listed addresses. Azure's trusted services keep their bypass (e.g. ARM setting secrets).
+var vnetName = 'vnet-release-gate-${resourceToken}'
+var appSubnetName = 'function-app'
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = if (restrictNetworkAccess) {
+  name: vnetName
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: { addressPrefixes: ['10.80.0.0/16'] }
+    subnets: [
+      {
+        name: appSubnetName
+        properties: {
+          addressPrefix: '10.80.0.0/24'
+          // Flex Consumption integrates with a subnet delegated to Microsoft.App/environments.
+          delegations: [{ name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } }]
+          serviceEndpoints: [{ service: 'Microsoft.Storage' }, { service: 'Microsoft.KeyVault' }]
+        }
+      }
+    ]
+  }
+}
+
+var appSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnetName, appSubnetName)
+var storageIpRules = [for address in allowedIpAddresses: { value: address, action: 'Allow' }]
+var vaultIpRules = [for address in allowedIpAddresses: { value: address }]
+
 // ---------- Storage: the host's own storage, the task queue, audit and hold tables ----------
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -62,7 +97,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
+    networkAcls: restrictNetworkAccess
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+          virtualNetworkRules: [{ id: appSubnetId, action: 'Allow' }]
+          ipRules: storageIpRules
+        }
+      : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
+  dependsOn: [vnet] // the subnet's service endpoint before the rule that names it
 
   resource blobService 'blobServices' = {
     name: 'default'
@@ -149,8 +193,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: 'Enabled' // 'Disabled' would also refuse the service endpoint; the rules below restrict it
+    networkAcls: restrictNetworkAccess
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+          virtualNetworkRules: [{ id: appSubnetId, ignoreMissingVnetServiceEndpoint: false }]
+          ipRules: vaultIpRules
+        }
+      : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
+  dependsOn: [vnet]
 
   resource clientState 'secrets' = {
     name: clientStateSecretName
@@ -270,6 +323,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Outbound through the VNet when restricted: storage and Key Vault admit only that subnet.
+    virtualNetworkSubnetId: restrictNetworkAccess ? appSubnetId : null
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -292,7 +347,20 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       runtime: { name: 'node', version: '22' }
     }
   }
-  dependsOn: [storageBlobRole, storageQueueRole, storageTableRole, vaultSecretsUserRole, metricsPublisherRole]
+  dependsOn: [storageBlobRole, storageQueueRole, storageTableRole, vaultSecretsUserRole, metricsPublisherRole, vnet]
+}
+
+// No FTP or SCM basic-auth publishing credentials: deployments authenticate with Entra ID only.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
 }
 
 // App settings: every name here is declared in src/config/settings.ts (a test checks both ways).
@@ -327,6 +395,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_APP_CLIENT_ID: appClientId
     RELEASE_GATE_APP_CREDENTIAL: 'managed-identity'
     RELEASE_GATE_CLOUD: graphCloud
+    // The host refuses larger request bodies before any function runs (the webhook's own cap: 1 MiB).
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
   }
 }
 

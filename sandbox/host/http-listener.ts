@@ -1,12 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import { PassThrough } from 'node:stream';
+import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { HttpRegistration } from './registrations';
 import { isAuthorized, presentedKey, type HostKeys } from './host-keys';
 import { createInvocationContext, withTimeout, type HostLogSink } from './invocation';
 
 /** Longest an HTTP-triggered call may take on Azure (the load balancer's idle timeout). */
 const HTTP_LIMIT_MS = 230_000;
+
+/** The host's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when the setting is absent (about 100 MB). */
+export const DEFAULT_REQUEST_BODY_LIMIT = 104_857_600;
 
 interface CompiledRoute {
   registration: HttpRegistration;
@@ -24,6 +28,24 @@ export function compileRoute(registration: HttpRegistration, routePrefix: string
     return param[2] ? '(?:/([^/]+))?' : '/([^/]+)';
   });
   return { registration, params, pattern: new RegExp(`^${segments.join('')}/?$`, 'i') };
+}
+
+/** The whole body, or undefined (reading stopped, the rest left unread) once it passes `limit`. */
+function readWhole(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
 }
 
 export interface HttpListener {
@@ -45,7 +67,15 @@ export async function startHttpListener(options: {
   /** The keys to enforce; undefined only for the named lenient mode (keys not enforced). */
   keys: HostKeys | undefined;
   extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  /**
+   * `app.setup({ enableHttpStream: true })`: handlers get the body as a stream, read only as far as
+   * they read it. Otherwise the host reads the whole body before the handler runs.
+   */
+  streaming?: boolean;
+  /** The host's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: a larger body is answered 413 without a function call. */
+  maxRequestBodyBytes?: number;
 }): Promise<HttpListener> {
+  const bodyLimit = options.maxRequestBodyBytes ?? DEFAULT_REQUEST_BODY_LIMIT;
   const routes = options.registrations.map((r) => compileRoute(r, options.routePrefix));
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -60,6 +90,11 @@ export async function startHttpListener(options: {
       res.end();
     });
   });
+
+  /** Answers without reading the request body, and closes the connection rather than drain it. */
+  function closeUnread(res: http.ServerResponse, status: number): void {
+    res.writeHead(status, { connection: 'close' }).end();
+  }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (options.extraRoutes && (await options.extraRoutes(req, res))) return;
@@ -85,20 +120,32 @@ export async function startHttpListener(options: {
     }
     const match = route.pattern.exec(path) ?? [];
     const params = Object.fromEntries(route.params.map((name, i) => [name, match[i + 1] ?? '']).filter(([, v]) => v));
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    // The host's own body limit comes first: a larger declared body never reaches a function.
+    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) {
+      closeUnread(res, 413);
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     const method = req.method ?? 'GET';
-    const request = new HttpRequest({
-      method,
-      url: url.toString(),
-      headers,
-      params,
-      body: method === 'GET' || method === 'HEAD' ? undefined : { bytes: Buffer.concat(chunks) },
-    });
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    let request: HttpRequest;
+    if (options.streaming) {
+      // As the worker's HTTP proxy does: the handler reads the socket through a small buffer, and
+      // whatever it leaves unread is never read (the connection is closed after the answer).
+      const body = hasBody ? req.pipe(new PassThrough()) : undefined;
+      const nativeRequest = new Request(url.toString(), { method, headers, body, duplex: 'half' } as RequestInit);
+      request = new HttpRequest({ nativeRequest, params } as HttpRequestInit);
+    } else {
+      const bytes = await readWhole(req, bodyLimit);
+      if (!bytes) {
+        closeUnread(res, 413);
+        return;
+      }
+      request = new HttpRequest({ method, url: url.toString(), headers, params, body: hasBody ? { bytes } : undefined });
+    }
     const context = createInvocationContext(route.registration.name, options.log);
     let response: HttpResponse;
     try {
@@ -118,6 +165,12 @@ export async function startHttpListener(options: {
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((value, name) => (outHeaders[name] = value));
     for (const cookie of response.cookies) res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}`);
+    // A body the function did not read to its end is not read now either: answer, then close.
+    if (hasBody && !req.complete) {
+      req.unpipe();
+      req.pause();
+      outHeaders.connection = 'close';
+    }
     res.writeHead(response.status, outHeaders);
     res.end(body);
   }

@@ -138,6 +138,10 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       log,
       keys: enforced,
       extraRoutes: adminRoutes,
+      streaming: registrations.setup.enableHttpStream,
+      maxRequestBodyBytes: process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT
+        ? Number(process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)
+        : undefined,
     });
   } catch (error) {
     await Promise.all(queues.map((q) => q.stop()));

@@ -34,6 +34,8 @@ export interface Registrations {
   queues: QueueRegistration[];
   timers: TimerRegistration[];
   appStart: (() => unknown)[];
+  /** What `app.setup` asked for: with `enableHttpStream`, request bodies reach handlers as streams. */
+  setup: { enableHttpStream: boolean };
 }
 
 export const FUNCTIONS_DIR = path.resolve(__dirname, '..', '..', 'functions');
@@ -51,7 +53,7 @@ type Recorder = Record<string, unknown>;
 export function captureRegistrations(files: string[] = functionFiles()): Registrations {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { app } = require('@azure/functions') as typeof import('@azure/functions');
-  const found: Registrations = { http: [], queues: [], timers: [], appStart: [] };
+  const found: Registrations = { http: [], queues: [], timers: [], appStart: [], setup: { enableHttpStream: false } };
   const appRecord = app as unknown as Recorder;
   const hookRecord = app.hook as unknown as Recorder;
   const saved = {
@@ -89,6 +91,14 @@ export function captureRegistrations(files: string[] = functionFiles()): Registr
       handler: options.handler,
     });
   };
+  // `app.setup` is a getter on the package's `app`: the files see a stand-in `app` that records it.
+  const library = require('@azure/functions') as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
+  const recordSetup = (options: { enableHttpStream?: boolean }) => {
+    if (options.enableHttpStream !== undefined) found.setup.enableHttpStream = options.enableHttpStream;
+  };
+  library.app = new Proxy(app, {
+    get: (target, property) => (property === 'setup' ? recordSetup : Reflect.get(target, property, target)),
+  });
   hookRecord.appStart = (handler: () => unknown) => {
     found.appStart.push(handler);
     return { dispose: () => undefined };
@@ -108,6 +118,7 @@ export function captureRegistrations(files: string[] = functionFiles()): Registr
       savedUnsupported,
     );
     hookRecord.appStart = saved.appStart;
+    library.app = app;
   }
   return found;
 }

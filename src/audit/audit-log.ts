@@ -20,6 +20,7 @@ export type AuditOutcome =
   | 'hold-vanished' // Universal Print deleted the held job (a 404): the hold ended, its owner is told
   | 'already-done' // the task had ended before we acted (someone else, or an earlier run)
   | 'job-gone'
+  | 'refused-job-mismatch' // the notification paired the task with a job it does not belong to: nothing done
   | 'failed-safe'; // could not act as decided; the fail-safe action was applied
 
 export interface AuditRecord {
@@ -32,7 +33,7 @@ export interface AuditRecord {
   userPrincipalName?: string;
   documentName?: string;
   rule: string;
-  action: Decision['action'] | 'fail-safe';
+  action: Decision['action'] | 'fail-safe' | 'refused';
   reason?: string;
   decision: Decision;
   /** How the policy got there, one line: each rule tried, ✔ or ✘ with the condition that failed. */

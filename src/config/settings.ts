@@ -29,6 +29,8 @@ const httpsUrl = () =>
     .url('must be a URL')
     .refine((v) => /^https:\/\//i.test(v), 'must be an https:// URL');
 const url = () => text().url('must be a URL');
+/** No fragment, or a well-formed `#sha256=` pin (see pinnedSha256 in policy-source.ts). */
+const hasValidPin = (v: string) => !v.includes('#') || /#sha256=[0-9a-f]{64}$/i.test(v);
 
 /** 127.0.0.1, localhost or [::1]: only the sandbox and Core Tools, which serve plain http. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -143,10 +145,12 @@ export const settingsObject = z.object({
     .optional()
     .describe('Declarative policy given inline as JSON (takes precedence over the file).'),
   RELEASE_GATE_POLICY_URL: httpsUrl()
+    .refine(hasValidPin, 'the fragment must be #sha256= and the 64 hex digits of the policy file’s SHA-256')
     .optional()
     .describe(
       'Declarative policy fetched over HTTPS (an Azure blob is read with the managed identity); a changed ' +
-        'policy is picked up without redeploying.',
+        'policy is picked up without redeploying. End it with #sha256=<hex> to pin the content: another ' +
+        'file is refused and the last good one stays in force.',
     ),
   RELEASE_GATE_POLICY_RELOAD_SECONDS: integer(1, 86400)
     .default(60)
@@ -359,6 +363,12 @@ export const settingsObject = z.object({
     .optional()
     .describe(
       'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
+    ),
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: integer(1, 4_294_967_296)
+    .optional()
+    .describe(
+      "The Functions host's own request body limit in bytes (about 100 MB when unset); the deployment sets " +
+        '1048576 (1 MiB), above every route’s cap, so the host refuses larger bodies before any function runs.',
     ),
 });
 

@@ -17,6 +17,8 @@ export const OPT_INS = Object.entries(PERMISSION_OPT_INS).map(([optIn, env]) => 
 export interface DoctorOptions {
   tenant: string;
   clientId: string;
+  /** The admin-tools app registration the admin signs in through (RELEASE_GATE_ADMIN_APP_CLIENT_ID). */
+  adminClientId: string;
   functionUrl: string;
   /** The Function App's master (admin) key, for `POST /api/setup/doctor` and `GET /api/setup/triggers`. */
   functionKey?: string;
@@ -47,6 +49,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
     options: {
       tenant: { type: 'string', default: env.RELEASE_GATE_TENANT_ID },
       'client-id': { type: 'string', default: env.RELEASE_GATE_APP_CLIENT_ID },
+      'admin-client-id': { type: 'string', default: env.RELEASE_GATE_ADMIN_APP_CLIENT_ID || undefined },
       'function-url': { type: 'string', default: env.RELEASE_GATE_FUNCTION_APP_URL },
       'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
       'key-vault-uri': { type: 'string', default: env.RELEASE_GATE_KEY_VAULT_URI },
@@ -88,6 +91,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     tenant: values.tenant!,
     clientId: values['client-id']!,
+    adminClientId: values['admin-client-id'] ?? values['client-id']!,
     functionUrl: values['function-url']!.replace(/\/+$/, ''),
     functionKey: values['function-key'] || undefined,
     keyVaultUri: values['key-vault-uri'] || undefined,

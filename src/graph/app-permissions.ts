@@ -100,6 +100,15 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
   },
 ];
 
+/**
+ * Which app registration holds a permission: application permissions sit on the main app (the
+ * Function App acts as it); delegated ones on the separate admin-tools app that set-up and the
+ * doctor sign the admin in with (RELEASE_GATE_ADMIN_APP_CLIENT_ID), so the public client that
+ * device-code sign-in needs never holds application permissions.
+ */
+export const appRegistrationOf = (permission: Pick<GraphPermission, 'kind'>): 'app' | 'admin' =>
+  permission.kind === 'delegated' ? 'admin' : 'app';
+
 /** Every opt-in (a Bicep parameter of graph-app.bicep) and the azd variable that sets it. */
 export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {
   allowGroupRules: 'RELEASE_GATE_ALLOW_GROUP_RULES',

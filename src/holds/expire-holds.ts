@@ -14,6 +14,8 @@ export interface ExpiryReport {
   /** Held jobs Universal Print had already deleted: the hold ended as `hold-vanished`. */
   vanished: number;
   retryLater: number;
+  /** Holds lost by a claimant that died between claim and act, held again. */
+  recovered: number;
 }
 
 export const EXPIRY_REASON = 'Your held print job expired before it was released at a printer.';
@@ -21,7 +23,7 @@ export const EXPIRY_REASON = 'Your held print job expired before it was released
 /**
  * Ends holds past their expiry with their expiry action, so nothing stays held forever. Each
  * hold is claimed first (only one runner ends it); if Graph fails transiently it is put back and
- * the next run tries again. `release` completes the task only on a physical printer (the job
+ * the next run tries again; if the runner dies instead, the claim is recovered by a later run. `release` completes the task only on a physical printer (the job
  * prints where it was sent); on a pull queue, where nothing would come out, the job is aborted
  * with the expiry reason like `deny`. A job Universal Print already deleted ends as vanished.
  */
@@ -30,7 +32,23 @@ export async function expireHolds(
   limit = 200,
 ): Promise<ExpiryReport> {
   const now = (deps.now ?? (() => new Date()))();
-  const report: ExpiryReport = { expired: 0, released: 0, denied: 0, vanished: 0, retryLater: 0 };
+  const report: ExpiryReport = { expired: 0, released: 0, denied: 0, vanished: 0, retryLater: 0, recovered: 0 };
+  // First, holds whose claimant died between claim and act: held again (and expired below if due).
+  const recovered = await deps.holds.recoverLostClaims(now, async (job) => {
+    try {
+      return (await deps.api.getTask(job.taskDefinitionId, job.taskId)).status.state === 'processing';
+    } catch (error) {
+      if (classifyGraphError(error).kind === 'not-found') return false;
+      throw error;
+    }
+  });
+  for (const job of recovered) {
+    deps.log.with({ correlationId: job.correlationId, taskId: job.taskId }).warn('hold.claim-recovered', {
+      jobId: job.jobId,
+      printerId: job.printerId,
+    });
+  }
+  report.recovered = recovered.length;
   for (const held of await deps.holds.listExpired(now, limit)) {
     const claimed = await deps.holds.claim(ownerOf(held), held.taskId);
     if (!claimed) continue;

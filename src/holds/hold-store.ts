@@ -53,9 +53,33 @@ export interface HoldStore {
   listByOwner(owner: OwnerArg): Promise<HeldJob[]>;
   /**
    * Takes a held job out of the store for whoever ends it. Only one caller wins (an etag-guarded
-   * delete), so a job is released, denied or expired at most once, whatever races.
+   * delete), so a job is released, denied or expired at most once, whatever races. A claim leaves
+   * a marker behind (see recoverLostClaims): a caller that dies before acting or putting the job
+   * back (`add`) does not lose the hold.
    */
   claim(owner: OwnerArg, taskId: string): Promise<HeldJob | undefined>;
+  /**
+   * Settles claims older than {@link CLAIM_LEASE_MINUTES}: a claimed job whose task is still open
+   * (the claimant died between claim and act) is held again; otherwise the marker is dropped.
+   * Returns the jobs held again.
+   */
+  recoverLostClaims(now: Date, taskStillOpen: (job: HeldJob) => Promise<boolean>): Promise<HeldJob[]>;
+}
+
+/**
+ * Longer than any claimant runs (an HTTP release is cut at 230 s, an expiry run lasts seconds):
+ * a claim this old whose task is still open was lost.
+ */
+export const CLAIM_LEASE_MINUTES = 15;
+
+/** The claim markers' partition: no owner key can be this (owner keys are UPNs or object ids). */
+const CLAIMS_PARTITION = '!claims';
+
+interface ClaimEntity {
+  partitionKey: string;
+  rowKey: string;
+  claimedAt: string;
+  job: string;
 }
 
 /** The owner of a stored hold, as the store keys it. */
@@ -136,7 +160,7 @@ export function tableHoldStore(table: TableClient): HoldStore {
     return undefined;
   };
 
-  return {
+  const store: HoldStore = {
     async add(job) {
       await ensureTable();
       const partitionKey = userKey(ownerOf(job));
@@ -175,6 +199,11 @@ export function tableHoldStore(table: TableClient): HoldStore {
       await ensureTable();
       const entity = await read(asOwner(owner), taskId);
       if (!entity) return undefined;
+      // The marker first: a claimant that dies after the delete leaves the job recoverable.
+      await table.upsertEntity<ClaimEntity>(
+        { partitionKey: CLAIMS_PARTITION, rowKey: taskId, claimedAt: new Date().toISOString(), job: entity.job },
+        'Replace',
+      );
       try {
         await table.deleteEntity(entity.partitionKey, entity.rowKey, { etag: entity.etag });
         return parse(entity);
@@ -183,5 +212,26 @@ export function tableHoldStore(table: TableClient): HoldStore {
         throw error;
       }
     },
+    async recoverLostClaims(now, taskStillOpen) {
+      await ensureTable();
+      const before = new Date(now.getTime() - CLAIM_LEASE_MINUTES * 60_000).toISOString();
+      const stale = table.listEntities<ClaimEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${CLAIMS_PARTITION} and claimedAt le ${before}` },
+      });
+      const recovered: HeldJob[] = [];
+      for await (const marker of stale) {
+        const job = JSON.parse(marker.job) as HeldJob;
+        // Put back, unless the job was ended (task closed) or is already back (put back, or a redelivery).
+        if ((await taskStillOpen(job)) && !(await store.get(ownerOf(job), job.taskId))) {
+          await store.add(job);
+          recovered.push(job);
+        }
+        await table.deleteEntity(CLAIMS_PARTITION, marker.rowKey, { etag: marker.etag }).catch((error: unknown) => {
+          if (status(error) !== 404 && status(error) !== 412) throw error; // re-claimed meanwhile: keep the new one
+        });
+      }
+      return recovered;
+    },
   };
+  return store;
 }

@@ -8,7 +8,7 @@ import type { HoldStore } from '../holds/hold-store';
 import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
 import type { Log } from '../observability/log';
-import { parseJobUrl } from '../print/ids';
+import { parseJobUrl, type JobRef } from '../print/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
 import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import type { PrintTaskMessage } from '../queue/print-task-message';
@@ -27,6 +27,12 @@ import { printerKindsFor } from './printer-kinds';
 import { endedTaskState, outcomeOfEndedTask } from './already-ended';
 import { ClaimLostError, underTaskClaim, type ClaimedRun, type ClaimStop } from './task-claim';
 import type { TaskClaims } from '../tasks/task-claims';
+import { bindingOfTask, refuseJobMismatch, taskBinding } from './task-job-binding';
+
+const unlessNotFound = (error: unknown): undefined => {
+  if (classifyGraphError(error).kind === 'not-found') return undefined;
+  throw error;
+};
 
 export interface ProcessorDependencies {
   api: PrintApi;
@@ -58,7 +64,7 @@ export type ProcessResult =
   | { status: 'acted'; outcome: AuditOutcome; decision: Decision; graphCalls: number }
   | {
       status: 'skipped';
-      why: 'already-handled' | 'task-not-processing' | 'still-held';
+      why: 'already-handled' | 'task-not-processing' | 'still-held' | 'job-mismatch';
       graphCalls: number;
       /** The journal's final outcome, when an earlier run finished the task. */
       outcome?: AuditOutcome;
@@ -169,8 +175,10 @@ async function processClaimedTask(
       return await jobGone(printerId, jobId);
     }
     const { job } = read;
-    const ourTask = job.tasks?.find((t) => t.id === taskId);
-    const taskState = ourTask ? ourTask.status.state : (await api.getTask(definitionId, taskId)).status.state;
+    // The task must belong to the job the notification named: see task-job-binding.ts.
+    const binding = await taskBinding(job, ids, taskId, () => api.getTask(definitionId, taskId));
+    if (!binding.belongs) return await refuseMismatch(ids, binding.actualJob);
+    const taskState = binding.state;
     if (taskState !== 'processing') {
       // A run that acted and died before recording it: record what the task's end says.
       if (journal && (taskState === 'completed' || taskState === 'aborted')) {
@@ -395,6 +403,10 @@ async function processClaimedTask(
   }
 
   async function jobGone(printerId: string, jobId: string): Promise<ProcessResult> {
+    // A job that is gone cannot list the task: the task's own parentUrl must name it before we close the task.
+    const task = jobId ? await api.getTask(definitionId, taskId).catch(unlessNotFound) : undefined;
+    const binding = task && bindingOfTask(task, { printerId, jobId });
+    if (binding && !binding.belongs) return refuseMismatch({ printerId, jobId }, binding.actualJob);
     log.warn('job.gone', { printerId, jobId });
     await closeTask('aborted', 'The print job no longer exists.').catch(() => undefined);
     const decidedAt = now().toISOString();
@@ -416,6 +428,11 @@ async function processClaimedTask(
     });
     await deps.tasks.mark(definitionId, taskId, 'done', now(), 'job-gone');
     return { status: 'job-gone', graphCalls: calls() };
+  }
+
+  async function refuseMismatch(named: JobRef, actualJob: JobRef | undefined): Promise<ProcessResult> {
+    await refuseJobMismatch(message, named, actualJob, { audit: deps.audit, log, now });
+    return { status: 'skipped', why: 'job-mismatch', graphCalls: calls() };
   }
 
   async function handleFailure(error: unknown): Promise<ProcessResult> {

@@ -1,12 +1,11 @@
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
-import { readBodyWithLimit } from '../http/read-body';
+import { readCappedBody } from '../http/body-cap';
 import { changeNotificationCollectionSchema, type ChangeNotification } from './notification-schema';
 
 /** Graph sends small batches; 1 MB is far above any real one and bounds what a forger can make us parse. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const badRequest = (code: string, message: string) => errorResponse(400, code, message);
-const tooLarge = () => errorResponse(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes.`);
 
 /**
  * Reads a change-notification collection from a POST, or says precisely why not (4xx with a short
@@ -24,10 +23,8 @@ export async function readNotificationCollection(
   if (contentType !== 'application/json') {
     return fail(errorResponse(415, 'unsupported_media_type', 'The body must be application/json.'));
   }
-  const declaredLength = Number(request.headers.get('content-length') ?? '0');
-  if (declaredLength > MAX_BODY_BYTES) return fail(tooLarge());
-  const body = await readBodyWithLimit(request.body, MAX_BODY_BYTES);
-  if (!body.ok) return fail(tooLarge());
+  const body = await readCappedBody(request, MAX_BODY_BYTES);
+  if (!body.ok) return fail(body.response);
 
   let json: unknown;
   try {

@@ -2,6 +2,7 @@ import type { PolicyContext } from '../decision';
 import type { ConditionTrace } from '../trace';
 import { bytes, type Condition } from './policy-schema';
 import { describeLocalTime, inTimeWindow } from './time-window';
+import { MAX_MATCHED_LENGTH } from './regex-safety';
 
 export interface EvaluationEnvironment {
   timeZone: string;
@@ -128,9 +129,10 @@ export async function holds(
     checks.push(['contentType', () => record('contentType', matchesAny(type, types), type ?? 'type unknown')]);
   }
   if (condition.documentName) {
+    // Checked for catastrophic backtracking when the policy was loaded (regex-safety.ts); the cut
+    // to a bounded length bounds what the allowed (at most quadratic) expressions can cost.
     const pattern = new RegExp(condition.documentName, 'i');
-    // The admin's expression runs on the user's text: a bounded input bounds a bad expression's cost.
-    const name = (job.document?.name ?? '').slice(0, 512);
+    const name = (job.document?.name ?? '').slice(0, MAX_MATCHED_LENGTH);
     checks.push(['documentName', () => record('documentName', pattern.test(name), name || 'no name')]);
   }
   if (condition.copies) {

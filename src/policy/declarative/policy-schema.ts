@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bytes, SIZE_PATTERN } from './sizes';
 import { isTimeZone, toMinutes } from './time-window';
+import { unsafeRegexReason } from './regex-safety';
 
 export { bytes } from './sizes';
 
@@ -97,14 +98,11 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       documentName: z
         .string()
         .min(1)
-        .refine((v) => {
-          try {
-            new RegExp(v, 'i');
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'expected a valid regular expression, e.g. "confidential|secret"')
+        .superRefine((v, ctx) => {
+          // Refused at load: a bad expression never runs on a user's document name.
+          const reason = unsafeRegexReason(v);
+          if (reason) ctx.addIssue({ code: 'custom', message: reason });
+        })
         .optional()
         .describe('A regular expression the document name must match (case-insensitive).'),
       copies: range(z.number().int().min(1), (v: number) => v)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import { PolicyUnavailableError } from '../evaluation-errors';
@@ -26,16 +27,36 @@ export function inlineOrigin(json: string): PolicyOrigin {
   return { describe: 'RELEASE_GATE_POLICY_JSON', read: async () => ({ version: 'inline', text: json }) };
 }
 
+/** `#sha256=<64 hex digits>` at the end of a policy URL pins its content (like pip's hash fragments). */
+const PIN_FRAGMENT = /^#sha256=([0-9a-f]{64})$/i;
+
+/**
+ * The SHA-256 a policy URL pins, from its fragment (never sent to the server); undefined without
+ * one. A fragment that is not a well-formed pin is an error: a typo must not silently unpin.
+ */
+export function pinnedSha256(url: string): string | undefined {
+  const { hash } = new URL(url);
+  if (!hash) return undefined;
+  const match = PIN_FRAGMENT.exec(hash);
+  if (!match?.[1])
+    throw new Error('the URL fragment must be #sha256= and the 64 hex digits of the policy file’s SHA-256');
+  return match[1].toLowerCase();
+}
+
 /**
  * A policy over HTTPS with conditional GETs (ETag). An Azure blob URL without a SAS signature is
- * read with the managed identity (Storage Blob Data Reader or above), so no secret is needed.
+ * read with the managed identity (Storage Blob Data Reader or above), so no secret is needed. With
+ * a `#sha256=` pin, content whose hash differs is refused (the last good version stays in force):
+ * whoever can write the blob or answer for the host still cannot change the policy.
  */
 export function urlOrigin(url: string, credential?: TokenCredential, timeoutMs = 10_000): PolicyOrigin {
   const parsed = new URL(url);
+  const pin = pinnedSha256(url);
+  parsed.hash = '';
   const isBlob = /\.blob\.core\.(windows\.net|usgovcloudapi\.net|chinacloudapi\.cn)$/i.test(parsed.hostname);
   const signed = parsed.searchParams.has('sig');
   // The query may hold a SAS signature: never in logs.
-  const shown = url.replace(/\?.*$/, '');
+  const shown = parsed.toString().replace(/\?.*$/, '');
   return {
     describe: shown,
     async read(known) {
@@ -45,10 +66,15 @@ export function urlOrigin(url: string, credential?: TokenCredential, timeoutMs =
         if (token) headers.authorization = `Bearer ${token.token}`;
         headers['x-ms-version'] = '2023-11-03';
       }
-      const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(parsed, { headers, signal: AbortSignal.timeout(timeoutMs) });
       if (response.status === 304 && known) return { version: known };
       if (!response.ok) throw new Error(`GET ${shown} answered ${response.status}`);
-      const text = await response.text();
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (pin) {
+        const actual = createHash('sha256').update(bytes).digest('hex');
+        if (actual !== pin) throw new Error(`its SHA-256 is ${actual}, not the pinned ${pin}: refused`);
+      }
+      const text = bytes.toString('utf8');
       // Without an ETag the content is its own version.
       return { version: response.headers.get('etag') ?? `content:${text}`, text };
     },

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { parseSettings } from '../../../src/config/load-settings';
 import { settingNames } from '../../../src/config/settings';
 import { TRIGGER_RECORD_TABLE } from '../../../src/setup/trigger-record';
-import { GRAPH_PERMISSIONS, PERMISSION_OPT_INS, type GraphPermission } from '../../../src/graph/app-permissions';
+import {
+  appRegistrationOf,
+  GRAPH_PERMISSIONS,
+  PERMISSION_OPT_INS,
+  type GraphPermission,
+} from '../../../src/graph/app-permissions';
+import { BODY_LIMITS } from '../../../src/http/body-cap';
+import { MAX_BODY_BYTES } from '../../../src/webhook/read-notification-collection';
 import { SUBSCRIPTION_HEALTHY_METRIC } from '../../../src/observability/metrics';
 import { GRAPH_HOST_KEY_NAME } from '../../../sandbox/host/host-keys';
 
@@ -346,5 +353,81 @@ describe('infra/ templates against the code', () => {
     // The Function App is named once, in main.bicep, and passed on.
     expect(resources).not.toMatch(/var functionAppName/);
     expect(main).toMatch(/functionAppName: functionAppName/);
+  });
+});
+
+describe('infra/ hardening', () => {
+  const main = read(path.join(infra, 'main.bicep'));
+  const graphApp = read(path.join(infra, 'modules', 'graph-app.bicep'));
+  /** The body of `resource <name> '<type>' = [if (…)] {…}` up to the next top-level resource. */
+  const resourceBlock = (text: string, name: string) =>
+    new RegExp(`^resource ${name} '[^']+' = [^{]*\\{([\\s\\S]*?)\\n\\}`, 'm').exec(text)?.[1] ?? '';
+
+  it('closes Key Vault and storage behind restrictNetworkAccess, reachable from the Function App subnet', () => {
+    expect(main).toMatch(/^param restrictNetworkAccess bool = false$/m);
+    expect(main).toMatch(/^\s+restrictNetworkAccess: restrictNetworkAccess$/m);
+    expect(main).toMatch(/^param allowedIpAddresses array = \[\]$/m);
+    expect(read(path.join(infra, 'main.parameters.json'))).toContain(
+      '"restrictNetworkAccess": { "value": "${RELEASE_GATE_RESTRICT_NETWORK=false}" }',
+    );
+    const vnet = resourceBlock(resources, 'vnet');
+    expect(resources).toMatch(
+      /^resource vnet 'Microsoft\.Network\/virtualNetworks@[\d-]+' = if \(restrictNetworkAccess\)/m,
+    );
+    // Flex Consumption VNet integration needs a subnet delegated to Microsoft.App/environments.
+    expect(vnet).toMatch(/serviceName: 'Microsoft\.App\/environments'/);
+    expect(vnet).toMatch(/service: 'Microsoft\.Storage'/);
+    expect(vnet).toMatch(/service: 'Microsoft\.KeyVault'/);
+    for (const name of ['storage', 'vault']) {
+      const block = resourceBlock(resources, name);
+      const acls = /networkAcls: restrictNetworkAccess\s*\?\s*\{([\s\S]*?)\}\s*:/.exec(block)?.[1] ?? '';
+      expect({ name, acls }).toEqual({ name, acls: expect.stringMatching(/defaultAction: 'Deny'/) });
+      expect(acls).toMatch(/virtualNetworkRules: \[\{ id: appSubnetId/);
+      expect(acls).toMatch(/ipRules: (storage|vault)IpRules/);
+      expect(block).toMatch(/dependsOn: \[vnet\]/);
+    }
+    const site = resourceBlock(resources, 'functionApp');
+    expect(site).toMatch(/virtualNetworkSubnetId: restrictNetworkAccess \? appSubnetId : null/);
+    expect(resources).toMatch(
+      /var appSubnetId = resourceId\('Microsoft\.Network\/virtualNetworks\/subnets', vnetName, appSubnetName\)/,
+    );
+  });
+
+  it('turns basic publishing credentials off for FTP and SCM', () => {
+    for (const name of ['ftp', 'scm']) {
+      expect(resources).toMatch(
+        new RegExp(
+          `resource \\w+ 'Microsoft\\.Web\\/sites\\/basicPublishingCredentialsPolicies@[\\d-]+' = \\{\\s*parent: functionApp\\s*name: '${name}'\\s*properties: \\{ allow: false \\}`,
+        ),
+      );
+    }
+  });
+
+  it("has the host refuse bodies larger than every route's cap, and no larger than needed", () => {
+    const limit = Number(/FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '(\d+)'/.exec(resources)?.[1]);
+    expect(limit).toBeGreaterThanOrEqual(Math.max(MAX_BODY_BYTES, ...Object.values(BODY_LIMITS)));
+    expect(limit).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(read(path.join(root, 'functions', 'startup.ts'))).toMatch(/^app\.setup\(\{ enableHttpStream: true \}\);$/m);
+  });
+
+  it('keeps the delegated (admin) permissions on a separate public-client app registration', () => {
+    const appBlock = resourceBlock(graphApp, 'app');
+    const adminBlock = resourceBlock(graphApp, 'adminApp');
+    expect(appBlock).toMatch(/isFallbackPublicClient: false/);
+    expect(appBlock).toMatch(
+      /resourceAccess: map\(grantedApplicationPermissions, p => \{ id: p\.id, type: 'Role' \}\)/,
+    );
+    expect(appBlock).not.toMatch(/delegatedPermissions|type: 'Scope'/);
+    expect(adminBlock).toMatch(/isFallbackPublicClient: true/);
+    expect(adminBlock).toMatch(/resourceAccess: map\(delegatedPermissions, p => \{ id: p\.id, type: 'Scope' \}\)/);
+    expect(adminBlock).not.toMatch(/Role|federatedIdentityCredentials|oauth2PermissionScopes/);
+    expect(resourceBlock(graphApp, 'delegatedPermissionGrant')).toMatch(/clientId: adminServicePrincipal\.id/);
+    expect(graphApp).toMatch(/^output adminAppClientId string = adminApp\.appId$/m);
+    expect(main).toMatch(
+      /^output RELEASE_GATE_ADMIN_APP_CLIENT_ID string = createAppRegistration \? graphApp!\.outputs\.adminAppClientId/m,
+    );
+    // The code says the same: delegated permissions belong to the admin app, application ones to the main app.
+    for (const permission of GRAPH_PERMISSIONS)
+      expect(appRegistrationOf(permission)).toBe(permission.kind === 'delegated' ? 'admin' : 'app');
   });
 });
