@@ -53,6 +53,8 @@ interface RunResult {
 function claimOutcome(result: RunResult): string | undefined {
   if (result.status === 'acted') return result.outcome;
   if (result.status === 'job-gone') return 'job-gone';
+  // A notification naming another job ended nothing: the task's genuine notification must still run.
+  if (result.status === 'skipped' && result.why === 'job-mismatch') return undefined;
   if (result.status === 'skipped') return result.why === 'still-held' ? 'held' : (result.outcome ?? 'already-done');
   return undefined;
 }
