@@ -44,8 +44,13 @@ var releaseScope = 'Release.Use'
 var delegatedPermissions = [
   { name: 'Printer.ReadWrite.All', id: '89f66824-725f-4b8f-928e-e1c5258dc565' } // triggers; register pull queues
   { name: 'PrinterShare.ReadWrite.All', id: '06ceea37-85e2-40d7-bec3-91337a46038f' } // share pull queues with users
-  { name: 'PrinterShare.Read.All', id: 'ed11134d-2f3f-440d-a2e1-411efada2502' } // release API, as the user (on-behalf-of): printers the user may use
   { name: 'Application.Read.All', id: 'c79f8feb-a9db-4090-85f9-90d820caa0eb' } // npm run doctor: the app's granted permissions
+]
+
+// Delegated, on the main app: the release API reads printer shares as the signed-in user (on-behalf-of their
+// Release.Use token, which only this app can exchange): the printers a user may release to.
+var onBehalfOfPermissions = [
+  { name: 'PrinterShare.Read.All', id: 'ed11134d-2f3f-440d-a2e1-411efada2502' } // printers the user may use
 ]
 
 resource app 'Microsoft.Graph/applications@v1.0' = {
@@ -73,7 +78,10 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   requiredResourceAccess: [
     {
       resourceAppId: microsoftGraphAppId
-      resourceAccess: map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' })
+      resourceAccess: concat(
+        map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' }),
+        map(onBehalfOfPermissions, p => { id: p.id, type: 'Scope' })
+      )
     }
   ]
 
@@ -127,6 +135,14 @@ resource delegatedPermissionGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' 
   consentType: 'AllPrincipals'
   resourceId: microsoftGraph.id
   scope: join(map(delegatedPermissions, p => p.name), ' ')
+}
+
+// Admin consent for what the release API reads as the user (on-behalf-of), so users are never asked.
+resource onBehalfOfGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
+  clientId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  resourceId: microsoftGraph.id
+  scope: join(map(onBehalfOfPermissions, p => p.name), ' ')
 }
 
 // Admin consent for the release page's own scope, so users are never asked to consent.

@@ -106,8 +106,9 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
  * doctor sign the admin in with (RELEASE_GATE_ADMIN_APP_CLIENT_ID), so the public client that
  * device-code sign-in needs never holds application permissions.
  */
-export const appRegistrationOf = (permission: Pick<GraphPermission, 'kind'>): 'app' | 'admin' =>
-  permission.kind === 'delegated' ? 'admin' : 'app';
+export const appRegistrationOf = (permission: Pick<GraphPermission, 'kind' | 'tool'>): 'app' | 'admin' =>
+  // The release API trades the user's Release.Use token on-behalf-of: only the app that token is for can.
+  permission.kind === 'application' || permission.tool === 'release API' ? 'app' : 'admin';
 
 /** Every opt-in (a Bicep parameter of graph-app.bicep) and the azd variable that sets it. */
 export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {

@@ -5,6 +5,7 @@ import { settingNames } from '../../../src/config/settings';
 import { TRIGGER_RECORD_TABLE } from '../../../src/setup/trigger-record';
 import {
   appRegistrationOf,
+  graphPermission,
   GRAPH_PERMISSIONS,
   PERMISSION_OPT_INS,
   type GraphPermission,
@@ -164,7 +165,15 @@ describe('infra/ templates against the code', () => {
 
   it('consents the delegated permissions the admin tools use: the simulator enforces the same ones', () => {
     const block = /var delegatedPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
-    expect(pairs(block)).toEqual(declared('delegated'));
+    const onBehalfOf = /var onBehalfOfPermissions = \[([\s\S]*?)\n\]/.exec(graphApp)?.[1] ?? '';
+    const on = (registration: 'app' | 'admin') =>
+      Object.fromEntries(
+        Object.entries(declared('delegated')).filter(
+          ([name]) => appRegistrationOf(graphPermission(name, 'delegated')) === registration,
+        ),
+      );
+    expect(pairs(block)).toEqual(on('admin'));
+    expect(pairs(onBehalfOf)).toEqual(on('app'));
     const routes = read(path.join(root, 'sandbox', 'simulator', 'graph-routes.ts'));
     expect(routes).toMatch(
       /requireDelegated\(request\.claims, 'Create printerShare', \['PrinterShare\.ReadWrite\.All'\]\)/,
@@ -415,9 +424,11 @@ describe('infra/ hardening', () => {
     const adminBlock = resourceBlock(graphApp, 'adminApp');
     expect(appBlock).toMatch(/isFallbackPublicClient: false/);
     expect(appBlock).toMatch(
-      /resourceAccess: map\(grantedApplicationPermissions, p => \{ id: p\.id, type: 'Role' \}\)/,
+      /resourceAccess: concat\(\s*map\(grantedApplicationPermissions, p => \{ id: p\.id, type: 'Role' \}\)/,
     );
-    expect(appBlock).not.toMatch(/delegatedPermissions|type: 'Scope'/);
+    expect(appBlock).not.toMatch(/delegatedPermissions/); // only the on-behalf-of scope the release API needs
+    expect(appBlock).toMatch(/map\(onBehalfOfPermissions, p => \{ id: p\.id, type: 'Scope' \}\)/);
+    expect(resourceBlock(graphApp, 'onBehalfOfGrant')).toMatch(/clientId: servicePrincipal\.id/);
     expect(adminBlock).toMatch(/isFallbackPublicClient: true/);
     expect(adminBlock).toMatch(/resourceAccess: map\(delegatedPermissions, p => \{ id: p\.id, type: 'Scope' \}\)/);
     expect(adminBlock).not.toMatch(/Role|federatedIdentityCredentials|oauth2PermissionScopes/);
@@ -426,8 +437,11 @@ describe('infra/ hardening', () => {
     expect(main).toMatch(
       /^output RELEASE_GATE_ADMIN_APP_CLIENT_ID string = createAppRegistration \? graphApp!\.outputs\.adminAppClientId/m,
     );
-    // The code says the same: delegated permissions belong to the admin app, application ones to the main app.
+    // The code says the same: the admin tools' delegated permissions belong to the admin app; application ones
+    // and the release API's on-behalf-of scope to the main app.
     for (const permission of GRAPH_PERMISSIONS)
-      expect(appRegistrationOf(permission)).toBe(permission.kind === 'delegated' ? 'admin' : 'app');
+      expect(appRegistrationOf(permission)).toBe(
+        permission.kind === 'delegated' && permission.tool !== 'release API' ? 'admin' : 'app',
+      );
   });
 });
