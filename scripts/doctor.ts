@@ -5,7 +5,7 @@
  *   --tenant <id>              RELEASE_GATE_TENANT_ID
  *   --client-id <id>           RELEASE_GATE_APP_CLIENT_ID
  *   --function-url <url>       RELEASE_GATE_FUNCTION_APP_URL    (https://<app>.azurewebsites.net)
- *   --function-key <key>       RELEASE_GATE_FUNCTION_ADMIN_KEY  (the app's master key: /api/setup/* is authLevel admin)
+ *   --function-key=<key>       RELEASE_GATE_FUNCTION_ADMIN_KEY  (the app's master key: /api/setup/* is authLevel admin)
  *   --key-vault-uri <url>      RELEASE_GATE_KEY_VAULT_URI
  *   --task-definition-id <id>  RELEASE_GATE_TASK_DEFINITION_ID  (compared with the app's own)
  *   --printers all|<name,…>    printers that should carry the trigger (* wildcards); default: report where it is

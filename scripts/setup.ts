@@ -12,7 +12,7 @@
  *   --admin-client-id <id>      RELEASE_GATE_ADMIN_APP_CLIENT_ID (the admin-tools app registration the admin signs in
  *                               through; default: the --client-id, for deployments made before the split)
  *   --function-url <url>        RELEASE_GATE_FUNCTION_APP_URL   (https://<app>.azurewebsites.net)
- *   --function-key <key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
+ *   --function-key=<key>        RELEASE_GATE_FUNCTION_ADMIN_KEY (the app's master key; az functionapp keys list)
  *   --task-definition-id <id>   RELEASE_GATE_TASK_DEFINITION_ID (skip asking the app for it; the app is still needed
  *                               for the trigger record and pull queues' printer attributes)
  *   --printers all|<name,…>     printers to put the trigger on (default all, or none besides the pull queues

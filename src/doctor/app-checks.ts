@@ -8,7 +8,7 @@ const SET_DEFINITION = (id: string) => `azd env set RELEASE_GATE_TASK_DEFINITION
 
 /** How to give the doctor the master key the app's `/api/setup/*` routes (authLevel admin) require. */
 export const MASTER_KEY_FIX =
-  'pass the master key: --function-key "$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)" (or export RELEASE_GATE_FUNCTION_ADMIN_KEY)';
+  'pass the master key: --function-key="$(az functionapp keys list -g $AZURE_RESOURCE_GROUP -n $RELEASE_GATE_FUNCTION_APP_NAME --query masterKey -o tsv)" (or export RELEASE_GATE_FUNCTION_ADMIN_KEY)';
 
 /**
  * Asks the Function App for its own view (`POST /api/setup/doctor`, the master key). `keyRefused`: the host

@@ -53,8 +53,7 @@ describe('npm run doctor', () => {
       '--function-url',
       sandbox.host.url,
       // The host enforces authLevel admin on /api/setup/*: the admin passes the master key, as in Azure.
-      '--function-key',
-      sandbox.host.keys.master,
+      `--function-key=${sandbox.host.keys.master}`, // `=`: a random key may start with -
       '--key-vault-uri',
       kv.vaultUrl,
       '--authority-host',
@@ -215,7 +214,11 @@ describe('npm run doctor', () => {
 
   it('checks each pull queue is shared, accepts jobs and has the printer attributes set-up writes', async () => {
     const queue = sandbox.simulator.demo!.printers.pullQueue;
-    const saved = { isShared: queue.isShared, capabilities: queue.capabilities, isAcceptingJobs: queue.isAcceptingJobs };
+    const saved = {
+      isShared: queue.isShared,
+      capabilities: queue.capabilities,
+      isAcceptingJobs: queue.isAcceptingJobs,
+    };
     const name = 'Pull queue "Follow-me Pull Queue"';
     const fix = `npm run setup -- --adopt ${queue.id} (sets them)`;
     try {
@@ -223,7 +226,9 @@ describe('npm run doctor', () => {
       delete queue.capabilities;
       expect((await doctor()).byName(name)).toMatchObject({
         status: 'warn',
-        detail: expect.stringMatching(/attributes differ from set-up's \(capabilities\.contentTypes lacks application\/pdf/),
+        detail: expect.stringMatching(
+          /attributes differ from set-up's \(capabilities\.contentTypes lacks application\/pdf/,
+        ),
         fix,
       });
       // As Graph shows a virtual printer no one gave attributes: not accepting jobs.
@@ -236,9 +241,9 @@ describe('npm run doctor', () => {
       });
       expect(fresh.code).toBe(2);
       // Without the opt-in the app may not write them: the fix says to switch it on first.
-      expect(
-        (await doctor({ optIns: ['allowGroupRules', 'allowBadgeRelease'] })).byName(name)?.fix,
-      ).toBe(`azd env set RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP true && azd provision, then ${fix}`);
+      expect((await doctor({ optIns: ['allowGroupRules', 'allowBadgeRelease'] })).byName(name)?.fix).toBe(
+        `azd env set RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP true && azd provision, then ${fix}`,
+      );
       queue.isShared = false;
       const unshared = await doctor();
       expect(unshared.byName(name)).toMatchObject({ status: 'fail', detail: 'not shared: users cannot print to it' });
@@ -328,7 +333,7 @@ describe('npm run doctor', () => {
         status: 'fail',
         name: 'Function App',
         detail: `the Function App refused the key: ${sandbox.host.url}/api/setup/doctor answered 401 (${why})`,
-        fix: expect.stringMatching(/^pass the master key: --function-key .*--query masterKey/),
+        fix: expect.stringMatching(/^pass the master key: --function-key=.*--query masterKey/),
       });
       expect(byName('Task triggers')).toMatchObject({
         status: 'fail',
@@ -344,9 +349,11 @@ describe('npm run doctor', () => {
     const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
     const prompts = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const withoutKey = argv.filter((a, i) => a !== '--function-key' && argv[i - 1] !== '--function-key');
+      const withoutKey = argv.filter((a) => !a.startsWith('--function-key='));
       expect(await main([...withoutKey, '--function-key', 'not-the-master-key'], env)).toBe(2);
-      expect(printed.join('\n')).toMatch(/^✘ Function App +the Function App refused the key: .*401 \(the key given is not its master key\)$/m);
+      expect(printed.join('\n')).toMatch(
+        /^✘ Function App +the Function App refused the key: .*401 \(the key given is not its master key\)$/m,
+      );
       expect(printed.join('\n')).not.toContain('not-the-master-key');
     } finally {
       spy.mockRestore();

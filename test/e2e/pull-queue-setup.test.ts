@@ -28,7 +28,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
       [
         ...['--task-definition-id', sandbox.taskDefinitionId],
         ...['--function-url', sandbox.host.url],
-        ...['--function-key', sandbox.host.keys.master], // /api/setup/* is admin level
+        `--function-key=${sandbox.host.keys.master}`, // /api/setup/* is admin level; `=`: a key may start with -
         ...['--authority-host', sandbox.simulator.authorityHost],
         ...['--graph-base-url', sandbox.simulator.url],
         ...extra,

@@ -48,7 +48,11 @@ describe('request bodies are capped before they are buffered', () => {
   let sandbox: Sandbox;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ hostPort: 0, hostJson: path.join(fixtures, 'host.sandbox-fast.json'), log: () => {} });
+    sandbox = await startSandbox({
+      hostPort: 0,
+      hostJson: path.join(fixtures, 'host.sandbox-fast.json'),
+      log: () => {},
+    });
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
@@ -82,7 +86,10 @@ describe('request bodies are capped before they are buffered', () => {
     expect([api.status, api.sent < FIFTY_MB / 4]).toEqual([413, true]);
 
     const subscription = [...sandbox.simulator.tenant.subscriptions.values()][0]!;
-    const webhook = await postLarge(subscription.notificationUrl, FIFTY_MB, { ...json, 'transfer-encoding': 'chunked' });
+    const webhook = await postLarge(subscription.notificationUrl, FIFTY_MB, {
+      ...json,
+      'transfer-encoding': 'chunked',
+    });
     expect([webhook.status, webhook.sent < FIFTY_MB / 4]).toEqual([413, true]);
   });
 

@@ -26,7 +26,7 @@ describe('npm run setup', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ hostPort: 0, log: () => undefined });
     // POST /api/setup/* is admin level: the master key, as in Azure.
-    base = parseSetupArgs(['--function-key', sandbox.host.keys.master], env());
+    base = parseSetupArgs([`--function-key=${sandbox.host.keys.master}`], env());
   }, 60000);
   afterAll(async () => sandbox?.stop());
 
@@ -114,7 +114,7 @@ describe('npm run setup', () => {
   it("claims a printer's unrecorded trigger on the admin's word; teardown then removes it", async () => {
     const hr = sandbox.simulator.demo!.printers.hr;
     const triggerId = hr.trigger!.id; // on the printer, not in the record (see the test above)
-    const claim = parseSetupArgs(['--claim-trigger', hr.id, '--function-key', sandbox.host.keys.master], {
+    const claim = parseSetupArgs(['--claim-trigger', hr.id, `--function-key=${sandbox.host.keys.master}`], {
       ...env(),
       RELEASE_GATE_TASK_DEFINITION_ID: sandbox.taskDefinitionId,
     });
