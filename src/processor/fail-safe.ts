@@ -65,6 +65,7 @@ export const FAIL_SAFE_REASONS = {
   denied: 'Release Gate could not process this job.',
   policyError: 'The print policy could not be evaluated.',
   pullQueue: 'Release Gate could not hold this job for release at a printer. Please print it again.',
+  changes: 'Release Gate could not apply the print settings this job needs. Please print it again.',
 } as const;
 
 /**
@@ -82,6 +83,9 @@ export async function failSafeDecision(
   const action = typeof choice === 'string' ? choice : choice.action;
   if (prior?.action === 'deny') return { action: 'deny', rule: 'fail-safe', reason: prior.reason };
   if (prior?.action === 'hold') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.pullQueue };
+  // The policy let the job print only with its changes (grayscale, duplex, fewer copies): never without them.
+  if (prior?.action === 'release-with-changes')
+    return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.changes };
   if (action === 'deny') return { action: 'deny', rule: 'fail-safe', reason: FAIL_SAFE_REASONS.denied };
   const pullQueue = await isPullQueue().catch((error: unknown) => {
     const kind = classifyGraphError(error).kind;

@@ -77,6 +77,13 @@ describe('decisions on a pull queue', () => {
       reason: FAIL_SAFE_REASONS.pullQueue,
     });
     expect(await failSafeDecision(undefined, 'deny', physical)).toMatchObject({ action: 'deny' });
+    // A job the policy let print only with changes is never printed without them.
+    const withChanges = { action: 'release-with-changes', rule: 'c', changes: { colorMode: 'grayscale' } } as const;
+    expect(await failSafeDecision(withChanges, 'release', physical)).toEqual({
+      action: 'deny',
+      rule: 'fail-safe',
+      reason: FAIL_SAFE_REASONS.changes,
+    });
     expect(await failSafeDecision({ action: 'deny', rule: 'd', reason: 'No.' }, 'release', physical)).toMatchObject({
       action: 'deny',
       reason: 'No.',
