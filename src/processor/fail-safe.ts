@@ -177,13 +177,14 @@ export async function applyFailSafe(
   return { decision };
 }
 
-/** The job a task belongs to: from the message, the journal, or the task's parentUrl. */
+/** The job a task belongs to: from the journal, or else the task's own parentUrl (never the message alone). */
 async function jobOf(
   api: PrintApi,
   message: PrintTaskMessage,
   prior: AuditRecord | undefined,
 ): Promise<JobRef | undefined> {
-  if (message.printerId && message.jobId) return { printerId: message.printerId, jobId: message.jobId };
+  // The journal was written after the task/job binding was checked; a message's own ids were not, so
+  // without a journal the task itself says which job it holds (a forged message never names the victim).
   if (prior?.printerId && prior.jobId) return { printerId: prior.printerId, jobId: prior.jobId };
   try {
     const task = await api.getTask(message.taskDefinitionId, message.taskId);

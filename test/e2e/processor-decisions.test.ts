@@ -347,6 +347,20 @@ describe('the processor acts on every decision exactly once', () => {
       expect(task.status.state).toBe('aborted');
     });
 
+    it("poison queue: a message naming another job makes the fail-safe act on the task's own job, never the named one", async () => {
+      const { job, task, message } = printUnnoticed('pullQueue');
+      const victim = printUnnoticed('library', { user: 'adele@contoso.example' });
+      await handlePoisonedTask(
+        { ...message, printerId: victim.job.printerId, jobId: victim.job.id },
+        deps(releaseEverything, 'release'),
+        quietLog,
+      );
+      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.pullQueue });
+      expect(task.status.state).toBe('aborted');
+      expect(victim.job.status.state).toBe('paused'); // untouched
+      expect(sandbox.simulator.requests.find({ jobId: victim.job.id }).filter((r) => r.method !== 'GET')).toEqual([]);
+    });
+
     it('a hold on a pull queue that expires with "release" is aborted: expired before release', async () => {
       const { job, task, message } = printUnnoticed('pullQueue', { user: 'lee.student@contoso.example' });
       const policy = decides({ action: 'hold', rule: 'short hold', expiresInMinutes: 1, onExpiry: 'release' });
