@@ -2,6 +2,7 @@ import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } fr
 import { promisify } from 'node:util';
 import { RestError, type TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
+import { tableKey } from '../storage/table-keys';
 import { DEFAULT_MIN_PIN_LENGTH, pinProblem } from './pin-policy';
 
 const scrypt = promisify(scryptCallback) as (
@@ -30,22 +31,6 @@ export interface PinRecord extends PinOwner {
 /** A PIN the rules refuse (too short, repeated digits, a run, a common PIN): the message says why. */
 export class PinRejected extends Error {
   override name = 'PinRejected';
-}
-
-/**
- * A value as a table key: Azure Tables refuses `/ \ # ?` and control characters in keys, so every
- * character outside [A-Za-z0-9.@_-] becomes `~HH` per UTF-8 byte (`~` itself included, so two values
- * never share a key). Object ids (GUIDs) pass unchanged. The same encoding as the identity work's
- * src/storage/table-keys.ts `tableKey`, which can replace this one without changing a stored key.
- */
-export function tableKey(value: string): string {
-  return [...value]
-    .map((c) =>
-      /^[A-Za-z0-9.@_-]$/.test(c)
-        ? c
-        : [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-    )
-    .join('');
 }
 
 /** The name index's key: a hash of the lower-cased name (any length, any character, no name stored twice). */

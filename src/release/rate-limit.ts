@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RestError, odata, type TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
-import { tableKey } from './pin-store';
+import { tableKey } from '../storage/table-keys';
 
 /**
  * Failed terminal sign-ins, counted in a table so every instance sees the same counts, with
