@@ -43,6 +43,7 @@ import {
   type TriggerChange,
 } from '../src/setup/printer-triggers';
 import { setupApp, type SetupApp } from '../src/setup/setup-app';
+import { adminToolArgs } from '../src/setup/admin-tool-args';
 
 export interface SetupOptions {
   tenant: string;
@@ -71,13 +72,7 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const { values } = parseArgs({
     args: argv,
     options: {
-      tenant: { type: 'string', default: env.RELEASE_GATE_TENANT_ID },
-      'client-id': { type: 'string', default: env.RELEASE_GATE_APP_CLIENT_ID },
-      'admin-client-id': { type: 'string', default: env.RELEASE_GATE_ADMIN_APP_CLIENT_ID || undefined },
-      'function-url': { type: 'string', default: env.RELEASE_GATE_FUNCTION_APP_URL },
-      'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
-      'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID || undefined },
-      printers: { type: 'string' },
+      ...adminToolArgs(env),
       'pull-queue': { type: 'string', multiple: true, default: [] },
       adopt: { type: 'string', multiple: true, default: [] },
       'claim-trigger': { type: 'string', multiple: true, default: [] },
@@ -85,9 +80,6 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'share-with': { type: 'string' },
       teardown: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
-      cloud: { type: 'string', default: env.RELEASE_GATE_CLOUD ?? 'global' },
-      'authority-host': { type: 'string', default: env.RELEASE_GATE_AUTHORITY_HOST },
-      'graph-base-url': { type: 'string', default: env.RELEASE_GATE_GRAPH_BASE_URL },
     },
     allowNegative: true,
   });

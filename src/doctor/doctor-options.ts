@@ -3,6 +3,7 @@ import { PERMISSION_OPT_INS } from '../graph/app-permissions';
 import { CLOUDS } from '../graph/graph-endpoints';
 import { settingsObject } from '../config/settings';
 import { DoctorCannotRun } from './report';
+import { adminToolArgs } from '../setup/admin-tool-args';
 
 /**
  * The opt-in application permissions (src/graph/app-permissions.ts): their Bicep parameter, the azd environment
@@ -47,19 +48,10 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const { values } = parseArgs({
     args: argv,
     options: {
-      tenant: { type: 'string', default: env.RELEASE_GATE_TENANT_ID },
-      'client-id': { type: 'string', default: env.RELEASE_GATE_APP_CLIENT_ID },
-      'admin-client-id': { type: 'string', default: env.RELEASE_GATE_ADMIN_APP_CLIENT_ID || undefined },
-      'function-url': { type: 'string', default: env.RELEASE_GATE_FUNCTION_APP_URL },
-      'function-key': { type: 'string', default: env.RELEASE_GATE_FUNCTION_ADMIN_KEY },
+      ...adminToolArgs(env),
       'key-vault-uri': { type: 'string', default: env.RELEASE_GATE_KEY_VAULT_URI },
-      'task-definition-id': { type: 'string', default: env.RELEASE_GATE_TASK_DEFINITION_ID },
-      printers: { type: 'string' },
       'app-credential': { type: 'string', default: env.RELEASE_GATE_APP_CREDENTIAL ?? 'managed-identity' },
       json: { type: 'boolean', default: false },
-      cloud: { type: 'string', default: env.RELEASE_GATE_CLOUD ?? 'global' },
-      'authority-host': { type: 'string', default: env.RELEASE_GATE_AUTHORITY_HOST },
-      'graph-base-url': { type: 'string', default: env.RELEASE_GATE_GRAPH_BASE_URL },
       ...Object.fromEntries(
         OPT_INS.map((o) => [o.flag, { type: 'boolean' as const, default: truthy(env[o.env]) }] as const),
       ),
