@@ -17,6 +17,7 @@ import { PULL_QUEUE_HOLD_MINUTES, processTask, type ProcessorDependencies } from
 import { storageTaskQueue } from '../../src/queue/task-queue';
 import { tableTaskIndex } from '../../src/tasks/task-index';
 import { tableTaskClaims } from '../../src/tasks/task-claims';
+import { deliverToSandbox } from '../support/notification-fixtures';
 import { waitFor } from '../support/wait';
 
 /**
@@ -142,25 +143,7 @@ describe('the processor acts on every decision exactly once', () => {
   it('acts once when the same notification is delivered twice', async () => {
     const { task } = print('library');
     await finished(task);
-    const subscription = [...sandbox.simulator.tenant.subscriptions.values()][0]!;
-    const resource = `print/taskDefinitions/${sandbox.taskDefinitionId}/tasks/${task.id}`;
-    const again = await fetch(subscription.notificationUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        value: [
-          {
-            subscriptionId: subscription.id,
-            changeType: 'created',
-            clientState: subscription.clientState,
-            tenantId: sandbox.simulator.tenantId,
-            resource,
-            resourceData: { id: task.id },
-          },
-        ],
-      }),
-    });
-    expect(again.status).toBe(202);
+    expect(await deliverToSandbox(sandbox, task.id)).toBe(202);
     await waitFor(
       'the duplicate to be handled',
       () => events('task.already-handled', task.id).length + events('task.not-processing', task.id).length > 0,

@@ -6,6 +6,7 @@ import type { SimJob, SimTask } from '../../sandbox/simulator/model';
 import { tableAuditLog } from '../../src/audit/audit-log';
 import { tableHoldStore } from '../../src/holds/hold-store';
 import { mismatchAuditKey } from '../../src/processor/task-job-binding';
+import { deliverToSandbox } from '../support/notification-fixtures';
 import { waitFor } from '../support/wait';
 
 /**
@@ -37,25 +38,7 @@ describe('the processor acts only on a task that belongs to the notified job', (
 
   /** A notification with the subscription's real clientState, naming `task` and the job in `parentUrl`. */
   async function notify(task: SimTask, parentUrl: string) {
-    const subscription = [...sandbox.simulator.tenant.subscriptions.values()][0]!;
-    const resource = `print/taskDefinitions/${sandbox.taskDefinitionId}/tasks/${task.id}`;
-    const response = await fetch(subscription.notificationUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        value: [
-          {
-            subscriptionId: subscription.id,
-            changeType: 'created',
-            clientState: subscription.clientState,
-            tenantId: sandbox.simulator.tenantId,
-            resource,
-            resourceData: { id: task.id, parentUrl },
-          },
-        ],
-      }),
-    });
-    expect(response.status).toBe(202);
+    expect(await deliverToSandbox(sandbox, task.id, { parentUrl })).toBe(202);
   }
 
   /** The processor's last word on a task: refused, finished, or closed as gone. */

@@ -1,3 +1,5 @@
+import type { Sandbox } from '../../sandbox/sandbox';
+
 /**
  * Notifications shaped like the Graph documentation's examples for Universal Print printTasks
  * (changeNotificationCollection with resourceData.parentUrl), with our test tenant's ids.
@@ -44,4 +46,34 @@ export function testEnvironment(storage: string): Record<string, string> {
     RELEASE_GATE_APP_SECRET: 'test-app-secret',
     AzureWebJobsStorage: storage,
   };
+}
+
+/**
+ * Sends a task's notification to a running sandbox as Graph would: to the subscribed URL (with its key),
+ * with the subscription's real clientState. `resourceData` may name any job (`parentUrl`). Returns the status.
+ */
+export async function deliverToSandbox(
+  sandbox: Pick<Sandbox, 'taskDefinitionId' | 'simulator'>,
+  taskId: string,
+  resourceData: Record<string, unknown> = {},
+): Promise<number> {
+  const subscription = [...sandbox.simulator.tenant.subscriptions.values()][0]!;
+  const response = await fetch(subscription.notificationUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      value: [
+        {
+          subscriptionId: subscription.id,
+          changeType: 'created',
+          clientState: subscription.clientState,
+          tenantId: sandbox.simulator.tenantId,
+          resource: `print/taskDefinitions/${sandbox.taskDefinitionId}/tasks/${taskId}`,
+          resourceData: { id: taskId, ...resourceData },
+        },
+      ],
+    }),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
