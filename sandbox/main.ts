@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({
     hostPort: Number(values.port),
     simulatorPort: Number(values['simulator-port']),
-    settings: { RELEASE_GATE_POLICY_MODULE: path.resolve(values.policy!) },
+    settings: { RELEASE_GATE_POLICY_MODULE: path.resolve(values.policy) },
     log: prettyLogSink,
   });
   const { simulator, host, azurite } = sandbox;
@@ -48,7 +48,7 @@ Release Gate sandbox is running.
     control API       ${simulator.url}/_control/   (see sandbox/simulator/README.md)
   Azurite             queues ${azurite.queueUrl}   tables ${azurite.tableUrl}
   Task definition     ${sandbox.taskDefinitionId} (triggers on every printer, subscription via the keeper)
-  Policy              ${path.relative(process.cwd(), path.resolve(values.policy!))}
+  Policy              ${path.relative(process.cwd(), path.resolve(values.policy))}
 
 Printers: ${Object.values(simulator.demo!.printers)
     .map((p) => `"${p.displayName}"`)

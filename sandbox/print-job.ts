@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const printers = (await (await fetch(`${running.simulatorUrl}/_control/printers`)).json()) as {
     value: { id: string; displayName: string }[];
   };
-  const wanted = values.printer!.toLowerCase();
+  const wanted = values.printer.toLowerCase();
   const printer =
     printers.value.find((p) => p.displayName.toLowerCase() === wanted) ??
     printers.value.find((p) => p.displayName.toLowerCase().includes(wanted));
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         colorMode: values.color ? 'color' : 'blackAndWhite',
         duplexMode: values.duplex ? 'flipOnLongEdge' : 'oneSided',
       },
-      document: { displayName: values.name, size: parseSize(values.size!), contentType: 'application/pdf' },
+      document: { displayName: values.name, size: parseSize(values.size), contentType: 'application/pdf' },
     }),
   });
   const body = (await response.json()) as {

@@ -78,7 +78,7 @@ export async function runQrCodes(argv: string[], out: (line: string) => void = c
     out,
   );
   const files = await qrCodeFiles(await printersFor(api, ids), values['function-url']!);
-  const folder = path.resolve(values.out!);
+  const folder = path.resolve(values.out);
   mkdirSync(folder, { recursive: true });
   const written: string[] = [];
   for (const file of files) {

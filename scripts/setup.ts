@@ -90,14 +90,14 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     throw new Error(
       '--cloud china: Microsoft Graph offers no Universal Print APIs in 21Vianet, so Release Gate cannot run there',
     );
-  if (!(values.cloud! in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
+  if (!(values.cloud in CLOUDS)) throw new Error(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}`);
   const shareWith = values['share-with'];
   if (shareWith !== undefined && shareWith !== 'all' && shareWith !== 'none')
     throw new Error('--share-with must be all or none');
   const shareWithAllUsers = values['share-with-all-users'] ?? (shareWith ?? 'all') === 'all';
   if (shareWith !== undefined && shareWithAllUsers !== (shareWith === 'all'))
     throw new Error('--share-with and --[no-]share-with-all-users say different things: give one');
-  const pullQueues = values['pull-queue']!.length + values.adopt!.length > 0;
+  const pullQueues = values['pull-queue'].length + values.adopt.length > 0;
   if (values.teardown && pullQueues) throw new Error('--teardown cannot be combined with --pull-queue or --adopt');
   if (!values['function-url']) {
     throw new Error(
@@ -109,17 +109,17 @@ export function parseSetupArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     tenant: values.tenant!,
     clientId: values['client-id']!,
     adminClientId: values['admin-client-id'] ?? values['client-id']!,
-    functionUrl: values['function-url']!,
+    functionUrl: values['function-url'],
     functionKey: values['function-key'],
     taskDefinitionId: values['task-definition-id'],
     // Adding a pull queue (or claiming a trigger) changes no other printer unless the admin names them.
-    printers: values.printers ?? (pullQueues || values['claim-trigger']!.length > 0 ? '' : 'all'),
-    pullQueues: values['pull-queue']!,
-    adopt: values.adopt!,
-    claimTriggers: values['claim-trigger']!,
+    printers: values.printers ?? (pullQueues || values['claim-trigger'].length > 0 ? '' : 'all'),
+    pullQueues: values['pull-queue'],
+    adopt: values.adopt,
+    claimTriggers: values['claim-trigger'],
     shareWithAllUsers,
-    teardown: values.teardown!,
-    dryRun: values['dry-run']!,
+    teardown: values.teardown,
+    dryRun: values['dry-run'],
     cloud: values.cloud as keyof typeof CLOUDS,
     authorityHost: values['authority-host'],
     graphBaseUrl: values['graph-base-url'],

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, HttpResponse, type HttpRequestInit } from '@azure/functions';
 import type { HttpRegistration } from './registrations';
 import { isAuthorized, presentedKey, type HostKeys } from './host-keys';
 import { createInvocationContext, withTimeout, type HostLogSink } from './invocation';
@@ -136,7 +136,7 @@ export async function startHttpListener(options: {
       // As the worker's HTTP proxy does: the handler reads the socket through a small buffer, and
       // whatever it leaves unread is never read (the connection is closed after the answer).
       const body = hasBody ? req.pipe(new PassThrough()) : undefined;
-      const nativeRequest = new Request(url.toString(), { method, headers, body, duplex: 'half' } as RequestInit);
+      const nativeRequest = new Request(url.toString(), { method, headers, body, duplex: 'half' });
       request = new HttpRequest({ nativeRequest, params } as HttpRequestInit);
     } else {
       const bytes = await readWhole(req, bodyLimit);
@@ -154,7 +154,7 @@ export async function startHttpListener(options: {
         HTTP_LIMIT_MS,
         route.registration.name,
       );
-      response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
+      response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}));
     } catch (error) {
       context.error(
         `Function ${route.registration.name} failed: ${error instanceof Error ? error.stack : String(error)}`,

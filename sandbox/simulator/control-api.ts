@@ -202,7 +202,7 @@ export function controlRoutes(deps: {
             expiresInSeconds: typeof body.expiresInSeconds === 'number' ? body.expiresInSeconds : undefined,
             ...(body.kind === 'id' ? { kind: 'id' as const } : {}),
             ...(typeof body.clientId === 'string' ? { clientId: body.clientId } : {}),
-            ...(typeof body.scope === 'string' || body.scope === null ? { scope: body.scope as string | null } : {}),
+            ...(typeof body.scope === 'string' || body.scope === null ? { scope: body.scope } : {}),
           }),
         }),
     ],

@@ -47,7 +47,7 @@ export class PrinterRegistry {
 
   async create(input: Record<string, unknown>, appId: string): Promise<SimOperation> {
     for (const field of ['displayName', 'manufacturer', 'model'] as const)
-      if (typeof input[field] !== 'string' || !(input[field] as string).trim())
+      if (typeof input[field] !== 'string' || !(input[field]).trim())
         throw badRequest(`${field} is required.`);
     const hasPhysicalDevice = input.hasPhysicalDevice !== false;
     if (hasPhysicalDevice && !input.physicalDeviceId)

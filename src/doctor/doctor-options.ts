@@ -68,9 +68,9 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
       `Missing ${missing.join(', ')}.`,
       'eval "$(azd env get-values)" && export RELEASE_GATE_FUNCTION_APP_URL=https://$RELEASE_GATE_FUNCTION_APP_NAME.azurewebsites.net, or pass the flags',
     );
-  if (!(values.cloud! in CLOUDS))
+  if (!(values.cloud in CLOUDS))
     throw new DoctorCannotRun(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}.`, 'pass a known --cloud');
-  const credential = values['app-credential']!;
+  const credential = values['app-credential'];
   if (credential !== 'managed-identity' && credential !== 'certificate' && credential !== 'secret')
     throw new DoctorCannotRun(
       '--app-credential must be managed-identity, certificate or secret.',
@@ -97,7 +97,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
       appSecret: defaultOf('RELEASE_GATE_APP_SECRET_NAME'),
       appCertificate: defaultOf('RELEASE_GATE_APP_CERTIFICATE_NAME'),
     },
-    json: values.json!,
+    json: values.json,
     cloud: values.cloud as keyof typeof CLOUDS,
     authorityHost: values['authority-host'],
     graphBaseUrl: values['graph-base-url'],

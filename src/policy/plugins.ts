@@ -83,7 +83,7 @@ function namedConditions(value: unknown, modulePath: string): Record<string, Plu
   const notFunctions = entries.filter(([, f]) => typeof f !== 'function').map(([name]) => name);
   if (notFunctions.length > 0)
     throw new Error(`${modulePath}: conditions ${notFunctions.join(', ')} are not functions (context) => boolean`);
-  return Object.fromEntries(entries) as Record<string, PluginCondition>;
+  return Object.fromEntries(entries);
 }
 
 /**

@@ -19,7 +19,7 @@ export function setupApp(functionUrl: string, functionKey?: string): SetupApp {
     const response = await call('POST', path, body);
     if (response.status === 502) throw new Error(((await response.json()) as { error: string }).error);
     if (!response.ok) throw new Error(`${response.url} answered ${response.status}: ${await response.text()}`);
-    return response.json() as Promise<unknown>;
+    return response.json();
   };
   return {
     taskDefinition: async () => (await post('task-definition')) as { id: string; created: boolean },

@@ -232,7 +232,7 @@ describe('npm run doctor', () => {
         fix,
       });
       // As Graph shows a virtual printer no one gave attributes: not accepting jobs.
-      queue.isAcceptingJobs = null as unknown as boolean;
+      queue.isAcceptingJobs = null;
       const fresh = await doctor();
       expect(fresh.byName(name)).toMatchObject({
         status: 'fail',

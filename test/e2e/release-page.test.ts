@@ -77,7 +77,7 @@ describe('the release page in a browser', () => {
     );
     expect(printed.configuration.colorMode).toBe('grayscale');
     await waitFor('the released job to print', () => printed.status.state === 'completed');
-    expect(report.task!.status.state).toBe('completed');
+    expect(report.task.status.state).toBe('completed');
     expect(failures).toEqual([]);
     await context.close();
   });

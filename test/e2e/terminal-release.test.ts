@@ -101,7 +101,7 @@ describe('release terminals', () => {
     });
     return {
       status: response.status,
-      body: response.status === 204 ? undefined : ((await response.json()) as unknown),
+      body: response.status === 204 ? undefined : ((await response.json())),
     };
   };
   const lobby = { 'x-terminal-id': 'lobby-panel', 'x-terminal-key': KEY };

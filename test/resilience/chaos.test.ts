@@ -33,8 +33,8 @@ describe('chaos: random Graph faults and a killed worker', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker = child;
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const before = output.length;
     return waitFor('the worker to start', () => output.slice(before).includes('"url"'), 30000).then(() => undefined);
   }

@@ -50,8 +50,8 @@ describe('three hosts at once: duplicate and reordered deliveries, Graph faults,
     });
     const host: Host = { name, child, url: '', output: '' };
     hosts.push(host);
-    child.stdout!.on('data', (c: Buffer) => (host.output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (host.output += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (host.output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (host.output += c.toString()));
     const ready = await waitFor(`host ${name} to start`, () => /\{"url":"([^"]+)"\}/.exec(host.output) ?? false, 40000);
     host.url = ready[1]!;
     return host;

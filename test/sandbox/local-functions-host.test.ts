@@ -126,10 +126,10 @@ describe('the sandbox host runs functions with the Functions host semantics', ()
     const { keys } = host;
     expect(await echo()).toBe(401);
     expect(await echo('not-a-key')).toBe(401);
-    expect(await echo(keys.functions['admin-only']!.default!)).toBe(401); // another function's key
-    expect(await echo(keys.functions.echo!.default!)).toBe(201);
-    expect(await echo(keys.functions.echo!.default!, 'query')).toBe(201);
-    expect(await echo(keys.host.default!, 'query')).toBe(201);
+    expect(await echo(keys.functions['admin-only']!.default)).toBe(401); // another function's key
+    expect(await echo(keys.functions.echo!.default)).toBe(201);
+    expect(await echo(keys.functions.echo!.default, 'query')).toBe(201);
+    expect(await echo(keys.host.default, 'query')).toBe(201);
     expect(await echo(keys.master)).toBe(201);
 
     const admin = (key?: string) =>

@@ -70,7 +70,7 @@ async function withSimulator(options: SimulatorOptions, test: (sim: Simulator, t
     const token = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
       authorityHost: sim.authorityHost,
       disableInstanceDiscovery: true,
-    }).getToken('https://graph.microsoft.com/.default'))!.token;
+    }).getToken('https://graph.microsoft.com/.default')).token;
     await test(sim, token);
   } finally {
     await sim.stop();

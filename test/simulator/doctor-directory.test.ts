@@ -29,7 +29,7 @@ describe('simulator: service principals and app role assignments', () => {
       authorityHost: sim.authorityHost,
       disableInstanceDiscovery: true,
       userPromptCallback: () => undefined,
-    }).getToken(`${graph}/.default`))!.token;
+    }).getToken(`${graph}/.default`)).token;
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0 });
@@ -37,7 +37,7 @@ describe('simulator: service principals and app role assignments', () => {
       authorityHost: sim.authorityHost,
       disableInstanceDiscovery: true,
     });
-    appToken = (await app.getToken(`${graph}/.default`))!.token;
+    appToken = (await app.getToken(`${graph}/.default`)).token;
     adminToken = await adminSignIn();
   });
   afterAll(async () => sim?.stop());

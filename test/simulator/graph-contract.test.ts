@@ -74,13 +74,13 @@ describe('Universal Print simulator: Graph contract', () => {
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
     appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
       'https://graph.microsoft.com/.default',
-    ))!.token;
+    )).token;
     adminToken = (await new DeviceCodeCredential({
       tenantId: sim.tenantId,
       clientId: DEMO_APP_CLIENT_ID,
       ...options,
       userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All'))!.token;
+    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
     receiver = await startReceiver();
   });
   afterAll(async () => {
@@ -130,7 +130,7 @@ describe('Universal Print simulator: Graph contract', () => {
     const token = (await new ClientSecretCredential(sim.tenantId, '22222222-2222-4222-8222-222222222222', 's', {
       authorityHost: sim.authorityHost,
       disableInstanceDiscovery: true,
-    }).getToken('https://graph.microsoft.com/.default'))!.token;
+    }).getToken('https://graph.microsoft.com/.default')).token;
     const response = await call(
       'POST',
       `/print/printers/${sim.demo!.printers.library.id}/jobs/1/redirect`,
@@ -369,7 +369,7 @@ describe('Universal Print simulator: Graph contract', () => {
       const token = (await new ClientSecretCredential(lifecycleSim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
         authorityHost: lifecycleSim.authorityHost,
         disableInstanceDiscovery: true,
-      }).getToken('https://graph.microsoft.com/.default'))!.token;
+      }).getToken('https://graph.microsoft.com/.default')).token;
       const post = (path: string, body: unknown) =>
         fetch(`${lifecycleSim.graphBaseUrl}${path}`, {
           method: 'POST',
@@ -521,7 +521,7 @@ describe('Universal Print simulator: Graph contract', () => {
       const otherToken = (await new ClientSecretCredential(sim.tenantId, otherId, 'other', {
         authorityHost: sim.authorityHost,
         disableInstanceDiscovery: true,
-      }).getToken('https://graph.microsoft.com/.default'))!.token;
+      }).getToken('https://graph.microsoft.com/.default')).token;
       const otherDefinition = (await call('POST', '/print/taskDefinitions', { displayName: 'Other' }, otherToken))
         .body!;
 
@@ -636,7 +636,7 @@ describe('Universal Print simulator: what the method pages say about reads, prin
     });
     const token = (await new ClientSecretCredential(s.tenantId, clientId, 's', options(s)).getToken(
       'https://graph.microsoft.com/.default',
-    ))!.token;
+    )).token;
     return { clientId, token };
   }
   const adminToken = async (s: Simulator) =>
@@ -645,11 +645,11 @@ describe('Universal Print simulator: what the method pages say about reads, prin
       clientId: DEMO_APP_CLIENT_ID,
       ...options(s),
       userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All'))!.token;
+    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
   const demoAppToken = async (s: Simulator) =>
     (await new ClientSecretCredential(s.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options(s)).getToken(
       'https://graph.microsoft.com/.default',
-    ))!.token;
+    )).token;
   const request = async (
     s: Simulator,
     method: string,

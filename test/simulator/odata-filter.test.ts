@@ -62,7 +62,7 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
       DEMO_APP_CLIENT_ID,
       DEMO_APP_SECRET,
       options,
-    ).getToken('https://graph.microsoft.com/.default'))!.token;
+    ).getToken('https://graph.microsoft.com/.default')).token;
     const raw = (filter: string) =>
       fetch(`${sim.graphBaseUrl}/users?$filter=${filter}`, { headers: { authorization: `Bearer ${token}` } });
     // What the SDK sent before: %27 decoded by the server into a quote that ends the literal.

@@ -49,13 +49,13 @@ describe('Universal Print simulator: request log and fault rules', () => {
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
     appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
       'https://graph.microsoft.com/.default',
-    ))!.token;
+    )).token;
     adminToken = (await new DeviceCodeCredential({
       tenantId: sim.tenantId,
       clientId: DEMO_APP_CLIENT_ID,
       ...options,
       userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All'))!.token;
+    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
   });
   afterAll(() => sim.stop());
   beforeEach(() => {

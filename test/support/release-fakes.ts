@@ -235,7 +235,7 @@ export class FakePrintApi {
       createdBy: { userPrincipalName: job.ownerUpn },
       status: { state: job.state },
       configuration: { ...job.configuration },
-    } as PrintJob;
+    };
   }
 }
 
@@ -395,7 +395,7 @@ export class FakePinStore {
   }
 
   get store(): PinStore {
-    return this as unknown as PinStore;
+    return this;
   }
 
   private record(entry: { objectId: string; userPrincipalName: string; pin: string }): PinRecord {

@@ -30,7 +30,7 @@ function printers(known: Record<string, Partial<PrinterFacts>>) {
   const reads: string[] = [];
   return {
     reads,
-    reader: (id: string, failure?: unknown) => async (): Promise<PrinterFacts> => {
+    reader: (id: string, failure?: Error) => async (): Promise<PrinterFacts> => {
       reads.push(id);
       if (failure) throw failure;
       return { id, ...known[id] };

@@ -98,7 +98,7 @@ describe('a policy that could not decide: retried or fail-safe', () => {
       printerId: 'p',
       tenantId: 't',
       now: new Date(),
-      api: { getPrinter: async () => ({ id: 'p' }) as never },
+      api: { getPrinter: async () => ({ id: 'p' }) },
     });
     const unread = loadPolicyFromSettings({ RELEASE_GATE_POLICY_FILE: '/nonexistent/policy.json' });
     expect(classifyEvaluationFailure(await unread.decide(context).catch((e: unknown) => e))).toMatchObject({
@@ -118,12 +118,12 @@ describe('look-ups for the policy wait out no long Retry-After in-process', () =
   it('retries once, and only when Graph asks to wait within the budget', () => {
     const options = boundedRetryOptions(1);
     expect(options.maxRetries).toBe(1);
-    const retries = (r: Response) => options.shouldRetry(options.delay, 0, {} as never, {} as never, r);
+    const retries = (r: Response) => options.shouldRetry(options.delay, 0, {}, {}, r);
     expect(retries(response('0.5'))).toBe(true);
     expect(retries(response('5'))).toBe(false);
     expect(retries(response())).toBe(true); // our base delay, 1 s, fits
     expect(boundedRetryOptions(0).maxRetries).toBe(0);
     const tight = boundedRetryOptions(0.5);
-    expect(tight.shouldRetry(tight.delay, 0, {} as never, {} as never, response())).toBe(true);
+    expect(tight.shouldRetry(tight.delay, 0, {}, {}, response())).toBe(true);
   });
 });

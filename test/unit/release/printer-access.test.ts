@@ -10,7 +10,7 @@ const GROUP = '6c8a2f0e-0000-4000-8000-00000000a001';
 const USER = { objectId: '0b1c2d3e-0000-4000-8000-000000000002' };
 
 /** Graph as the user, answering from a table of paths (the transport, not the module under test). */
-function fakeGraph(answers: Record<string, unknown | (() => unknown)>) {
+function fakeGraph(answers: Record<string, unknown>) {
   const calls: string[] = [];
   const client = {
     api(path: string) {

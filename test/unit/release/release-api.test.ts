@@ -45,9 +45,7 @@ function setUp(options: { releasePrinters?: string[]; printerAccess?: PrinterAcc
     log: recordingLog(),
     pins: pins.store,
     listReleasePrinters: async () =>
-      [LIBRARY, HR].map((id) => ({ id, displayName: `Printer ${id.slice(-1)}` })) as Awaited<
-        ReturnType<ReleaseApiDependencies['listReleasePrinters']>
-      >,
+      [LIBRARY, HR].map((id) => ({ id, displayName: `Printer ${id.slice(-1)}` })),
     verifyUser: async (authorization) => {
       verified.push(authorization);
       const user = TOKENS[authorization?.replace(/^Bearer /, '') ?? ''];

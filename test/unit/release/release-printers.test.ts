@@ -21,7 +21,7 @@ function printApi(printers: Printer[]) {
 }
 
 const printers: Printer[] = [
-  { id: 'p2', displayName: 'Library', location: { site: 'School', floor: '0', roomName: 'L1', latitude: 5 } as never },
+  { id: 'p2', displayName: 'Library', location: { site: 'School', floor: '0', roomName: 'L1', latitude: 5 } },
   { id: 'p1', displayName: 'Atrium', location: null },
   { id: 'pq', displayName: 'Pull queue', hasPhysicalDevice: false },
 ];

@@ -1,5 +1,4 @@
 import type { PrintApi } from '../../../src/graph/print-api';
-import type { PrintTaskTrigger } from '../../../src/graph/print-schemas';
 import { ensureTaskTrigger } from '../../../src/setup/ensure-task-trigger';
 import { applyTriggerPlan, listTriggerOwnership, planTriggers } from '../../../src/setup/printer-triggers';
 import type { RecordedTrigger, TriggerRecord } from '../../../src/setup/trigger-record';
@@ -28,10 +27,10 @@ function tenant(triggers: Record<string, string | undefined>) {
   const api: Pick<PrintApi, 'listPrinters' | 'listTaskTriggers' | 'createTaskTrigger' | 'deleteTaskTrigger'> = {
     listPrinters: async () => Object.keys(state).map((id) => ({ id, displayName: `Printer ${id}` })),
     listTaskTriggers: async (printerId) =>
-      state[printerId] ? [{ id: state[printerId]!, event: 'jobStarted' } as PrintTaskTrigger] : [],
+      state[printerId] ? [{ id: state[printerId], event: 'jobStarted' }] : [],
     createTaskTrigger: async (printerId) => {
       state[printerId] = `t${++next}`;
-      return { id: state[printerId]!, event: 'jobStarted' };
+      return { id: state[printerId], event: 'jobStarted' };
     },
     deleteTaskTrigger: async (printerId) => {
       delete state[printerId];
