@@ -5,7 +5,11 @@ import { currentApp } from '../src/app/app';
 export async function serveReleaseAsset(request: HttpRequest): Promise<HttpResponseInit> {
   const { releaseAsset } = await import('../src/release/release-page');
   const { releasePageConfigFromSettings } = await import('../src/app/release-page-config');
-  return releaseAsset(request.params.file, request.headers.get('if-none-match'), releasePageConfigFromSettings(currentApp().settings));
+  return releaseAsset(
+    request.params.file,
+    request.headers.get('if-none-match'),
+    releasePageConfigFromSettings(currentApp().settings),
+  );
 }
 
 app.http('release-assets', {
