@@ -249,6 +249,8 @@ async function processClaimedTask(
     try {
       const evaluation = await evaluateWithTrace(deps.policy, context);
       const absorbed = absorbedTransientFailure(lookups.failures);
+      // Rethrows the look-up's own failure (whatever Graph's SDK threw), so it is classified as such.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (absorbed !== undefined) throw absorbed;
       decision = evaluation.decision;
       trace = traceSummary(evaluation) || undefined;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-const root = path.resolve(__dirname, '../../..');
+const root = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
 const SCHOOL = 'policies/examples/school/policy.json';
 const OFFICE = 'policies/examples/office/policy.json';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-const root = path.resolve(__dirname, '../../..');
+const root = path.resolve(__dirname, '../..');
 
 describe('the notifications function', () => {
   it('registers POST /api/notifications with a function key', async () => {
@@ -12,7 +12,7 @@ describe('the notifications function', () => {
       jest.spyOn(app, 'http').mockImplementation((name, options) => {
         registrations.push([name, options as unknown as Record<string, unknown>]);
       });
-      await import('../../../functions/notifications');
+      await import('../../functions/notifications');
     });
     expect(registrations).toEqual([
       ['notifications', expect.objectContaining({ route: 'notifications', methods: ['POST'], authLevel: 'function' })],
