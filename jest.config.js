@@ -29,18 +29,20 @@ const kind = (folder, settings = {}) => ({
 module.exports = {
   projects: [
     // Fakes and fake timers only: a unit test that takes seconds is doing I/O it should not.
-    kind('unit', { testTimeout: 5000 }),
+    kind('unit', { setupFilesAfterEnv: ['<rootDir>/test/support/unit-time-limit.ts'] }),
     // Real parts one at a time: Azurite, the Key Vault and identity stand-ins, child processes.
-    kind('integration', { testTimeout: 30000 }),
+    kind('integration'),
     // The Universal Print simulator against Graph's contract, with the real Graph SDK.
-    kind('simulator', { testTimeout: 30000 }),
+    kind('simulator'),
     // The sandbox's own parts: the local Functions host, the Graph handshake.
-    kind('sandbox', { testTimeout: 30000 }),
+    kind('sandbox'),
     // The whole app in the sandbox (host + Azurite + simulator), the commands, the browser.
-    kind('e2e', { testTimeout: 30000 }),
-    // Fuzzing, chaos, outages, load, several hosts (their long tests set their own time limits).
-    kind('resilience', { testTimeout: 30000 }),
+    kind('e2e'),
+    // Fuzzing, chaos, outages, load, several hosts.
+    kind('resilience'),
   ],
+  // Every kind but unit (whose tests get 5 s: test/support/unit-time-limit.ts); long tests set their own.
+  testTimeout: 30000,
   // Two cores here: one worker per core keeps Azurite and the simulator from starving each other.
   maxWorkers: 2,
 };
