@@ -175,7 +175,7 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
     });
   } catch (error) {
     await Promise.all(queues.map((q) => q.stop()));
-    timers.forEach((t) => t.stop());
+    await Promise.all([...timers.values()].map((t) => t.stop()));
     throw error;
   }
 
@@ -196,7 +196,7 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       app = undefined;
     },
     async stop() {
-      timers.forEach((t) => t.stop());
+      await Promise.all([...timers.values()].map((t) => t.stop()));
       await listener.stop();
       await Promise.all(queues.map((q) => q.stop()));
     },

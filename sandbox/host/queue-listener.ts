@@ -36,6 +36,8 @@ export function startQueueListener(options: {
   let pollDelay = MIN_POLL_MS;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** The poll under way, so stop() waits for it (a poll left going retries against a stopped Azurite). */
+  let polling: Promise<void> | undefined;
   const hostLog = (level: string, message: string) =>
     log({ time: new Date(), functionName: registration.name, invocationId: '-', level, message });
 
@@ -127,11 +129,15 @@ export function startQueueListener(options: {
 
   function schedule(delay: number): void {
     if (stopped) return;
-    timer = setTimeout(() => void poll(), delay);
+    const start = () => {
+      polling = poll();
+    };
+    timer = setTimeout(start, delay);
     wake = () => {
       wake = undefined;
+      if (stopped) return;
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void poll(), 0);
+      timer = setTimeout(start, 0);
     };
   }
 
@@ -149,6 +155,7 @@ export function startQueueListener(options: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await polling;
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -6,7 +6,8 @@ import type { TimerRegistration } from './registrations';
 export interface TimerScheduler {
   /** Runs the function now, as the host's admin endpoint does. */
   runNow(): Promise<void>;
-  stop(): void;
+  /** No more runs; resolves when a run still going has ended (before its storage is stopped). */
+  stop(): Promise<void>;
 }
 
 /** Timer triggers on their NCRONTAB schedules (six fields, seconds first, UTC). */
@@ -17,7 +18,13 @@ export function startTimer(options: {
 }): TimerScheduler {
   const { registration } = options;
   let last: Date | undefined;
-  const invoke = async (isPastDue: boolean) => {
+  const running = new Set<Promise<void>>();
+  const invoke = (isPastDue: boolean): Promise<void> => {
+    const run = invokeOnce(isPastDue).finally(() => running.delete(run));
+    running.add(run);
+    return run;
+  };
+  const invokeOnce = async (isPastDue: boolean) => {
     const next = cron.nextRun() ?? new Date(0);
     const timer: Timer = {
       isPastDue,
@@ -51,6 +58,10 @@ export function startTimer(options: {
   if (registration.runOnStartup) void invoke(false);
   return {
     runNow: () => invoke(false),
-    stop: () => cron.stop(),
+    async stop() {
+      cron.stop();
+      // A run left going would retry against storage that is gone, and keep the process alive.
+      await Promise.allSettled([...running]);
+    },
   };
 }
