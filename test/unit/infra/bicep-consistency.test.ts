@@ -178,7 +178,9 @@ describe('infra/ templates against the code', () => {
     expect(routes).toMatch(
       /requireDelegated\(request\.claims, 'Create printerShare', \['PrinterShare\.ReadWrite\.All'\]\)/,
     );
-    expect(read(path.join(root, 'admin', 'setup', 'admin-sign-in.ts'))).toMatch(/scope: `\$\{cloud\.graph\}\/\.default`/);
+    expect(read(path.join(root, 'admin', 'setup', 'admin-sign-in.ts'))).toMatch(
+      /scope: `\$\{cloud\.graph\}\/\.default`/,
+    );
   });
 
   it("lists in the README's permission table exactly the Graph permissions the code declares", () => {
