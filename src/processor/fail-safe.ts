@@ -13,7 +13,7 @@ import { isVirtual, printerKindsFor } from './printer-kinds';
 
 /** Closes a task unless it has already ended (Graph ends it itself after a redirect, maybe an abort). */
 export async function closeTaskIfOpen(
-  api: PrintApi,
+  api: Pick<PrintApi, 'setTaskState'>,
   message: Pick<PrintTaskMessage, 'taskDefinitionId' | 'taskId'>,
   state: 'completed' | 'aborted',
   description: string,
@@ -36,7 +36,7 @@ export async function closeTaskIfOpen(
  * never printed. Anything else (throttling, network) is thrown, to be retried.
  */
 export async function abortJobAndCloseTask(
-  api: PrintApi,
+  api: Pick<PrintApi, 'abortJob' | 'setTaskState'>,
   task: Pick<PrintTaskMessage, 'taskDefinitionId' | 'taskId'>,
   job: JobRef,
   reason: string,
@@ -107,7 +107,7 @@ export async function failSafeDecision(
 export async function applyFailSafe(
   message: PrintTaskMessage,
   deps: FailSafeConfig & {
-    api: PrintApi;
+    api: Pick<PrintApi, 'getTask' | 'getPrinter' | 'abortJob' | 'setTaskState'>;
     audit: AuditLog;
     log: Log;
     now?: () => Date;
@@ -179,7 +179,7 @@ export async function applyFailSafe(
 
 /** The job a task belongs to: from the journal, or else the task's own parentUrl (never the message alone). */
 async function jobOf(
-  api: PrintApi,
+  api: Pick<PrintApi, 'getTask'>,
   message: PrintTaskMessage,
   prior: AuditRecord | undefined,
 ): Promise<JobRef | undefined> {
