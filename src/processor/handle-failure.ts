@@ -12,6 +12,11 @@ export const PERMISSION_HINT = `Check the app registration has admin consent for
 
 /** Default for ProcessorDependencies.maxDeferrals. */
 export const DEFAULT_MAX_DEFERRALS = 10;
+/**
+ * The longest a deferred task stays invisible, whatever Retry-After says: the queue refuses more than
+ * 7 days, and a task that long unanswered would lose its job anyway; after an hour we look again.
+ */
+export const MAX_DEFERRAL_SECONDS = 3600;
 
 /**
  * What a run does about an error, by the Graph error's kind (classifyGraphError):
@@ -27,7 +32,7 @@ export async function handleFailure(run: TaskRun, error: unknown): Promise<Proce
   const { message, deps, log } = run;
   const failure = classifyGraphError(error);
   if (failure.kind === 'throttled') {
-    const delay = failure.retryAfterSeconds ?? 0;
+    const delay = Math.min(failure.retryAfterSeconds ?? 0, MAX_DEFERRAL_SECONDS);
     const deferrals = message.deferrals ?? 0;
     if (delay > deps.maxRetryAfterSeconds && deferrals < (deps.maxDeferrals ?? DEFAULT_MAX_DEFERRALS)) {
       // Put the task back, invisible for as long as Graph asked, rather than hold an instance.

@@ -4,7 +4,7 @@ import {
   PULL_QUEUE_REASONS,
   RetryableProcessingError,
 } from '../../../src/processor/process-task';
-import { PERMISSION_HINT } from '../../../src/processor/handle-failure';
+import { MAX_DEFERRAL_SECONDS, PERMISSION_HINT } from '../../../src/processor/handle-failure';
 import { FAIL_SAFE_REASONS } from '../../../src/processor/fail-safe';
 import { PolicyUnavailableError, TimeLimitError } from '../../../src/policy/evaluation-errors';
 import type { Decision } from '../../../src/policy/decision';
@@ -151,6 +151,17 @@ describe('processTask: failures, by kind', () => {
 
     // The deferred copy comes back: the claim was given back, so it runs and releases.
     expect(await processTask(h.deps.queue.sent[0]!.message, h.deps)).toMatchObject({ outcome: 'released' });
+  });
+
+  it('a Retry-After longer than an hour defers the task an hour (the queue takes at most 7 days)', async () => {
+    const h = processorHarness();
+    const { message } = h.print();
+    h.api.fail('getJob', graphError(429, { retryAfter: String(30 * 86400) }));
+    expect(await processTask(message(), h.deps)).toMatchObject({
+      status: 'deferred',
+      delaySeconds: MAX_DEFERRAL_SECONDS,
+    });
+    expect(h.deps.queue.sent[0]).toMatchObject({ delaySeconds: MAX_DEFERRAL_SECONDS });
   });
 
   it('at maxDeferrals, or with a Retry-After short enough to wait out, the queue retries instead', async () => {
