@@ -6,6 +6,7 @@ import {
 } from '../../../src/processor/process-task';
 import { MAX_DEFERRAL_SECONDS, PERMISSION_HINT } from '../../../src/processor/handle-failure';
 import { FAIL_SAFE_REASONS } from '../../../src/processor/fail-safe';
+import { mismatchAuditKey } from '../../../src/processor/task-job-binding';
 import { PolicyUnavailableError, TimeLimitError } from '../../../src/policy/evaluation-errors';
 import type { Decision } from '../../../src/policy/decision';
 import { graphError } from '../../support/fake-print-api';
@@ -350,5 +351,40 @@ describe('processTask: exactly once', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('processTask: a task paired with another job (task-job-binding.ts)', () => {
+  it('refused: neither job touched, an admin told, audited apart; the genuine notification still runs', async () => {
+    const h = processorHarness({
+      policy: always({ action: 'hold', rule: 'hr', expiresInMinutes: 60, onExpiry: 'deny' }),
+    });
+    const held = h.print();
+    const harmless = h.print('colour');
+    const forged = held.message({ printerId: harmless.job.printerId, jobId: harmless.job.id });
+    expect(await processTask(forged, h.deps)).toMatchObject({ status: 'skipped', why: 'job-mismatch' });
+    expect(h.api.actions()).toEqual([]);
+    expect(h.eventsNamed('task.decided')).toEqual([]);
+    expect(h.eventsNamed('task.job-mismatch')[0]).toMatchObject({
+      namedJobId: harmless.job.id,
+      taskJobId: held.job.id,
+    });
+    expect(await h.deps.audit.find(forged.receivedAt, mismatchAuditKey(held.task.id))).toMatchObject({
+      outcome: 'refused-job-mismatch',
+      jobId: harmless.job.id,
+    });
+    expect(await h.deps.audit.find(forged.receivedAt, held.task.id)).toBeUndefined();
+
+    expect(await processTask(held.message(), h.deps)).toMatchObject({ outcome: 'held' });
+    expect(await h.deps.holds.get('adele@contoso.example', held.task.id)).toBeDefined();
+  });
+
+  it('paired with a job that does not exist: refused, not closed as "job gone"', async () => {
+    const h = processorHarness();
+    const { task, message } = h.print();
+    expect(await processTask(message({ jobId: '999999' }), h.deps)).toMatchObject({ why: 'job-mismatch' });
+    expect(h.api.actions()).toEqual([]);
+    expect(task.state).toBe('processing');
+    expect(h.eventsNamed('job.gone')).toEqual([]);
   });
 });
