@@ -1,6 +1,6 @@
 import type { AuditOutcome, AuditRecord } from '../audit/audit-log';
 import type { PrintJob } from '../graph/print-schemas';
-import type { JobRef } from '../print/ids';
+import type { JobRef } from '../graph/ids';
 import type { Decision } from '../policy/decision';
 import { endedTaskState, outcomeOfEndedTask } from './already-ended';
 import { closeTask } from './task-outcome';

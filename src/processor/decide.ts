@@ -4,14 +4,14 @@ import type { Decision } from '../policy/decision';
 import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import { FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
-import { buildPolicyContext } from './policy-context';
+import { buildPolicyContext } from '../policy/policy-context';
 import {
   absorbedTransientFailure,
   classifyEvaluationFailure,
   evaluationLookups,
   LOOKUP_PERMISSION_HINT,
 } from './policy-evaluation';
-import { printerKindsFor } from './printer-kinds';
+import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskRun } from './task-run';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
@@ -72,7 +72,7 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
     printerId,
     tenantId: deps.tenantId,
     now: decidedAt,
-    api: { getPrinter: readPrinter },
+    printers: { getPrinter: readPrinter },
     memberOf: lookups.memberOf,
   });
   let decision: Decision;

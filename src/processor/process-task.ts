@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintJob, PrintTask } from '../graph/print-schemas';
-import { parseJobUrl, type JobRef } from '../print/ids';
+import { parseJobUrl, type JobRef } from '../graph/ids';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import { actOnDecision } from './act';
 import { countingCalls } from './counting-calls';

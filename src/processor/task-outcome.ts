@@ -1,8 +1,8 @@
 import type { AuditOutcome, AuditRecord } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
-import type { JobRef } from '../print/ids';
+import type { JobRef } from '../graph/ids';
 import type { Decision } from '../policy/decision';
-import { closeTaskIfOpen } from './fail-safe';
+import { closeTaskIfOpen } from '../graph/close-task';
 import type { ProcessResult, TaskRun } from './task-run';
 import { bindingOfTask, refuseJobMismatch } from './task-job-binding';
 

@@ -1,7 +1,7 @@
 import type { PrintApi } from '../../../src/graph/print-api';
 import type { PrintTask } from '../../../src/graph/print-schemas';
 import { createLog } from '../../../src/observability/log';
-import { reconcileTasks } from '../../../src/reconciler/reconcile-tasks';
+import { reconcileTasks } from '../../../src/upkeep/reconcile-tasks';
 import { fakeTaskIndex, fakeTaskQueue } from '../../support/fake-stores';
 
 const DEFINITION = '5a0c0b60-0000-4000-8000-00000000d001';
