@@ -9,7 +9,11 @@ import { underTaskClaim } from './task-claim';
  * A task that failed every try lands here. It gets the configured fail-safe so the user's job is
  * not stuck, and an error-level `task.poisoned` event that an alert rule watches.
  */
-export async function handlePoisonedTask(raw: unknown, deps: ProcessorDependencies<ProcessorApi>, log: Log): Promise<void> {
+export async function handlePoisonedTask(
+  raw: unknown,
+  deps: ProcessorDependencies<ProcessorApi>,
+  log: Log,
+): Promise<void> {
   metrics().poisoned();
   const parsed = (() => {
     try {
