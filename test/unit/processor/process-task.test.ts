@@ -354,6 +354,34 @@ describe('processTask: exactly once', () => {
   });
 });
 
+describe('processTask: the read made while the claim is taken', () => {
+  it("a run taking over reads the job again (the early read may predate the dead run's actions)", async () => {
+    jest.useFakeTimers();
+    try {
+      const h = processorHarness();
+      await processTask(h.print().message(), h.deps); // the printer's kind is known from here on
+      const { task, message } = h.print();
+      await h.deps.claims.acquire(task.definitionId, task.id, message().receivedAt); // a run that died
+      jest.advanceTimersByTime(61_000);
+      h.api.calls.length = 0;
+      expect(await processTask(message(), h.deps)).toMatchObject({ outcome: 'released', graphCalls: 3 });
+      expect(h.api.calls.map((c) => c.method)).toEqual(['getJob', 'getJob', 'setTaskState']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a reconciler message or a copy that comes back reads nothing before its claim', async () => {
+    const h = processorHarness();
+    const { message } = h.print();
+    await processTask(message(), h.deps);
+    h.api.calls.length = 0;
+    await processTask(message({ source: 'reconciler' }), h.deps);
+    await processTask(message({ deferrals: 3 }), h.deps);
+    expect(h.api.calls).toEqual([]);
+  });
+});
+
 describe('processTask: a task paired with another job (task-job-binding.ts)', () => {
   it('refused: neither job touched, an admin told, audited apart; the genuine notification still runs', async () => {
     const h = processorHarness({
