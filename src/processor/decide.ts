@@ -81,6 +81,8 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   try {
     const evaluation = await evaluateWithTrace(deps.policy, context);
     const absorbed = absorbedTransientFailure(lookups.failures);
+    // Rethrows the look-up's own failure (whatever Graph's SDK threw), so it is classified as such.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (absorbed !== undefined) throw absorbed;
     decision = evaluation.decision;
     trace = traceSummary(evaluation) || undefined;

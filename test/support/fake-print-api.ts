@@ -47,7 +47,7 @@ export class FakePrintApi implements ProcessorApi {
   readonly groups = new Map<string, Set<string>>();
   /** Whether to record calls (off in the CPU bench, where the record would only grow). */
   record = true;
-  private readonly faults = new Map<Method, unknown[]>();
+  private readonly faults = new Map<Method, Error[]>();
   private readonly nextJobId = ids('0b000000-0000-4000-8000-');
   private readonly nextTaskId = ids('7a000000-0000-4000-8000-');
 
@@ -93,7 +93,7 @@ export class FakePrintApi implements ProcessorApi {
   }
 
   /** The next `times` calls of `method` throw `error` (before anything changes). */
-  fail(method: Method, error: unknown, times = 1): this {
+  fail(method: Method, error: Error, times = 1): this {
     const queued = this.faults.get(method) ?? [];
     for (let i = 0; i < times; i++) queued.push(error);
     this.faults.set(method, queued);

@@ -54,7 +54,7 @@ describe('parseRetryAfter', () => {
 
   it('junk and absence are undefined (the caller decides), never NaN', () => {
     for (const junk of ['soon', 'Infinity', '1e999', '', null, undefined])
-      expect(parseRetryAfter(junk as string | null | undefined, now)).toBeUndefined();
+      expect(parseRetryAfter(junk, now)).toBeUndefined();
   });
 
   it('leaves long values as they are: the processor compares them with its own caps', () => {

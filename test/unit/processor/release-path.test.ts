@@ -24,7 +24,7 @@ function slowed<T extends object>(target: T, ms: number, name: string, log: Time
       return async (...args: unknown[]) => {
         log.push({ name: `${name}.${String(property)}`, at: Date.now() });
         await new Promise((resolve) => setTimeout(resolve, ms));
-        const result = (await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args)) as unknown;
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
         // A claim hands back a lease whose writes are storage round trips too.
         if (name === 'claims' && result && typeof result === 'object' && 'lease' in result) {
           const attempt = result as { lease: object };

@@ -1,5 +1,4 @@
 import type { PrintApi } from '../../../src/graph/print-api';
-import type { PrintTaskTrigger } from '../../../src/graph/print-schemas';
 import { ensureTaskTrigger } from '../../../admin/setup/ensure-task-trigger';
 import { applyTriggerPlan, listTriggerOwnership, planTriggers } from '../../../admin/setup/printer-triggers';
 import type { RecordedTrigger, TriggerRecord } from '../../../src/setup/trigger-record';
