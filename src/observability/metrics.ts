@@ -1,4 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
+import { settings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../secrets/credentials';
 
 /**
@@ -132,21 +134,35 @@ export function createMetrics(options: {
   };
 }
 
-let shared: Metrics | undefined;
+/** The settings metrics are sent with (from the one settings schema, never `process.env` directly). */
+export type MetricsSettings = Pick<
+  Settings,
+  'APPLICATIONINSIGHTS_CONNECTION_STRING' | 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+>;
 
 /**
- * The process's metrics, from its environment. With local authentication disabled on Application
- * Insights, APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=…;Authorization=AAD`) says to send
- * with the managed identity.
+ * Metrics for these settings. With local authentication disabled on Application Insights,
+ * APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=…;Authorization=AAD`) says to send with the
+ * managed identity.
  */
-export function metrics(): Metrics {
-  if (!shared) {
-    const auth = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
-    const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
-    shared = createMetrics({
-      connectionString: process.env.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
-      credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
-    });
-  }
+export function metricsFromSettings(config: MetricsSettings): Metrics {
+  const auth = config.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
+  const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
+  return createMetrics({
+    connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+    credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
+  });
+}
+
+let shared: Metrics | undefined;
+
+/** The process's metrics, from its settings (made once: the exporter batches across invocations). */
+export function metrics(config: MetricsSettings = settings()): Metrics {
+  shared ??= metricsFromSettings(config);
   return shared;
+}
+
+/** Forget the process's metrics (tests and the sandbox change settings between runs). */
+export function resetMetrics(): void {
+  shared = undefined;
 }

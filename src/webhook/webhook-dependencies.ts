@@ -6,7 +6,7 @@ import { storageQueue, storageTaskQueue, type ControlQueue, type TaskQueue } fro
 import { acceptedClientStates } from '../secrets/client-state';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import type { SecretStore } from '../secrets/secret-store';
-import { createQueueServiceClient } from '../storage/storage-clients';
+import { createQueueServiceClient } from '../queue/queue-service-client';
 import type { LifecycleDependencies } from './receive-lifecycle';
 import type { WebhookDependencies } from './receive-notifications';
 
@@ -34,7 +34,7 @@ export function webhookDependencies(log: Log): WebhookDependencies {
     clientStates: () => acceptedClientStates(secrets, config),
     queue,
     log,
-    metrics: metrics(),
+    metrics: metrics(config),
   };
 }
 
