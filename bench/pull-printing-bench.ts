@@ -150,16 +150,3 @@ function pageWeight() {
   const gzipped = parts.reduce((sum, part) => sum + gzipSync(part.body!).length, 0);
   return { files: parts.length, kB: round(raw / 1024, 1), gzippedKB: round(gzipped / 1024, 1) };
 }
-
-/**
- * Runs in its own process (see run.ts): a second sandbox in one Node process would meet the first
- * one's modules, which the in-process host cannot reload for dynamic imports.
- */
-if (require.main === module) {
-  benchPullPrinting({ quick: process.argv.includes('--quick') })
-    .then((figures) => console.log(`BENCH_RESULT ${JSON.stringify(figures)}`))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}

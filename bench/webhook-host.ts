@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startLocalFunctionsHost } from '../sandbox/host/local-functions-host';
 import { parseSettings } from '../src/config/load-settings';
 import type { PrintTaskMessage } from '../src/queue/print-task-message';
-import { createQueueServiceClient } from '../src/queue/queue-service-client';
+import { createQueueServiceClient } from '../src/storage/storage-clients';
 import { storageTaskQueue } from '../src/queue/task-queue';
 
 async function startWebhook(settings: Record<string, string>) {
