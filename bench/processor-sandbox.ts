@@ -44,7 +44,13 @@ function recordingProxy(target: string, log: Interval[]): Promise<{ url: string;
       (response) => {
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);
-        res.on('finish', () => log.push({ start, end: performance.now() }));
+        res.on('finish', () => {
+          log.push({ start, end: performance.now() });
+          if (process.env.BENCH_DEBUG)
+            console.error(
+              `${req.method} ${req.url} ${response.statusCode} ${Math.round(start)}-${Math.round(performance.now())}`,
+            );
+        });
       },
     );
     upstream.on('error', () => res.writeHead(502).end());

@@ -8,6 +8,7 @@
  * Prints its URL, then its memory use every 500 ms, as JSON lines.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -48,7 +49,9 @@ async function startBare(settings: Record<string, string>) {
         correlationId: randomUUID(),
         source: 'notification',
       }));
-      queue.send(messages, AbortSignal.timeout(2000)).then(
+      const deadline = AbortSignal.timeout(2000);
+      setMaxListeners(messages.length + 10, deadline); // as the webhook does: one listener per write
+      queue.send(messages, deadline).then(
         () => res.writeHead(202).end(),
         () => res.writeHead(503).end(),
       );
