@@ -2,7 +2,7 @@
  * Child process for the webhook benchmarks, in one of two modes (BENCH_MODE):
  * - `webhook`: the local Functions host running only the notifications function, on a free port;
  * - `bare`: the baseline, a bare Node `http` server that does the same queue writes (one message per
- *   notification, same SDK, same retry options, same Azurite) and answers 202: what any server must
+ *   notification, through the same queue writer as the webhook, same Azurite) and answers 202: what any server must
  *   pay to acknowledge durably, without the host, the checks or our code.
  * Each runs in its own process so that the load generator's CPU is not on the server's event loop.
  * Prints its URL, then its memory use every 500 ms, as JSON lines.
@@ -15,8 +15,7 @@ import path from 'node:path';
 import { startLocalFunctionsHost } from '../sandbox/host/local-functions-host';
 import { parseSettings } from '../src/config/load-settings';
 import type { PrintTaskMessage } from '../src/queue/print-task-message';
-import { createQueueServiceClient } from '../src/storage/storage-clients';
-import { storageTaskQueue } from '../src/queue/task-queue';
+import { queueFromSettings } from '../src/queue/task-queue';
 
 async function startWebhook(settings: Record<string, string>) {
   const host = await startLocalFunctionsHost({
@@ -31,7 +30,7 @@ async function startWebhook(settings: Record<string, string>) {
 
 async function startBare(settings: Record<string, string>) {
   const config = parseSettings(settings);
-  const queue = storageTaskQueue(createQueueServiceClient(config).getQueueClient(config.RELEASE_GATE_TASK_QUEUE));
+  const queue = queueFromSettings<PrintTaskMessage>(config, config.RELEASE_GATE_TASK_QUEUE);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -2,11 +2,10 @@ import { settings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
-import { storageQueue, storageTaskQueue, type ControlQueue, type TaskQueue } from '../queue/task-queue';
+import { queueFromSettings, type ControlQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
 import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
 import type { SecretStore } from '../secrets/secret-store';
-import { createQueueServiceClient } from '../queue/queue-service-client';
 import type { LifecycleDependencies } from './receive-lifecycle';
 import type { WebhookDependencies } from './receive-notifications';
 
@@ -18,14 +17,13 @@ export function webhookDependencies(log: Log): WebhookDependencies {
   currentLog = log;
   if (!shared) {
     const config = settings();
-    const queues = createQueueServiceClient(config);
     shared = {
       settings: config,
       secrets: secretStoreFromSettings(config, (name, error) =>
         currentLog?.warn('secret.stale', { secret: name, ...describeError(error) }),
       ),
-      queue: storageTaskQueue(queues.getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
-      controlQueue: storageQueue(queues.getQueueClient(config.RELEASE_GATE_CONTROL_QUEUE)),
+      queue: queueFromSettings(config, config.RELEASE_GATE_TASK_QUEUE),
+      controlQueue: queueFromSettings(config, config.RELEASE_GATE_CONTROL_QUEUE),
     };
   }
   const { settings: config, secrets, queue } = shared;
