@@ -66,7 +66,7 @@ export function queueServiceFromConnectionString(connectionString: string): Queu
 /** The Shared Key signature of a request, exactly as the storage SDK computes it. */
 export function sharedKeySignature(
   accountName: string,
-  accountKey: string,
+  accountKey: Buffer,
   method: string,
   url: URL,
   headers: Record<string, string>,
@@ -89,7 +89,7 @@ export function sharedKeySignature(
     '\n' +
     canonicalHeaders +
     resource;
-  return createHmac('sha256', Buffer.from(accountKey, 'base64')).update(stringToSign, 'utf8').digest('base64');
+  return createHmac('sha256', accountKey).update(stringToSign, 'utf8').digest('base64');
 }
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
@@ -99,25 +99,39 @@ interface Answer {
   errorCode?: string;
 }
 
-function send(method: string, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal) {
+/** One request; a try that takes longer than `timeoutMs` is ended (a timer, cheaper than a signal per try). */
+function send(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const secure = url.protocol === 'https:';
     const request = (secure ? https : http).request(
       url,
-      { method, headers, agent: secure ? agents.https : agents.http, signal },
+      { method, headers, agent: secure ? agents.https : agents.http, ...(signal ? { signal } : {}) },
       (response) => {
         response.resume(); // the bodies of these answers carry nothing we use
         response.on('end', () => {
+          clearTimeout(timer);
           const errorCode = response.headers['x-ms-error-code'];
           resolve({
             status: response.statusCode ?? 0,
             errorCode: typeof errorCode === 'string' ? errorCode : undefined,
           });
         });
-        response.on('error', reject);
+        response.on('error', fail);
       },
     );
-    request.on('error', reject);
+    const timer = setTimeout(() => request.destroy(new Error(`No answer within ${timeoutMs} ms`)), timeoutMs);
+    function fail(error: Error) {
+      clearTimeout(timer);
+      reject(error);
+    }
+    request.on('error', fail);
     request.end(body);
   });
 }
@@ -133,10 +147,13 @@ export function restQueue<T>(
   const queueUrl = `${target.endpoint}/${encodeURIComponent(queueName)}`;
   let token: { value: string; refreshAt: number } | undefined;
 
-  async function authorize(method: string, url: URL, headers: Record<string, string>, signal: AbortSignal) {
+  const sharedKey =
+    target.authorization.kind === 'shared-key' ? Buffer.from(target.authorization.accountKey, 'base64') : undefined;
+
+  async function authorize(method: string, url: URL, headers: Record<string, string>, signal?: AbortSignal) {
     const auth = target.authorization;
     if (auth.kind === 'shared-key') {
-      const signature = sharedKeySignature(auth.accountName, auth.accountKey, method, url, headers);
+      const signature = sharedKeySignature(auth.accountName, sharedKey!, method, url, headers);
       headers.authorization = `SharedKey ${auth.accountName}:${signature}`;
       return;
     }
@@ -152,9 +169,6 @@ export function restQueue<T>(
   /** One request with the webhook's retry; resolves with the answer the caller judges. */
   async function call(method: string, url: URL, body: string, signal?: AbortSignal): Promise<Answer> {
     for (let attempt = 1; ; attempt++) {
-      const perTry = signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(TRY_TIMEOUT_MS)])
-        : AbortSignal.timeout(TRY_TIMEOUT_MS);
       const headers: Record<string, string> = {
         'x-ms-date': new Date().toUTCString(),
         'x-ms-version': SERVICE_VERSION,
@@ -162,8 +176,8 @@ export function restQueue<T>(
         ...(body ? { 'content-type': 'application/xml; charset=utf-8' } : {}),
       };
       try {
-        await authorize(method, url, headers, perTry);
-        const answer = await send(method, url, headers, body, perTry);
+        await authorize(method, url, headers, signal);
+        const answer = await send(method, url, headers, body, signal, TRY_TIMEOUT_MS);
         if (!RETRIABLE.has(answer.status) || attempt >= TRIES) return answer;
       } catch (error) {
         if (signal?.aborted || attempt >= TRIES) throw error;
@@ -181,6 +195,7 @@ export function restQueue<T>(
   const ensureQueue = () =>
     (created ??= (async () => {
       // 201 created, 204 already there; 409 there with other metadata: all mean it exists.
+      // Bounded as a whole, as before: it runs on the webhook's path, which must answer Graph within 3 s.
       const answer = await call('PUT', new URL(queueUrl), '', AbortSignal.timeout(TRY_TIMEOUT_MS));
       if (answer.status !== 201 && answer.status !== 204 && answer.status !== 409) throw fail('create', answer);
     })().catch((error: unknown) => {
