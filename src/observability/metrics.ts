@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { settings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * Release Gate's metrics, sent to Application Insights (customMetrics) when

@@ -1,6 +1,6 @@
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * The queue service from the same settings the Functions host uses for `AzureWebJobsStorage`: a

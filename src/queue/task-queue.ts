@@ -1,6 +1,6 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 import { once } from '../storage/once';
 import type { ControlMessage } from './control-message';
 import { encodeQueueMessage, type PrintTaskMessage } from './print-task-message';

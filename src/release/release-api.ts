@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { readBodyWithLimit } from '../http/read-body';
-import { GUID_PATTERN } from '../print/ids';
+import { GUID_PATTERN } from '../graph/ids';
 import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';

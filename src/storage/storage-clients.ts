@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * Storage clients from the same settings the Functions host uses for `AzureWebJobsStorage`:
