@@ -108,10 +108,22 @@ export function createMetrics(options: {
       loading = undefined;
     }));
 
+  // The SDK loads after the current request's answer has gone: on a cold instance the first
+  // notification's metric must not hold its 202 back while OpenTelemetry and the exporter load.
+  let scheduled = false;
+  const loadSoon = () => {
+    if (loading || scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void load();
+    });
+  };
+
   const record = (fn: Record_) => {
     if (instruments) return fn(instruments);
     if (pending.length < 10_000) pending.push(fn);
-    void load();
+    loadSoon();
   };
 
   return {
