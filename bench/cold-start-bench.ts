@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAzurite } from '../sandbox/azurite';
@@ -66,6 +67,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * each figure is the median of fresh processes.
  */
 export async function benchColdStart(options: { quick: boolean }) {
+  // A clean build, as `npm start` makes: a stale dist/functions/*.js would be loaded as a function file.
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
