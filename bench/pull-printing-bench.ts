@@ -155,16 +155,3 @@ function pageWeight() {
   const gzipped = parts.reduce((sum, part) => sum + gzipSync(part.body!).length, 0);
   return { files: parts.length, kB: round(raw / 1024, 1), gzippedKB: round(gzipped / 1024, 1) };
 }
-
-/**
- * Runs in its own process (see run.ts) until one wiring root with one reset lets a second sandbox
- * share a process: the function files' lazy `import()`s would meet an earlier run's parts.
- */
-if (require.main === module) {
-  benchPullPrinting({ quick: process.argv.includes('--quick') })
-    .then((figures) => console.log(`BENCH_RESULT ${JSON.stringify(figures)}`))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}

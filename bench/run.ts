@@ -4,14 +4,12 @@
  * Details are printed on the way and everything is written as JSON to bench/results/.
  * `npm run bench -- --quick` runs smaller loads (about a minute and a half instead of about four).
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { benchColdStart } from './cold-start-bench';
 import { benchProcessor } from './processor-bench';
-import type { benchPullPrinting } from './pull-printing-bench';
+import { benchPullPrinting } from './pull-printing-bench';
 import { printTable, round } from './stats';
 import { benchWebhook, benchWebhookHandler } from './webhook-bench';
 
@@ -24,18 +22,6 @@ export const BEFORE_ISSUE_15 = {
   processorCpuMs: '16.7 ms (main before #15)',
   sequentialRoundTrips: '5 p50, 7 max (main before #15)',
 };
-
-/** A benchmark that starts the whole sandbox runs in a child process, which prints its figures last. */
-async function inOwnProcess(file: string, quick: boolean): Promise<Awaited<ReturnType<typeof benchPullPrinting>>> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, file), ...(quick ? ['--quick'] : [])],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) throw new Error(`${file} printed no result:\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice('BENCH_RESULT '.length)) as Awaited<ReturnType<typeof benchPullPrinting>>;
-}
 
 interface Figure {
   figure: string;
@@ -121,7 +107,8 @@ async function main(): Promise<void> {
     pass: processor.figures.sequentialRoundTripsMax <= 1,
   });
 
-  const pull = await inOwnProcess('pull-printing-bench.ts', quick);
+  // In this process: one composition root with one reset lets a sandbox follow the benchmarks before it.
+  const pull = await benchPullPrinting({ quick });
   printTable('Pull printing: release request to the job on the chosen printer (simulator, no added latency)', [
     pull.release,
   ]);

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { settings } from '../config/load-settings';
+import { parseSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
@@ -80,7 +80,9 @@ export function createMetrics(options: {
         notifications: meter.createCounter('release_gate.notifications', {
           description: 'Notifications received, by outcome',
         }),
-        decisions: meter.createCounter('release_gate.decisions', { description: 'Decisions, by action, rule and printer' }),
+        decisions: meter.createCounter('release_gate.decisions', {
+          description: 'Decisions, by action, rule and printer',
+        }),
         graphDuration: meter.createHistogram('release_gate.graph.duration', {
           unit: 'ms',
           description: 'Graph call latency',
@@ -168,9 +170,12 @@ export function metricsFromSettings(config: MetricsSettings): Metrics {
 
 let shared: Metrics | undefined;
 
-/** The process's metrics, from its settings (made once: the exporter batches across invocations). */
-export function metrics(config: MetricsSettings = settings()): Metrics {
-  shared ??= metricsFromSettings(config);
+/**
+ * The process's metrics (one exporter batches across invocations), from the settings the composition
+ * root passes; a caller without them gets the process's, read through the settings schema.
+ */
+export function metrics(config?: MetricsSettings): Metrics {
+  shared ??= metricsFromSettings(config ?? parseSettings(process.env));
   return shared;
 }
 

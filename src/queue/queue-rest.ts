@@ -9,7 +9,7 @@ import type { MessageQueue } from './task-queue';
  * if missing" and "put message" are two requests, and the storage SDK for them costs the webhook's
  * cold start about 150 modules and each acknowledgement its XML and pipeline machinery. The wire
  * format is the SDK's (same service version, same shared-key signature, same XML body), with the
- * webhook's fail-fast retry: two tries, 1.5 s each, 100 ms apart. The processor keeps the SDK.
+ * webhook's fail-fast retry: two tries, 1.5 s each, 100 ms apart (what every queue writer used).
  */
 
 /** The service version the storage SDK in package-lock.json sends. */

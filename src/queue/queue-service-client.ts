@@ -1,12 +1,12 @@
-import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import type { QueueServiceClient, StoragePipelineOptions } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * The queue service from the same settings the Functions host uses for `AzureWebJobsStorage`: a
  * connection string locally (Azurite), an identity-based service URI in Azure (no account keys).
- * Apart from the table client (src/storage/storage-clients.ts) so that the webhook, which only
- * writes to queues, does not load the Tables SDK on its cold path.
+ * The webhook writes its messages without it (src/queue/queue-rest.ts); the SDK loads on first use,
+ * for the doctor and for connections the REST writer leaves to it.
  */
 
 /**
@@ -21,6 +21,8 @@ const FAST_RETRY: StoragePipelineOptions['retryOptions'] = {
 };
 
 export function createQueueServiceClient(settings: Settings): QueueServiceClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, off the webhook's cold path
+  const { QueueServiceClient } = require('@azure/storage-queue') as typeof import('@azure/storage-queue');
   const options: StoragePipelineOptions = { retryOptions: FAST_RETRY };
   if (settings.AzureWebJobsStorage__queueServiceUri) {
     const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;

@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
@@ -8,6 +8,14 @@ import { managedIdentityCredential } from '../identity/managed-identity';
  * The queue service client lives in src/queue/queue-service-client.ts (the webhook needs no tables).
  */
 export { createQueueServiceClient } from '../queue/queue-service-client';
+
+/**
+ * The Tables SDK, loaded on first use rather than at import: the composition root's light part
+ * (src/app/app.ts) imports this module, and the webhook's cold path must not pay for tables.
+ */
+const tablesSdk = (): typeof import('@azure/data-tables') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use
+  require('@azure/data-tables') as typeof import('@azure/data-tables');
 
 /** A table client on the same storage account as the queues (audit records, held jobs). */
 export function createTableClient(
@@ -20,6 +28,7 @@ export function createTableClient(
   >,
   tableName: string,
 ): TableClient {
+  const { TableClient } = tablesSdk();
   if (settings.AzureWebJobsStorage__tableServiceUri) {
     const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
     return new TableClient(

@@ -1,10 +1,9 @@
-import { settings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
 import { graphEndpoints } from '../graph/graph-endpoints';
-import { releasePageConfig, type ReleasePageConfig } from './release-page';
+import { releasePageConfig, type ReleasePageConfig } from '../release/release-page';
 
 /** The release page's sign-in settings from the app settings (the cloud's authority, the app, the scope). */
-export function releasePageConfigFromSettings(): ReleasePageConfig {
-  const config = settings();
+export function releasePageConfigFromSettings(config: Settings): ReleasePageConfig {
   return releasePageConfig({
     authorityHost: graphEndpoints(config).authorityHost,
     tenantId: config.RELEASE_GATE_TENANT_ID,
