@@ -11,7 +11,7 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
   const log = invocationLog(context);
   const releaseGate = currentApp();
   const config = releaseGate.settings;
-  const { collectAppView } = await import('../src/doctor/app-view');
+  const { collectAppView } = await import('../src/setup/doctor-app-view');
   let api;
   try {
     api = await (await releaseGate.full(log)).api();

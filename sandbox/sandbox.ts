@@ -5,7 +5,7 @@ import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { PrintApi } from '../src/graph/print-api';
 import { ensureTaskDefinition } from '../src/setup/ensure-task-definition';
-import { ensureTaskTrigger } from '../src/setup/ensure-task-trigger';
+import { ensureTaskTrigger } from '../admin/setup/ensure-task-trigger';
 import { TRIGGER_RECORD_TABLE, tableTriggerRecord } from '../src/setup/trigger-record';
 import { createTableClient } from '../src/storage/storage-clients';
 import { startAzurite, type Azurite } from './azurite';

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import type { PrintApi } from '../graph/print-api';
+import type { PrintApi } from '../../src/graph/print-api';
 import { activityChecks, fetchAppView, subscriptionChecks, taskDefinitionChecks } from './app-checks';
 import type { DoctorOptions } from './doctor-options';
 import { keyVaultChecks, type ExpectedSecret } from './key-vault-checks';

@@ -1,6 +1,6 @@
-import type { PrintApi } from '../graph/print-api';
-import type { PrintTaskTrigger } from '../graph/print-schemas';
-import { isRecorded, type TriggerRecord } from './trigger-record';
+import type { PrintApi } from '../../src/graph/print-api';
+import type { PrintTaskTrigger } from '../../src/graph/print-schemas';
+import { isRecorded, type TriggerRecord } from '../../src/setup/trigger-record';
 
 export type TriggerOutcome =
   | { status: 'created' | 'exists'; trigger: PrintTaskTrigger }

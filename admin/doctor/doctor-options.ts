@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { PERMISSION_OPT_INS } from '../graph/app-permissions';
-import { CLOUDS } from '../graph/graph-endpoints';
-import { settingsObject } from '../config/settings';
+import { PERMISSION_OPT_INS } from '../../src/graph/app-permissions';
+import { CLOUDS } from '../../src/graph/graph-endpoints';
+import { settingsObject } from '../../src/config/settings';
 import { DoctorCannotRun } from './report';
 import { adminToolArgs } from '../setup/admin-tool-args';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { printJobSchema } from '../graph/print-schemas';
-import { buildPolicyContext } from './policy-context';
-import type { PolicyContext } from './decision';
+import { printJobSchema } from '../../src/graph/print-schemas';
+import { buildPolicyContext } from '../../src/policy/policy-context';
+import type { PolicyContext } from '../../src/policy/decision';
 
 /**
  * A job file for dry runs (the CLI's explain, the example tests): a printJob as Graph returns it

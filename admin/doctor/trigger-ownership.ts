@@ -1,6 +1,6 @@
-import type { PrintApi } from '../graph/print-api';
+import type { PrintApi } from '../../src/graph/print-api';
 import { listTriggerOwnership, type PrinterTriggerState } from '../setup/printer-triggers';
-import { appTriggerRecord } from '../setup/trigger-record';
+import { appTriggerRecord } from '../../src/setup/trigger-record';
 
 /**
  * Whose trigger sits on each printer, by set-up's record of the trigger ids Release Gate created (kept in

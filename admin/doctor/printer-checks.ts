@@ -1,8 +1,8 @@
-import type { PrintApi } from '../graph/print-api';
-import type { Printer } from '../graph/print-schemas';
-import { PERMISSION_OPT_INS } from '../graph/app-permissions';
+import type { PrintApi } from '../../src/graph/print-api';
+import type { Printer } from '../../src/graph/print-schemas';
+import { PERMISSION_OPT_INS } from '../../src/graph/app-permissions';
 import type { PrinterTriggerState } from '../setup/printer-triggers';
-import { attributeDifferences } from '../setup/pull-queue-attributes';
+import { attributeDifferences } from '../../src/setup/pull-queue-attributes';
 import { fail, ok, warn, type DoctorCheck } from './report';
 
 const wildcard = (pattern: string) =>

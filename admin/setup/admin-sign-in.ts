@@ -1,7 +1,7 @@
 import { DeviceCodeCredential } from '@azure/identity';
-import { createGraphClient } from '../graph/graph-client';
-import { CLOUDS } from '../graph/graph-endpoints';
-import { PrintApi } from '../graph/print-api';
+import { createGraphClient } from '../../src/graph/graph-client';
+import { CLOUDS } from '../../src/graph/graph-endpoints';
+import { PrintApi } from '../../src/graph/print-api';
 
 export interface AdminSignInOptions {
   tenant: string;

@@ -1,9 +1,9 @@
-import type { PrintApi } from '../graph/print-api';
-import type { Printer, PrinterShare, PrintTaskTrigger } from '../graph/print-schemas';
+import type { PrintApi } from '../../src/graph/print-api';
+import type { Printer, PrinterShare, PrintTaskTrigger } from '../../src/graph/print-schemas';
 import { ensureTaskTrigger } from './ensure-task-trigger';
 import { registerVirtualPrinter, type RegistrationPacing } from './printer-registration';
 import type { SetupApp } from './setup-app';
-import { isRecorded } from './trigger-record';
+import { isRecorded } from '../../src/setup/trigger-record';
 
 /**
  * A pull queue: a printer users print to, shared with them, with Release Gate's trigger on it so

@@ -1,6 +1,6 @@
-import { GRAPH_PERMISSIONS, permissionsFor } from '../graph/app-permissions';
-import { classifyGraphError } from '../graph/graph-errors';
-import type { PrintApi } from '../graph/print-api';
+import { GRAPH_PERMISSIONS, permissionsFor } from '../../src/graph/app-permissions';
+import { classifyGraphError } from '../../src/graph/graph-errors';
+import type { PrintApi } from '../../src/graph/print-api';
 import { OPT_INS } from './doctor-options';
 import { fail, ok, warn, type DoctorCheck } from './report';
 

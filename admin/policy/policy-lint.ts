@@ -1,4 +1,4 @@
-import type { PolicyFile } from './policy-schema';
+import type { PolicyFile } from '../../src/policy/declarative/policy-schema';
 
 /**
  * Valid, but probably not what the admin meant: rules that can never decide, redirects to the

@@ -1,6 +1,6 @@
-import type { AttributesOutcome } from './pull-queue-attributes';
-import { appAdminCall } from './app-admin-call';
-import { appTriggerRecord, type TriggerRecord } from './trigger-record';
+import type { AttributesOutcome } from '../../src/setup/pull-queue-attributes';
+import { appAdminCall } from '../../src/setup/app-admin-call';
+import { appTriggerRecord, type TriggerRecord } from '../../src/setup/trigger-record';
 
 /**
  * The deployed app's set-up endpoints (admin key), for the set-up CLI and the doctor. The app does what only

@@ -1,4 +1,4 @@
-import type { AppView } from './app-view';
+import type { AppView } from '../../src/setup/doctor-app-view';
 import { probeValidation } from './endpoint-probe';
 import { fail, ok, redactKeys, warn, type DoctorCheck } from './report';
 

@@ -1,5 +1,5 @@
-import type { PrintApi } from '../graph/print-api';
-import type { Printer } from '../graph/print-schemas';
+import type { PrintApi } from '../../src/graph/print-api';
+import type { Printer } from '../../src/graph/print-schemas';
 import { printerCertificateRequest } from './printer-csr';
 
 export interface RegistrationPacing {

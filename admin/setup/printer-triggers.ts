@@ -1,8 +1,8 @@
-import { permissionsFor } from '../graph/app-permissions';
-import { classifyGraphError } from '../graph/graph-errors';
-import type { PrintApi } from '../graph/print-api';
+import { permissionsFor } from '../../src/graph/app-permissions';
+import { classifyGraphError } from '../../src/graph/graph-errors';
+import type { PrintApi } from '../../src/graph/print-api';
 import { createRecordedTrigger } from './ensure-task-trigger';
-import { isRecorded, type RecordedTrigger, type TriggerRecord } from './trigger-record';
+import { isRecorded, type RecordedTrigger, type TriggerRecord } from '../../src/setup/trigger-record';
 
 export interface PrinterTriggerState {
   printerId: string;

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { keyVaultSecretStore } from '../secrets/secret-store';
+import { keyVaultSecretStore } from '../../src/secrets/secret-store';
 import { fail, ok, warn, type DoctorCheck } from './report';
 
 export interface ExpectedSecret {
