@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GUID_PATTERN, isGuid } from '../print/ids';
 import { PLUGIN_FAIL_MODES } from '../policy/plugins';
 import { parseFailSafePrinters } from './fail-safe-printers';
 
@@ -9,7 +10,6 @@ import { parseFailSafePrinters } from './fail-safe-printers';
  * Each entry is a zod schema with a `.describe()` text that says what the setting means.
  */
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
 const text = () =>
@@ -23,7 +23,7 @@ const text = () =>
         'is an unresolved Key Vault reference: the platform could not read the secret (check that the ' +
         "app's identity has the Key Vault Secrets User role and that the reference names an existing secret)",
     });
-const guid = () => text().regex(GUID, 'must be a GUID');
+const guid = () => text().regex(GUID_PATTERN, 'must be a GUID');
 const httpsUrl = () =>
   text()
     .url('must be a URL')
@@ -195,7 +195,7 @@ export const settingsObject = z.object({
     .refine((v) => {
       try {
         const ids = JSON.parse(v) as unknown;
-        return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && GUID.test(id));
+        return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && isGuid(id));
       } catch {
         return false;
       }

@@ -18,6 +18,7 @@ import {
 } from './plugins';
 import { inShadowMode, shadowFailure } from './shadow-mode';
 import { evaluateWithTrace, type Evaluation, type ExplainingPolicy } from './trace';
+import { errorText } from '../observability/log';
 
 export { withinTime, withTimeLimit } from './plugins';
 
@@ -118,7 +119,7 @@ export function loadPolicyFromSettings(
     try {
       plugin = loadPluginModule(settings.RELEASE_GATE_POLICY_MODULE, root);
     } catch (error) {
-      pluginProblem = `The policy plug-in module ${settings.RELEASE_GATE_POLICY_MODULE} could not be loaded: ${(error as Error).message}`;
+      pluginProblem = `The policy plug-in module ${settings.RELEASE_GATE_POLICY_MODULE} could not be loaded: ${errorText(error)}`;
       log('error', pluginProblem, 'policy.source-problem');
     }
   }
@@ -169,11 +170,7 @@ export function loadPolicyFromSettings(
     } catch (error) {
       // Shadow mode never denies: not even the fail-safe may, for a policy being tried out.
       if (!(shadow ?? seen.file?.shadowMode)) throw error;
-      log(
-        'warn',
-        `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
-        'policy.shadow-error',
-      );
+      log('warn', `Shadow mode: the policy failed, the job is released: ${errorText(error)}`, 'policy.shadow-error');
       return shadowFailure(error);
     }
   }
@@ -226,7 +223,7 @@ function codePolicy(
       if (options.shadow || (options.failMode !== 'release' && options.failMode !== 'deny')) throw error;
       options.log(
         'warn',
-        `Policy ${inner.name} failed; plug-in fail mode ${options.failMode}: ${(error as Error).message}`,
+        `Policy ${inner.name} failed; plug-in fail mode ${options.failMode}: ${errorText(error)}`,
         'policy.plugin-failed',
       );
       const rule = `${inner.name} (plug-in failed)`;
@@ -246,7 +243,7 @@ function codePolicy(
     ? inShadowMode(limited, (error) =>
         options.log(
           'warn',
-          `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
+          `Shadow mode: the policy failed, the job is released: ${errorText(error)}`,
           'policy.shadow-error',
         ),
       )

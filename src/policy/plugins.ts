@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PolicyContext, ReleasePolicy } from './decision';
 import { TimeLimitError } from './evaluation-errors';
+import { errorText } from '../observability/log';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
@@ -26,7 +27,7 @@ export class PluginFailure extends Error {
     readonly plugin: string,
     cause: unknown,
   ) {
-    super(`Plug-in condition "${plugin}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Plug-in condition "${plugin}" failed: ${errorText(cause)}`, { cause });
     this.name = 'PluginFailure';
   }
 }

@@ -7,11 +7,13 @@
  * costing nothing if Graph changes the format.
  */
 
+/** A GUID in either case: printer, task-definition, tenant and object ids. */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SEGMENT_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
+/** One safe path segment (a task or job id): 1 to 128 letters, digits and hyphens. */
+export const SAFE_SEGMENT_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
 
 export const isGuid = (value: string): boolean => GUID_PATTERN.test(value);
-export const isSafeSegment = (value: string): boolean => SEGMENT_PATTERN.test(value);
+export const isSafeSegment = (value: string): boolean => SAFE_SEGMENT_PATTERN.test(value);
 
 export interface TaskRef {
   taskDefinitionId: string;

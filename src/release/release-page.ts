@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../app-root';
+import { escapeHtml } from '../http/escape-html';
 import type { HttpResponseLike } from '../http/http-types';
 
 /** What the page needs to sign the user in: public values, written into the page's data attributes. */
@@ -35,9 +36,6 @@ function load(file: string): Asset {
   }
   return asset;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * Security headers for every answer: scripts and styles only from this site, network calls only to
