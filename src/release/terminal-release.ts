@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { BODY_LIMITS } from '../http/body-cap';
 import { readJsonBody } from '../http/json-body';
-import { MAX_PIN_LENGTH } from './pin-policy';
+import { isPinShaped, MAX_PIN_LENGTH } from './pin-policy';
 import type { HoldOwner } from '../holds/hold-store';
 import { NO_USER_ID, type PinRecord, type PinStore } from './pin-store';
 import type { AttemptLimiter, AttemptSubject } from './rate-limit';
@@ -87,7 +87,7 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     return errorResponse(400, 'invalid_badge', 'That is not a badge number this site uses.');
   if (upn !== undefined && !USER_NAME.test(upn))
     return errorResponse(400, 'invalid_user_name', 'That is not a user name (name@domain).');
-  if (pin !== undefined && !new RegExp(`^\\d{1,${MAX_PIN_LENGTH}}$`).test(pin))
+  if (pin !== undefined && !isPinShaped(pin))
     return errorResponse(400, 'invalid_pin', `A PIN is up to ${MAX_PIN_LENGTH} digits.`);
   if (deps.signIn === 'badge-and-pin' && (badge === undefined || pin === undefined))
     return errorResponse(400, 'badge_and_pin_required', 'This site needs a badge and a PIN at terminals.');
