@@ -426,6 +426,12 @@ export type Settings = z.infer<typeof settingsSchema>;
 /** The names of every setting, for documentation and infrastructure checks. */
 export const settingNames = Object.keys(settingsObject.shape) as (keyof Settings)[];
 
+/** The value a setting takes when it is not set: its schema's default (undefined when it has none). */
+export function settingDefault<K extends keyof Settings>(name: K): Settings[K] {
+  const probe = (settingsObject.shape[name] as z.ZodType).safeParse(undefined);
+  return (probe.success ? probe.data : undefined) as Settings[K];
+}
+
 /** One setting's documentation: whether it is required, its default and what it means. */
 export interface SettingDoc {
   name: string;

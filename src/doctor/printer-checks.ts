@@ -66,15 +66,6 @@ export function triggerChecks(states: PrinterTriggerState[], intended?: string[]
 }
 
 /**
- * The pull queue's attributes are in place when set-up's own comparison (`attributeDifferences`, made before and
- * after it writes them) finds nothing to change, so the doctor and `npm run setup -- --adopt` agree. That
- * includes accepting jobs (a newly registered virtual printer does not, until its attributes are written).
- */
-export function hasPrinterAttributes(printer: Printer): boolean {
-  return attributeDifferences(printer).length === 0;
-}
-
-/**
  * Pull queues (virtual printers with our trigger): shared, so users see them, and their printer attributes as
  * set-up writes them. Not accepting jobs is a failure (users' jobs are refused); other differences a warning.
  */

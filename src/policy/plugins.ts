@@ -44,15 +44,6 @@ export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, wha
   return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A policy that answers within `timeoutMs` or fails with a TimeLimitError (the processor then retries the task). */
-export function withTimeLimit<P extends ReleasePolicy>(policy: P, timeoutMs: number): P {
-  return {
-    ...policy,
-    name: policy.name,
-    decide: (context: PolicyContext) => withinTime(() => policy.decide(context), timeoutMs, `Policy ${policy.name}`),
-  };
-}
-
 /**
  * Loads a plug-in module once (require caches it): a `policy` (or a default export with
  * `decide`) and/or named `conditions`. Relative paths resolve from `root`.
