@@ -1,5 +1,4 @@
 import type { PrintApi } from '../graph/print-api';
-import type { Printer } from '../graph/print-schemas';
 import { PERMISSION_OPT_INS } from '../graph/app-permissions';
 import type { PrinterTriggerState } from '../setup/printer-triggers';
 import { attributeDifferences } from '../setup/pull-queue-attributes';
