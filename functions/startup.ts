@@ -19,8 +19,8 @@ app.hook.appStart(() => {
   const config = settings();
   void (async () => {
     const [{ reportFunctionKeyProblem }, { secretStoreFromSettings }] = await Promise.all([
-      import('../src/subscriptions/function-key'),
-      import('../src/secrets/secret-store-from-settings'),
+      import('../src/upkeep/function-key'),
+      import('../src/app/secret-store-from-settings'),
     ]);
     await reportFunctionKeyProblem(config, secretStoreFromSettings(config), createLog(console));
   })().catch((error: unknown) => console.error(`Release Gate start-up check failed: ${String(error)}`));

@@ -4,7 +4,7 @@
  * (AzureWebJobsStorage or the identity-based table URI, RELEASE_GATE_AUDIT_TABLE); defaults to the last 7 days.
  */
 import { parseArgs } from 'node:util';
-import { decisionReport, type DecisionReport } from '../src/reporting/decision-report';
+import { decisionReport, type DecisionReport } from '../admin/decision-report';
 import { createTableClient } from '../src/storage/storage-clients';
 import { settingsObject } from '../src/config/settings';
 

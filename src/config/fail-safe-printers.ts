@@ -1,4 +1,4 @@
-import { isGuid } from '../print/ids';
+import { isGuid } from './guid';
 
 /**
  * RELEASE_GATE_FAIL_SAFE_PRINTERS: the fail-safe action per printer or group of printers, as a JSON

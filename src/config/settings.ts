@@ -1,7 +1,16 @@
 import { z } from 'zod';
-import { GUID_PATTERN, isGuid } from '../print/ids';
-import { PLUGIN_FAIL_MODES } from '../policy/plugins';
+import { GUID_PATTERN, isGuid } from './guid';
 import { parseFailSafePrinters } from './fail-safe-printers';
+
+/**
+ * What happens when a plug-in condition throws or times out:
+ * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
+ *   throttled, and otherwise the fail-safe decides (and alerts);
+ * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
+ * - `release` / `deny`: the rule that uses it decides release / deny.
+ */
+export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'no-match', 'release', 'deny'] as const;
+export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
 
 /**
  * Every app setting Release Gate reads, declared once. The README's settings table,

@@ -2,8 +2,8 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import { describeError, type Log } from '../observability/log';
-import { abortJobAndCloseTask, closeTaskIfOpen } from '../processor/fail-safe';
-import { printerKindsFor } from '../processor/printer-kinds';
+import { abortJobAndCloseTask, closeTaskIfOpen } from '../graph/close-task';
+import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 import { ownerOf, type HeldJob, type HoldStore } from './hold-store';
 

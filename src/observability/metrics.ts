@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * Release Gate's metrics, sent to Application Insights (customMetrics) when

@@ -1,20 +1,13 @@
 import path from 'node:path';
 import type { PolicyContext, ReleasePolicy } from './decision';
+import type { PluginFailMode } from '../config/settings';
 import { TimeLimitError } from './evaluation-errors';
 import { errorText } from '../observability/log';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
 
-/**
- * What happens when a plug-in condition throws or times out:
- * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
- *   throttled, and otherwise the fail-safe decides (and alerts);
- * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
- * - `release` / `deny`: the rule that uses it decides release / deny.
- */
-export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'no-match', 'release', 'deny'] as const;
-export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
+export type { PluginFailMode };
 
 export interface PluginModule {
   policy?: ReleasePolicy;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { printJobSchema } from '../graph/print-schemas';
-import { buildPolicyContext } from '../processor/policy-context';
+import { buildPolicyContext } from './policy-context';
 import type { PolicyContext } from './decision';
 import { issuesText } from '../config/zod-issues';
 
@@ -50,7 +50,7 @@ export function contextFromSampleJob(
     printerId,
     tenantId: 'dry-run',
     now: job.now ? new Date(job.now) : (options.now ?? new Date()),
-    api: {
+    printers: {
       async getPrinter() {
         if (!job.printer)
           throw new Error('A rule needs the printer\'s name or location: add "printer": { "displayName", "location" }');

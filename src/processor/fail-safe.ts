@@ -2,64 +2,15 @@ import type { AuditLog, AuditRecord } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { Log } from '../observability/log';
-import { parseJobUrl, type JobRef } from '../print/ids';
+import { abortJobAndCloseTask, closeTaskIfOpen } from '../graph/close-task';
+import { parseJobUrl, type JobRef } from '../graph/ids';
 import type { Decision } from '../policy/decision';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { FailSafeAction } from '../config/fail-safe-printers';
 import type { Printer } from '../graph/print-schemas';
 import type { Metrics } from '../observability/metrics';
 import { chooseFailSafe, printerFacts, type FailSafeChoice, type FailSafeConfig } from './fail-safe-choice';
-import { isVirtual, printerKindsFor } from './printer-kinds';
-
-/** Closes a task unless it has already ended (Graph ends it itself after a redirect, maybe an abort). */
-export async function closeTaskIfOpen(
-  api: PrintApi,
-  message: Pick<PrintTaskMessage, 'taskDefinitionId' | 'taskId'>,
-  state: 'completed' | 'aborted',
-  description: string,
-  log: Log,
-): Promise<void> {
-  try {
-    await api.setTaskState(message.taskDefinitionId, message.taskId, state, description);
-  } catch (error) {
-    const failure = classifyGraphError(error);
-    if (failure.kind !== 'conflict' && failure.kind !== 'not-found') throw error;
-    log.info('task.already-closed', { state, detail: failure.message });
-  }
-}
-
-/**
- * Stops a job: aborts it with the reason its owner sees, then closes our task. A task PATCHed
- * `aborted` does not stop its job (only `jobs/{id}/abort` does), and once the task has ended the job
- * can no longer be aborted: hence this order. A job already gone or already ended is not an error;
- * an abort Graph refuses (a missing permission) still closes the task, so the job stays blocked,
- * never printed. Anything else (throttling, network) is thrown, to be retried.
- */
-export async function abortJobAndCloseTask(
-  api: PrintApi,
-  task: Pick<PrintTaskMessage, 'taskDefinitionId' | 'taskId'>,
-  job: JobRef,
-  reason: string,
-  log: Log,
-): Promise<'aborted' | 'job-gone' | 'abort-refused'> {
-  let result: 'aborted' | 'job-gone' | 'abort-refused' = 'aborted';
-  try {
-    await api.abortJob(job.printerId, job.jobId, reason);
-  } catch (error) {
-    const failure = classifyGraphError(error);
-    if (failure.kind === 'not-found') result = 'job-gone';
-    else if (failure.kind === 'conflict') log.info('job.already-ended', { detail: failure.message });
-    else if (failure.kind === 'forbidden') {
-      result = 'abort-refused';
-      log.error('job.abort-refused', {
-        detail: failure.message,
-        hint: 'The job is blocked, not printed, but its owner is not told why: grant PrintJob.Manage.All.',
-      });
-    } else throw error;
-  }
-  await closeTaskIfOpen(api, task, 'aborted', reason, log);
-  return result;
-}
+import { isVirtual, printerKindsFor } from '../graph/printer-kinds';
 
 export const FAIL_SAFE_REASONS = {
   denied: 'Release Gate could not process this job.',

@@ -8,14 +8,15 @@ import type { HoldStore } from '../holds/hold-store';
 import type { Metrics } from '../observability/metrics';
 import type { TaskIndex } from '../tasks/task-index';
 import type { Log } from '../observability/log';
-import { parseJobUrl, type JobRef } from '../print/ids';
+import { parseJobUrl, type JobRef } from '../graph/ids';
 import type { Decision, ReleasePolicy } from '../policy/decision';
 import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
-import { buildPolicyContext } from './policy-context';
+import { buildPolicyContext } from '../policy/policy-context';
 import { countingCalls } from './counting-calls';
-import { applyFailSafe, closeTaskIfOpen, FAIL_SAFE_REASONS } from './fail-safe';
+import { closeTaskIfOpen } from '../graph/close-task';
+import { applyFailSafe, FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
 import {
   absorbedTransientFailure,
@@ -23,7 +24,7 @@ import {
   evaluationLookups,
   LOOKUP_PERMISSION_HINT,
 } from './policy-evaluation';
-import { printerKindsFor } from './printer-kinds';
+import { printerKindsFor } from '../graph/printer-kinds';
 import { endedTaskState, outcomeOfEndedTask } from './already-ended';
 import { ClaimLostError, underTaskClaim, type ClaimedRun, type ClaimStop } from './task-claim';
 import type { TaskClaims } from '../tasks/task-claims';
@@ -239,7 +240,7 @@ async function processClaimedTask(
       printerId,
       tenantId: deps.tenantId,
       now: decidedAt,
-      api: { getPrinter: readPrinter },
+      printers: { getPrinter: readPrinter },
       memberOf: lookups.memberOf,
     });
     let decision: Decision;

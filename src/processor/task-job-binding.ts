@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log';
 import type { PrintJob, PrintTask, PrintTaskState } from '../graph/print-schemas';
 import type { Log } from '../observability/log';
-import { parseJobUrl, type JobRef } from '../print/ids';
+import { parseJobUrl, type JobRef } from '../graph/ids';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../print/ids';
+import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 
 /**
  * The message the webhook (and later the reconciler) puts on the task queue, one per print task.

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { classifyGraphError } from '../graph/graph-errors';
 import { errorText, type Log } from '../observability/log';
-import { isGuid } from '../print/ids';
+import { isGuid } from '../graph/ids';
 import type { SignedInUser } from './user-token';
 
 /** Share access could not be looked up now (Graph busy, network, sign-in as the user): 503, never an allow. */

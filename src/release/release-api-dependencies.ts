@@ -5,7 +5,7 @@ import { processorDependencies } from '../processor/processor-dependencies';
 import type { ReleaseApiDependencies } from './release-api';
 import { scopeName, userTokenVerifier } from './user-token';
 import { printerAccess, type PrinterAccessCheck } from './printer-access';
-import { onBehalfOfCredential } from '../graph/on-behalf-of';
+import { onBehalfOfCredential } from '../identity/on-behalf-of';
 import { createGraphClient } from '../graph/graph-client';
 import { tablePinStore, type PinStore } from './pin-store';
 import { releasePrinterDirectory, type ReleasePrinter } from './release-printers';
@@ -13,7 +13,7 @@ import type { TerminalDependencies } from './terminal-release';
 import { terminalRegistry, type TerminalList } from './terminal-registry';
 import { tableAttemptLimiter, type AttemptLimiter } from './rate-limit';
 import { createTableClient } from '../storage/storage-clients';
-import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import { secretStoreFromSettings } from '../app/secret-store-from-settings';
 import type { SecretStore } from '../secrets/secret-store';
 
 let verifier: ReturnType<typeof userTokenVerifier> | undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
 import { BODY_LIMITS } from '../http/body-cap';
 import { firstIssue, readJsonBody } from '../http/json-body';
-import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../print/ids';
+import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';

@@ -4,8 +4,8 @@ import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
 import type { Log } from '../observability/log';
-import { closeTaskIfOpen } from '../processor/fail-safe';
-import { printerKindsFor } from '../processor/printer-kinds';
+import { closeTaskIfOpen } from '../graph/close-task';
+import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 
 export interface ReleaseDependencies {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { issueText } from '../config/zod-issues';
 import { errorText, type Log } from '../observability/log';
-import { GUID_PATTERN } from '../print/ids';
+import { GUID_PATTERN } from '../graph/ids';
 
 /** A release terminal (badge reader, printer panel app): its own key, bound to one printer. */
 export const terminalsSchema = z.array(

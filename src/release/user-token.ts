@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { isGuid } from '../print/ids';
+import { isGuid } from '../graph/ids';
 import { errorText } from '../observability/log';
 
 /** A user signed in to the release page or API, as proven by their Entra ID access token. */

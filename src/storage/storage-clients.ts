@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * Storage clients from the same settings the Functions host uses for `AzureWebJobsStorage`:

@@ -1,4 +1,4 @@
-import { isGuid } from '../print/ids';
+import { isGuid } from '../graph/ids';
 
 /**
  * Keys for Azure Tables built from values we do not control (user names, badges, ids from Graph).

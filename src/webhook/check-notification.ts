@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings';
-import { parseJobUrl, parseTaskResource, type JobRef, type TaskRef } from '../print/ids';
+import { parseJobUrl, parseTaskResource, type JobRef, type TaskRef } from '../graph/ids';
 import { isAcceptedClientState } from '../secrets/client-state';
 import type { ChangeNotification } from './notification-schema';
 

@@ -4,7 +4,7 @@ import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import { storageQueue, storageTaskQueue, type ControlQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
-import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
+import { secretStoreFromSettings } from '../app/secret-store-from-settings';
 import type { SecretStore } from '../secrets/secret-store';
 import { createQueueServiceClient } from '../storage/storage-clients';
 import type { LifecycleDependencies } from './receive-lifecycle';

@@ -1,6 +1,6 @@
 import { generate } from 'selfsigned';
 import { parseSettings } from '../../src/config/load-settings';
-import { appCredential } from '../../src/graph/app-credential';
+import { appCredential } from '../../src/identity/app-credential';
 import { CLOUDS, graphEndpoints } from '../../src/graph/graph-endpoints';
 import { settingsSecretStore } from '../../src/secrets/secret-store';
 import {

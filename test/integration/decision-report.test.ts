@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import { tableAuditLog, type AuditRecord } from '../../src/audit/audit-log';
-import { decisionReport } from '../../src/reporting/decision-report';
+import { decisionReport } from '../../admin/decision-report';
 import { startAzurite, type Azurite } from '../../sandbox/azurite';
 
 const run = promisify(execFile);

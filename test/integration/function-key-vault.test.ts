@@ -1,6 +1,6 @@
 import { parseSettings } from '../../src/config/load-settings';
-import { secretStoreFromSettings } from '../../src/secrets/secret-store-from-settings';
-import { FunctionKeyMissingError, resolveFunctionKey } from '../../src/subscriptions/function-key';
+import { secretStoreFromSettings } from '../../src/app/secret-store-from-settings';
+import { FunctionKeyMissingError, resolveFunctionKey } from '../../src/upkeep/function-key';
 import {
   keyVaultStandInClientOptions as standIn,
   startKeyVaultStandIn,

@@ -1,8 +1,8 @@
 import { parseSettings } from '../../src/config/load-settings';
 import { acceptedClientStates } from '../../src/secrets/client-state';
 import { keyVaultSecretStore } from '../../src/secrets/secret-store';
-import { secretStoreFromSettings } from '../../src/secrets/secret-store-from-settings';
-import { managedIdentityCredential } from '../../src/secrets/credentials';
+import { secretStoreFromSettings } from '../../src/app/secret-store-from-settings';
+import { managedIdentityCredential } from '../../src/identity/managed-identity';
 import {
   keyVaultStandInClientOptions as standIn,
   startKeyVaultStandIn,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { issuesText } from '../../config/zod-issues';
-import { GUID_PATTERN } from '../../print/ids';
+import { GUID_PATTERN } from '../../config/guid';
 import { bytes, SIZE_PATTERN } from './sizes';
 import { isTimeZone, toMinutes } from './time-window';
 import { unsafeRegexReason } from './regex-safety';

@@ -299,7 +299,7 @@ describe('infra/ templates against the code', () => {
       logging: { applicationInsights: { samplingSettings: { isEnabled: boolean } } };
     };
     expect(hostJson.logging.applicationInsights.samplingSettings.isEnabled).toBe(true);
-    expect(read(path.join(root, 'src', 'plumbing', 'plumbing.ts'))).toMatch(/signals = metrics\(\)/);
+    expect(read(path.join(root, 'src', 'upkeep', 'upkeep-jobs.ts'))).toMatch(/signals = metrics\(\)/);
   });
 
   it('alerts watch events the code really logs', () => {

@@ -9,7 +9,7 @@ import {
   classifyEvaluationFailure,
   evaluationLookups,
 } from '../../../src/processor/policy-evaluation';
-import { buildPolicyContext } from '../../../src/processor/policy-context';
+import { buildPolicyContext } from '../../../src/policy/policy-context';
 
 const graphError = (status: number, retryAfter?: string) => {
   const error = new GraphError(status, `status ${status}`);
@@ -98,7 +98,7 @@ describe('a policy that could not decide: retried or fail-safe', () => {
       printerId: 'p',
       tenantId: 't',
       now: new Date(),
-      api: { getPrinter: async () => ({ id: 'p' }) as never },
+      printers: { getPrinter: async () => ({ id: 'p' }) },
     });
     const unread = loadPolicyFromSettings({ RELEASE_GATE_POLICY_FILE: '/nonexistent/policy.json' });
     expect(classifyEvaluationFailure(await unread.decide(context).catch((e: unknown) => e))).toMatchObject({

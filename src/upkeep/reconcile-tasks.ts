@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrintApi } from '../graph/print-api';
 import type { Log } from '../observability/log';
-import { parseJobUrl } from '../print/ids';
+import { parseJobUrl } from '../graph/ids';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import type { TaskIndex } from '../tasks/task-index';

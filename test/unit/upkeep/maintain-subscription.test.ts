@@ -1,12 +1,12 @@
 import type { PrintApi } from '../../../src/graph/print-api';
 import type { Subscription } from '../../../src/graph/print-schemas';
 import { createLog } from '../../../src/observability/log';
-import { FunctionKeyMissingError } from '../../../src/subscriptions/function-key';
+import { FunctionKeyMissingError } from '../../../src/upkeep/function-key';
 import {
   maintainSubscription,
   type KeeperAction,
   type SubscriptionTarget,
-} from '../../../src/subscriptions/maintain-subscription';
+} from '../../../src/upkeep/maintain-subscription';
 
 /** A Graph with just the subscription calls, recording what the keeper asked of it. */
 function fakeGraph(options: { lifetimeMinutes?: number; failCreate?: boolean } = {}) {

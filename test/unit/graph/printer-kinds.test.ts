@@ -1,6 +1,6 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { Printer } from '../../../src/graph/print-schemas';
-import { printerKinds } from '../../../src/processor/printer-kinds';
+import { printerKinds } from '../../../src/graph/printer-kinds';
 import { failSafeDecision, FAIL_SAFE_REASONS } from '../../../src/processor/fail-safe';
 import { onPullQueue, PULL_QUEUE_HOLD_MINUTES } from '../../../src/processor/process-task';
 

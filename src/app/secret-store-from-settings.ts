@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from './credentials';
+import { managedIdentityCredential } from '../identity/managed-identity';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { keyVaultSecretStore, settingsSecretStore, type SecretStore } from './secret-store';
+import { keyVaultSecretStore, settingsSecretStore, type SecretStore } from '../secrets/secret-store';
 
 /** The secret store the settings ask for: Key Vault in Azure, app settings for local runs. */
 export function secretStoreFromSettings(

@@ -1,6 +1,13 @@
-import type { PrintApi } from '../graph/print-api';
-import type { PrintJob } from '../graph/print-schemas';
-import type { PolicyContext } from '../policy/decision';
+import type { Printer, PrintJob } from '../graph/print-schemas';
+import type { PolicyContext } from './decision';
+
+/** Reads a printer (a Graph call in the processor, a fixture in the dry run). */
+export interface PrinterLookup {
+  getPrinter(printerId: string): Promise<Pick<Printer, 'id' | 'displayName' | 'location'>>;
+}
+
+/** Which of the groups the user is a member of (directly or not). */
+export type GroupMembershipLookup = (userId: string, groupIds: readonly string[]) => Promise<Set<string>>;
 
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
@@ -13,10 +20,10 @@ export function buildPolicyContext(input: {
   printerId: string;
   tenantId: string;
   now: Date;
-  api: Pick<PrintApi, 'getPrinter'>;
-  memberOf?: (userId: string, groupIds: readonly string[]) => Promise<Set<string>>;
+  printers: PrinterLookup;
+  memberOf?: GroupMembershipLookup;
 }): PolicyContext {
-  const { job, api } = input;
+  const { job, printers } = input;
   const configuration = job.configuration ?? {};
   const document = job.documents?.[0];
   let printer: ReturnType<PolicyContext['printer']> | undefined;
@@ -50,7 +57,7 @@ export function buildPolicyContext(input: {
         : undefined,
     },
     printer() {
-      printer ??= api.getPrinter(input.printerId).then((p) => ({
+      printer ??= printers.getPrinter(input.printerId).then((p) => ({
         id: p.id,
         displayName: orUndefined(p.displayName),
         location: p.location

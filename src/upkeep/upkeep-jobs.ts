@@ -3,11 +3,11 @@ import type { Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ControlMessage } from '../queue/control-message';
-import { reconcileTasks, type ReconcileReport } from '../reconciler/reconcile-tasks';
+import { reconcileTasks, type ReconcileReport } from './reconcile-tasks';
 import { acceptedClientStates } from '../secrets/client-state';
-import { secretStoreFromSettings } from '../secrets/secret-store-from-settings';
-import { FunctionKeyMissingError, resolveFunctionKey } from '../subscriptions/function-key';
-import { maintainSubscription, type KeeperReport } from '../subscriptions/maintain-subscription';
+import { secretStoreFromSettings } from '../app/secret-store-from-settings';
+import { FunctionKeyMissingError, resolveFunctionKey } from './function-key';
+import { maintainSubscription, type KeeperReport } from './maintain-subscription';
 
 /**
  * The self-maintenance jobs (subscription keeper, reconciler, lifecycle work) with their

@@ -6,7 +6,7 @@ import { controlMessageSchema } from '../src/queue/control-message';
 export async function controlMessage(message: unknown, context: InvocationContext): Promise<void> {
   const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
   const parsed = controlMessageSchema.parse(message);
-  const { handleControlMessage } = await import('../src/plumbing/plumbing');
+  const { handleControlMessage } = await import('../src/upkeep/upkeep-jobs');
   await handleControlMessage(parsed, log);
 }
 

@@ -1,5 +1,5 @@
-import type { PrintApi } from '../graph/print-api';
-import type { Printer } from '../graph/print-schemas';
+import type { PrintApi } from './print-api';
+import type { Printer } from './print-schemas';
 
 /**
  * Whether a printer is a pull queue: a virtual printer (`hasPhysicalDevice: false`) with no device

@@ -5,7 +5,7 @@ import {
   parseJobUrl,
   parseTaskResource,
   SAFE_SEGMENT_PATTERN,
-} from '../../../src/print/ids';
+} from '../../../src/graph/ids';
 
 const TD = '3203656e-6069-4e10-8147-d25290b00a3c';
 const PRINTER = '016b5565-3bbf-4067-b9ff-4d68167eb1a6';

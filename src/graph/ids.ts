@@ -7,12 +7,14 @@
  * costing nothing if Graph changes the format.
  */
 
-/** A GUID in either case: printer, task-definition, tenant and object ids. */
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isGuid } from '../config/guid';
+
+// The GUID rule is the settings' too, so it lives in config/ (which may not import graph/).
+export { GUID_PATTERN, isGuid } from '../config/guid';
+
 /** One safe path segment (a task or job id): 1 to 128 letters, digits and hyphens. */
 export const SAFE_SEGMENT_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
 
-export const isGuid = (value: string): boolean => GUID_PATTERN.test(value);
 export const isSafeSegment = (value: string): boolean => SAFE_SEGMENT_PATTERN.test(value);
 
 export interface TaskRef {

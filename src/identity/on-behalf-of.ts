@@ -3,9 +3,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { OnBehalfOfCredential } from '@azure/identity';
 import { SignJWT } from 'jose';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from './managed-identity';
 import type { SecretStore } from '../secrets/secret-store';
-import type { GraphEndpoints } from './graph-endpoints';
+import type { SignInEndpoints } from './sign-in-endpoints';
 
 const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 
@@ -18,7 +18,7 @@ const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 export async function onBehalfOfCredential(
   settings: Settings,
   secrets: SecretStore,
-  endpoints: GraphEndpoints,
+  endpoints: SignInEndpoints,
   userAssertionToken: string,
 ): Promise<TokenCredential> {
   const tenantId = settings.RELEASE_GATE_TENANT_ID;

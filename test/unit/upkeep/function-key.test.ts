@@ -5,7 +5,7 @@ import {
   isLoopbackUrl,
   reportFunctionKeyProblem,
   resolveFunctionKey,
-} from '../../../src/subscriptions/function-key';
+} from '../../../src/upkeep/function-key';
 
 const base = {
   RELEASE_GATE_TENANT_ID: '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b',

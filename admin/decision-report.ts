@@ -1,5 +1,5 @@
 import { odata, type TableClient } from '@azure/data-tables';
-import type { AuditRecord } from '../audit/audit-log';
+import type { AuditRecord } from '../src/audit/audit-log';
 
 export interface DecisionReport {
   from: string;

@@ -1,9 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../secrets/credentials';
+import { managedIdentityCredential } from './managed-identity';
 import type { SecretStore } from '../secrets/secret-store';
-import type { GraphEndpoints } from './graph-endpoints';
+import type { SignInEndpoints } from './sign-in-endpoints';
 
 /** The audience Entra ID expects on a managed identity token used as a federated client assertion. */
 const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
@@ -17,7 +17,7 @@ const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 export async function appCredential(
   settings: Settings,
   secrets: SecretStore,
-  endpoints: GraphEndpoints,
+  endpoints: SignInEndpoints,
 ): Promise<TokenCredential> {
   const tenantId = settings.RELEASE_GATE_TENANT_ID;
   const clientId = settings.RELEASE_GATE_APP_CLIENT_ID;
