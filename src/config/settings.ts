@@ -6,10 +6,10 @@ import { parseFailSafePrinters } from './fail-safe-printers';
  * What happens when a plug-in condition throws or times out:
  * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
  *   throttled, and otherwise the fail-safe decides (and alerts);
- * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
+ * - `skip-rule`: the rule that uses it does not apply, the next one is tried;
  * - `release` / `deny`: the rule that uses it decides release / deny.
  */
-export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'no-match', 'release', 'deny'] as const;
+export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'release', 'deny'] as const;
 export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
 
 /**
@@ -174,7 +174,7 @@ export const settingsObject = z.object({
     .describe(
       'When a plug-in condition throws or times out: fail-safe (the evaluation fails: a time-out is retried, ' +
         'an error gets the fail-safe), ' +
-        'skip-rule (the rule does not apply; no-match is its older name), or release / deny (the rule decides so).',
+        'skip-rule (the rule does not apply), or release / deny (the rule decides so).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)

@@ -152,4 +152,14 @@ describe('settingDefault', () => {
     expect(settingDefault('RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE')).toBe('fail-safe');
     expect(settingDefault('RELEASE_GATE_POLICY_MODULE')).toBeUndefined();
   });
+
+  it('knows the four plug-in fail modes and nothing else', () => {
+    for (const mode of ['fail-safe', 'skip-rule', 'release', 'deny'])
+      expect(
+        parseSettings({ ...minimal, RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: mode }).RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE,
+      ).toBe(mode);
+    expect(() => parseSettings({ ...minimal, RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: 'no-match' })).toThrow(
+      SettingsError,
+    );
+  });
 });
