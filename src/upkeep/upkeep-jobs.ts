@@ -1,5 +1,5 @@
 import { settings } from '../config/load-settings';
-import type { Log } from '../observability/log';
+import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import { processorDependencies } from '../processor/processor-dependencies';
 import type { ControlMessage } from '../queue/control-message';
@@ -55,7 +55,9 @@ export async function keepSubscription(
     { ...options, signals },
   );
   // The instance may be frozen after the run: send the healthy signal now, not at the next interval.
-  await signals.flush().catch(() => undefined);
+  // The subscription is fine either way, so a failed send is logged, not thrown: without this line the
+  // missing signal would raise the subscription alert with nothing to say why.
+  await signals.flush().catch((error: unknown) => log.warn('metrics.flush-failed', describeError(error)));
   return report;
 }
 
