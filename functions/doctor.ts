@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 
 /**
  * `POST /api/setup/doctor` (admin key): the app's own view for `npm run doctor`. Task definitions and
@@ -7,17 +8,13 @@ import { createLog } from '../src/observability/log';
  * data roles; a secretless app has no credential the admin's machine could use, so the doctor asks it.
  */
 export async function setupDoctor(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
-  const [{ collectAppView }, { processorDependencies }, { settings }, storage] = await Promise.all([
-    import('../src/doctor/app-view'),
-    import('../src/processor/processor-dependencies'),
-    import('../src/config/load-settings'),
-    import('../src/storage/storage-clients'),
-  ]);
-  const config = settings();
+  const log = invocationLog(context);
+  const releaseGate = currentApp();
+  const config = releaseGate.settings;
+  const { collectAppView } = await import('../src/setup/doctor-app-view');
   let api;
   try {
-    ({ api } = await processorDependencies(log));
+    api = await (await releaseGate.full(log)).api();
   } catch (error) {
     // E.g. the app's credential cannot be built: the doctor reports it as the Function App's failure.
     const message = error instanceof Error ? error.message : String(error);
@@ -28,8 +25,8 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
     appId: config.RELEASE_GATE_APP_CLIENT_ID,
     taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
     api,
-    auditTable: storage.createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE),
-    queueService: storage.createQueueServiceClient(config),
+    auditTable: releaseGate.table(config.RELEASE_GATE_AUDIT_TABLE),
+    queueService: releaseGate.queueService,
     taskQueue: config.RELEASE_GATE_TASK_QUEUE,
     now: new Date(),
   });

@@ -1,12 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 import { receiveNotifications } from '../src/webhook/receive-notifications';
-import { webhookDependencies } from '../src/webhook/webhook-dependencies';
 
 /** Graph's change notifications for our print tasks: validate, queue, answer 202 within 3 s. */
 export async function notifications(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
-  return receiveNotifications(request, webhookDependencies(log));
+  const log = invocationLog(context);
+  return receiveNotifications(request, currentApp().webhook(log));
 }
 
 app.http('notifications', {

@@ -1,15 +1,16 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 
 /** Tasks that failed every retry: apply the fail-safe so no job stays stuck, and raise an alert. */
 export async function processPoisonedTask(message: unknown, context: InvocationContext): Promise<void> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const log = invocationLog(context);
   // Lazy: keeps the Graph SDK off the worker's start-up path (see process-task.ts).
-  const [{ handlePoisonedTask }, { processorDependencies }] = await Promise.all([
+  const [{ handlePoisonedTask }, full] = await Promise.all([
     import('../src/processor/handle-poisoned-task'),
-    import('../src/processor/processor-dependencies'),
+    currentApp().full(log),
   ]);
-  await handlePoisonedTask(message, await processorDependencies(log), log);
+  await handlePoisonedTask(message, await full.processor(log), log);
 }
 
 app.storageQueue('process-task-poison', {

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { BODY_LIMITS, withBodyCap } from '../src/http/body-cap';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 
 /**
  * The release page's API (pull printing): GET /api/release/jobs, POST /api/release/jobs/release,
@@ -8,12 +9,12 @@ import { createLog } from '../src/observability/log';
  * Entra ID token, verified in src/release/user-token.ts.
  */
 export async function releaseApi(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const log = invocationLog(context);
   const { handleReleaseApi } = await import('../src/release/release-api');
-  const { releaseApiDependencies } = await import('../src/release/release-api-dependencies');
   const action = (['release', 'delete', 'pin'] as const).find((a) => a === request.params.action) ?? 'list';
   if ((action === 'list') !== (request.method === 'GET')) return { status: 405 };
-  return handleReleaseApi(action, request, await releaseApiDependencies(log));
+  const full = await currentApp().full(log);
+  return handleReleaseApi(action, request, await full.releaseApi(log));
 }
 
 app.http('release-api', {

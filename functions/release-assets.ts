@@ -1,10 +1,15 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { currentApp } from '../src/app/app';
 
 /** `GET /api/release/assets/{file}`: the release page's script and style sheet. */
 export async function serveReleaseAsset(request: HttpRequest): Promise<HttpResponseInit> {
   const { releaseAsset } = await import('../src/release/release-page');
-  const { releasePageConfigFromSettings } = await import('../src/release/release-page-settings');
-  return releaseAsset(request.params.file, request.headers.get('if-none-match'), releasePageConfigFromSettings());
+  const { releasePageConfigFromSettings } = await import('../src/app/release-page-config');
+  return releaseAsset(
+    request.params.file,
+    request.headers.get('if-none-match'),
+    releasePageConfigFromSettings(currentApp().settings),
+  );
 }
 
 app.http('release-assets', {

@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { currentApp } from '../src/app/app';
 
 /**
  * `GET /api/release`: the release page users reach by scanning a printer's QR code
@@ -7,8 +8,8 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
  */
 export async function serveReleasePage(_request: HttpRequest): Promise<HttpResponseInit> {
   const { releasePage } = await import('../src/release/release-page');
-  const { releasePageConfigFromSettings } = await import('../src/release/release-page-settings');
-  return releasePage(releasePageConfigFromSettings());
+  const { releasePageConfigFromSettings } = await import('../src/app/release-page-config');
+  return releasePage(releasePageConfigFromSettings(currentApp().settings));
 }
 
 app.http('release-page', {

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 
 /**
  * `POST /api/setup/task-definition` (admin key): finds or creates our print task definition with the
@@ -10,14 +11,14 @@ export async function setupTaskDefinition(
   _request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
-  const [{ ensureTaskDefinition }, { processorDependencies }, { settings }] = await Promise.all([
+  const log = invocationLog(context);
+  const releaseGate = currentApp();
+  const [{ ensureTaskDefinition }, full] = await Promise.all([
     import('../src/setup/ensure-task-definition'),
-    import('../src/processor/processor-dependencies'),
-    import('../src/config/load-settings'),
+    releaseGate.full(log),
   ]);
-  const { api } = await processorDependencies(log);
-  const { definition, created } = await ensureTaskDefinition(api, { appId: settings().RELEASE_GATE_APP_CLIENT_ID });
+  const appId = releaseGate.settings.RELEASE_GATE_APP_CLIENT_ID;
+  const { definition, created } = await ensureTaskDefinition(await full.api(), { appId });
   log.info('setup.task-definition', { taskDefinitionId: definition.id, created });
   return { status: created ? 201 : 200, jsonBody: { id: definition.id, displayName: definition.displayName, created } };
 }
@@ -31,12 +32,8 @@ app.http('setup-task-definition', {
 
 /** The record of the task triggers set-up created (src/setup/trigger-record.ts), in the app's storage. */
 async function triggerRecord() {
-  const [{ tableTriggerRecord, TRIGGER_RECORD_TABLE }, { createTableClient }, { settings }] = await Promise.all([
-    import('../src/setup/trigger-record'),
-    import('../src/storage/storage-clients'),
-    import('../src/config/load-settings'),
-  ]);
-  return tableTriggerRecord(createTableClient(settings(), TRIGGER_RECORD_TABLE));
+  const { tableTriggerRecord, TRIGGER_RECORD_TABLE } = await import('../src/setup/trigger-record');
+  return tableTriggerRecord(currentApp().table(TRIGGER_RECORD_TABLE));
 }
 
 /** `GET /api/setup/triggers` (admin key): the triggers Release Gate created, for set-up and the doctor. */
@@ -46,7 +43,7 @@ export async function listRecordedTriggers(): Promise<HttpResponseInit> {
 
 /** `PUT|DELETE /api/setup/triggers/{printerId}/{triggerId}` (admin key): record a trigger set-up made, or forget it. */
 export async function recordTrigger(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const log = invocationLog(context);
   const { printerId, triggerId } = request.params;
   if (!printerId || !triggerId) return { status: 400, jsonBody: { error: 'printer and trigger ids are required' } };
   const record = await triggerRecord();
@@ -71,15 +68,15 @@ export async function setupPullQueueAttributes(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const log = invocationLog(context);
   const body = (await request.json().catch(() => undefined)) as { printerId?: unknown; dryRun?: unknown } | undefined;
   if (typeof body?.printerId !== 'string' || !body.printerId)
     return { status: 400, jsonBody: { error: 'printerId is required' } };
-  const [{ ensurePullQueueAttributes, attributesHint }, { processorDependencies }] = await Promise.all([
+  const [{ ensurePullQueueAttributes, attributesHint }, full] = await Promise.all([
     import('../src/setup/pull-queue-attributes'),
-    import('../src/processor/processor-dependencies'),
+    currentApp().full(log),
   ]);
-  const { api } = await processorDependencies(log);
+  const api = await full.api();
   try {
     const outcome = await ensurePullQueueAttributes(api, body.printerId, { dryRun: body.dryRun === true });
     log.info('setup.pull-queue-attributes', { printerId: body.printerId, state: outcome.state });

@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { settings } from '../src/config/load-settings';
+import { currentApp } from '../src/app/app';
 import { createLog } from '../src/observability/log';
 
 /**
@@ -16,12 +16,9 @@ app.setup({ enableHttpStream: true });
  * Then, without holding the worker up, checks that the function key Graph must send is available.
  */
 app.hook.appStart(() => {
-  const config = settings();
+  const releaseGate = currentApp();
   void (async () => {
-    const [{ reportFunctionKeyProblem }, { secretStoreFromSettings }] = await Promise.all([
-      import('../src/upkeep/function-key'),
-      import('../src/app/secret-store-from-settings'),
-    ]);
-    await reportFunctionKeyProblem(config, secretStoreFromSettings(config), createLog(console));
+    const { reportFunctionKeyProblem } = await import('../src/upkeep/function-key');
+    await reportFunctionKeyProblem(releaseGate.settings, releaseGate.secrets, createLog(console));
   })().catch((error: unknown) => console.error(`Release Gate start-up check failed: ${String(error)}`));
 });

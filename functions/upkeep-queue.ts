@@ -1,13 +1,14 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { createLog } from '../src/observability/log';
+import { currentApp } from '../src/app/app';
+import { invocationLog } from '../src/observability/invocation-log';
 import { controlMessageSchema } from '../src/queue/control-message';
 
-/** Plumbing work queued by the lifecycle URL: renew or recreate the subscription, reconcile now. */
+/** Upkeep work queued by the lifecycle URL: renew or recreate the subscription, reconcile now. */
 export async function controlMessage(message: unknown, context: InvocationContext): Promise<void> {
-  const log = createLog(context, { functionName: context.functionName, invocationId: context.invocationId });
+  const log = invocationLog(context);
   const parsed = controlMessageSchema.parse(message);
-  const { handleControlMessage } = await import('../src/upkeep/upkeep-jobs');
-  await handleControlMessage(parsed, log);
+  const { handleControlMessage } = await import('../src/upkeep/control-messages');
+  await handleControlMessage(parsed, currentApp().upkeep(log), log);
 }
 
 app.storageQueue('control', {

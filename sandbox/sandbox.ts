@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
-import { resetSettings } from '../src/config/load-settings';
 import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { PrintApi } from '../src/graph/print-api';
-import { resetProcessorDependencies } from '../src/processor/processor-dependencies';
 import { ensureTaskDefinition } from '../src/setup/ensure-task-definition';
-import { ensureTaskTrigger } from '../src/setup/ensure-task-trigger';
+import { ensureTaskTrigger } from '../admin/setup/ensure-task-trigger';
 import { TRIGGER_RECORD_TABLE, tableTriggerRecord } from '../src/setup/trigger-record';
 import { createTableClient } from '../src/storage/storage-clients';
-import { resetWebhookDependencies } from '../src/webhook/webhook-dependencies';
-import { resetReleaseApiDependencies } from '../src/release/release-api-dependencies';
 import { startAzurite, type Azurite } from './azurite';
 import { consoleLogSink, type HostLogSink } from './host/invocation';
 import { GRAPH_HOST_KEY_NAME, newKeyValue } from './host/host-keys';
@@ -65,10 +61,8 @@ function freePort(): Promise<number> {
 
 /**
  * Starts Azurite, the simulator and the in-process Functions host, and sets Release Gate up in the
- * simulated tenant. One sandbox per Node process outside jest (which gives each test file its own
- * modules): the function files' lazy `import()`s are cached by Node's ESM loader, which the host
- * cannot clear, so a second sandbox in the same process would reach the first one's (stopped) parts.
- * Benchmarks that need a sandbox each run in a child process for that reason.
+ * simulated tenant. Each sandbox's host runs its functions with its own App (src/app/app.ts), built
+ * from its own settings, so several sandboxes can run in one process, one after another or at once.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const stops: (() => Promise<void>)[] = [];
@@ -150,11 +144,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (let attempt = 1; !host; attempt++) {
       const port = pickPort ? await freePort() : options.hostPort!;
       settings = settingsFor(`http://127.0.0.1:${port}`);
-      // Each sandbox is a fresh "worker": forget settings and clients from an earlier one.
-      resetSettings();
-      resetWebhookDependencies();
-      resetProcessorDependencies();
-      resetReleaseApiDependencies();
       try {
         host = await startLocalFunctionsHost({
           settings,

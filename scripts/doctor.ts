@@ -19,10 +19,10 @@
  * line), 3 could not run (configuration, sign-in).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { parseDoctorArgs } from '../src/doctor/doctor-options';
-import { DoctorCannotRun, EXIT_CODES, exitCodeOf, formatReport, jsonReport } from '../src/doctor/report';
-import { runDoctor } from '../src/doctor/run-doctor';
-import { adminPrintApi } from '../src/setup/admin-sign-in';
+import { parseDoctorArgs } from '../admin/doctor/doctor-options';
+import { DoctorCannotRun, EXIT_CODES, exitCodeOf, formatReport, jsonReport } from '../admin/doctor/report';
+import { runDoctor } from '../admin/doctor/run-doctor';
+import { adminPrintApi } from '../admin/setup/admin-sign-in';
 
 /** The admin's Azure sign-in (azd auth login, az login, …), loaded only when Key Vault is asked. */
 function azureCredential(): TokenCredential {

@@ -19,11 +19,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { lintPolicy } from '../src/policy/declarative/policy-lint';
+import { lintPolicy } from '../admin/policy/policy-lint';
 import { parsePolicy, policySchema, type PolicyFile } from '../src/policy/declarative/policy-schema';
 import { checkPluginNames, declarativePolicy, loadPluginModule } from '../src/policy/load-policy';
 import type { PluginCondition } from '../src/policy/plugins';
-import { contextFromSampleJob, type SampleJob } from '../src/policy/sample-job';
+import { contextFromSampleJob, type SampleJob } from '../admin/policy/sample-job';
 import { describeEvaluation, type Evaluation } from '../src/policy/trace';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');

@@ -30,9 +30,9 @@
  */
 import { parseArgs } from 'node:util';
 import { CLOUDS } from '../src/graph/graph-endpoints';
-import { adminPrintApi } from '../src/setup/admin-sign-in';
+import { adminPrintApi } from '../admin/setup/admin-sign-in';
 import type { PrintApi } from '../src/graph/print-api';
-import { ensurePullQueue, type PullQueueOptions } from '../src/setup/pull-queue';
+import { ensurePullQueue, type PullQueueOptions } from '../admin/setup/pull-queue';
 import {
   applyTriggerPlan,
   claimTrigger,
@@ -41,9 +41,9 @@ import {
   setupHint,
   type TriggerOwnership,
   type TriggerChange,
-} from '../src/setup/printer-triggers';
-import { setupApp, type SetupApp } from '../src/setup/setup-app';
-import { adminToolArgs } from '../src/setup/admin-tool-args';
+} from '../admin/setup/printer-triggers';
+import { setupApp, type SetupApp } from '../admin/setup/setup-app';
+import { adminToolArgs } from '../admin/setup/admin-tool-args';
 
 export interface SetupOptions {
   tenant: string;

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import path from 'node:path';
+import { createApp, runWithApp, type App } from '../../src/app/app';
 import { readHostSettings, HOST_JSON } from './host-config';
 import { createHostKeys, isAuthorized, presentedKey, type HostKeys, type HostKeysInput } from './host-keys';
 import { startHttpListener, type HttpListener } from './http-listener';
@@ -23,11 +24,21 @@ export interface LocalFunctionsHost {
   queuesIdle(): Promise<void>;
   /** Runs a timer-triggered function now (also `POST /admin/functions/{name}` with the master key). */
   runTimer(name: string): Promise<void>;
+  /** The app settings the functions see (changed by `reconfigure`). */
+  settings: Record<string, string>;
+  /**
+   * Changes app settings (`undefined` removes one) as a settings change in Azure does: the app is
+   * built again from them at the next invocation (a new worker), with fresh clients and caches.
+   */
+  reconfigure(changes: Record<string, string | undefined>): void;
   stop(): Promise<void>;
 }
 
 export interface LocalHostOptions {
-  /** App settings, put into the process environment before the function files load. */
+  /**
+   * App settings, over the process environment. The functions read them through this host's own App
+   * (src/app), never from `process.env`, so two hosts in one process each have theirs.
+   */
   settings: Record<string, string>;
   port?: number;
   files?: string[];
@@ -50,9 +61,9 @@ export interface HostLeniency {
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Binding expressions: `%NAME%` in a queue name is the app setting NAME, as in the real host. */
-export function resolveAppSettings(value: string): string {
+export function resolveAppSettings(value: string, env: Record<string, string | undefined> = process.env): string {
   return value.replace(/%([A-Za-z0-9_]+)%/g, (_, name: string) => {
-    const setting = process.env[name];
+    const setting = env[name];
     if (setting === undefined) throw new Error(`App setting ${name} (used as %${name}%) is not set`);
     return setting;
   });
@@ -71,12 +82,31 @@ function freshWorker(): void {
   }
 }
 
+/** The registrations with every handler (and start-up hook) run inside the host's App. */
+function inApp(found: Registrations, source: () => App): Registrations {
+  const wrap =
+    <Args extends unknown[], Result>(handler: (...args: Args) => Result) =>
+    (...args: Args): Result =>
+      runWithApp(source, () => handler(...args));
+  return {
+    ...found,
+    http: found.http.map((r) => ({ ...r, handler: wrap(r.handler) })),
+    queues: found.queues.map((r) => ({ ...r, handler: wrap(r.handler) })),
+    timers: found.timers.map((r) => ({ ...r, handler: wrap(r.handler) })),
+    appStart: found.appStart.map(wrap),
+  };
+}
+
 export async function startLocalFunctionsHost(options: LocalHostOptions): Promise<LocalFunctionsHost> {
   const log = options.log ?? consoleLogSink;
   const host = readHostSettings(options.hostJson ?? HOST_JSON);
-  Object.assign(process.env, options.settings);
+  const settings = options.settings;
+  const env = () => ({ ...process.env, ...settings });
+  // This host's App: every invocation runs with it, so two hosts in one process never share one.
+  let app: App | undefined;
+  const appSource = () => (app ??= createApp(env()));
   freshWorker();
-  const registrations = captureRegistrations(options.files ?? functionFiles());
+  const registrations = inApp(captureRegistrations(options.files ?? functionFiles()), appSource);
   for (const start of registrations.appStart) await start();
   const keys = createHostKeys(
     registrations.http.map((r) => r.name),
@@ -85,8 +115,8 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   const enforced = options.lenient?.keysNotEnforced ? undefined : keys;
 
   const queues: QueueListener[] = registrations.queues.map((declared) => {
-    const registration = { ...declared, queueName: resolveAppSettings(declared.queueName) };
-    const connectionString = process.env[registration.connection];
+    const registration = { ...declared, queueName: resolveAppSettings(declared.queueName, env()) };
+    const connectionString = env()[registration.connection];
     if (!connectionString) throw new Error(`${registration.name}: setting ${registration.connection} is not set`);
     return startQueueListener({
       registration,
@@ -139,8 +169,8 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       keys: enforced,
       extraRoutes: adminRoutes,
       streaming: registrations.setup.enableHttpStream,
-      maxRequestBodyBytes: process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT
-        ? Number(process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)
+      maxRequestBodyBytes: env().FUNCTIONS_REQUEST_BODY_SIZE_LIMIT
+        ? Number(env().FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)
         : undefined,
     });
   } catch (error) {
@@ -157,6 +187,14 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
       await Promise.all(queues.map((q) => q.idle()));
     },
     runTimer,
+    settings,
+    reconfigure(changes) {
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === undefined) delete settings[name];
+        else settings[name] = value;
+      }
+      app = undefined;
+    },
     async stop() {
       timers.forEach((t) => t.stop());
       await listener.stop();

@@ -1,5 +1,5 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { Pkcs10CertificateRequest } from '../../src/setup/x509';
+import { Pkcs10CertificateRequest } from '../../admin/setup/x509';
 import { badRequest, conflict, notFound } from './errors';
 import type { SimPrinter } from './model';
 import type { Tenant } from './tenant';

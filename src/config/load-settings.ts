@@ -34,16 +34,3 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   );
   throw new SettingsError(problems);
 }
-
-let cached: Settings | undefined;
-
-/** The process's settings, parsed once from `process.env`. */
-export function settings(): Settings {
-  cached ??= parseSettings(process.env);
-  return cached;
-}
-
-/** Forget the parsed settings (tests and the sandbox change the environment between runs). */
-export function resetSettings(): void {
-  cached = undefined;
-}

@@ -5,7 +5,7 @@ import type { PrintApi } from './print-api';
 
 /** Closes a task unless it has already ended (Graph ends it itself after a redirect, maybe an abort). */
 export async function closeTaskIfOpen(
-  api: PrintApi,
+  api: Pick<PrintApi, 'setTaskState'>,
   message: TaskRef,
   state: 'completed' | 'aborted',
   description: string,
@@ -28,7 +28,7 @@ export async function closeTaskIfOpen(
  * never printed. Anything else (throttling, network) is thrown, to be retried.
  */
 export async function abortJobAndCloseTask(
-  api: PrintApi,
+  api: Pick<PrintApi, 'abortJob' | 'setTaskState'>,
   task: TaskRef,
   job: JobRef,
   reason: string,

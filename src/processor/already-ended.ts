@@ -11,7 +11,7 @@ import type { Decision } from '../policy/decision';
  */
 export async function endedTaskState(
   error: unknown,
-  api: PrintApi,
+  api: Pick<PrintApi, 'getTask'>,
   taskDefinitionId: string,
   taskId: string,
 ): Promise<'completed' | 'aborted' | undefined> {

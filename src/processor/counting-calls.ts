@@ -1,13 +1,11 @@
-import type { PrintApi } from '../graph/print-api';
-
 /**
  * The same API, counting the Graph operations one task makes (an audit figure and a test check)
  * and reporting each one's outcome and latency.
  */
-export function countingCalls(
-  api: PrintApi,
+export function countingCalls<Api extends object>(
+  api: Api,
   onCall?: (operation: string, status: number, durationMs: number) => void,
-): { api: PrintApi; calls: () => number } {
+): { api: Api; calls: () => number } {
   let count = 0;
   const counted = new Proxy(api, {
     get(target, property, receiver) {

@@ -58,7 +58,7 @@ export async function failSafeDecision(
 export async function applyFailSafe(
   message: PrintTaskMessage,
   deps: FailSafeConfig & {
-    api: PrintApi;
+    api: Pick<PrintApi, 'getTask' | 'getPrinter' | 'abortJob' | 'setTaskState'>;
     audit: AuditLog;
     log: Log;
     now?: () => Date;
@@ -130,7 +130,7 @@ export async function applyFailSafe(
 
 /** The job a task belongs to: from the journal, or else the task's own parentUrl (never the message alone). */
 async function jobOf(
-  api: PrintApi,
+  api: Pick<PrintApi, 'getTask'>,
   message: PrintTaskMessage,
   prior: AuditRecord | undefined,
 ): Promise<JobRef | undefined> {

@@ -2,14 +2,18 @@ import { describeError, type Log } from '../observability/log';
 import { metrics } from '../observability/metrics';
 import { parsePrintTaskMessage } from '../queue/print-task-message';
 import { applyFailSafe } from './fail-safe';
-import type { ProcessorDependencies } from './process-task';
+import type { ProcessorApi, ProcessorDependencies } from './task-run';
 import { underTaskClaim } from './task-claim';
 
 /**
  * A task that failed every try lands here. It gets the configured fail-safe so the user's job is
  * not stuck, and an error-level `task.poisoned` event that an alert rule watches.
  */
-export async function handlePoisonedTask(raw: unknown, deps: ProcessorDependencies, log: Log): Promise<void> {
+export async function handlePoisonedTask(
+  raw: unknown,
+  deps: ProcessorDependencies<ProcessorApi>,
+  log: Log,
+): Promise<void> {
   metrics().poisoned();
   const parsed = (() => {
     try {

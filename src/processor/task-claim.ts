@@ -1,4 +1,3 @@
-import type { PrintApi } from '../graph/print-api';
 import type { Log } from '../observability/log';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
@@ -34,7 +33,7 @@ export interface ClaimDependencies {
 export interface ClaimedRun {
   message: PrintTaskMessage;
   takeover: boolean;
-  fenced(api: PrintApi): PrintApi;
+  fenced<Api extends object>(api: Api): Api;
 }
 
 /** What a run that did not get the claim returns. */
@@ -151,7 +150,7 @@ function leaseGuard(lease: TaskLease, leaseMs: number, log: Log) {
   };
 }
 
-function fencedApi(api: PrintApi, fence: () => Promise<void>): PrintApi {
+function fencedApi<Api extends object>(api: Api, fence: () => Promise<void>): Api {
   return new Proxy(api, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;

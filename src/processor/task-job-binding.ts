@@ -11,9 +11,7 @@ import type { PrintTaskMessage } from '../queue/print-task-message';
  * checked before anything is decided: the job's `tasks` (already read) must list the task, or the
  * task's own `parentUrl`, read from Graph, must name this job.
  */
-export type TaskBinding =
-  | { belongs: true; state: PrintTaskState }
-  | { belongs: false; actualJob: JobRef | undefined };
+export type TaskBinding = { belongs: true; state: PrintTaskState } | { belongs: false; actualJob: JobRef | undefined };
 
 const sameJob = (a: JobRef, b: JobRef) =>
   a.printerId.toLowerCase() === b.printerId.toLowerCase() && a.jobId === b.jobId;

@@ -11,7 +11,7 @@ export interface MessageQueue<T> {
 
 /** Where accepted print tasks wait for the processor. */
 export type TaskQueue = MessageQueue<PrintTaskMessage>;
-/** Where plumbing work (subscription renewal, reconciling) waits. */
+/** Where upkeep work (subscription renewal, reconciling) waits. */
 export type ControlQueue = MessageQueue<ControlMessage>;
 
 /** A queue on Azure Storage, created on first use (Azurite starts empty). */

@@ -1,24 +1,30 @@
-import { settings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
+import type { PrintApi } from '../graph/print-api';
 import { describeError, type Log } from '../observability/log';
-import { metrics } from '../observability/metrics';
-import { processorDependencies } from '../processor/processor-dependencies';
-import type { ControlMessage } from '../queue/control-message';
-import { reconcileTasks, type ReconcileReport } from './reconcile-tasks';
+import type { Metrics } from '../observability/metrics';
+import type { TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
-import { secretStoreFromSettings } from '../app/secret-store-from-settings';
+import type { SecretStore } from '../secrets/secret-store';
+import type { TaskIndex } from '../tasks/task-index';
 import { FunctionKeyMissingError, resolveFunctionKey } from './function-key';
 import { maintainSubscription, type KeeperReport } from './maintain-subscription';
+import { reconcileTasks, type ReconcileReport } from './reconcile-tasks';
 
-/**
- * The self-maintenance jobs (subscription keeper, reconciler, lifecycle work) with their
- * dependencies resolved from settings. Graph and secret access come from the processor's
- * per-process singletons.
- */
+/** What the upkeep jobs need (src/app builds it); Graph and the stores only once a job is configured. */
+export interface UpkeepDependencies {
+  settings: Settings;
+  secrets: SecretStore;
+  metrics: Metrics;
+  printing: () => Promise<{ api: PrintApi; tasks: TaskIndex; queue: TaskQueue }>;
+}
+
+/** The subscription keeper's run: one subscription for our task definition, renewed in time. */
 export async function keepSubscription(
+  deps: UpkeepDependencies,
   log: Log,
   options: { forceRenew?: boolean } = {},
 ): Promise<KeeperReport | undefined> {
-  const config = settings();
+  const config = deps.settings;
   const taskDefinitionId = config.RELEASE_GATE_TASK_DEFINITION_ID;
   if (!config.RELEASE_GATE_NOTIFICATION_URL || !taskDefinitionId) {
     log.error('subscription.not-configured', {
@@ -28,21 +34,20 @@ export async function keepSubscription(
     });
     return undefined;
   }
-  const deps = await processorDependencies(log);
-  const secrets = secretStoreFromSettings(config);
-  const [clientState] = await acceptedClientStates(secrets, config);
+  const { api } = await deps.printing();
+  const [clientState] = await acceptedClientStates(deps.secrets, config);
   let functionKey: string | undefined;
   try {
-    functionKey = await resolveFunctionKey(config, secrets);
+    functionKey = await resolveFunctionKey(config, deps.secrets);
   } catch (error) {
     // Loud, and no keyless subscription: Graph's validation of it would get 401 in Azure anyway.
     if (error instanceof FunctionKeyMissingError)
       log.error('subscription.function-key-missing', { reason: error.reason, fix: error.fix });
     throw error;
   }
-  const signals = metrics();
+  const signals = deps.metrics;
   const report = await maintainSubscription(
-    deps.api,
+    api,
     {
       taskDefinitionId,
       notificationUrl: config.RELEASE_GATE_NOTIFICATION_URL,
@@ -61,38 +66,22 @@ export async function keepSubscription(
   return report;
 }
 
-export async function reconcile(log: Log): Promise<ReconcileReport | undefined> {
-  const config = settings();
+/** The reconciler's run: queue processing tasks whose notification never came. */
+export async function reconcile(deps: UpkeepDependencies, log: Log): Promise<ReconcileReport | undefined> {
+  const config = deps.settings;
   const taskDefinitionId = config.RELEASE_GATE_TASK_DEFINITION_ID;
   if (!taskDefinitionId) {
     log.warn('reconciler.not-configured', { missing: 'RELEASE_GATE_TASK_DEFINITION_ID (run the set-up CLI)' });
     return undefined;
   }
-  const deps = await processorDependencies(log);
+  const { api, tasks, queue } = await deps.printing();
   return reconcileTasks({
-    api: deps.api,
-    tasks: deps.tasks,
-    queue: deps.queue,
+    api,
+    tasks,
+    queue,
     tenantId: config.RELEASE_GATE_TENANT_ID,
     taskDefinitionId,
     graceMinutes: config.RELEASE_GATE_RECONCILE_GRACE_MINUTES,
     log,
   });
-}
-
-/** Work the lifecycle URL queued. */
-export async function handleControlMessage(message: ControlMessage, log: Log): Promise<void> {
-  const taskLog = log.with({ correlationId: message.correlationId });
-  switch (message.kind) {
-    case 'renew-subscription':
-      await keepSubscription(taskLog, { forceRenew: true });
-      return;
-    case 'recreate-subscription':
-      await keepSubscription(taskLog);
-      await reconcile(taskLog); // notifications may have been lost while it was gone
-      return;
-    case 'reconcile':
-      await reconcile(taskLog);
-      return;
-  }
 }

@@ -9,11 +9,11 @@ import {
   type KeyVaultStandIn,
 } from '../../sandbox/key-vault-stand-in';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
-import { parseDoctorArgs, type DoctorOptions } from '../../src/doctor/doctor-options';
-import { DoctorCannotRun, exitCodeOf, formatReport, type DoctorCheck } from '../../src/doctor/report';
-import { runDoctor } from '../../src/doctor/run-doctor';
+import { parseDoctorArgs, type DoctorOptions } from '../../admin/doctor/doctor-options';
+import { DoctorCannotRun, exitCodeOf, formatReport, type DoctorCheck } from '../../admin/doctor/report';
+import { runDoctor } from '../../admin/doctor/run-doctor';
 import { managedIdentityCredential } from '../../src/identity/managed-identity';
-import { adminPrintApi } from '../../src/setup/admin-sign-in';
+import { adminPrintApi } from '../../admin/setup/admin-sign-in';
 import { main } from '../../scripts/doctor';
 import { waitFor } from '../support/wait';
 

@@ -6,23 +6,22 @@ import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import type { SimJob, SimTask } from '../../sandbox/simulator/model';
 import { tableAuditLog } from '../../src/audit/audit-log';
-import { permissionsFor } from '../../src/graph/app-permissions';
 import { EXPIRY_REASON, expireHolds } from '../../src/holds/expire-holds';
 import { tableHoldStore } from '../../src/holds/hold-store';
 import { createLog } from '../../src/observability/log';
-import { releaseEverything, type Decision, type ReleasePolicy } from '../../src/policy/decision';
-import { FAIL_SAFE_REASONS } from '../../src/processor/fail-safe';
-import { handlePoisonedTask } from '../../src/processor/handle-poisoned-task';
-import { PULL_QUEUE_HOLD_MINUTES, processTask, type ProcessorDependencies } from '../../src/processor/process-task';
+import type { Decision, ReleasePolicy } from '../../src/policy/decision';
+import { processTask, type ProcessorDependencies } from '../../src/processor/process-task';
 import { storageTaskQueue } from '../../src/queue/task-queue';
 import { tableTaskIndex } from '../../src/tasks/task-index';
 import { tableTaskClaims } from '../../src/tasks/task-claims';
-import { deliverToSandbox } from '../support/notification-fixtures';
 import { waitFor } from '../support/wait';
 
 /**
- * The processor against the simulator through the sandbox host, one test per decision and per
- * failure the issue names. The demo policy (sandbox/demo/demo-policy.ts) makes each decision.
+ * The processor against the simulator through the sandbox host: one test per decision kind and the
+ * failures that need real parts (Graph's retry middleware, the queue's delays, the poison queue).
+ * The demo policy (sandbox/demo/demo-policy.ts) makes each decision. The rules themselves (each
+ * decision's Graph calls, pull queues, job gone, the fail-safe's choices, deferral limits) are unit
+ * tests: test/unit/processor/process-task.test.ts and fail-safe-paths.test.ts.
  */
 const fixtures = path.join(__dirname, '..', 'fixtures');
 
@@ -140,21 +139,6 @@ describe('the processor acts on every decision exactly once', () => {
     expect(await holds.get('megan@contoso.example', task.id)).toBeUndefined();
   });
 
-  it('acts once when the same notification is delivered twice', async () => {
-    const { task } = print('library');
-    await finished(task);
-    expect(await deliverToSandbox(sandbox, task.id)).toBe(202);
-    await waitFor(
-      'the duplicate to be handled',
-      () => events('task.already-handled', task.id).length + events('task.not-processing', task.id).length > 0,
-    );
-    expect(events('task.finished', task.id)).toHaveLength(1);
-    expect(events('task.decided', task.id)).toHaveLength(1);
-    // The task ended once at Graph: the duplicate stopped at the task's claim, it never tried again.
-    const updates = sandbox.simulator.requests.find({ taskId: task.id, method: 'PATCH' }).map((r) => r.status);
-    expect(updates).toEqual([200]);
-  });
-
   it('finishes the journaled decision after a crash between two Graph calls', async () => {
     // The task PATCH (second call) dies once: the job configuration was already changed.
     sandbox.simulator.faults.add({
@@ -202,23 +186,6 @@ describe('the processor acts on every decision exactly once', () => {
     expect(events('task.deferred', second.task.id)[0]).toMatchObject({ delaySeconds: 2, deferrals: 1 });
   });
 
-  it('closes the task when the job was deleted while its task was processing', async () => {
-    const { job, task } = print('library');
-    sandbox.simulator.tenant.deleteJob(job.printerId, job.id); // before the notification is even sent
-    await waitFor('job-gone', () => events('job.gone', task.id)[0]);
-    await waitFor('the task to be aborted', () => task.status.state === 'aborted');
-  });
-
-  it('applies the fail-safe on a 403 and tells the admin which permission', async () => {
-    sandbox.simulator.faults.add({ method: 'POST', path: '/redirect$', status: 403, times: 1 });
-    const { task } = print('floor2Mono', { configuration: { colorMode: 'color' } });
-    await waitFor('the failure', () => events('task.failed-permanently', task.id)[0]);
-    const { hint } = events('task.failed-permanently', task.id)[0] as { hint: string };
-    // The hint names the application permissions exactly as src/graph/app-permissions.ts lists them.
-    for (const permission of permissionsFor('application')) expect(hint).toContain(permission.name);
-    await waitFor('the fail-safe release', () => task.status.state === 'completed');
-  });
-
   it('parks a task that fails every try in the poison queue, where the fail-safe releases it', async () => {
     sandbox.simulator.faults.add({ method: 'GET', path: '^/print/printers/[^/]+/jobs/', status: 500 });
     const { job, task } = print('library');
@@ -228,7 +195,7 @@ describe('the processor acts on every decision exactly once', () => {
     expect(job.status.state).toBe('completed');
     expect(logs.some((l) => l.level === 'error' && l.message.includes('"event":"task.poisoned"'))).toBe(true);
   }, 40000);
-  describe('deny and every fail-safe stop the job itself; pull-queue jobs are never completed in place', () => {
+  describe('held jobs on real storage: expiry', () => {
     const captured: Record<string, unknown>[] = [];
     const quietLog = createLog({
       info: (line: string) => void captured.push(JSON.parse(line) as Record<string, unknown>),
@@ -266,83 +233,6 @@ describe('the processor acts on every decision exactly once', () => {
       };
       return { job, task, message };
     }
-
-    it('a fail-safe deny after a permanent Graph failure aborts the job with its reason, then closes the task', async () => {
-      const { job, task, message } = printUnnoticed('floor1Color');
-      sandbox.simulator.faults.add({ method: 'PATCH', path: `/tasks/${task.id}$`, status: 403, times: 1 });
-      const result = await processTask(message, deps(releaseEverything, 'deny'));
-      expect(result).toMatchObject({ status: 'acted', outcome: 'failed-safe', decision: { action: 'deny' } });
-      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.denied });
-      expect(task.status.state).toBe('aborted');
-    });
-
-    it('the fail-safe never releases a job the policy meant to deny', async () => {
-      const { job, task, message } = printUnnoticed('library');
-      const reason = 'Not on this printer.';
-      sandbox.simulator.faults.add({ method: 'POST', path: `/jobs/${job.id}/abort$`, status: 403, times: 1 });
-      const result = await processTask(message, deps(decides({ action: 'deny', rule: 'no', reason }), 'release'));
-      expect(result).toMatchObject({ outcome: 'failed-safe', decision: { action: 'deny', reason } });
-      expect(job.status).toMatchObject({ state: 'aborted', description: reason });
-      expect(task.status.state).toBe('aborted');
-    });
-
-    it('a policy release on a pull queue holds the job for its owner (with the changes for release)', async () => {
-      const released = printUnnoticed('pullQueue', { user: 'megan@contoso.example', name: 'Agenda.pdf' });
-      const result = await processTask(released.message, deps(releaseEverything));
-      expect(result).toMatchObject({
-        outcome: 'held',
-        decision: { action: 'hold', rule: 'default: release everything', expiresInMinutes: PULL_QUEUE_HOLD_MINUTES },
-      });
-      expect(released.job.status.state).toBe('paused');
-      expect(released.task.status.state).toBe('processing');
-      const holds = tableHoldStore(table('releasegateholds'));
-      expect(await holds.get('megan@contoso.example', released.task.id)).toMatchObject({ onExpiry: 'deny' });
-      const audit = await tableAuditLog(table('releasegateaudit')).find(released.message.receivedAt, released.task.id);
-      expect(audit).toMatchObject({ outcome: 'held', detail: expect.stringContaining('pull queue') });
-
-      const changed = printUnnoticed('pullQueue', { user: 'megan@contoso.example' });
-      const changes = { colorMode: 'grayscale' as const };
-      await processTask(changed.message, deps(decides({ action: 'release-with-changes', rule: 'grey', changes })));
-      expect(await holds.get('megan@contoso.example', changed.task.id)).toMatchObject({
-        releaseConfiguration: changes,
-      });
-      expect(changed.job.status.state).toBe('paused');
-    });
-
-    it('a policy that fails on a pull-queue job: the fail-safe release holds it, never completes it in place', async () => {
-      const { job, task, message } = printUnnoticed('pullQueue', { user: 'megan@contoso.example' });
-      const broken: ReleasePolicy = {
-        name: 'broken',
-        decide: async () => {
-          throw new Error('boom');
-        },
-      };
-      const result = await processTask(message, deps(broken, 'release'));
-      expect(result).toMatchObject({ outcome: 'held', decision: { action: 'hold', rule: 'fail-safe: policy error' } });
-      expect(job.status.state).toBe('paused');
-      expect(task.status.state).toBe('processing');
-    });
-
-    it('poison queue: the fail-safe denies a pull-queue job (aborted, with a reason) instead of completing it in place', async () => {
-      const { job, task, message } = printUnnoticed('pullQueue');
-      await handlePoisonedTask(message, deps(releaseEverything, 'release'), quietLog);
-      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.pullQueue });
-      expect(task.status.state).toBe('aborted');
-    });
-
-    it("poison queue: a message naming another job makes the fail-safe act on the task's own job, never the named one", async () => {
-      const { job, task, message } = printUnnoticed('pullQueue');
-      const victim = printUnnoticed('library', { user: 'adele@contoso.example' });
-      await handlePoisonedTask(
-        { ...message, printerId: victim.job.printerId, jobId: victim.job.id },
-        deps(releaseEverything, 'release'),
-        quietLog,
-      );
-      expect(job.status).toMatchObject({ state: 'aborted', description: FAIL_SAFE_REASONS.pullQueue });
-      expect(task.status.state).toBe('aborted');
-      expect(victim.job.status.state).toBe('paused'); // untouched
-      expect(sandbox.simulator.requests.find({ jobId: victim.job.id }).filter((r) => r.method !== 'GET')).toEqual([]);
-    });
 
     it('a hold on a pull queue that expires with "release" is aborted: expired before release', async () => {
       const { job, task, message } = printUnnoticed('pullQueue', { user: 'lee.student@contoso.example' });

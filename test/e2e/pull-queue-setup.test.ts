@@ -2,9 +2,9 @@ import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
-import { adminPrintApi } from '../../src/setup/admin-sign-in';
-import { ensurePullQueue } from '../../src/setup/pull-queue';
-import { setupApp } from '../../src/setup/setup-app';
+import { adminPrintApi } from '../../admin/setup/admin-sign-in';
+import { ensurePullQueue } from '../../admin/setup/pull-queue';
+import { setupApp } from '../../admin/setup/setup-app';
 import { waitFor } from '../support/wait';
 
 /**

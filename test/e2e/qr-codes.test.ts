@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { runQrCodes } from '../../scripts/qr-codes';
-import { fileNameFor } from '../../src/setup/qr-codes';
+import { fileNameFor } from '../../admin/setup/qr-codes';
 
 /** The admin's QR codes, made against the simulator and read back with a QR decoder. */
 describe('QR codes for release printers', () => {

@@ -1,9 +1,9 @@
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
-import { adminPrintApi } from '../../src/setup/admin-sign-in';
-import { listTriggerOwnership } from '../../src/setup/printer-triggers';
-import { setupApp } from '../../src/setup/setup-app';
+import { adminPrintApi } from '../../admin/setup/admin-sign-in';
+import { listTriggerOwnership } from '../../admin/setup/printer-triggers';
+import { setupApp } from '../../admin/setup/setup-app';
 
 /** The admin's set-up CLI against the sandbox: device-code sign-in, the app's endpoint, triggers. */
 describe('npm run setup', () => {

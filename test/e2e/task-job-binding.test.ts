@@ -103,16 +103,4 @@ describe('the processor acts only on a task that belongs to the notified job', (
     expect(await tableHoldStore(table('releasegateholds')).get('megan@contoso.example', held.task.id)).toBeDefined();
     expect(held.task.status.state).toBe('processing');
   });
-
-  it('a task paired with a job that does not exist is not closed as "job gone"', async () => {
-    const { job, task } = printUnnoticed('library', 'adele@contoso.example', 'Notes.pdf');
-    const before = job.status.state;
-    await notify(task, sandbox.simulator.tenant.jobUrl(job.printerId, '999999'));
-    await handled(task.id);
-    expect(sandbox.simulator.requests.find({ taskId: task.id }).filter((r) => r.method !== 'GET')).toEqual([]);
-    expect(task.status.state).toBe('processing');
-    expect(job.status.state).toBe(before);
-    expect(events('job.gone', task.id)).toHaveLength(0);
-    expect(events('task.job-mismatch', task.id)).toHaveLength(1);
-  });
 });

@@ -2,10 +2,7 @@ import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import type { HostLogEntry } from '../../sandbox/host/invocation';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
-import { resetSettings } from '../../src/config/load-settings';
-import { resetProcessorDependencies } from '../../src/processor/processor-dependencies';
 import { ensureTaskDefinition } from '../../src/setup/ensure-task-definition';
-import { resetWebhookDependencies } from '../../src/webhook/webhook-dependencies';
 import { waitFor } from '../support/wait';
 
 /** The self-maintenance functions against the simulator: subscription keeper, lifecycle URL, reconciler. */
@@ -102,10 +99,7 @@ describe('keeping the plumbing alive', () => {
     const before = subscriptions()[0]!;
     const rotated = 'rotated-function-key-0123456789abcdef0123456789';
     sandbox.host.keys.host['graph-notifications'] = rotated; // the platform's key changed…
-    process.env.RELEASE_GATE_FUNCTION_KEY = rotated; // …and so did the secret the app reads
-    resetSettings();
-    resetWebhookDependencies();
-    resetProcessorDependencies();
+    sandbox.host.reconfigure({ RELEASE_GATE_FUNCTION_KEY: rotated }); // …and so did the secret the app reads
     await sandbox.host.runTimer('maintain-subscription');
     expect(events('subscription.checked').at(-1)).toMatchObject({ action: 'replaced' });
     const after = subscriptions()[0]!;
@@ -120,12 +114,11 @@ describe('keeping the plumbing alive', () => {
   });
 
   it('moves the subscription to a rotated clientState, accepting the old one meanwhile', async () => {
-    const old = process.env.RELEASE_GATE_CLIENT_STATE!;
-    process.env.RELEASE_GATE_CLIENT_STATE = 'rotated-client-state-0123456789';
-    process.env.RELEASE_GATE_CLIENT_STATE_PREVIOUS = old;
-    resetSettings();
-    resetWebhookDependencies();
-    resetProcessorDependencies();
+    const old = sandbox.host.settings.RELEASE_GATE_CLIENT_STATE!;
+    sandbox.host.reconfigure({
+      RELEASE_GATE_CLIENT_STATE: 'rotated-client-state-0123456789',
+      RELEASE_GATE_CLIENT_STATE_PREVIOUS: old,
+    });
     const before = subscriptions()[0]!;
     await sandbox.host.runTimer('maintain-subscription');
     expect(events('subscription.checked').at(-1)).toMatchObject({ action: 'replaced' });

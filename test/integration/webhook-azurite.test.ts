@@ -1,8 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { notifications } from '../../functions/notifications';
-import { resetSettings } from '../../src/config/load-settings';
+import { resetApp } from '../../src/app/app';
 import { decodeQueueMessage, parsePrintTaskMessage } from '../../src/queue/print-task-message';
-import { resetWebhookDependencies } from '../../src/webhook/webhook-dependencies';
 import { startAzurite, type Azurite } from '../../sandbox/azurite';
 import { capturingContext, postJson } from '../support/function-request';
 import {
@@ -18,8 +17,7 @@ const savedEnv = { ...process.env };
 
 function configure(storage: string): void {
   process.env = { ...savedEnv, ...testEnvironment(storage) };
-  resetSettings();
-  resetWebhookDependencies();
+  resetApp();
 }
 
 async function drain(queue: QueueClient): Promise<unknown[]> {
@@ -44,8 +42,7 @@ describe('webhook → Azurite queue (the function handler as the host calls it)'
   });
   afterAll(async () => {
     process.env = savedEnv;
-    resetSettings();
-    resetWebhookDependencies();
+    resetApp();
     await azurite?.stop();
   });
   beforeEach(() => configure(azurite.connectionString));

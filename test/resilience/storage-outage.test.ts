@@ -21,14 +21,12 @@ describe('storage outage during ingestion', () => {
     });
     const queuePort = Number(new URL(sandbox.azurite.queueUrl).port);
     relay = await startTcpSwitch(queuePort);
-    const { resetWebhookDependencies } = await import('../../src/webhook/webhook-dependencies');
-    const { resetSettings } = await import('../../src/config/load-settings');
-    process.env.AzureWebJobsStorage = sandbox.azurite.connectionString.replace(
-      `QueueEndpoint=http://127.0.0.1:${queuePort}`,
-      `QueueEndpoint=http://127.0.0.1:${relay.port}`,
-    );
-    resetSettings();
-    resetWebhookDependencies();
+    sandbox.host.reconfigure({
+      AzureWebJobsStorage: sandbox.azurite.connectionString.replace(
+        `QueueEndpoint=http://127.0.0.1:${queuePort}`,
+        `QueueEndpoint=http://127.0.0.1:${relay.port}`,
+      ),
+    });
   }, 60000);
   afterAll(async () => {
     await sandbox?.stop();

@@ -7,7 +7,7 @@ import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
 import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
-import { printerCertificateRequest } from '../../src/setup/printer-csr';
+import { printerCertificateRequest } from '../../admin/setup/printer-csr';
 import { PULL_QUEUE_ATTRIBUTES } from '../../src/setup/pull-queue-attributes';
 import { waitFor } from '../support/wait';
 

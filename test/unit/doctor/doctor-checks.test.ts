@@ -1,6 +1,6 @@
-import type { AppView } from '../../../src/doctor/app-view';
-import { activityChecks, taskDefinitionChecks } from '../../../src/doctor/app-checks';
-import { exitCodeOf, fail, formatReport, jsonReport, ok, redactKeys, warn } from '../../../src/doctor/report';
+import type { AppView } from '../../../src/setup/doctor-app-view';
+import { activityChecks, taskDefinitionChecks } from '../../../admin/doctor/app-checks';
+import { exitCodeOf, fail, formatReport, jsonReport, ok, redactKeys, warn } from '../../../admin/doctor/report';
 
 const APP = '11111111-2222-4333-8444-555555555555';
 const OURS = '3203656e-6069-4e10-8147-d25290b00a3c';

@@ -178,7 +178,9 @@ describe('infra/ templates against the code', () => {
     expect(routes).toMatch(
       /requireDelegated\(request\.claims, 'Create printerShare', \['PrinterShare\.ReadWrite\.All'\]\)/,
     );
-    expect(read(path.join(root, 'src', 'setup', 'admin-sign-in.ts'))).toMatch(/scope: `\$\{cloud\.graph\}\/\.default`/);
+    expect(read(path.join(root, 'admin', 'setup', 'admin-sign-in.ts'))).toMatch(
+      /scope: `\$\{cloud\.graph\}\/\.default`/,
+    );
   });
 
   it("lists in the README's permission table exactly the Graph permissions the code declares", () => {
@@ -299,7 +301,7 @@ describe('infra/ templates against the code', () => {
       logging: { applicationInsights: { samplingSettings: { isEnabled: boolean } } };
     };
     expect(hostJson.logging.applicationInsights.samplingSettings.isEnabled).toBe(true);
-    expect(read(path.join(root, 'src', 'upkeep', 'upkeep-jobs.ts'))).toMatch(/signals = metrics\(\)/);
+    expect(read(path.join(root, 'src', 'upkeep', 'upkeep-jobs.ts'))).toMatch(/signals = deps.metrics/);
   });
 
   it('alerts watch events the code really logs', () => {
@@ -323,9 +325,9 @@ describe('infra/ templates against the code', () => {
     expect(src('processor', 'fail-safe.ts')).toMatch(
       /'task\.failed-safe', \{[^}]*\baction\b[^}]*\bprinterId\b[^}]*\bwhy\b/,
     );
-    expect(src('processor', 'process-task.ts')).toMatch(/'task\.finished', \{[^}]*\bprinterId: record\.printerId/);
+    expect(src('processor', 'task-outcome.ts')).toMatch(/'task\.finished', \{[^}]*\bprinterId: record\.printerId/);
     // A policy that fails for good is decided by a rule the workbook recognises as a fail-safe.
-    expect(src('processor', 'process-task.ts')).toContain("rule: 'fail-safe: policy error'");
+    expect(src('processor', 'decide.ts')).toContain("rule: 'fail-safe: policy error'");
     expect(workbook).toMatch(
       /var failSafe = [^\n]*"event":"task\.failed-safe"[^\n]*"rule":"fail-safe[^\n]*printer = tostring\(e\.printerId\)/,
     );

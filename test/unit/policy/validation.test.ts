@@ -1,5 +1,5 @@
 import { parsePolicy } from '../../../src/policy/declarative/policy-schema';
-import { lintPolicy } from '../../../src/policy/declarative/policy-lint';
+import { lintPolicy } from '../../../admin/policy/policy-lint';
 import { bytes } from '../../../src/policy/declarative/sizes';
 
 const P1 = '9f8e7d6c-0000-4000-8000-000000000001';

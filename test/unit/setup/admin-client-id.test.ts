@@ -1,5 +1,5 @@
 import { parseSetupArgs } from '../../../scripts/setup';
-import { parseDoctorArgs } from '../../../src/doctor/doctor-options';
+import { parseDoctorArgs } from '../../../admin/doctor/doctor-options';
 
 /** Set-up and the doctor sign the admin in through the admin-tools app registration (graph-app.bicep). */
 describe('the admin tools sign in through the admin app registration', () => {

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
-import { Pkcs10CertificateRequest } from '../../../src/setup/x509';
-import { printerCertificateRequest } from '../../../src/setup/printer-csr';
+import { Pkcs10CertificateRequest } from '../../../admin/setup/x509';
+import { printerCertificateRequest } from '../../../admin/setup/printer-csr';
 
 describe('the certificate signing request for a new printer', () => {
   it('is a PKCS#10 request on an RSA-2048 key, signed by that key, named after the printer', async () => {

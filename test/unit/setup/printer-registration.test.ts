@@ -1,7 +1,7 @@
 import type { PrintApi } from '../../../src/graph/print-api';
 import type { PrintOperation } from '../../../src/graph/print-schemas';
-import { Pkcs10CertificateRequest } from '../../../src/setup/x509';
-import { registerVirtualPrinter } from '../../../src/setup/printer-registration';
+import { Pkcs10CertificateRequest } from '../../../admin/setup/x509';
+import { registerVirtualPrinter } from '../../../admin/setup/printer-registration';
 
 type Look = Partial<PrintOperation> & { state: string; description?: string; retryAfterSeconds?: number };
 

@@ -1,7 +1,7 @@
 import type { PrintApi } from '../../../src/graph/print-api';
 import type { PrintTaskTrigger } from '../../../src/graph/print-schemas';
-import { ensureTaskTrigger } from '../../../src/setup/ensure-task-trigger';
-import { applyTriggerPlan, listTriggerOwnership, planTriggers } from '../../../src/setup/printer-triggers';
+import { ensureTaskTrigger } from '../../../admin/setup/ensure-task-trigger';
+import { applyTriggerPlan, listTriggerOwnership, planTriggers } from '../../../admin/setup/printer-triggers';
 import type { RecordedTrigger, TriggerRecord } from '../../../src/setup/trigger-record';
 
 /** A record kept in memory (the real ones are a table and the app's endpoints, tested end to end). */

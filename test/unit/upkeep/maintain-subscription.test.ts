@@ -4,6 +4,8 @@ import { createLog } from '../../../src/observability/log';
 import { FunctionKeyMissingError } from '../../../src/upkeep/function-key';
 import {
   maintainSubscription,
+  RENEW_WHEN_LESS_THAN_MINUTES,
+  SUBSCRIPTION_LIFETIME_MINUTES,
   type KeeperAction,
   type SubscriptionTarget,
 } from '../../../src/upkeep/maintain-subscription';
@@ -136,5 +138,53 @@ describe('the subscription keeper', () => {
     // Graph granted far less than asked: the check ran but the subscription is about to lapse.
     await maintainSubscription(fakeGraph({ lifetimeMinutes: 60 }).api, target(), log, failing);
     expect(failing.healthy).toEqual([]);
+  });
+
+  describe('over time (fake timers)', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+      jest.setSystemTime(new Date('2026-12-02T12:00:00Z'));
+    });
+    afterEach(() => jest.useRealTimers());
+    const hours = (n: number) => jest.advanceTimersByTime(n * 3_600_000);
+
+    it('creates once, leaves it while more than a day is left, then renews it to the full lifetime', async () => {
+      const graph = fakeGraph();
+      const created = await maintainSubscription(graph.api, target(), log);
+      expect(created).toMatchObject({ action: 'created', minutesLeft: SUBSCRIPTION_LIFETIME_MINUTES });
+      hours(SUBSCRIPTION_LIFETIME_MINUTES / 60 - RENEW_WHEN_LESS_THAN_MINUTES / 60 - 1);
+      expect((await maintainSubscription(graph.api, target(), log)).action).toBe('unchanged');
+      hours(2);
+      const renewed = await maintainSubscription(graph.api, target(), log);
+      expect(renewed).toMatchObject({ action: 'renewed', minutesLeft: SUBSCRIPTION_LIFETIME_MINUTES });
+      expect(renewed.subscription.id).toBe(created.subscription.id);
+      expect(graph.calls).toEqual(['list', 'create', 'list', 'list', 'renew']);
+    });
+
+    it('a reauthorization (forceRenew) renews a healthy subscription at once', async () => {
+      const graph = fakeGraph();
+      await maintainSubscription(graph.api, target(), log);
+      hours(1);
+      const report = await maintainSubscription(graph.api, target(), log, { forceRenew: true });
+      expect(report).toMatchObject({ action: 'renewed', minutesLeft: SUBSCRIPTION_LIFETIME_MINUTES });
+    });
+
+    it('a subscription Graph dropped (it expired) is created again; strays at other URLs are removed', async () => {
+      const graph = fakeGraph();
+      const first = await maintainSubscription(graph.api, target(), log);
+      graph.subscriptions.delete(first.subscription.id);
+      await maintainSubscription(
+        graph.api,
+        target({ notificationUrl: 'https://old.example.net/api/notifications' }),
+        log,
+      );
+      graph.calls.length = 0;
+      const again = await maintainSubscription(graph.api, target(), log);
+      expect(again.action).toBe('created');
+      expect(graph.calls).toEqual(['list', 'delete', 'create']);
+      expect([...graph.subscriptions.values()].map((s) => new URL(s.notificationUrl).host)).toEqual([
+        'func.example.net',
+      ]);
+    });
   });
 });

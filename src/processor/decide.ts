@@ -1,0 +1,157 @@
+import type { AuditRecord } from '../audit/audit-log';
+import type { PrintJob, Printer } from '../graph/print-schemas';
+import type { Decision } from '../policy/decision';
+import { evaluateWithTrace, traceSummary } from '../policy/trace';
+import { FAIL_SAFE_REASONS } from './fail-safe';
+import { chooseFailSafe, printerFacts } from './fail-safe-choice';
+import { buildPolicyContext } from '../policy/policy-context';
+import {
+  absorbedTransientFailure,
+  classifyEvaluationFailure,
+  evaluationLookups,
+  LOOKUP_PERMISSION_HINT,
+} from './policy-evaluation';
+import { printerKindsFor } from '../graph/printer-kinds';
+import type { TaskRun } from './task-run';
+
+/** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
+export const PULL_QUEUE_HOLD_MINUTES = 24 * 60;
+export const PULL_QUEUE_REASONS = {
+  held: 'Sent to a pull queue: release it at the printer where you want to collect it.',
+  noOwner: 'This pull-queue job has no owner to release it at a printer.',
+} as const;
+
+/**
+ * A pull queue (virtual printer) prints nothing when a task is completed, so a decision to release
+ * there in place becomes a hold for the job's owner, to release at a printer of their choice (the
+ * pull queue's purpose), with the policy's changes applied at release. A job with no owner to release
+ * it is denied. Other decisions are unchanged.
+ */
+export function onPullQueue(decision: Decision, owner: string | undefined): { decision: Decision; detail?: string } {
+  if (decision.action !== 'release' && decision.action !== 'release-with-changes') return { decision };
+  const detail = `the policy decided ${decision.action}; the printer is a pull queue, which prints nothing`;
+  if (!owner)
+    return {
+      decision: { action: 'deny', rule: decision.rule, reason: PULL_QUEUE_REASONS.noOwner },
+      detail: `${detail}: denied, no owner`,
+    };
+  return {
+    decision: {
+      action: 'hold',
+      rule: decision.rule,
+      expiresInMinutes: PULL_QUEUE_HOLD_MINUTES,
+      onExpiry: 'deny',
+      ...(decision.action === 'release-with-changes' ? { configuration: decision.changes } : {}),
+      reason: PULL_QUEUE_REASONS.held,
+    },
+    detail: `${detail}: held for its owner`,
+  };
+}
+
+/**
+ * The policy's decision for a job, as the audit record to journal before acting (outcome `pending`).
+ * Look-ups the policy asks for wait out no Retry-After longer than the policy may take. A transient
+ * failure (throttling, a time limit, a policy not loaded yet) is thrown, to be retried, never turned
+ * into a decision; only a failure retrying cannot fix gets the fail-safe now (see chooseFailSafe),
+ * and an admin is told. A release on a pull queue becomes a hold for its owner (onPullQueue).
+ */
+export async function decide(run: TaskRun, job: PrintJob, printerId: string): Promise<AuditRecord> {
+  const { deps, log } = run;
+  const decidedAt = run.now();
+  // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
+  const kinds = printerKindsFor(deps.api);
+  let printerRead: Promise<Printer> | undefined;
+  const lookups = evaluationLookups(run.api, { maxRetryAfterSeconds: deps.lookupMaxRetryAfterSeconds ?? 1 });
+  const readPrinter = () =>
+    (printerRead ??= lookups.getPrinter(printerId).then((printer) => {
+      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+      return printer;
+    }));
+  const context = buildPolicyContext({
+    job,
+    printerId,
+    tenantId: deps.tenantId,
+    now: decidedAt,
+    printers: { getPrinter: readPrinter },
+    memberOf: lookups.memberOf,
+  });
+  let decision: Decision;
+  let trace: string | undefined;
+  let detail: string | undefined;
+  try {
+    const evaluation = await evaluateWithTrace(deps.policy, context);
+    const absorbed = absorbedTransientFailure(lookups.failures);
+    if (absorbed !== undefined) throw absorbed;
+    decision = evaluation.decision;
+    trace = traceSummary(evaluation) || undefined;
+  } catch (error) {
+    const failure = classifyEvaluationFailure(error, lookups.failures);
+    if (failure.transient) {
+      log.warn('policy.unavailable', { policy: deps.policy.name, printerId, detail: failure.message });
+      throw failure.error;
+    }
+    log.error('policy.failed', {
+      policy: deps.policy.name,
+      kind: failure.kind,
+      printerId,
+      detail: failure.message,
+      ...(failure.kind === 'forbidden' ? { hint: LOOKUP_PERMISSION_HINT } : {}),
+    });
+    const choice = await chooseFailSafe(printerId, deps, () => readPrinter().then(printerFacts));
+    decision =
+      choice.action === 'release'
+        ? { action: 'release', rule: 'fail-safe: policy error' }
+        : { action: 'deny', rule: 'fail-safe: policy error', reason: FAIL_SAFE_REASONS.policyError };
+    detail =
+      `the policy could not decide (${failure.kind}): ${failure.message}; fail-safe ${choice.action}: ${choice.why}`.slice(
+        0,
+        500,
+      );
+  }
+  // Completing a pull-queue job's task in place prints nothing. A failure to read the printer is
+  // thrown (retried), never turned into a decision.
+  if (decision.action === 'release' || decision.action === 'release-with-changes') {
+    const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
+    if (pullQueue) {
+      const onPull = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined);
+      decision = onPull.decision;
+      detail = [detail, onPull.detail].filter(Boolean).join('; ') || undefined;
+      log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
+    }
+  }
+  log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
+  deps.metrics?.decision(decision.action, decision.rule, printerId);
+  return journalRecord(run, job, printerId, decision, decidedAt, { trace, detail });
+}
+
+/** The journal record of a decision, before it is acted on. */
+function journalRecord(
+  run: TaskRun,
+  job: PrintJob,
+  printerId: string,
+  decision: Decision,
+  decidedAt: Date,
+  notes: { trace?: string; detail?: string },
+): AuditRecord {
+  const { message } = run;
+  return {
+    receivedAt: message.receivedAt,
+    taskId: message.taskId,
+    taskDefinitionId: message.taskDefinitionId,
+    jobId: job.id,
+    printerId,
+    ...(decision.action === 'redirect' ? { destinationPrinterId: decision.printerId } : {}),
+    userPrincipalName: job.createdBy?.userPrincipalName ?? undefined,
+    documentName: job.documents?.[0]?.displayName ?? undefined,
+    rule: decision.rule,
+    action: decision.action,
+    reason: decision.reason,
+    decision,
+    ...(notes.trace ? { trace: notes.trace } : {}),
+    ...(notes.detail ? { detail: notes.detail } : {}),
+    outcome: 'pending',
+    correlationId: message.correlationId,
+    decidedAt: decidedAt.toISOString(),
+    decisionMs: decidedAt.getTime() - Date.parse(message.receivedAt),
+  };
+}
