@@ -37,7 +37,7 @@ Release Gate sandbox is running.
 
   Functions host      ${host.url}
     HTTP              ${r.http.map((h) => `${h.methods.join(',')} /api/${h.route}`).join('   ')}
-    queues            ${r.queues.map((q) => `${q.name} <- ${resolveAppSettings(q.queueName)}`).join('   ')}
+    queues            ${r.queues.map((q) => `${q.name} <- ${resolveAppSettings(q.queueName, host.settings)}`).join('   ')}
     timers            ${r.timers.map((t) => `${t.name} (${t.schedule})`).join('   ')}
     access keys       enforced as in Azure (random for this run): authLevel function takes a function, host
                       or master key as ?code= or x-functions-key; admin (and /admin/functions) the master key

@@ -111,7 +111,7 @@ export const settingsObject = z.object({
     ),
   RELEASE_GATE_CONTROL_QUEUE: queueName()
     .default('release-gate-control')
-    .describe('Storage queue for plumbing work (renew or recreate the subscription, reconcile now).'),
+    .describe('Storage queue for upkeep work (renew or recreate the subscription, reconcile now).'),
   RELEASE_GATE_NOTIFICATION_URL: subscriptionUrl()
     .optional()
     .describe(
