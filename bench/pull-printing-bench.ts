@@ -100,6 +100,8 @@ async function listingLatency(sandbox: Sandbox, total: number) {
     receivedAt: new Date(now).toISOString(),
   });
   const others = users.filter((u) => u !== reader);
+  // Holds are keyed by the owner's object id (what the release page's token names), as the processor writes them.
+  const readerId = [...sandbox.simulator.tenant.users.values()].find((u) => u.userPrincipalName === reader)!.id;
   // The reader's 50 are real jobs on the pull queue (the listing checks Graph still has them); their
   // notifications are dropped so nothing else decides them. Other users' holds are never looked at.
   const { tenant, notifier, demo } = sandbox.simulator;
@@ -109,7 +111,7 @@ async function listingLatency(sandbox: Sandbox, total: number) {
   );
   const seeds = Array.from({ length: total }, (_, i) =>
     i < 50
-      ? { ...hold(i, reader), taskId: real[i]!.task!.id, jobId: real[i]!.job.id }
+      ? { ...hold(i, reader), ownerId: readerId, taskId: real[i]!.task!.id, jobId: real[i]!.job.id }
       : hold(i, `bench${i % 97}.${others[i % others.length]}`),
   );
   for (let i = 0; i < seeds.length; i += 50) await Promise.all(seeds.slice(i, i + 50).map((h) => holds.add(h)));
@@ -121,8 +123,11 @@ async function listingLatency(sandbox: Sandbox, total: number) {
     const response = await fetch(`${sandbox.host.url}/api/release/jobs`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    const { jobs } = (await response.json()) as { jobs: unknown[] };
-    if (jobs.length !== 50) throw new Error(`Listed ${jobs.length} jobs, expected 50`);
+    const body = (await response.json()) as { jobs?: unknown[] };
+    if (body.jobs?.length !== 50)
+      throw new Error(
+        `Listed ${body.jobs?.length} jobs, expected 50: ${response.status} ${JSON.stringify(body).slice(0, 300)}`,
+      );
     if (i >= 10) latencies.push(performance.now() - started); // the first ten warm up
   }
   const sorted = latencies.sort((a, b) => a - b);
@@ -149,17 +154,4 @@ function pageWeight() {
   const raw = parts.reduce((sum, part) => sum + Buffer.byteLength(part.body!), 0);
   const gzipped = parts.reduce((sum, part) => sum + gzipSync(part.body!).length, 0);
   return { files: parts.length, kB: round(raw / 1024, 1), gzippedKB: round(gzipped / 1024, 1) };
-}
-
-/**
- * Runs in its own process (see run.ts): a second sandbox in one Node process would meet the first
- * one's modules, which the in-process host cannot reload for dynamic imports.
- */
-if (require.main === module) {
-  benchPullPrinting({ quick: process.argv.includes('--quick') })
-    .then((figures) => console.log(`BENCH_RESULT ${JSON.stringify(figures)}`))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
 }

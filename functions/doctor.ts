@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { currentApp } from '../src/app/app';
 import { invocationLog } from '../src/observability/invocation-log';
+import { errorText } from '../src/observability/log';
 
 /**
  * `POST /api/setup/doctor` (admin key): the app's own view for `npm run doctor`. Task definitions and
@@ -17,7 +18,7 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
     api = await (await releaseGate.full(log)).api();
   } catch (error) {
     // E.g. the app's credential cannot be built: the doctor reports it as the Function App's failure.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     log.error('setup.doctor-failed', { detail: message });
     return { status: 500, jsonBody: { error: { code: 'AppCredentialFailed', message } } };
   }

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { currentApp } from '../src/app/app';
+import { BODY_LIMITS } from '../src/http/body-cap';
 import { invocationLog } from '../src/observability/invocation-log';
 
 /**
@@ -52,9 +53,11 @@ export async function recordTrigger(request: HttpRequest, context: InvocationCon
     log.info('setup.trigger-forgotten', { printerId, triggerId });
     return { status: 204 };
   }
-  const body = (await request.json().catch(() => undefined)) as { definitionId?: unknown } | undefined;
-  if (typeof body?.definitionId !== 'string') return { status: 400, jsonBody: { error: 'definitionId is required' } };
-  await record.add({ printerId, triggerId, definitionId: body.definitionId });
+  const { readJsonBody } = await import('../src/http/json-body');
+  const { TRIGGER_RECORD_BODY } = await import('../src/setup/admin-request-bodies');
+  const body = await readJsonBody(request, TRIGGER_RECORD_BODY, { maxBytes: BODY_LIMITS.setup });
+  if (!body.ok) return body.response;
+  await record.add({ printerId, triggerId, definitionId: body.data.definitionId });
   log.info('setup.trigger-recorded', { printerId, triggerId });
   return { status: 204 };
 }
@@ -69,9 +72,13 @@ export async function setupPullQueueAttributes(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const log = invocationLog(context);
-  const body = (await request.json().catch(() => undefined)) as { printerId?: unknown; dryRun?: unknown } | undefined;
-  if (typeof body?.printerId !== 'string' || !body.printerId)
-    return { status: 400, jsonBody: { error: 'printerId is required' } };
+  const [{ readJsonBody }, { PULL_QUEUE_ATTRIBUTES_BODY }] = await Promise.all([
+    import('../src/http/json-body'),
+    import('../src/setup/admin-request-bodies'),
+  ]);
+  const read = await readJsonBody(request, PULL_QUEUE_ATTRIBUTES_BODY, { maxBytes: BODY_LIMITS.setup });
+  if (!read.ok) return read.response;
+  const body = read.data;
   const [{ ensurePullQueueAttributes, attributesHint }, full] = await Promise.all([
     import('../src/setup/pull-queue-attributes'),
     currentApp().full(log),

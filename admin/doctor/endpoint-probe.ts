@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { errorText } from '../../src/observability/log';
 
 export interface ProbeResult {
   ok: boolean;
@@ -25,7 +26,7 @@ export async function probeValidation(url: string, fetchImpl: typeof fetch = fet
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, detail: `unreachable (${cause ?? (error instanceof Error ? error.message : String(error))})` };
+    return { ok: false, detail: `unreachable (${cause ?? errorText(error)})` };
   }
   const text = await response.text().catch(() => '');
   if (response.status === 401 || response.status === 403)

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { keyVaultSecretStore } from '../../src/secrets/secret-store';
 import { fail, ok, warn, type DoctorCheck } from './report';
+import { errorText } from '../../src/observability/log';
 
 export interface ExpectedSecret {
   name: string;
@@ -52,7 +53,7 @@ export async function keyVaultChecks(options: {
       else checks.push(ok(name, `present in ${vault}: ${secret.why}`));
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
-      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      const message = errorText(error).split('\n')[0]!;
       if (status === 404 || /has no value/.test(message))
         checks.push(fail(name, `missing from ${vault}: ${secret.why}`, secret.restore));
       else if (status === 403 && /disabled/i.test(message))

@@ -1,5 +1,4 @@
 import type { PrintApi } from '../../src/graph/print-api';
-import type { Printer } from '../../src/graph/print-schemas';
 import { PERMISSION_OPT_INS } from '../../src/graph/app-permissions';
 import type { PrinterTriggerState } from '../setup/printer-triggers';
 import { attributeDifferences } from '../../src/setup/pull-queue-attributes';
@@ -63,15 +62,6 @@ export function triggerChecks(states: PrinterTriggerState[], intended?: string[]
     ),
   );
   return checks;
-}
-
-/**
- * The pull queue's attributes are in place when set-up's own comparison (`attributeDifferences`, made before and
- * after it writes them) finds nothing to change, so the doctor and `npm run setup -- --adopt` agree. That
- * includes accepting jobs (a newly registered virtual printer does not, until its attributes are written).
- */
-export function hasPrinterAttributes(printer: Printer): boolean {
-  return attributeDifferences(printer).length === 0;
 }
 
 /**

@@ -9,6 +9,7 @@ import { pullQueueChecks, triggerChecks } from './printer-checks';
 import { DoctorCannotRun, fail, type DoctorCheck } from './report';
 import { triggerOwnership } from './trigger-ownership';
 import { setupHint } from '../setup/printer-triggers';
+import { errorText } from '../../src/observability/log';
 
 export interface DoctorDependencies {
   /** Graph as the signed-in admin (device code, through Release Gate's app registration). */
@@ -84,7 +85,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
     } catch (error) {
       if (isSignInFailure(error))
         throw new DoctorCannotRun(
-          `Sign-in failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+          `Sign-in failed: ${errorText(error).split('\n')[0]}`,
           'sign in as a Printer Administrator with the device code shown; check --tenant and --client-id (RELEASE_GATE_TENANT_ID, RELEASE_GATE_APP_CLIENT_ID)',
         );
       throw error;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { printJobSchema } from '../../src/graph/print-schemas';
 import { buildPolicyContext } from '../../src/policy/policy-context';
 import type { PolicyContext } from '../../src/policy/decision';
+import { issuesText } from '../../src/config/zod-issues';
 
 /**
  * A job file for dry runs (the CLI's explain, the example tests): a printJob as Graph returns it
@@ -40,7 +41,7 @@ export function contextFromSampleJob(
   if (!parsed.success)
     return {
       ok: false,
-      errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'job'}: ${issue.message}`),
+      errors: issuesText(parsed.error, { whole: 'job' }),
     };
   const job = parsed.data;
   const printerId = job.printerId ?? job.printer?.id ?? NO_PRINTER;

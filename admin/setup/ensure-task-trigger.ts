@@ -1,6 +1,7 @@
 import type { PrintApi } from '../../src/graph/print-api';
 import type { PrintTaskTrigger } from '../../src/graph/print-schemas';
 import { isRecorded, type TriggerRecord } from '../../src/setup/trigger-record';
+import { errorText } from '../../src/observability/log';
 
 export type TriggerOutcome =
   | { status: 'created' | 'exists'; trigger: PrintTaskTrigger }
@@ -45,7 +46,7 @@ export async function createRecordedTrigger(
       () => `could not remove it either: delete trigger ${trigger.id} in the Universal Print portal`,
     );
     throw new Error(
-      `Created a task trigger on printer ${printerId} but could not record it (${(error as Error).message}); ${undone}. ` +
+      `Created a task trigger on printer ${printerId} but could not record it (${errorText(error)}); ${undone}. ` +
         'Run set-up again.',
     );
   }

@@ -1,4 +1,5 @@
 import QRCode from 'qrcode';
+import { escapeHtml } from '../../src/http/escape-html';
 
 /** A printer that gets a QR code: where it is helps people pick the right sticker. */
 export interface QrPrinter {
@@ -22,9 +23,6 @@ export function releasePageUrl(functionAppUrl: string, printerId: string): strin
   url.searchParams.set('printer', printerId);
   return url.toString();
 }
-
-const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export const fileNameFor = (printer: QrPrinter) => {
   const name = printer.displayName
@@ -53,12 +51,12 @@ export async function qrCodeFiles(printers: QrPrinter[], functionAppUrl: string)
         `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="380" viewBox="0 0 300 380">` +
         `<rect width="300" height="380" fill="#fff"/>` +
         `<svg x="10" y="10" width="280" height="280" viewBox="${viewBox}" shape-rendering="crispEdges">${inner}</svg>` +
-        `<text x="150" y="318" text-anchor="middle" font-family="sans-serif" font-size="18" font-weight="bold">${escapeXml(
+        `<text x="150" y="318" text-anchor="middle" font-family="sans-serif" font-size="18" font-weight="bold">${escapeHtml(
           printer.displayName,
         )}</text>` +
         `<text x="150" y="346" text-anchor="middle" font-family="sans-serif" font-size="14">Scan to print your held jobs here</text>` +
         (printer.location
-          ? `<text x="150" y="368" text-anchor="middle" font-family="sans-serif" font-size="12" fill="#555">${escapeXml(
+          ? `<text x="150" y="368" text-anchor="middle" font-family="sans-serif" font-size="12" fill="#555">${escapeHtml(
               printer.location,
             )}</text>`
           : '') +
@@ -72,7 +70,7 @@ export async function qrCodeFiles(printers: QrPrinter[], functionAppUrl: string)
 /** One page with every sticker, to print on a sheet and cut out. */
 export function qrCodeSheet(files: QrCodeFile[]): string {
   const cells = files
-    .map((f) => `<figure><img src="${f.baseName}.svg" alt="QR code for ${escapeXml(f.printer.displayName)}"></figure>`)
+    .map((f) => `<figure><img src="${f.baseName}.svg" alt="QR code for ${escapeHtml(f.printer.displayName)}"></figure>`)
     .join('');
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Release Gate QR codes</title>` +

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { escapeHtml } from '../../src/http/escape-html';
 import type { IdentityProvider } from './identity-provider';
 import type { SimUser } from './model';
 
@@ -172,8 +173,4 @@ function page(title: string, body: string): string {
     `ul{list-style:none;padding:0}button{display:block;width:100%;margin:.5rem 0;padding:.8rem;font-size:1rem;text-align:left}` +
     `small{display:block;color:#555}</style></head><body>${body}</body></html>`
   );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -5,7 +5,7 @@ import { parseSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { describeError, type Log } from '../observability/log';
 import { metrics, type Metrics } from '../observability/metrics';
-import { storageQueue, storageTaskQueue, type ControlQueue, type TaskQueue } from '../queue/task-queue';
+import { queueFromSettings, type ControlQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
@@ -61,12 +61,13 @@ export function createApp(env: Record<string, string | undefined>): App {
     },
     get queues() {
       return (queues ??= {
-        tasks: storageTaskQueue(app.queueService.getQueueClient(config.RELEASE_GATE_TASK_QUEUE)),
-        control: storageQueue(app.queueService.getQueueClient(config.RELEASE_GATE_CONTROL_QUEUE)),
+        // Written over REST: no storage SDK on the webhook's cold path (src/queue/queue-rest.ts).
+        tasks: queueFromSettings(config, config.RELEASE_GATE_TASK_QUEUE),
+        control: queueFromSettings(config, config.RELEASE_GATE_CONTROL_QUEUE),
       });
     },
     get metrics() {
-      return metrics();
+      return metrics(config);
     },
     table: (name) => createTableClient(config, name),
     useLog(log) {

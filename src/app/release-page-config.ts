@@ -9,5 +9,6 @@ export function releasePageConfigFromSettings(config: Settings): ReleasePageConf
     tenantId: config.RELEASE_GATE_TENANT_ID,
     clientId: config.RELEASE_GATE_APP_CLIENT_ID,
     scope: config.RELEASE_GATE_RELEASE_PAGE_SCOPE,
+    pinMinLength: config.RELEASE_GATE_PIN_MIN_LENGTH,
   });
 }

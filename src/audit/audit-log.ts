@@ -1,6 +1,7 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { Decision } from '../policy/decision';
 import { once } from '../storage/once';
+import { isNotFound } from '../storage/not-found';
 
 /**
  * One record per task decision, also the processor's journal: a decision is written before it is
@@ -65,7 +66,7 @@ export function tableAuditLog(table: TableClient): AuditLog {
         const entity = await table.getEntity<{ record: string }>(partitionOf(receivedAt), taskId);
         return JSON.parse(entity.record) as AuditRecord;
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       }
     },

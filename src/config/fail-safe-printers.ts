@@ -1,3 +1,5 @@
+import { isGuid } from './guid';
+
 /**
  * RELEASE_GATE_FAIL_SAFE_PRINTERS: the fail-safe action per printer or group of printers, as a JSON
  * object. A key that is a GUID names one printer by id; any other key is a display-name pattern
@@ -13,7 +15,6 @@ export interface FailSafePrinters {
   names: readonly { pattern: string; action: FailSafeAction }[];
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ENTRIES = 500;
 
 export const NO_FAIL_SAFE_PRINTERS: FailSafePrinters = { ids: new Map(), names: [] };
@@ -52,7 +53,7 @@ export function parseFailSafePrinters(
       );
       continue;
     }
-    if (GUID.test(pattern)) ids.set(pattern.toLowerCase(), action);
+    if (isGuid(pattern)) ids.set(pattern.toLowerCase(), action);
     else names.push({ pattern, action });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, printers: { ids, names } };

@@ -1,4 +1,5 @@
 import { settingsSchema, type Settings } from './settings';
+import { issueText } from './zod-issues';
 
 /** Thrown when settings are missing or invalid; its message lists every problem at once. */
 export class SettingsError extends Error {
@@ -21,10 +22,15 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
 export function parseSettings(env: Record<string, string | undefined>): Settings {
   const result = settingsSchema.safeParse(withoutEmpty(env));
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(settings)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return `${name} ${message}`;
-  });
+  // Settings read "NAME is required", "NAME must be a GUID".
+  const problems = result.error.issues.map((issue) =>
+    issueText(
+      {
+        path: issue.path,
+        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+      },
+      { whole: '(settings)', separator: ' ' },
+    ),
+  );
   throw new SettingsError(problems);
 }

@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { GUID_PATTERN, isGuid } from './guid';
 import { parseFailSafePrinters } from './fail-safe-printers';
 
 /**
  * What happens when a plug-in condition throws or times out:
  * - `fail-safe`: the evaluation fails: the processor retries the task when it timed out or a look-up was
  *   throttled, and otherwise the fail-safe decides (and alerts);
- * - `skip-rule` (`no-match` is the older name): the rule that uses it does not apply, the next one is tried;
+ * - `skip-rule`: the rule that uses it does not apply, the next one is tried;
  * - `release` / `deny`: the rule that uses it decides release / deny.
  */
-export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'no-match', 'release', 'deny'] as const;
+export const PLUGIN_FAIL_MODES = ['fail-safe', 'skip-rule', 'release', 'deny'] as const;
 export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
 
 /**
@@ -18,7 +19,6 @@ export type PluginFailMode = (typeof PLUGIN_FAIL_MODES)[number];
  * Each entry is a zod schema with a `.describe()` text that says what the setting means.
  */
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
 const text = () =>
@@ -32,7 +32,7 @@ const text = () =>
         'is an unresolved Key Vault reference: the platform could not read the secret (check that the ' +
         "app's identity has the Key Vault Secrets User role and that the reference names an existing secret)",
     });
-const guid = () => text().regex(GUID, 'must be a GUID');
+const guid = () => text().regex(GUID_PATTERN, 'must be a GUID');
 const httpsUrl = () =>
   text()
     .url('must be a URL')
@@ -174,7 +174,7 @@ export const settingsObject = z.object({
     .describe(
       'When a plug-in condition throws or times out: fail-safe (the evaluation fails: a time-out is retried, ' +
         'an error gets the fail-safe), ' +
-        'skip-rule (the rule does not apply; no-match is its older name), or release / deny (the rule decides so).',
+        'skip-rule (the rule does not apply), or release / deny (the rule decides so).',
     ),
   RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
     .default(2000)
@@ -204,7 +204,7 @@ export const settingsObject = z.object({
     .refine((v) => {
       try {
         const ids = JSON.parse(v) as unknown;
-        return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && GUID.test(id));
+        return Array.isArray(ids) && ids.every((id) => typeof id === 'string' && isGuid(id));
       } catch {
         return false;
       }
@@ -434,6 +434,12 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 /** The names of every setting, for documentation and infrastructure checks. */
 export const settingNames = Object.keys(settingsObject.shape) as (keyof Settings)[];
+
+/** The value a setting takes when it is not set: its schema's default (undefined when it has none). */
+export function settingDefault<K extends keyof Settings>(name: K): Settings[K] {
+  const probe = (settingsObject.shape[name] as z.ZodType).safeParse(undefined);
+  return (probe.success ? probe.data : undefined) as Settings[K];
+}
 
 /** One setting's documentation: whether it is required, its default and what it means. */
 export interface SettingDoc {

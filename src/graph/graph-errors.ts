@@ -1,4 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { errorText } from '../observability/log';
 
 /** Graph errors sorted by what the processor should do about them. */
 export type GraphFailure =
@@ -22,7 +23,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 export function classifyGraphError(error: unknown): GraphFailure {
   if (!(error instanceof GraphError) || !error.statusCode || error.statusCode <= 0) {
     // Network errors, timeouts, DNS: the SDK does not retry these; the queue will.
-    return { kind: 'transient', message: error instanceof Error ? error.message : String(error) };
+    return { kind: 'transient', message: errorText(error) };
   }
   const status = error.statusCode;
   const message = `${error.code ?? 'Error'}: ${error.message}`.slice(0, 500);

@@ -7,11 +7,15 @@
  * costing nothing if Graph changes the format.
  */
 
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SEGMENT_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
+import { isGuid } from '../config/guid';
 
-export const isGuid = (value: string): boolean => GUID_PATTERN.test(value);
-export const isSafeSegment = (value: string): boolean => SEGMENT_PATTERN.test(value);
+// The GUID rule is the settings' too, so it lives in config/ (which may not import graph/).
+export { GUID_PATTERN, isGuid } from '../config/guid';
+
+/** One safe path segment (a task or job id): 1 to 128 letters, digits and hyphens. */
+export const SAFE_SEGMENT_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
+
+export const isSafeSegment = (value: string): boolean => SAFE_SEGMENT_PATTERN.test(value);
 
 export interface TaskRef {
   taskDefinitionId: string;

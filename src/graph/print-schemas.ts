@@ -42,7 +42,6 @@ export const printJobConfigurationSchema = z.looseObject({
   quality: z.string().nullish(),
   dpi: z.number().int().nullish(),
 });
-export type PrintJobConfiguration = z.infer<typeof printJobConfigurationSchema>;
 
 /** What we may send back in PATCH job / redirect: Graph's own enum strings only. */
 export interface PrintJobConfigurationChange {

@@ -11,6 +11,8 @@ export const BODY_LIMITS = {
   terminal: 4 * 1024,
   /** A release request: a job list and a printer, or a PIN. */
   releaseApi: 16 * 1024,
+  /** The set-up CLI's requests to the admin routes: a printer id or a task definition id. */
+  setup: 4 * 1024,
 } as const;
 
 const tooLarge = (maxBytes: number) =>

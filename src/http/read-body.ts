@@ -15,6 +15,7 @@ export async function readBodyWithLimit(
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
+        // The answer is 413 either way; a stream that fails to cancel has nothing more to tell us.
         await reader.cancel().catch(() => undefined);
         return { ok: false };
       }

@@ -31,12 +31,21 @@ export function createLog(sink: LogSink, base: LogFields = {}): Log {
   };
 }
 
+/**
+ * What went wrong, as text: an error's message, or anything else thrown turned into a string. With
+ * `maxLength`, cut to that many characters (for log fields and messages that must stay short).
+ */
+export function errorText(error: unknown, maxLength?: number): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return maxLength === undefined ? text : text.slice(0, maxLength);
+}
+
 /** Error details safe to log: name, message and Graph/storage status codes, no request bodies or headers. */
 export function describeError(error: unknown): LogFields {
-  if (!(error instanceof Error)) return { error: String(error) };
+  if (!(error instanceof Error)) return { error: errorText(error) };
   const withCode = error as Error & { code?: unknown; statusCode?: unknown };
   return {
-    error: error.message,
+    error: errorText(error),
     errorName: error.name,
     ...(withCode.code !== undefined ? { errorCode: String(withCode.code) } : {}),
     ...(withCode.statusCode !== undefined ? { statusCode: withCode.statusCode } : {}),

@@ -1,4 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
+import { parseSettings } from '../config/load-settings';
+import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
@@ -78,7 +80,9 @@ export function createMetrics(options: {
         notifications: meter.createCounter('release_gate.notifications', {
           description: 'Notifications received, by outcome',
         }),
-        decisions: meter.createCounter('release_gate.decisions', { description: 'Decisions, by action, rule and printer' }),
+        decisions: meter.createCounter('release_gate.decisions', {
+          description: 'Decisions, by action, rule and printer',
+        }),
         graphDuration: meter.createHistogram('release_gate.graph.duration', {
           unit: 'ms',
           description: 'Graph call latency',
@@ -106,10 +110,22 @@ export function createMetrics(options: {
       loading = undefined;
     }));
 
+  // The SDK loads after the current request's answer has gone: on a cold instance the first
+  // notification's metric must not hold its 202 back while OpenTelemetry and the exporter load.
+  let scheduled = false;
+  const loadSoon = () => {
+    if (loading || scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void load();
+    });
+  };
+
   const record = (fn: Record_) => {
     if (instruments) return fn(instruments);
     if (pending.length < 10_000) pending.push(fn);
-    void load();
+    loadSoon();
   };
 
   return {
@@ -132,21 +148,38 @@ export function createMetrics(options: {
   };
 }
 
+/** The settings metrics are sent with (from the one settings schema, never `process.env` directly). */
+export type MetricsSettings = Pick<
+  Settings,
+  'APPLICATIONINSIGHTS_CONNECTION_STRING' | 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+>;
+
+/**
+ * Metrics for these settings. With local authentication disabled on Application Insights,
+ * APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=…;Authorization=AAD`) says to send with the
+ * managed identity.
+ */
+export function metricsFromSettings(config: MetricsSettings): Metrics {
+  const auth = config.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
+  const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
+  return createMetrics({
+    connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+    credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
+  });
+}
+
 let shared: Metrics | undefined;
 
 /**
- * The process's metrics, from its environment. With local authentication disabled on Application
- * Insights, APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=…;Authorization=AAD`) says to send
- * with the managed identity.
+ * The process's metrics (one exporter batches across invocations), from the settings the composition
+ * root passes; a caller without them gets the process's, read through the settings schema.
  */
-export function metrics(): Metrics {
-  if (!shared) {
-    const auth = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
-    const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
-    shared = createMetrics({
-      connectionString: process.env.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
-      credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
-    });
-  }
+export function metrics(config?: MetricsSettings): Metrics {
+  shared ??= metricsFromSettings(config ?? parseSettings(process.env));
   return shared;
+}
+
+/** Forget the process's metrics (tests and the sandbox change settings between runs). */
+export function resetMetrics(): void {
+  shared = undefined;
 }

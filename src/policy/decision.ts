@@ -29,8 +29,6 @@ export type Decision =
       reason?: string;
     };
 
-export type DecisionAction = Decision['action'];
-
 /** Everything a policy may look at. Built by the processor from Graph's job and printer. */
 export interface PolicyContext {
   tenantId: string;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { APP_ROOT } from '../app-root';
+import { settingDefault, type Settings } from '../config/settings';
 import { pluginNames } from './declarative/conditions';
 import { fileOrigin, inlineOrigin, PolicySource, urlOrigin, type PolicyOrigin } from './declarative/policy-source';
 import type { PolicyFile } from './declarative/policy-schema';
@@ -18,35 +19,34 @@ import {
 } from './plugins';
 import { inShadowMode, shadowFailure } from './shadow-mode';
 import { evaluateWithTrace, type Evaluation, type ExplainingPolicy } from './trace';
-
-export { withinTime, withTimeLimit } from './plugins';
+import { errorText } from '../observability/log';
 
 /** Loads a plug-in module once; relative paths resolve from the app root. */
 export const loadPluginModule = (modulePath: string, root: string = APP_ROOT): PluginModule =>
   loadModule(modulePath, root);
 
 /**
- * The settings the policy reads (a subset of the app's Settings; defaults as in settings.ts).
- * Anything with these fields will do, so tests and the sandbox need not build whole settings.
+ * The settings the policy reads, as settings.ts declares them; any left out take the defaults declared
+ * there, so tests and the sandbox need not build whole settings.
  */
-export interface PolicySettings {
-  RELEASE_GATE_POLICY_MODULE?: string;
-  RELEASE_GATE_POLICY_FILE?: string;
-  RELEASE_GATE_POLICY_JSON?: string;
-  RELEASE_GATE_POLICY_URL?: string;
-  RELEASE_GATE_POLICY_RELOAD_SECONDS?: number;
-  RELEASE_GATE_POLICY_SHADOW_MODE?: 'true' | 'false' | boolean;
-  RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE?: PluginFailMode;
-  RELEASE_GATE_POLICY_TIMEOUT_MS?: number;
-  RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS?: number;
-}
+export type PolicySettings = Partial<
+  Pick<
+    Settings,
+    | 'RELEASE_GATE_POLICY_MODULE'
+    | 'RELEASE_GATE_POLICY_FILE'
+    | 'RELEASE_GATE_POLICY_JSON'
+    | 'RELEASE_GATE_POLICY_URL'
+    | 'RELEASE_GATE_POLICY_RELOAD_SECONDS'
+    | 'RELEASE_GATE_POLICY_SHADOW_MODE'
+    | 'RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE'
+    | 'RELEASE_GATE_POLICY_TIMEOUT_MS'
+    | 'RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS'
+  >
+>;
 
 export type PolicyLogEvent = 'policy.loaded' | 'policy.source-problem' | 'policy.plugin-failed' | 'policy.shadow-error';
 /** Where the policy reports what an admin should know; `event` names it for the logs. */
 export type PolicyLog = (level: 'info' | 'warn' | 'error', message: string, event: PolicyLogEvent) => void;
-
-const DEFAULT_TIMEOUT_MS = 2000;
-const DEFAULT_RELOAD_SECONDS = 60;
 
 /** A declarative policy bound to plug-in conditions, their time limit and their fail mode. */
 export function declarativePolicy(
@@ -89,8 +89,9 @@ export function checkPluginNames(
   );
 }
 
+/** The setting overrides the policy file's shadowMode only when it is set. */
 const shadowSetting = (value: PolicySettings['RELEASE_GATE_POLICY_SHADOW_MODE']) =>
-  value === undefined ? undefined : value === true || value === 'true';
+  value === undefined ? undefined : value === 'true';
 
 /**
  * The release policy the settings ask for, in order of precedence: inline JSON, a URL, a file (all
@@ -106,10 +107,11 @@ export function loadPolicyFromSettings(
   options: { credential?: TokenCredential; root?: string } = {},
 ): ExplainingPolicy & Partial<StopsJobsOnPrinters> {
   const root = options.root ?? APP_ROOT;
-  const timeoutMs = settings.RELEASE_GATE_POLICY_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = settings.RELEASE_GATE_POLICY_TIMEOUT_MS ?? settingDefault('RELEASE_GATE_POLICY_TIMEOUT_MS');
   // A plug-in condition must time out before the whole policy does, or its fail mode never applies.
   const pluginTimeoutMs = settings.RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS ?? Math.max(5, Math.floor(timeoutMs / 2));
-  const failMode = settings.RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE ?? 'fail-safe';
+  const failMode =
+    settings.RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE ?? settingDefault('RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE');
   const shadow = shadowSetting(settings.RELEASE_GATE_POLICY_SHADOW_MODE);
 
   let plugin: PluginModule | undefined;
@@ -118,7 +120,7 @@ export function loadPolicyFromSettings(
     try {
       plugin = loadPluginModule(settings.RELEASE_GATE_POLICY_MODULE, root);
     } catch (error) {
-      pluginProblem = `The policy plug-in module ${settings.RELEASE_GATE_POLICY_MODULE} could not be loaded: ${(error as Error).message}`;
+      pluginProblem = `The policy plug-in module ${settings.RELEASE_GATE_POLICY_MODULE} could not be loaded: ${errorText(error)}`;
       log('error', pluginProblem, 'policy.source-problem');
     }
   }
@@ -127,7 +129,7 @@ export function loadPolicyFromSettings(
   if (!origin) return codePolicy(plugin?.policy, pluginProblem, { timeoutMs, failMode, shadow, log });
 
   const source = new PolicySource(origin, {
-    reloadSeconds: settings.RELEASE_GATE_POLICY_RELOAD_SECONDS ?? DEFAULT_RELOAD_SECONDS,
+    reloadSeconds: settings.RELEASE_GATE_POLICY_RELOAD_SECONDS ?? settingDefault('RELEASE_GATE_POLICY_RELOAD_SECONDS'),
     onError: (message) => log('error', message, 'policy.source-problem'),
     onLoaded: (file, version) =>
       log(
@@ -169,11 +171,7 @@ export function loadPolicyFromSettings(
     } catch (error) {
       // Shadow mode never denies: not even the fail-safe may, for a policy being tried out.
       if (!(shadow ?? seen.file?.shadowMode)) throw error;
-      log(
-        'warn',
-        `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
-        'policy.shadow-error',
-      );
+      log('warn', `Shadow mode: the policy failed, the job is released: ${errorText(error)}`, 'policy.shadow-error');
       return shadowFailure(error);
     }
   }
@@ -183,14 +181,6 @@ export function loadPolicyFromSettings(
     return (shadow ?? file.shadowMode) ? [] : printersPolicyStops(file);
   };
   return { name, evaluate, decide: async (context) => (await evaluate(context)).decision, printersItStops };
-}
-
-/** @deprecated the earlier name of {@link loadPolicyFromSettings}, with the log in the options. */
-export function policyFromSettings(
-  settings: PolicySettings,
-  options: { log?: (level: 'warn' | 'error' | 'info', message: string) => void; credential?: TokenCredential } = {},
-): ExplainingPolicy {
-  return loadPolicyFromSettings(settings, options.log, { credential: options.credential });
 }
 
 function policyOrigin(settings: PolicySettings, root: string, credential?: TokenCredential): PolicyOrigin | undefined {
@@ -226,7 +216,7 @@ function codePolicy(
       if (options.shadow || (options.failMode !== 'release' && options.failMode !== 'deny')) throw error;
       options.log(
         'warn',
-        `Policy ${inner.name} failed; plug-in fail mode ${options.failMode}: ${(error as Error).message}`,
+        `Policy ${inner.name} failed; plug-in fail mode ${options.failMode}: ${errorText(error)}`,
         'policy.plugin-failed',
       );
       const rule = `${inner.name} (plug-in failed)`;
@@ -246,7 +236,7 @@ function codePolicy(
     ? inShadowMode(limited, (error) =>
         options.log(
           'warn',
-          `Shadow mode: the policy failed, the job is released: ${(error as Error).message}`,
+          `Shadow mode: the policy failed, the job is released: ${errorText(error)}`,
           'policy.shadow-error',
         ),
       )

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { PolicyContext, ReleasePolicy } from './decision';
 import type { PluginFailMode } from '../config/settings';
 import { TimeLimitError } from './evaluation-errors';
+import { errorText } from '../observability/log';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
@@ -19,7 +20,7 @@ export class PluginFailure extends Error {
     readonly plugin: string,
     cause: unknown,
   ) {
-    super(`Plug-in condition "${plugin}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Plug-in condition "${plugin}" failed: ${errorText(cause)}`, { cause });
     this.name = 'PluginFailure';
   }
 }
@@ -34,15 +35,6 @@ export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, wha
     timer = setTimeout(() => reject(new TimeLimitError(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([Promise.resolve().then(work), timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A policy that answers within `timeoutMs` or fails with a TimeLimitError (the processor then retries the task). */
-export function withTimeLimit<P extends ReleasePolicy>(policy: P, timeoutMs: number): P {
-  return {
-    ...policy,
-    name: policy.name,
-    decide: (context: PolicyContext) => withinTime(() => policy.decide(context), timeoutMs, `Policy ${policy.name}`),
-  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Decision } from './decision';
 import type { Evaluation, ExplainingPolicy } from './trace';
+import { errorText } from '../observability/log';
 
 /**
  * Shadow mode: the decision the policy made is kept in `shadowOf` (audited and logged), and the
@@ -22,7 +23,7 @@ export function shadowFailure(error: unknown): Evaluation {
     decision: {
       action: 'release',
       rule,
-      reason: `Shadow mode: the policy failed (${error instanceof Error ? error.message : String(error)})`,
+      reason: `Shadow mode: the policy failed (${errorText(error)})`,
     },
     trace: [],
     decidedBy: rule,

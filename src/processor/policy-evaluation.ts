@@ -3,6 +3,7 @@ import { GRAPH_PERMISSIONS } from '../graph/app-permissions';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { LookupOptions, PrintApi } from '../graph/print-api';
 import type { Printer } from '../graph/print-schemas';
+import { errorText } from '../observability/log';
 import { policyUnavailable } from '../policy/evaluation-errors';
 
 /**
@@ -53,7 +54,7 @@ function graphErrorIn(error: unknown): GraphError | undefined {
   return undefined;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+const messageOf = (error: unknown) => errorText(error, 500);
 
 /**
  * Sorts a failed evaluation. Transient: Graph throttling, 5xx or the network during a look-up, a

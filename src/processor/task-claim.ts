@@ -1,4 +1,4 @@
-import type { Log } from '../observability/log';
+import { describeError, type Log } from '../observability/log';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import type { TaskClaims, TaskLease } from '../tasks/task-claims';
@@ -88,7 +88,7 @@ export async function underTaskClaim<R extends RunResult>(
   try {
     const result = await work(run);
     const outcome = claimOutcome(result);
-    if (outcome === undefined) await lease.release().catch(() => undefined);
+    if (outcome === undefined) await releaseQuietly(lease, log);
     else if ((await lease.finish(outcome)) === 'lost') log.warn('task.claim-lost', { stage: 'finish', outcome });
     return result;
   } catch (error) {
@@ -96,7 +96,7 @@ export async function underTaskClaim<R extends RunResult>(
       log.warn('task.claim-lost', { stage: 'act', detail: error.message });
       return { status: 'skipped', why: 'claim-lost', graphCalls: 0 };
     }
-    await lease.release().catch(() => undefined);
+    await releaseQuietly(lease, log);
     throw error;
   } finally {
     guard.stop();
@@ -161,4 +161,12 @@ function fencedApi<Api extends object>(api: Api, fence: () => Promise<void>): Ap
       };
     },
   });
+}
+
+/**
+ * Gives the claim back early so another delivery need not wait out the lease. A failure is only
+ * logged: the lease still ends by itself, and the run's own result or error is what counts.
+ */
+async function releaseQuietly(lease: TaskLease, log: Log): Promise<void> {
+  await lease.release().catch((error: unknown) => log.warn('task.claim-release-failed', describeError(error)));
 }

@@ -1,6 +1,7 @@
 import type { AuditOutcome, AuditRecord } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { JobRef } from '../graph/ids';
+import { describeError } from '../observability/log';
 import type { Decision } from '../policy/decision';
 import { closeTaskIfOpen } from '../graph/close-task';
 import type { ProcessResult, TaskRun } from './task-run';
@@ -86,7 +87,11 @@ export async function jobGone(run: TaskRun, printerId: string, jobId: string): P
   const binding = task && bindingOfTask(task, { printerId, jobId });
   if (binding && !binding.belongs) return refuseMismatch(run, { printerId, jobId }, binding.actualJob);
   run.log.warn('job.gone', { printerId, jobId });
-  await closeTask(run, 'aborted', JOB_GONE_REASON).catch(() => undefined);
+  // A 404: the task went with its job. Anything else is logged, not retried (the job is gone either
+  // way); a task left open is reported again by the reconciler (reconciler.task-open-after-done).
+  await closeTask(run, 'aborted', JOB_GONE_REASON).catch((error: unknown) => {
+    if (classifyGraphError(error).kind !== 'not-found') run.log.warn('job.gone-task-not-closed', describeError(error));
+  });
   const decidedAt = run.now().toISOString();
   const decision: Decision = { action: 'deny', rule: 'job gone', reason: JOB_GONE_REASON };
   await deps.audit.write({

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { GUID_PATTERN } from '../graph/ids';
+import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 
 /**
  * The message the webhook (and later the reconciler) puts on the task queue, one per print task.
  * It carries everything the processor needs to act without re-reading the notification.
  * Version it: messages outlive deployments.
  */
-const safeSegment = z.string().regex(/^[A-Za-z0-9-]{1,128}$/);
+const safeSegment = z.string().regex(SAFE_SEGMENT_PATTERN);
 const guid = z.string().regex(GUID_PATTERN);
 
 export const printTaskMessageSchema = z.object({

@@ -19,6 +19,12 @@ export const COMMON_PINS: ReadonlySet<string> = new Set([
   '12345678', '87654321', '11223344', '12121212', '123456789', '1234567890',
 ]);
 
+/**
+ * Whether this could be a PIN at all (digits, at most MAX_PIN_LENGTH): what a terminal checks before
+ * any look-up. Whether it is a good PIN is pinProblem's question, asked when a PIN is set.
+ */
+export const isPinShaped = (pin: string): boolean => /^\d+$/.test(pin) && pin.length <= MAX_PIN_LENGTH;
+
 /** Why this PIN is refused, or undefined when it is acceptable. */
 export function pinProblem(pin: string, minLength: number = DEFAULT_MIN_PIN_LENGTH): string | undefined {
   if (!/^\d+$/.test(pin)) return 'a PIN is digits only';

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { RestError, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
 import { tableKey } from '../storage/table-keys';
 import { DEFAULT_MIN_PIN_LENGTH, pinProblem } from './pin-policy';
+import { isNotFound, missingAsUndefined } from '../storage/not-found';
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -82,7 +83,7 @@ export function tablePinStore(
     try {
       return await table.getEntity<T>(partitionKey, rowKey);
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -129,7 +130,9 @@ export function tablePinStore(
         before?.userPrincipalName &&
         before.userPrincipalName.toLowerCase() !== owner.userPrincipalName?.toLowerCase()
       )
-        await table.deleteEntity('pin-name', nameKey(before.userPrincipalName)).catch(() => undefined);
+        // Gone already is fine. Any other failure is storage failing mid-change: the caller hears of it
+        // (the page says try again). A row left behind would lead nowhere: forName checks the name.
+        await table.deleteEntity('pin-name', nameKey(before.userPrincipalName)).catch(missingAsUndefined);
       await options.onPinSet?.(owner.objectId);
     },
 

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { classifyGraphError } from '../graph/graph-errors';
-import type { Log } from '../observability/log';
+import { errorText, type Log } from '../observability/log';
 import { isGuid } from '../graph/ids';
 import type { SignedInUser } from './user-token';
 
@@ -47,7 +47,7 @@ export function printerAccess(options: {
     const graph = () =>
       (client ??= options.graphAsUser(userToken).catch((error: unknown) => {
         options.log.error('release.sign-in-as-user-failed', {
-          detail: (error as Error).message?.slice(0, 300),
+          detail: errorText(error, 300),
           hint: 'The release API reads printer shares as the user (on-behalf-of): PrinterShare.Read.All (delegated) must be consented for the app.',
         });
         throw new PrinterAccessUnavailable('Could not sign in to Graph as the user');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RestError, odata, type TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
 import { tableKey } from '../storage/table-keys';
+import { isNotFound, missingAsUndefined } from '../storage/not-found';
 
 /**
  * Failed terminal sign-ins, counted in a table so every instance sees the same counts, with
@@ -71,7 +72,7 @@ export function tableAttemptLimiter(
     try {
       return await table.getEntity<CounterEntity>(partitionKey, rowKey);
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -120,9 +121,7 @@ export function tableAttemptLimiter(
     /** A right PIN: this user's count at this terminal starts again (the terminal's own count stays). */
     async recordSuccess(terminalId: string, subject: AttemptSubject): Promise<void> {
       await ensureTable();
-      await table.deleteEntity(subjectPartition(subject), tableKey(terminalId)).catch((error: unknown) => {
-        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
-      });
+      await table.deleteEntity(subjectPartition(subject), tableKey(terminalId)).catch(missingAsUndefined);
     },
 
     /** The user set a new PIN on the release page: their counts at every terminal are cleared. */
@@ -132,7 +131,8 @@ export function tableAttemptLimiter(
       for await (const entity of table.listEntities({
         queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` },
       }))
-        await table.deleteEntity(partitionKey, entity.rowKey!).catch(() => undefined);
+        // Gone already is fine; a failure is not: the user would stay blocked with no one the wiser.
+        await table.deleteEntity(partitionKey, entity.rowKey!).catch(missingAsUndefined);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
-import { readBodyWithLimit } from '../http/read-body';
-import { GUID_PATTERN } from '../graph/ids';
+import { BODY_LIMITS } from '../http/body-cap';
+import { firstIssue, readJsonBody } from '../http/json-body';
+import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
@@ -17,10 +18,7 @@ import {
   type ReleaseResult,
 } from './release-held-jobs';
 
-const taskIds = z
-  .array(z.string().regex(/^[A-Za-z0-9-]{1,128}$/))
-  .min(1)
-  .max(50);
+const taskIds = z.array(z.string().regex(SAFE_SEGMENT_PATTERN)).min(1).max(50);
 const releaseBody = z.strictObject({
   taskIds,
   printerId: z.string().regex(GUID_PATTERN, 'a printer id'),
@@ -130,21 +128,10 @@ export async function handleReleaseApi(
       },
     };
 
-  const raw = await readBodyWithLimit(request.body, 16 * 1024);
-  let json: unknown;
-  try {
-    json = raw.ok ? JSON.parse(raw.bytes.toString('utf8')) : undefined;
-  } catch {
-    return errorResponse(400, 'invalid_json', 'The body is not valid JSON.');
-  }
+  const maxBytes = BODY_LIMITS.releaseApi;
   if (action === 'release') {
-    const body = releaseBody.safeParse(json);
-    if (!body.success)
-      return errorResponse(
-        400,
-        'invalid_request',
-        body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      );
+    const body = await readJsonBody(request, releaseBody, { maxBytes });
+    if (!body.ok) return body.response;
     try {
       if (!(await usable([body.data.printerId])).has(body.data.printerId))
         return errorResponse(
@@ -161,9 +148,8 @@ export async function handleReleaseApi(
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
   if (action === 'pin') {
-    const body = pinBody.safeParse(json);
-    if (!body.success)
-      return errorResponse(400, 'invalid_request', `pin: ${body.error.issues[0]?.message ?? 'invalid'}`);
+    const body = await readJsonBody(request, pinBody, { maxBytes, explain: firstIssue });
+    if (!body.ok) return body.response;
     try {
       await deps.pins.setPin({ objectId: user.objectId, userPrincipalName: user.userPrincipalName }, body.data.pin);
     } catch (error) {
@@ -172,13 +158,8 @@ export async function handleReleaseApi(
     }
     return { status: 204, headers };
   }
-  const body = deleteBody.safeParse(json);
-  if (!body.success)
-    return errorResponse(
-      400,
-      'invalid_request',
-      body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    );
+  const body = await readJsonBody(request, deleteBody, { maxBytes });
+  if (!body.ok) return body.response;
   return {
     status: 200,
     headers,

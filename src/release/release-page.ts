@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../app-root';
+import { escapeHtml } from '../http/escape-html';
 import type { HttpResponseLike } from '../http/http-types';
+import { DEFAULT_MIN_PIN_LENGTH, MAX_PIN_LENGTH } from './pin-policy';
 
 /** What the page needs to sign the user in: public values, written into the page's data attributes. */
 export interface ReleasePageConfig {
@@ -11,6 +13,9 @@ export interface ReleasePageConfig {
   clientId: string;
   /** The API scope the page asks for, e.g. `<client id>/Release.Use`. */
   scope: string;
+  /** The PIN form's length limits (pin-policy.ts; the minimum is a setting); the other rules are the server's. */
+  pinMinLength: number;
+  pinMaxLength: number;
 }
 
 const WEB_ROOT = path.join(APP_ROOT, 'web', 'release');
@@ -35,9 +40,6 @@ function load(file: string): Asset {
   }
   return asset;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * Security headers for every answer: scripts and styles only from this site, network calls only to
@@ -65,8 +67,8 @@ function securityHeaders(config: ReleasePageConfig): Record<string, string> {
 /** GET /api/release: the page, with the sign-in settings filled in. */
 export function releasePage(config: ReleasePageConfig): HttpResponseLike {
   const html = load('index.html').body.replace(
-    /\{\{(authority|clientId|scope)\}\}/g,
-    (_, key: keyof ReleasePageConfig) => escapeHtml(config[key]),
+    /\{\{(authority|clientId|scope|pinMinLength|pinMaxLength)\}\}/g,
+    (_, key: keyof ReleasePageConfig) => escapeHtml(String(config[key])),
   );
   return {
     status: 200,
@@ -89,16 +91,19 @@ export function releaseAsset(
   return { status: 200, headers: { ...headers, 'content-type': contentType }, body: asset.body };
 }
 
-/** The page's sign-in settings from the app's settings. */
+/** The page's sign-in settings and PIN limits from the app's settings. */
 export function releasePageConfig(settings: {
   authorityHost: string;
   tenantId: string;
   clientId: string;
   scope?: string;
+  pinMinLength?: number;
 }): ReleasePageConfig {
   return {
     authority: `${settings.authorityHost.replace(/\/+$/, '')}/${settings.tenantId}`,
     clientId: settings.clientId,
     scope: settings.scope ?? `${settings.clientId}/Release.Use`,
+    pinMinLength: settings.pinMinLength ?? DEFAULT_MIN_PIN_LENGTH,
+    pinMaxLength: MAX_PIN_LENGTH,
   };
 }

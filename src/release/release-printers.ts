@@ -1,6 +1,6 @@
 import type { PrintApi } from '../graph/print-api';
 import type { Printer } from '../graph/print-schemas';
-import type { Log } from '../observability/log';
+import { errorText, type Log } from '../observability/log';
 
 /** A printer where held jobs may come out, as the release page shows it. */
 export interface ReleasePrinter {
@@ -43,7 +43,7 @@ export function releasePrinterDirectory(options: {
             options.declared.map((id) =>
               api.getPrinter(id).catch((error: unknown) => {
                 // One missing printer must not hide the others; the admin sees it in the logs.
-                options.log?.warn('release.printer-unavailable', { printerId: id, detail: (error as Error).message });
+                options.log?.warn('release.printer-unavailable', { printerId: id, detail: errorText(error) });
                 return undefined;
               }),
             ),

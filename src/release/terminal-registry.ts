@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Log } from '../observability/log';
+import { issueText } from '../config/zod-issues';
+import { errorText, type Log } from '../observability/log';
 import { GUID_PATTERN } from '../graph/ids';
 
 /** A release terminal (badge reader, printer panel app): its own key, bound to one printer. */
@@ -51,7 +52,7 @@ export function terminalRegistry(
       text = await read();
     } catch (error) {
       log.error('terminal.configuration-unreadable', {
-        detail: (error as Error).message.slice(0, 300),
+        detail: errorText(error, 300),
         hint: 'The terminals secret (RELEASE_GATE_TERMINALS_SECRET_NAME) could not be read; terminals answer 503.',
       });
       return { unavailable: 'unreadable' };
@@ -73,8 +74,8 @@ function parseTerminals(text: string | undefined, log: Log): TerminalList {
   }
   const parsed = terminalsSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return invalid(log, `${issue?.path.join('.') || '(value)'}: ${issue?.message ?? 'invalid'}`);
+    const [issue] = parsed.error.issues;
+    return invalid(log, issue ? issueText(issue, { whole: '(value)' }) : '(value): invalid');
   }
   return { terminals: parsed.data };
 }

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { errorResponse, type HttpRequestLike, type HttpResponseLike } from '../http/http-types';
-import { readBodyWithLimit } from '../http/read-body';
-import { MAX_PIN_LENGTH } from './pin-policy';
+import { BODY_LIMITS } from '../http/body-cap';
+import { readJsonBody } from '../http/json-body';
+import { isPinShaped, MAX_PIN_LENGTH } from './pin-policy';
 import type { HoldOwner } from '../holds/hold-store';
 import { NO_USER_ID, type PinRecord, type PinStore } from './pin-store';
 import type { AttemptLimiter, AttemptSubject } from './rate-limit';
 import { releaseOrRefuse } from './release-api';
 import { releaseHeldJobs, type ReleaseDependencies } from './release-held-jobs';
 import { authenticateTerminal, type TerminalList } from './terminal-registry';
+import { errorText } from '../observability/log';
 
 export { authenticateTerminal, terminalKeyHash, terminalsSchema, type Terminal } from './terminal-registry';
 
@@ -71,21 +73,11 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     request.headers.get('x-terminal-key'),
   );
   if (!terminal) return errorResponse(401, 'unknown_terminal', 'Unknown terminal or wrong key.');
-  const raw = await readBodyWithLimit(request.body, 4096);
-  if (!raw.ok) return errorResponse(413, 'too_large', 'The body is larger than 4 kB.');
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.bytes.toString('utf8'));
-  } catch {
-    return errorResponse(400, 'invalid_json', 'The body is not valid JSON.');
-  }
-  const parsed = requestSchema.safeParse(json);
-  if (!parsed.success)
-    return errorResponse(
-      400,
-      'invalid_request',
-      'Send { "badge" }, { "badge", "pin" } or { "userPrincipalName", "pin" }, nothing else.',
-    );
+  const parsed = await readJsonBody(request, requestSchema, {
+    maxBytes: BODY_LIMITS.terminal,
+    explain: () => 'Send { "badge" }, { "badge", "pin" } or { "userPrincipalName", "pin" }, nothing else.',
+  });
+  if (!parsed.ok) return parsed.response;
   const body = parsed.data;
   const badge = 'badge' in body ? body.badge : undefined;
   const upn = 'userPrincipalName' in body ? body.userPrincipalName : undefined;
@@ -95,7 +87,7 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     return errorResponse(400, 'invalid_badge', 'That is not a badge number this site uses.');
   if (upn !== undefined && !USER_NAME.test(upn))
     return errorResponse(400, 'invalid_user_name', 'That is not a user name (name@domain).');
-  if (pin !== undefined && !new RegExp(`^\\d{1,${MAX_PIN_LENGTH}}$`).test(pin))
+  if (pin !== undefined && !isPinShaped(pin))
     return errorResponse(400, 'invalid_pin', `A PIN is up to ${MAX_PIN_LENGTH} digits.`);
   if (deps.signIn === 'badge-and-pin' && (badge === undefined || pin === undefined))
     return errorResponse(400, 'badge_and_pin_required', 'This site needs a badge and a PIN at terminals.');
@@ -109,7 +101,7 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     } catch (error) {
       deps.log.error('terminal.badge-lookup-failed', {
         terminal: terminal.id,
-        detail: (error as Error).message.slice(0, 300),
+        detail: errorText(error, 300),
         hint: 'Badge release needs the User.Read.All application permission (RELEASE_GATE_ALLOW_BADGE_RELEASE=true in azd).',
       });
       return errorResponse(

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { isGuid } from '../graph/ids';
+import { errorText } from '../observability/log';
 
 /** A user signed in to the release page or API, as proven by their Entra ID access token. */
 export interface SignedInUser {
@@ -74,7 +75,7 @@ export function userTokenVerifier(options: {
         requiredClaims: ['exp', 'tid', 'oid'],
       }));
     } catch (error) {
-      throw new UnauthorizedError(`Invalid token: ${(error as Error).message}`);
+      throw new UnauthorizedError(`Invalid token: ${errorText(error)}`);
     }
     if (payload.tid !== options.tenantId) throw new UnauthorizedError('Invalid token: another tenant');
     if (typeof payload.scp !== 'string' || payload.scp.trim() === '')

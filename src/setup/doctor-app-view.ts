@@ -2,6 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
+import { errorText } from '../observability/log';
 
 /**
  * What only the app itself can see, gathered inside the Function App for `npm run doctor`: the task
@@ -65,7 +66,7 @@ export async function collectAppView(deps: AppViewDependencies): Promise<AppView
     }));
   } else view.errors.subscriptions = graphMessage(subscriptions.reason);
   if (storage.status === 'fulfilled') [view.activity, view.queues] = storage.value;
-  else view.errors.storage = storage.reason instanceof Error ? storage.reason.message : String(storage.reason);
+  else view.errors.storage = errorText(storage.reason);
   return view;
 }
 

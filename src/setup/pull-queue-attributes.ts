@@ -2,6 +2,7 @@ import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { Printer } from '../graph/print-schemas';
 import { encodePrinterAttributesGroup, type PrinterAttributes } from './ipp-attribute-group';
+import { errorText } from '../observability/log';
 
 /**
  * Step 3 of Graph's pull-printing flow: a newly registered virtual printer has no attributes (status unknown,
@@ -110,7 +111,7 @@ export async function ensurePullQueueAttributes(
 /** A refusal in terms the admin can act on. */
 export function attributesHint(error: unknown): string {
   const failure = classifyGraphError(error);
-  if (failure.kind !== 'forbidden') return error instanceof Error ? error.message : String(error);
+  if (failure.kind !== 'forbidden') return errorText(error);
   return (
     `${failure.message}\nWriting a pull queue's printer attributes needs the application permission Printer.ReadWrite.All ` +
     '(opt-in: azd env set RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP true && azd provision), and only the app that registered ' +

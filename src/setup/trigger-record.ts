@@ -1,6 +1,7 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
 import { appAdminCall } from './app-admin-call';
+import { isNotFound } from '../storage/not-found';
 
 /**
  * The record of the task triggers Release Gate created: the only way to tell ours from another app's, because
@@ -59,7 +60,7 @@ export function tableTriggerRecord(table: TableClient): TriggerRecord {
       try {
         await table.deleteEntity(printerId.toLowerCase(), triggerId);
       } catch (error) {
-        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+        if (!isNotFound(error)) throw error;
       }
     },
   };

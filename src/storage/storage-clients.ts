@@ -1,37 +1,21 @@
-import { TableClient } from '@azure/data-tables';
-import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import type { TableClient } from '@azure/data-tables';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
 /**
  * Storage clients from the same settings the Functions host uses for `AzureWebJobsStorage`:
  * a connection string locally (Azurite), identity-based service URIs in Azure (no account keys).
+ * The queue service client lives in src/queue/queue-service-client.ts (the webhook needs no tables).
  */
+export { createQueueServiceClient } from '../queue/queue-service-client';
 
 /**
- * Storage calls sit on the webhook's 3-second answer path, so they fail fast and let Graph retry
- * rather than wait through the SDK's default back-off (four tries, seconds apart).
+ * The Tables SDK, loaded on first use rather than at import: the composition root's light part
+ * (src/app/app.ts) imports this module, and the webhook's cold path must not pay for tables.
  */
-const FAST_RETRY: StoragePipelineOptions['retryOptions'] = {
-  maxTries: 2,
-  tryTimeoutInMs: 1500,
-  retryDelayInMs: 100,
-  maxRetryDelayInMs: 200,
-};
-
-export function createQueueServiceClient(settings: Settings): QueueServiceClient {
-  const options: StoragePipelineOptions = { retryOptions: FAST_RETRY };
-  if (settings.AzureWebJobsStorage__queueServiceUri) {
-    const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
-    return new QueueServiceClient(
-      settings.AzureWebJobsStorage__queueServiceUri,
-      managedIdentityCredential(clientId),
-      options,
-    );
-  }
-  if (!settings.AzureWebJobsStorage) throw new Error('No storage connection is configured');
-  return QueueServiceClient.fromConnectionString(settings.AzureWebJobsStorage, options);
-}
+const tablesSdk = (): typeof import('@azure/data-tables') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use
+  require('@azure/data-tables') as typeof import('@azure/data-tables');
 
 /** A table client on the same storage account as the queues (audit records, held jobs). */
 export function createTableClient(
@@ -44,6 +28,7 @@ export function createTableClient(
   >,
   tableName: string,
 ): TableClient {
+  const { TableClient } = tablesSdk();
   if (settings.AzureWebJobsStorage__tableServiceUri) {
     const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
     return new TableClient(

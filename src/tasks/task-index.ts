@@ -1,5 +1,6 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { once } from '../storage/once';
+import { isNotFound } from '../storage/not-found';
 
 /**
  * What Release Gate knows about each print task, by id: seen by the reconciler, queued, being
@@ -40,7 +41,7 @@ export function tableTaskIndex(table: TableClient): TaskIndex {
         ...(entity.outcome ? { outcome: entity.outcome } : {}),
       };
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   };

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings';
 import type { SecretStore } from '../secrets/secret-store';
+import { errorText } from '../observability/log';
 
 /** 127.0.0.1, localhost or [::1]: the sandbox and Core Tools, never a URL Graph could reach. */
 export function isLoopbackUrl(value: string): boolean {
@@ -36,7 +37,7 @@ export async function resolveFunctionKey(config: Settings, secrets: SecretStore)
       value = (await secrets.get(name)).current.trim();
     } catch (error) {
       throw new FunctionKeyMissingError(
-        `Key Vault secret ${name} could not be read (${error instanceof Error ? error.message : String(error)})`,
+        `Key Vault secret ${name} could not be read (${errorText(error)})`,
         `create the secret ${name} with the value of the Function App's host key graph-notifications ` +
           "(azd provision does both), and give the app's identity the Key Vault Secrets User role",
       );

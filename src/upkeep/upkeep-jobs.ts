@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings';
 import type { PrintApi } from '../graph/print-api';
-import type { Log } from '../observability/log';
+import { describeError, type Log } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
@@ -60,7 +60,9 @@ export async function keepSubscription(
     { ...options, signals },
   );
   // The instance may be frozen after the run: send the healthy signal now, not at the next interval.
-  await signals.flush().catch(() => undefined);
+  // The subscription is fine either way, so a failed send is logged, not thrown: without this line the
+  // missing signal would raise the subscription alert with nothing to say why.
+  await signals.flush().catch((error: unknown) => log.warn('metrics.flush-failed', describeError(error)));
   return report;
 }
 

@@ -115,7 +115,13 @@ describe('the deployment package (remote build)', () => {
     ) as typeof import('../../src/release/release-page');
     /* eslint-enable @typescript-eslint/no-require-imports */
     expect(APP_ROOT).toBe(app);
-    const config = { authority: 'https://login.microsoftonline.com/tenant', clientId: 'client-id', scope: 'scope' };
+    const config = {
+      authority: 'https://login.microsoftonline.com/tenant',
+      clientId: 'client-id',
+      scope: 'scope',
+      pinMinLength: 6,
+      pinMaxLength: 12,
+    };
     expect(page.releasePage(config)).toMatchObject({ status: 200, body: expect.stringContaining('client-id') });
     for (const asset of ['release.js', 'release.css']) {
       expect(page.releaseAsset(asset, null, config)).toMatchObject({

@@ -69,4 +69,25 @@ describe('metrics', () => {
     });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
   });
+
+  it('takes its connection from the settings it is given, not from the environment', async () => {
+    const script = `
+      const { metricsFromSettings } = require('./src/observability/metrics');
+      const m = metricsFromSettings({});
+      m.notifications('accepted', 1);
+      setTimeout(() => {
+        const loaded = Object.keys(require.cache).filter((f) => /@opentelemetry|monitor-opentelemetry/.test(f));
+        console.log(JSON.stringify(loaded));
+      }, 50);`;
+    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      // Set in the environment, absent from the settings: the settings win, nothing is sent or loaded.
+      env: {
+        ...process.env,
+        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
+      },
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
+  });
 });

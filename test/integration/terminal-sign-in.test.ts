@@ -233,7 +233,7 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
       [{ userPrincipalName: MEGAN.userPrincipalName, pin: '12ab56' }, 400, 'invalid_pin'],
       [{ badge: 'E1003', printerId: PRINTER }, 400, 'invalid_request'],
       ['{not json', 400, 'invalid_json'],
-      [JSON.stringify({ badge: 'x'.repeat(5000) }), 413, 'too_large'],
+      [JSON.stringify({ badge: 'x'.repeat(5000) }), 413, 'payload_too_large'],
     ];
     for (const [body, status, code] of refusals)
       expect(await send(body)).toMatchObject({ status, body: { error: { code } } });

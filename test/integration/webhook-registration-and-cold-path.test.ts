@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { collection, taskNotification, testEnvironment } from '../../support/notification-fixtures';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -19,28 +20,76 @@ describe('the notifications function', () => {
     ]);
   });
 
-  it('loads no Graph, identity or Key Vault SDK when the worker starts', () => {
-    // A fresh Node process, as on a cold instance: the host loads every function file at start-up,
-    // so load them all and list what came with them.
+  /**
+   * A fresh Node process, as on a cold instance: load function files as the host does, answer one
+   * notification (its queue write fails fast: nothing listens on port 1), and list the packages and
+   * our own folders that came with them. Runs the TypeScript sources, so a regression fails here
+   * before any benchmark sees it.
+   */
+  function loadedBy(files: 'notifications' | 'every function'): { packages: string[]; ours: string[] } {
     const script = `
-      for (const f of require('fs').readdirSync('functions')) require('./functions/' + f);
-      const loaded = Object.keys(require.cache).filter((f) => f.includes('node_modules'));
-      const pkgs = new Set(loaded.map((f) => f.split('node_modules/').pop().split('/').slice(0, 2).join('/')));
-      console.log(JSON.stringify([...pkgs]));`;
+      const { HttpRequest, InvocationContext } = require('@azure/functions');
+      const files = ${JSON.stringify(files)} === 'notifications'
+        ? ['notifications.ts']
+        : require('fs').readdirSync('functions');
+      for (const f of files) require('./functions/' + f);
+      const { notifications } = require('./functions/notifications.ts');
+      notifications(
+        new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/notifications',
+          headers: { 'content-type': 'application/json' }, body: { string: process.env.PROBE_BODY } }),
+        new InvocationContext({ logHandler: () => {} }),
+      ).then((response) => {
+        const loaded = Object.keys(require.cache);
+        const pkgs = new Set(loaded.filter((f) => f.includes('node_modules'))
+          .map((f) => f.split('node_modules/').pop().split('/'))
+          .map(([scope, name]) => (scope.startsWith('@') ? scope + '/' + name : scope)));
+        const ours = loaded.filter((f) => !f.includes('node_modules') && f.includes('/src/'))
+          .map((f) => f.split('/src/').pop());
+        console.log(JSON.stringify({ status: response.status, packages: [...pkgs], ours }));
+      });`;
     const output = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: {
+        ...process.env,
+        ...testEnvironment(
+          'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1',
+        ),
+        PROBE_BODY: JSON.stringify(collection(taskNotification('cold-task'))),
+        NODE_OPTIONS: '',
+      },
     });
-    const packages = JSON.parse(output.trim().split('\n').pop() ?? '[]') as string[];
-    expect(packages).toContain('@azure/storage-queue'); // sanity: the probe does see what loads
-    for (const heavy of [
-      '@microsoft/microsoft-graph-client',
-      '@azure/identity',
-      '@azure/msal-node',
-      '@azure/keyvault-secrets',
-    ]) {
-      expect(packages).not.toContain(heavy);
-    }
-  });
+    const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as {
+      status: number;
+      packages: string[];
+      ours: string[];
+    };
+    expect(result.status).toBe(503); // the first request ran its whole path, queue write included
+    return result;
+  }
+
+  /** What the webhook's cold path must not load: Graph, identity, Key Vault, metrics export, the policy. */
+  const HEAVY_PACKAGES = [
+    '@microsoft/microsoft-graph-client',
+    '@azure/identity',
+    '@azure/msal-node',
+    '@azure/keyvault-secrets',
+    '@azure/monitor-opentelemetry-exporter',
+    '@opentelemetry/sdk-metrics',
+    '@azure/storage-queue',
+    '@azure/data-tables',
+  ];
+
+  it.each(['notifications', 'every function'] as const)(
+    'loads no Graph, identity, Key Vault, metrics or storage SDK and no policy when %s file(s) load and answer',
+    (files) => {
+      const { packages, ours } = loadedBy(files);
+      expect(packages).toEqual(expect.arrayContaining(['@azure/functions', 'zod'])); // sanity: the probe sees what loads
+      expect(ours).toContain('webhook/receive-notifications.ts'); // and our own files
+      for (const heavy of HEAVY_PACKAGES) expect(packages).not.toContain(heavy);
+      // Our own heavy parts: the policy, the processor and the Graph client (graph/ids.ts, plain parsing, is fine).
+      const forbidden = ours.filter((file) => /^(policy|processor)\/|^graph\/(graph-client|print-api)/.test(file));
+      expect(forbidden).toEqual([]);
+    },
+  );
 });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { issuesText } from '../../config/zod-issues';
+import { GUID_PATTERN } from '../../config/guid';
 import { bytes, SIZE_PATTERN } from './sizes';
 import { isTimeZone, toMinutes } from './time-window';
 import { unsafeRegexReason } from './regex-safety';
@@ -17,9 +19,7 @@ export const sizeSchema = z
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time like 07:30');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const guid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected an object id (a GUID)');
+const guid = z.string().regex(GUID_PATTERN, 'expected an object id (a GUID)');
 const names = z.array(z.string().min(1)).min(1);
 const timeZone = z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/London or America/New_York');
 
@@ -252,15 +252,14 @@ export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | {
   const result = policySchema.safeParse(json, { error: adminMessage });
   if (result.success) return { ok: true, policy: result.data };
   const rules = (json as { rules?: { name?: unknown }[] } | undefined)?.rules;
-  const errors = result.error.issues.flatMap(explainUnion(json)).map((issue) => {
-    const [first, index, ...rest] = issue.path;
-    let where = issue.path.join('.');
-    if (first === 'rules' && typeof index === 'number') {
-      const name = Array.isArray(rules) ? rules[index]?.name : undefined;
-      where = `rule ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
-    }
-    return `${where || 'policy'}: ${issue.message}`;
-  });
+  // A rule is named by its number and name ("rule 2 "Big jobs": when.pages"), not by rules.1.
+  const where = (path: readonly PropertyKey[]) => {
+    const [first, index, ...rest] = path;
+    if (first !== 'rules' || typeof index !== 'number') return path.map(String).join('.');
+    const name = Array.isArray(rules) ? rules[index]?.name : undefined;
+    return `rule ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
+  };
+  const errors = issuesText({ issues: result.error.issues.flatMap(explainUnion(json)) }, { whole: 'policy', where });
   return { ok: false, errors: [...new Set(errors)] };
 }
 

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import { PolicyUnavailableError } from '../evaluation-errors';
 import { parsePolicy, type PolicyFile } from './policy-schema';
+import { errorText } from '../../observability/log';
 
 /** Where a declarative policy comes from, and a cheap way to tell it changed. */
 export interface PolicyOrigin {
@@ -150,7 +151,7 @@ export class PolicySource {
     } catch (error) {
       this.lastProblem = 'unreadable';
       this.options.onError(
-        `Could not read the policy from ${this.origin.describe}: ${(error as Error).message}${this.good ? '; keeping the last valid one' : ''}`,
+        `Could not read the policy from ${this.origin.describe}: ${errorText(error)}${this.good ? '; keeping the last valid one' : ''}`,
       );
       return;
     }
@@ -159,7 +160,7 @@ export class PolicySource {
     try {
       json = JSON.parse(read.text);
     } catch (error) {
-      this.reject(read.version, [`not valid JSON (${(error as Error).message})`]);
+      this.reject(read.version, [`not valid JSON (${errorText(error)})`]);
       return;
     }
     const parsed = parsePolicy(json);

@@ -37,7 +37,7 @@ export function compilePolicy(file: PolicyFile, options: EngineOptions): Explain
     } catch (error) {
       if (!(error instanceof PluginFailure) || failMode === 'fail-safe') throw error;
       options.warn?.(`${error.message} in rule ${index + 1} "${rule.name}"; plug-in fail mode ${failMode}`);
-      if (failMode === 'skip-rule' || failMode === 'no-match') {
+      if (failMode === 'skip-rule') {
         entry.skipped = `${error.message}: rule skipped`;
         return { entry };
       }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSettings, SettingsError } from '../../../src/config/load-settings';
-import { describeSettings, settingNames } from '../../../src/config/settings';
+import { describeSettings, settingDefault, settingNames } from '../../../src/config/settings';
 import { withSettingsTable } from '../../../scripts/settings-table';
 
 const root = path.resolve(__dirname, '../../..');
@@ -140,5 +140,26 @@ describe('settings', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     expect(withSettingsTable(readme)).toBe(readme);
     for (const name of settingNames) expect(readme).toContain(`| \`${name}\``);
+  });
+});
+
+describe('settingDefault', () => {
+  it('is the value a setting takes when it is not set', () => {
+    const parsed = parseSettings(minimal);
+    for (const name of settingNames)
+      if (!(name in minimal)) expect([name, settingDefault(name)]).toEqual([name, parsed[name]]);
+    expect(settingDefault('RELEASE_GATE_POLICY_TIMEOUT_MS')).toBe(2000);
+    expect(settingDefault('RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE')).toBe('fail-safe');
+    expect(settingDefault('RELEASE_GATE_POLICY_MODULE')).toBeUndefined();
+  });
+
+  it('knows the four plug-in fail modes and nothing else', () => {
+    for (const mode of ['fail-safe', 'skip-rule', 'release', 'deny'])
+      expect(
+        parseSettings({ ...minimal, RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: mode }).RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE,
+      ).toBe(mode);
+    expect(() => parseSettings({ ...minimal, RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE: 'no-match' })).toThrow(
+      SettingsError,
+    );
   });
 });

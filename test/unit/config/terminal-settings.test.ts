@@ -1,4 +1,5 @@
 import { parseSettings, SettingsError } from '../../../src/config/load-settings';
+import { DEFAULT_MIN_PIN_LENGTH, MAX_PIN_LENGTH } from '../../../src/release/pin-policy';
 
 const minimal = {
   RELEASE_GATE_TENANT_ID: '9a4c2f1e-7b3d-4e8a-b6c5-0d1e2f3a4b5c',
@@ -29,5 +30,15 @@ describe('terminal settings', () => {
     expect(() => parseSettings({ ...minimal, RELEASE_GATE_PIN_MIN_LENGTH: '13' })).toThrow(SettingsError);
     expect(parseSettings({ ...minimal, RELEASE_GATE_PIN_MIN_LENGTH: '8' }).RELEASE_GATE_PIN_MIN_LENGTH).toBe(8);
     expect(() => parseSettings({ ...minimal, RELEASE_GATE_TERMINAL_SIGN_IN: 'pin-only' })).toThrow(SettingsError);
+  });
+
+  it('the PIN minimum spans the lengths the PIN rules allow (pin-policy.ts)', () => {
+    const minLength = (value?: number) =>
+      parseSettings({ ...minimal, RELEASE_GATE_PIN_MIN_LENGTH: value === undefined ? undefined : String(value) })
+        .RELEASE_GATE_PIN_MIN_LENGTH;
+    expect(minLength()).toBe(DEFAULT_MIN_PIN_LENGTH);
+    expect(minLength(MAX_PIN_LENGTH)).toBe(MAX_PIN_LENGTH);
+    expect(() => minLength(DEFAULT_MIN_PIN_LENGTH - 1)).toThrow(SettingsError);
+    expect(() => minLength(MAX_PIN_LENGTH + 1)).toThrow(SettingsError);
   });
 });

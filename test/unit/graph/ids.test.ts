@@ -1,4 +1,11 @@
-import { parseJobUrl, parseTaskResource } from '../../../src/graph/ids';
+import {
+  GUID_PATTERN,
+  isGuid,
+  isSafeSegment,
+  parseJobUrl,
+  parseTaskResource,
+  SAFE_SEGMENT_PATTERN,
+} from '../../../src/graph/ids';
 
 const TD = '3203656e-6069-4e10-8147-d25290b00a3c';
 const PRINTER = '016b5565-3bbf-4067-b9ff-4d68167eb1a6';
@@ -44,5 +51,21 @@ describe('print resource ids', () => {
     `https://g/v1.0/print/printers/${PRINTER}/jobs/..`,
   ])('refuses parentUrl %s', (url) => {
     expect(parseJobUrl(url)).toBeUndefined();
+  });
+
+  it('knows a GUID in either case and nothing else', () => {
+    expect(isGuid(TD)).toBe(true);
+    expect(isGuid(TD.toUpperCase())).toBe(true);
+    for (const value of [`${TD}0`, `{${TD}}`, TD.replace(/-/g, ''), TD.replace('3', 'g'), ` ${TD}`, ''])
+      expect(isGuid(value)).toBe(false);
+    expect(GUID_PATTERN.test(PRINTER)).toBe(true);
+  });
+
+  it('knows a safe path segment: 1 to 128 letters, digits and hyphens', () => {
+    for (const value of ['5', '44353', 'd036638b-1272-4bba-9227-732463823ed3', 'A'.repeat(128)])
+      expect(isSafeSegment(value)).toBe(true);
+    for (const value of ['', 'a'.repeat(129), '..', 'a/b', 'a%2fb', 'a.b', 'a?b', 'a b', 'a_b'])
+      expect(isSafeSegment(value)).toBe(false);
+    expect(SAFE_SEGMENT_PATTERN.test('a-b')).toBe(true);
   });
 });

@@ -53,7 +53,6 @@ describe('plug-in conditions', () => {
 
   const modes: [PluginFailMode, object][] = [
     ['skip-rule', { action: 'hold', rule: 'next rule', expiresInMinutes: 5, onExpiry: 'release' }],
-    ['no-match', { action: 'hold', rule: 'next rule', expiresInMinutes: 5, onExpiry: 'release' }],
     ['release', { action: 'release', rule: 'plugin rule (plug-in broken failed)' }],
     [
       'deny',

@@ -132,7 +132,7 @@ function compile(raw: unknown, job: Job, pluginFailMode: PluginFailMode = 'skip-
 }
 
 const ACTIONS = ['release', 'release-with-changes', 'redirect', 'deny', 'hold'];
-const failModes = fc.constantFrom<PluginFailMode>('skip-rule', 'no-match', 'release', 'deny');
+const failModes = fc.constantFrom<PluginFailMode>('skip-rule', 'release', 'deny');
 
 describe('release policy invariants (property-based)', () => {
   it('every job gets exactly one decision, the engine never throws, a deny always has a reason', async () => {

@@ -1,4 +1,4 @@
-import { COMMON_PINS, pinProblem } from '../../../src/release/pin-policy';
+import { COMMON_PINS, isPinShaped, MAX_PIN_LENGTH, pinProblem } from '../../../src/release/pin-policy';
 
 describe('release PIN rules', () => {
   it('6 to 12 digits by default; the minimum is a setting', () => {
@@ -33,5 +33,11 @@ describe('release PIN rules', () => {
       expect(pin).toMatch(/^\d{6,12}$/);
       expect(pinProblem(pin)).toBeDefined();
     }
+  });
+
+  it('a terminal takes only what could be a PIN: digits, at most 12', () => {
+    for (const pin of ['1', '482916', '9'.repeat(MAX_PIN_LENGTH)]) expect(isPinShaped(pin)).toBe(true);
+    for (const pin of ['', '9'.repeat(MAX_PIN_LENGTH + 1), '48a916', ' 482916', '4829.16', '-1'])
+      expect(isPinShaped(pin)).toBe(false);
   });
 });

@@ -12,12 +12,29 @@ describe('the release page as served', () => {
       authority: 'https://login.microsoftonline.com/00000000-0000-4000-8000-000000000001',
       clientId: '11111111-0000-4000-8000-000000000002',
       scope: '11111111-0000-4000-8000-000000000002/Release.Use',
+      pinMinLength: 6,
+      pinMaxLength: 12,
     });
     const page = releasePage(config);
     expect(page.status).toBe(200);
     expect(page.body).toContain(`data-authority="${config.authority}"`);
     expect(page.body).toContain(`data-scope="${config.scope}"`);
     expect(page.body).not.toMatch(/\{\{\w+\}\}/);
+  });
+
+  it("gives the PIN form the server's length limits, the minimum from the settings", () => {
+    const pinInput = (body: string) => (/<input[^>]*id="pin"[^>]*>/.exec(body)?.[0] ?? '').replace(/\s+/g, ' ');
+    expect(pinInput(releasePage(config).body!)).toMatch(/pattern="\\d\+" minlength="6" maxlength="12"/);
+    const eight = releasePageConfig({
+      authorityHost: 'https://login.microsoftonline.com',
+      tenantId: 't',
+      clientId: 'c',
+      pinMinLength: 8,
+    });
+    const page = releasePage(eight).body!;
+    expect(pinInput(page)).toContain('minlength="8" maxlength="12"');
+    expect(page).toContain('New PIN (8 to 12 digits;');
+    expect(page).not.toMatch(/\{\{\w+\}\}/);
   });
 
   it('escapes settings so they cannot inject markup', () => {
@@ -48,7 +65,11 @@ describe('the release page as served', () => {
   });
 
   it('stays light: the page, script and styles together are well under 30 kB', () => {
-    const bytes = [releasePage(config), releaseAsset('release.js', null, config), releaseAsset('release.css', null, config)]
+    const bytes = [
+      releasePage(config),
+      releaseAsset('release.js', null, config),
+      releaseAsset('release.css', null, config),
+    ]
       .map((r) => Buffer.byteLength(r.body!))
       .reduce((a, b) => a + b, 0);
     expect(bytes).toBeLessThan(30 * 1024);
