@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { collection, taskNotification, testEnvironment } from '../../support/notification-fixtures';
+import { collection, taskNotification, testEnvironment } from '../support/notification-fixtures';
 
 const root = path.resolve(__dirname, '../..');
 
