@@ -61,7 +61,7 @@ export function createApp(env: Record<string, string | undefined>): App {
     },
     get queues() {
       return (queues ??= {
-        // Written over REST: no storage SDK on the webhook's cold path (src/queue/queue-rest.ts).
+        // The storage SDK loads with the first write (see queueFromSettings).
         tasks: queueFromSettings(config, config.RELEASE_GATE_TASK_QUEUE),
         control: queueFromSettings(config, config.RELEASE_GATE_CONTROL_QUEUE),
       });

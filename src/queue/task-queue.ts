@@ -1,10 +1,8 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config/settings';
-import { managedIdentityCredential } from '../identity/managed-identity';
 import { once } from '../storage/once';
 import type { ControlMessage } from './control-message';
 import { encodeQueueMessage, type PrintTaskMessage } from './print-task-message';
-import { queueServiceFromConnectionString, restQueue } from './queue-rest';
 
 /** A storage queue of one kind of message. */
 export interface MessageQueue<T> {
@@ -37,26 +35,17 @@ export function storageQueue<T>(queue: QueueClient): MessageQueue<T> {
 export const storageTaskQueue = (queue: QueueClient): TaskQueue => storageQueue<PrintTaskMessage>(queue);
 
 /**
- * The webhook's queues, from the storage settings: written over REST (src/queue/queue-rest.ts) with
- * an account key or the managed identity, so the storage SDK stays off the webhook's cold path; any
- * other connection (a shared access signature) goes through the SDK, loaded on first use.
+ * The app's queues, from the storage settings: the storage SDK loads with the first write, not when
+ * the worker starts, so function files that never write a message do not pay for it.
  */
 export function queueFromSettings<T>(settings: Settings, queueName: string): MessageQueue<T> {
-  if (settings.AzureWebJobsStorage__queueServiceUri) {
-    const clientId = settings.AzureWebJobsStorage__clientId ?? settings.RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID;
-    const endpoint = settings.AzureWebJobsStorage__queueServiceUri.replace(/\/+$/, '');
-    const credential = managedIdentityCredential(clientId);
-    return restQueue<T>({ endpoint, authorization: { kind: 'token', credential } }, queueName, encodeQueueMessage);
-  }
-  if (!settings.AzureWebJobsStorage) throw new Error('No storage connection is configured');
-  const target = queueServiceFromConnectionString(settings.AzureWebJobsStorage);
-  if (target) return restQueue<T>(target, queueName, encodeQueueMessage);
   let sdk: Promise<MessageQueue<T>> | undefined;
   return {
     async send(messages, signal, options) {
-      sdk ??= import('./queue-service-client').then(({ createQueueServiceClient }) =>
+      sdk ??= import('../storage/queue-service-client').then(({ createQueueServiceClient }) =>
         storageQueue<T>(createQueueServiceClient(settings).getQueueClient(queueName)),
       );
+      sdk.catch(() => (sdk = undefined)); // the next write tries again
       return (await sdk).send(messages, signal, options);
     },
   };

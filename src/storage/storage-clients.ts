@@ -5,9 +5,9 @@ import { managedIdentityCredential } from '../identity/managed-identity';
 /**
  * Storage clients from the same settings the Functions host uses for `AzureWebJobsStorage`:
  * a connection string locally (Azurite), identity-based service URIs in Azure (no account keys).
- * The queue service client lives in src/queue/queue-service-client.ts (the webhook needs no tables).
+ * The queue service client is in queue-service-client.ts; both SDKs load on first use.
  */
-export { createQueueServiceClient } from '../queue/queue-service-client';
+export { createQueueServiceClient } from './queue-service-client';
 
 /**
  * The Tables SDK, loaded on first use rather than at import: the composition root's light part

@@ -76,12 +76,12 @@ describe('the notifications function', () => {
     '@azure/keyvault-secrets',
     '@azure/monitor-opentelemetry-exporter',
     '@opentelemetry/sdk-metrics',
-    '@azure/storage-queue',
+    // The queue SDK is not here: the first answer writes the notification with it (loaded then, not at start).
     '@azure/data-tables',
   ];
 
   it.each(['notifications', 'every function'] as const)(
-    'loads no Graph, identity, Key Vault, metrics or storage SDK and no policy when %s file(s) load and answer',
+    'loads no Graph, identity, Key Vault, metrics or Tables SDK and no policy when %s file(s) load and answer',
     (files) => {
       const { packages, ours } = loadedBy(files);
       expect(packages).toEqual(expect.arrayContaining(['@azure/functions', 'zod'])); // sanity: the probe sees what loads

@@ -5,8 +5,7 @@ import { managedIdentityCredential } from '../identity/managed-identity';
 /**
  * The queue service from the same settings the Functions host uses for `AzureWebJobsStorage`: a
  * connection string locally (Azurite), an identity-based service URI in Azure (no account keys).
- * The webhook writes its messages without it (src/queue/queue-rest.ts); the SDK loads on first use,
- * for the doctor and for connections the REST writer leaves to it.
+ * It loads on first use (require below), not when the worker starts.
  */
 
 /**
