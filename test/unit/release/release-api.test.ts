@@ -44,8 +44,7 @@ function setUp(options: { releasePrinters?: string[]; printerAccess?: PrinterAcc
     tasks: new FakeTaskIndex(),
     log: recordingLog(),
     pins: pins.store,
-    listReleasePrinters: async () =>
-      [LIBRARY, HR].map((id) => ({ id, displayName: `Printer ${id.slice(-1)}` })),
+    listReleasePrinters: async () => [LIBRARY, HR].map((id) => ({ id, displayName: `Printer ${id.slice(-1)}` })),
     verifyUser: async (authorization) => {
       verified.push(authorization);
       const user = TOKENS[authorization?.replace(/^Bearer /, '') ?? ''];
