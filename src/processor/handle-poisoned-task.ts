@@ -1,5 +1,4 @@
 import { describeError, type Log } from '../observability/log';
-import { metrics } from '../observability/metrics';
 import { parsePrintTaskMessage } from '../queue/print-task-message';
 import { applyFailSafe } from './fail-safe';
 import type { ProcessorApi, ProcessorDependencies } from './task-run';
@@ -14,7 +13,7 @@ export async function handlePoisonedTask(
   deps: ProcessorDependencies<ProcessorApi>,
   log: Log,
 ): Promise<void> {
-  metrics().poisoned();
+  deps.metrics?.poisoned();
   const parsed = (() => {
     try {
       return parsePrintTaskMessage(raw);

@@ -48,7 +48,7 @@ export interface ProcessorDependencies<Api extends ProcessorApi = PrintApi> {
   /** After this many deferrals the task fails like any other error (and ends in the poison queue). */
   maxDeferrals?: number;
   now?: () => Date;
-  metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge'>;
+  metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge' | 'poisoned'>;
 }
 
 export type ProcessResult =
