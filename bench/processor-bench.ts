@@ -89,7 +89,7 @@ export async function benchProcessor(options: { quick: boolean }) {
     metrics: {
       decision: () => undefined,
       queueAge: () => undefined,
-        poisoned: () => undefined,
+      poisoned: () => undefined,
       graphCall: (_op: string, _status: number, ms: number) => void (graphMs += ms),
     },
   };

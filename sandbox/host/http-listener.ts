@@ -144,7 +144,13 @@ export async function startHttpListener(options: {
         closeUnread(res, 413);
         return;
       }
-      request = new HttpRequest({ method, url: url.toString(), headers, params, body: hasBody ? { bytes } : undefined });
+      request = new HttpRequest({
+        method,
+        url: url.toString(),
+        headers,
+        params,
+        body: hasBody ? { bytes } : undefined,
+      });
     }
     const context = createInvocationContext(route.registration.name, options.log);
     let response: HttpResponse;
@@ -154,7 +160,7 @@ export async function startHttpListener(options: {
         HTTP_LIMIT_MS,
         route.registration.name,
       );
-      response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}));
+      response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
     } catch (error) {
       context.error(
         `Function ${route.registration.name} failed: ${error instanceof Error ? error.stack : String(error)}`,

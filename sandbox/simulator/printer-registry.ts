@@ -47,8 +47,7 @@ export class PrinterRegistry {
 
   async create(input: Record<string, unknown>, appId: string): Promise<SimOperation> {
     for (const field of ['displayName', 'manufacturer', 'model'] as const)
-      if (typeof input[field] !== 'string' || !(input[field]).trim())
-        throw badRequest(`${field} is required.`);
+      if (typeof input[field] !== 'string' || !input[field].trim()) throw badRequest(`${field} is required.`);
     const hasPhysicalDevice = input.hasPhysicalDevice !== false;
     if (hasPhysicalDevice && !input.physicalDeviceId)
       throw badRequest('physicalDeviceId is required when hasPhysicalDevice is true.');

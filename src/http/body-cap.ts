@@ -15,8 +15,7 @@ export const BODY_LIMITS = {
   setup: 4 * 1024,
 } as const;
 
-const tooLarge = (maxBytes: number) =>
-  errorResponse(413, 'payload_too_large', `The body exceeds ${maxBytes} bytes.`);
+const tooLarge = (maxBytes: number) => errorResponse(413, 'payload_too_large', `The body exceeds ${maxBytes} bytes.`);
 
 /**
  * `Content-Length` as the client declared it: a number, absent, or not a number at all (a clear 400;

@@ -67,10 +67,12 @@ const subscriptionTo = (url: string): SimSubscription =>
 async function withSimulator(options: SimulatorOptions, test: (sim: Simulator, token: string) => Promise<void>) {
   const sim = await startSimulator(options);
   try {
-    const token = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
-      authorityHost: sim.authorityHost,
-      disableInstanceDiscovery: true,
-    }).getToken('https://graph.microsoft.com/.default')).token;
+    const token = (
+      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
+        authorityHost: sim.authorityHost,
+        disableInstanceDiscovery: true,
+      }).getToken('https://graph.microsoft.com/.default')
+    ).token;
     await test(sim, token);
   } finally {
     await sim.stop();

@@ -23,13 +23,15 @@ describe('simulator: service principals and app role assignments', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const adminSignIn = async () =>
-    (await new DeviceCodeCredential({
-      tenantId: sim.tenantId,
-      clientId: DEMO_APP_CLIENT_ID,
-      authorityHost: sim.authorityHost,
-      disableInstanceDiscovery: true,
-      userPromptCallback: () => undefined,
-    }).getToken(`${graph}/.default`)).token;
+    (
+      await new DeviceCodeCredential({
+        tenantId: sim.tenantId,
+        clientId: DEMO_APP_CLIENT_ID,
+        authorityHost: sim.authorityHost,
+        disableInstanceDiscovery: true,
+        userPromptCallback: () => undefined,
+      }).getToken(`${graph}/.default`)
+    ).token;
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0 });
@@ -79,7 +81,9 @@ describe('simulator: service principals and app role assignments', () => {
     expect(declared.map((p) => p.name)).toEqual(
       expect.arrayContaining(['PrintJob.ReadBasic.All', 'Printer.ReadWrite.All', 'User.Read.All']),
     );
-    expect(GRAPH_APP_ROLE_IDS['Printer.ReadWrite.All']).toBe(graphPermission('Printer.ReadWrite.All', 'application').id);
+    expect(GRAPH_APP_ROLE_IDS['Printer.ReadWrite.All']).toBe(
+      graphPermission('Printer.ReadWrite.All', 'application').id,
+    );
     expect(assignments.map((a) => a.appRoleId).sort()).toEqual(declared.map((p) => p.id).sort());
   });
 

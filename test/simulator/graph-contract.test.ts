@@ -72,15 +72,19 @@ describe('Universal Print simulator: Graph contract', () => {
       notifier: { timeoutMs: 300, slowAfterMs: 290, retryBaseMs: 20, maxAttempts: 3, batchWindowMs: 30 },
     });
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
-      'https://graph.microsoft.com/.default',
-    )).token;
-    adminToken = (await new DeviceCodeCredential({
-      tenantId: sim.tenantId,
-      clientId: DEMO_APP_CLIENT_ID,
-      ...options,
-      userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
+    appToken = (
+      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+        'https://graph.microsoft.com/.default',
+      )
+    ).token;
+    adminToken = (
+      await new DeviceCodeCredential({
+        tenantId: sim.tenantId,
+        clientId: DEMO_APP_CLIENT_ID,
+        ...options,
+        userPromptCallback: () => undefined,
+      }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')
+    ).token;
     receiver = await startReceiver();
   });
   afterAll(async () => {
@@ -127,10 +131,12 @@ describe('Universal Print simulator: Graph contract', () => {
       applicationPermissions: ['Printer.Read.All'],
       delegatedPermissions: [],
     });
-    const token = (await new ClientSecretCredential(sim.tenantId, '22222222-2222-4222-8222-222222222222', 's', {
-      authorityHost: sim.authorityHost,
-      disableInstanceDiscovery: true,
-    }).getToken('https://graph.microsoft.com/.default')).token;
+    const token = (
+      await new ClientSecretCredential(sim.tenantId, '22222222-2222-4222-8222-222222222222', 's', {
+        authorityHost: sim.authorityHost,
+        disableInstanceDiscovery: true,
+      }).getToken('https://graph.microsoft.com/.default')
+    ).token;
     const response = await call(
       'POST',
       `/print/printers/${sim.demo!.printers.library.id}/jobs/1/redirect`,
@@ -366,10 +372,12 @@ describe('Universal Print simulator: Graph contract', () => {
   it('sends reauthorizationRequired to the lifecycle URL before expiry', async () => {
     const lifecycleSim = await startSimulator({ lifecycleLeadMinutes: 10, sweepIntervalMs: 50 });
     try {
-      const token = (await new ClientSecretCredential(lifecycleSim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
-        authorityHost: lifecycleSim.authorityHost,
-        disableInstanceDiscovery: true,
-      }).getToken('https://graph.microsoft.com/.default')).token;
+      const token = (
+        await new ClientSecretCredential(lifecycleSim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, {
+          authorityHost: lifecycleSim.authorityHost,
+          disableInstanceDiscovery: true,
+        }).getToken('https://graph.microsoft.com/.default')
+      ).token;
       const post = (path: string, body: unknown) =>
         fetch(`${lifecycleSim.graphBaseUrl}${path}`, {
           method: 'POST',
@@ -518,10 +526,12 @@ describe('Universal Print simulator: Graph contract', () => {
         applicationPermissions: ['PrintTaskDefinition.ReadWrite.All', 'PrintJob.Manage.All', 'Printer.Read.All'],
         delegatedPermissions: [],
       });
-      const otherToken = (await new ClientSecretCredential(sim.tenantId, otherId, 'other', {
-        authorityHost: sim.authorityHost,
-        disableInstanceDiscovery: true,
-      }).getToken('https://graph.microsoft.com/.default')).token;
+      const otherToken = (
+        await new ClientSecretCredential(sim.tenantId, otherId, 'other', {
+          authorityHost: sim.authorityHost,
+          disableInstanceDiscovery: true,
+        }).getToken('https://graph.microsoft.com/.default')
+      ).token;
       const otherDefinition = (await call('POST', '/print/taskDefinitions', { displayName: 'Other' }, otherToken))
         .body!;
 
@@ -634,22 +644,28 @@ describe('Universal Print simulator: what the method pages say about reads, prin
       applicationPermissions,
       delegatedPermissions: [],
     });
-    const token = (await new ClientSecretCredential(s.tenantId, clientId, 's', options(s)).getToken(
-      'https://graph.microsoft.com/.default',
-    )).token;
+    const token = (
+      await new ClientSecretCredential(s.tenantId, clientId, 's', options(s)).getToken(
+        'https://graph.microsoft.com/.default',
+      )
+    ).token;
     return { clientId, token };
   }
   const adminToken = async (s: Simulator) =>
-    (await new DeviceCodeCredential({
-      tenantId: s.tenantId,
-      clientId: DEMO_APP_CLIENT_ID,
-      ...options(s),
-      userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
+    (
+      await new DeviceCodeCredential({
+        tenantId: s.tenantId,
+        clientId: DEMO_APP_CLIENT_ID,
+        ...options(s),
+        userPromptCallback: () => undefined,
+      }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')
+    ).token;
   const demoAppToken = async (s: Simulator) =>
-    (await new ClientSecretCredential(s.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options(s)).getToken(
-      'https://graph.microsoft.com/.default',
-    )).token;
+    (
+      await new ClientSecretCredential(s.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options(s)).getToken(
+        'https://graph.microsoft.com/.default',
+      )
+    ).token;
   const request = async (
     s: Simulator,
     method: string,

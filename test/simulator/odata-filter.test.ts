@@ -57,12 +57,11 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
 
   it('the simulator, like Graph, refuses an injected expression on users instead of widening it', async () => {
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    const token = (await new ClientSecretCredential(
-      sim.tenantId,
-      DEMO_APP_CLIENT_ID,
-      DEMO_APP_SECRET,
-      options,
-    ).getToken('https://graph.microsoft.com/.default')).token;
+    const token = (
+      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+        'https://graph.microsoft.com/.default',
+      )
+    ).token;
     const raw = (filter: string) =>
       fetch(`${sim.graphBaseUrl}/users?$filter=${filter}`, { headers: { authorization: `Bearer ${token}` } });
     // What the SDK sent before: %27 decoded by the server into a quote that ends the literal.

@@ -47,15 +47,19 @@ describe('Universal Print simulator: request log and fault rules', () => {
   beforeAll(async () => {
     sim = await startSimulator();
     const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    appToken = (await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
-      'https://graph.microsoft.com/.default',
-    )).token;
-    adminToken = (await new DeviceCodeCredential({
-      tenantId: sim.tenantId,
-      clientId: DEMO_APP_CLIENT_ID,
-      ...options,
-      userPromptCallback: () => undefined,
-    }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')).token;
+    appToken = (
+      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+        'https://graph.microsoft.com/.default',
+      )
+    ).token;
+    adminToken = (
+      await new DeviceCodeCredential({
+        tenantId: sim.tenantId,
+        clientId: DEMO_APP_CLIENT_ID,
+        ...options,
+        userPromptCallback: () => undefined,
+      }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')
+    ).token;
   });
   afterAll(() => sim.stop());
   beforeEach(() => {

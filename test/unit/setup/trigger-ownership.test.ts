@@ -26,8 +26,7 @@ function tenant(triggers: Record<string, string | undefined>) {
   let next = 0;
   const api: Pick<PrintApi, 'listPrinters' | 'listTaskTriggers' | 'createTaskTrigger' | 'deleteTaskTrigger'> = {
     listPrinters: async () => Object.keys(state).map((id) => ({ id, displayName: `Printer ${id}` })),
-    listTaskTriggers: async (printerId) =>
-      state[printerId] ? [{ id: state[printerId], event: 'jobStarted' }] : [],
+    listTaskTriggers: async (printerId) => (state[printerId] ? [{ id: state[printerId], event: 'jobStarted' }] : []),
     createTaskTrigger: async (printerId) => {
       state[printerId] = `t${++next}`;
       return { id: state[printerId], event: 'jobStarted' };
