@@ -13,7 +13,10 @@ const base = {
   transform: {
     // Type checking is `npm run typecheck`'s job; jest only strips types (swc: a cold CI run
     // transforms every module once per worker, several times faster than ts-jest).
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
