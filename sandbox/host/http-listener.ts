@@ -45,6 +45,8 @@ function readWhole(req: http.IncomingMessage, limit: number): Promise<Buffer | u
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks, size)));
     req.once('error', reject);
+    // A connection closed mid-body (the client went, or stop()) fails the read instead of hanging it.
+    req.once('close', () => req.complete || reject(new Error('The request was aborted')));
   });
 }
 
@@ -77,18 +79,27 @@ export async function startHttpListener(options: {
 }): Promise<HttpListener> {
   const bodyLimit = options.maxRequestBodyBytes ?? DEFAULT_REQUEST_BODY_LIMIT;
   const routes = options.registrations.map((r) => compileRoute(r, options.routePrefix));
+  /**
+   * Requests under way. stop() waits for them, as the host lets running functions finish on
+   * shutdown: a function left running past stop() goes on calling storage or Graph after they have
+   * stopped (retrying with backoff timers) and keeps the process alive.
+   */
+  const running = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      options.log({
-        time: new Date(),
-        functionName: 'host',
-        invocationId: '-',
-        level: 'error',
-        message: `HTTP listener failed: ${String(error)}`,
-      });
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    const work = handle(req, res)
+      .catch((error: unknown) => {
+        options.log({
+          time: new Date(),
+          functionName: 'host',
+          invocationId: '-',
+          level: 'error',
+          message: `HTTP listener failed: ${String(error)}`,
+        });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      })
+      .finally(() => running.delete(work));
+    running.add(work);
   });
 
   /** Answers without reading the request body, and closes the connection rather than drain it. */
@@ -136,6 +147,8 @@ export async function startHttpListener(options: {
       // As the worker's HTTP proxy does: the handler reads the socket through a small buffer, and
       // whatever it leaves unread is never read (the connection is closed after the answer).
       const body = hasBody ? req.pipe(new PassThrough()) : undefined;
+      // A connection closed mid-body (the client went, or stop()) fails the read instead of hanging it.
+      if (body) req.once('close', () => req.complete || body.destroy());
       const nativeRequest = new Request(url.toString(), { method, headers, body, duplex: 'half' });
       request = new HttpRequest({ nativeRequest, params } as HttpRequestInit);
     } else {
@@ -187,10 +200,12 @@ export async function startHttpListener(options: {
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await Promise.allSettled([...running]);
+    },
   };
 }

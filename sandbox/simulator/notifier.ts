@@ -110,7 +110,10 @@ export class Notifier {
   private readonly drops = new Map<string, number>();
   private readonly options: NotifierOptions;
   private readonly batches = new Map<string, PendingBatch>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Retry waits under way, each with what ends it early (stop). */
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  /** Aborts the deliveries under way when the simulator stops (their server is going too). */
+  private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
 
@@ -234,9 +237,14 @@ export class Notifier {
 
   stop(): void {
     this.stopped = true;
+    this.stopping.abort();
     for (const batch of this.batches.values()) clearTimeout(batch.timer);
     this.batches.clear();
-    for (const timer of this.timers) clearTimeout(timer);
+    // End the waits now rather than leave their deliveries pending for ever.
+    for (const [timer, end] of this.timers) {
+      clearTimeout(timer);
+      end();
+    }
     this.timers.clear();
   }
 
@@ -277,12 +285,15 @@ export class Notifier {
   }
 
   private wait(ms: number): Promise<void> {
+    // A delivery whose try was under way at stop() would otherwise start a new retry timer (seconds
+    // to minutes, not cleared by stop) and keep the process alive until it fired.
+    if (this.stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         resolve();
       }, ms);
-      this.timers.add(timer);
+      this.timers.set(timer, resolve);
     });
   }
 
@@ -297,13 +308,14 @@ export class Notifier {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopping.signal]),
       });
       await response.arrayBuffer();
       ok = response.status >= 200 && response.status < 300;
     } catch {
       ok = false;
     }
+    if (this.stopped) return; // stopped meanwhile: an aborted try is no answer to judge or retry
     const elapsed = clock() - started;
     const slow = elapsed > this.options.slowAfterMs; // a timeout is slow too
     this.stats.latenciesMs.push(elapsed);
@@ -330,6 +342,7 @@ export class Notifier {
     }
     this.stats.retries++;
     await this.wait(backOff);
+    if (this.stopped) return;
     if (this.endpointHealth(url).state === 'dropping') {
       this.stats.droppedSlow += count;
       return;
