@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 /**
  * A development CA and a loopback server certificate it signs, for the sandbox's HTTPS stand-ins
@@ -28,6 +27,8 @@ export async function ensureDevCertificates(dir: string = DEFAULT_TLS_DIR): Prom
   };
   if (!Object.values(files).every((file) => existsSync(file)) || expiresSoon(files.serverCertPath)) {
     mkdirSync(dir, { recursive: true });
+    // Loaded only to make the files (node-forge: ~0.4 s of start-up in every process that reuses them).
+    const { generate } = await import('selfsigned');
     const notAfterDate = new Date(Date.now() + 825 * 24 * 3600 * 1000);
     const ca = await generate([{ name: 'commonName', value: 'Release Gate sandbox development CA' }], {
       keySize: 2048,

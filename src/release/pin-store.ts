@@ -13,8 +13,9 @@ const scrypt = promisify(scryptCallback) as (
   options: object,
 ) => Promise<Buffer>;
 
-/** scrypt parameters: slow enough to make guessing a stolen table costly, fast enough for a terminal. */
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** scrypt's cost (N): slow enough to make guessing a stolen table costly, fast enough for a terminal. */
+export const PIN_HASH_COST = 2 ** 15;
+const scryptOptions = (cost: number) => ({ N: cost, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
 
 /** Whose PIN: the object id is the key; the name is how a terminal user types who they are (if known). */
 export interface PinOwner {
@@ -42,21 +43,32 @@ const idKey = (objectId: string) => tableKey(objectId.toLowerCase());
 /** An object id no user has: looked up when there is nobody, so every look-up reads the same rows. */
 export const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
-let dummy: Promise<{ hash: Buffer; salt: Buffer }> | undefined;
-/** What a PIN is checked against when there is no record: the same scrypt work, never a match. */
-const dummyRecord = () =>
-  (dummy ??= (async () => {
-    const salt = randomBytes(16);
-    return { salt, hash: await scrypt(randomBytes(16).toString('hex'), salt, 32, SCRYPT) };
-  })());
+/** Per cost: what a PIN is checked against when there is no record (the same scrypt work, never a match). */
+const dummies = new Map<number, Promise<{ hash: Buffer; salt: Buffer }>>();
+const dummyRecord = (cost: number) => {
+  let dummy = dummies.get(cost);
+  if (!dummy) {
+    dummy = (async () => {
+      const salt = randomBytes(16);
+      return { salt, hash: await scrypt(randomBytes(16).toString('hex'), salt, 32, scryptOptions(cost)) };
+    })();
+    dummies.set(cost, dummy);
+    dummy.catch(() => dummies.delete(cost));
+  }
+  return dummy;
+};
 
 /**
  * Checks a PIN with exactly one scrypt run whatever the case (no record, no PIN given, a wrong PIN,
  * the right one), so neither the answer's time nor its path tells whether a user has a PIN.
  */
-export async function verifyPin(record: PinRecord | undefined, pin: string | undefined): Promise<boolean> {
-  const against = record ?? (await dummyRecord());
-  const hash = await scrypt(pin ?? '', against.salt, 32, SCRYPT);
+export async function verifyPin(
+  record: PinRecord | undefined,
+  pin: string | undefined,
+  cost = PIN_HASH_COST,
+): Promise<boolean> {
+  const against = record ?? (await dummyRecord(cost));
+  const hash = await scrypt(pin ?? '', against.salt, 32, scryptOptions(cost));
   return timingSafeEqual(hash, against.hash) && record !== undefined && pin !== undefined;
 }
 
@@ -71,12 +83,18 @@ type NameEntity = { objectId: string };
  */
 export function tablePinStore(
   table: TableClient,
-  options: { minLength?: number; onPinSet?: (objectId: string) => Promise<void> } = {},
+  options: {
+    minLength?: number;
+    onPinSet?: (objectId: string) => Promise<void>;
+    /** scrypt's N; only tests that count work rather than cost pass a lower one (the app never does). */
+    hashCost?: number;
+  } = {},
 ) {
   const ensureTable = once(() => table.createTable());
   const minLength = options.minLength ?? DEFAULT_MIN_PIN_LENGTH;
+  const cost = options.hashCost ?? PIN_HASH_COST;
   // Made now, so even the first check after a start costs one scrypt run, like every other.
-  dummyRecord().catch(() => (dummy = undefined));
+  dummyRecord(cost).catch(() => undefined);
 
   async function read<T extends object>(partitionKey: string, rowKey: string) {
     await ensureTable();
@@ -108,7 +126,7 @@ export function tablePinStore(
       if (problem) throw new PinRejected(problem);
       const before = await forUser(owner.objectId);
       const salt = randomBytes(16);
-      const hash = await scrypt(pin, salt, 32, SCRYPT);
+      const hash = await scrypt(pin, salt, 32, scryptOptions(cost));
       await table.upsertEntity(
         {
           partitionKey: 'pin',
@@ -147,7 +165,7 @@ export function tablePinStore(
       return index && record && record.userPrincipalName.toLowerCase() === upn.toLowerCase() ? record : undefined;
     },
 
-    verify: verifyPin,
+    verify: (record: PinRecord | undefined, pin: string | undefined) => verifyPin(record, pin, cost),
   };
 }
 

@@ -387,7 +387,7 @@ describe('npm run doctor', () => {
       new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(
           process.execPath,
-          [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'scripts', 'doctor.ts'), ...argv, ...extra],
+          ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'doctor.ts'), ...argv, ...extra],
           { env: { ...process.env, ...env }, timeout: 60_000 },
           (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
         );

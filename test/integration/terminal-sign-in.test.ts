@@ -1,9 +1,10 @@
+import { scryptSync } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { HttpRequest } from '@azure/functions';
 import { startAzurite, type Azurite } from '../../sandbox/azurite';
 import { tableHoldStore, type HoldStore } from '../../src/holds/hold-store';
 import { createLog, type Log } from '../../src/observability/log';
-import { tablePinStore, type PinStore } from '../../src/release/pin-store';
+import { PIN_HASH_COST, tablePinStore, type PinStore } from '../../src/release/pin-store';
 import { tableAttemptLimiter } from '../../src/release/rate-limit';
 import { terminalKeyHash, terminalRegistry } from '../../src/release/terminal-registry';
 import {
@@ -29,6 +30,7 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     objectId: '00000000-0000-4000-8000-0000000000a9',
     userPrincipalName: 'pat_fabrikam.example#EXT#@contoso.example',
   };
+  const TEST_HASH_COST = 2 ** 10;
   const badges = new Map([
     ['E1003', MEGAN],
     ['E1002', ADELE],
@@ -61,7 +63,9 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
   ) {
     const table = options.table ?? freshTable();
     const attempts = tableAttemptLimiter(table, options.terminalRule ? { terminalRule: options.terminalRule } : {});
-    const pins: PinStore = tablePinStore(table, { onPinSet: (id) => attempts.clearUser(id) });
+    // These tests count the work (one scrypt run per attempt), not its cost: a cheaper scrypt, as in
+    // the app's unit tests' fakes (the app itself always uses PIN_HASH_COST, see the last test).
+    const pins: PinStore = tablePinStore(table, { onPinSet: (id) => attempts.clearUser(id), hashCost: TEST_HASH_COST });
     const holds: HoldStore = tableHoldStore(freshTable());
     const calls = { verify: 0, lookups: 0, listed: [] as string[] };
     const logs: { level: string; line: Record<string, unknown> }[] = [];
@@ -269,5 +273,16 @@ describe('terminal sign-in: one answer for every refusal, back-off that cannot l
     expect((await send({ badge: 'E1003' })).status).toBe(503);
     expect((await send({ badge: 'E1003' })).status).toBe(503);
     expect(reads).toBe(2);
+  });
+
+  it("the app's PIN store (no hashCost given) hashes at PIN_HASH_COST, and checks PINs against that hash", async () => {
+    const pins = tablePinStore(freshTable());
+    await pins.setPin(MEGAN, '482916');
+    const record = (await pins.forUser(MEGAN.objectId))!;
+    const expected = scryptSync('482916', record.salt, 32, { N: PIN_HASH_COST, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    expect(record.hash.equals(expected)).toBe(true);
+    expect(await pins.verify(record, '482916')).toBe(true);
+    expect(await pins.verify(record, '000001')).toBe(false);
+    expect(await pins.verify(undefined, '482916')).toBe(false);
   });
 });

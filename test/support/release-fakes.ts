@@ -466,3 +466,36 @@ export class FakeTable {
     return `${partitionKey}\u0000${rowKey}`;
   }
 }
+
+/** The printers the release tests use: the pull queue jobs are held on, and two physical printers. */
+export const PRINTERS: Record<'queue' | 'library' | 'hr', string> = {
+  queue: 'aaaaaaaa-0000-4000-8000-000000000001',
+  library: 'aaaaaaaa-0000-4000-8000-000000000002',
+  hr: 'aaaaaaaa-0000-4000-8000-000000000003',
+};
+
+export interface TestUser {
+  id: string;
+  upn: string;
+}
+
+export const USERS: Record<'adele' | 'megan' | 'lee', TestUser> = {
+  adele: { id: '11111111-1111-4111-8111-111111111111', upn: 'adele@contoso.example' },
+  megan: { id: '22222222-2222-4222-8222-222222222222', upn: 'megan@contoso.example' },
+  lee: { id: '44444444-4444-4444-8444-444444444444', upn: 'lee.student@contoso.example' },
+};
+
+/** A fake Graph with those printers, and empty stores: what each release test starts from. */
+export function releaseWorld() {
+  const graph = new FakePrintApi();
+  graph.addPrinter(PRINTERS.queue, { physical: false });
+  graph.addPrinter(PRINTERS.library);
+  graph.addPrinter(PRINTERS.hr);
+  return {
+    graph,
+    holds: new FakeHoldStore(),
+    audit: new FakeAuditLog(),
+    tasks: new FakeTaskIndex(),
+    pins: new FakePinStore(),
+  };
+}

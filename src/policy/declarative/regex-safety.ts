@@ -1,4 +1,4 @@
-import { checkSync } from 'recheck';
+import type * as Recheck from 'recheck';
 
 /**
  * The admin's regular expressions run synchronously on text users choose (document names): one
@@ -10,6 +10,14 @@ import { checkSync } from 'recheck';
 export const MAX_MATCHED_LENGTH = 512;
 
 const verdicts = new Map<string, string | undefined>();
+
+/**
+ * recheck (a Scala.js bundle, ~0.2 s to load) is loaded at the first expression, not by every
+ * process that imports the policy code: most policies have no expression, the webhook none at all.
+ */
+let recheck: typeof Recheck | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous lazy load (check is sync)
+const loadRecheck = (): typeof Recheck => (recheck ??= require('recheck') as typeof Recheck);
 
 /** Why an expression is refused (with the `i` flag the policy uses), or undefined when it is safe. */
 export function unsafeRegexReason(source: string): string | undefined {
@@ -25,7 +33,7 @@ function judge(source: string): string | undefined {
   } catch {
     return 'expected a valid regular expression, e.g. "confidential|secret"';
   }
-  const result = checkSync(source, 'i', { timeout: 5000 });
+  const result = loadRecheck().checkSync(source, 'i', { timeout: 5000 });
   if (result.status === 'safe') return undefined;
   if (result.status === 'unknown')
     return `could not be proven safe from catastrophic backtracking (${result.error.kind}); simplify it`;

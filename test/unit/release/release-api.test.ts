@@ -3,23 +3,18 @@ import { handleReleaseApi, type ReleaseApiDependencies } from '../../../src/rele
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from '../../../src/release/printer-access';
 import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from '../../../src/release/user-token';
 import {
-  FakeAuditLog,
-  FakeHoldStore,
-  FakePinStore,
-  FakePrintApi,
-  FakeTaskIndex,
   graphError,
   heldAuditRecord,
   heldJobFor,
   recordingLog,
+  PRINTERS,
+  releaseWorld,
+  USERS,
 } from '../../support/release-fakes';
 
 const SITE = 'https://release-gate.example';
-const QUEUE = 'aaaaaaaa-0000-4000-8000-000000000001';
-const LIBRARY = 'aaaaaaaa-0000-4000-8000-000000000002';
-const HR = 'aaaaaaaa-0000-4000-8000-000000000003';
-const ADELE = { id: '11111111-1111-4111-8111-111111111111', upn: 'adele@contoso.example' };
-const MEGAN = { id: '22222222-2222-4222-8222-222222222222', upn: 'megan@contoso.example' };
+const { queue: QUEUE, library: LIBRARY, hr: HR } = PRINTERS;
+const { adele: ADELE, megan: MEGAN } = USERS;
 
 /** Tokens the fake verifier knows; anything else is refused as the real one refuses it. */
 const TOKENS: Record<string, SignedInUser | 'no-scope'> = {
@@ -29,19 +24,13 @@ const TOKENS: Record<string, SignedInUser | 'no-scope'> = {
 };
 
 function setUp(options: { releasePrinters?: string[]; printerAccess?: PrinterAccessCheck } = {}) {
-  const graph = new FakePrintApi();
-  graph.addPrinter(QUEUE, { physical: false });
-  graph.addPrinter(LIBRARY);
-  graph.addPrinter(HR);
-  const holds = new FakeHoldStore();
-  const audit = new FakeAuditLog();
-  const pins = new FakePinStore();
+  const { graph, holds, audit, pins, tasks } = releaseWorld();
   const verified: (string | null)[] = [];
   const deps: ReleaseApiDependencies = {
     api: graph.api,
     holds,
     audit,
-    tasks: new FakeTaskIndex(),
+    tasks,
     log: recordingLog(),
     pins: pins.store,
     listReleasePrinters: async () => [LIBRARY, HR].map((id) => ({ id, displayName: `Printer ${id.slice(-1)}` })),

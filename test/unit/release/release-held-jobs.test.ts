@@ -7,31 +7,21 @@ import {
   type ReleaseDependencies,
 } from '../../../src/release/release-held-jobs';
 import {
-  FakeAuditLog,
-  FakeHoldStore,
-  FakePrintApi,
-  FakeTaskIndex,
   graphError,
   heldAuditRecord,
   heldJobFor,
   recordingLog,
+  PRINTERS,
+  releaseWorld,
+  USERS,
 } from '../../support/release-fakes';
 
-const QUEUE = 'aaaaaaaa-0000-4000-8000-000000000001'; // the pull queue jobs are held on
-const LIBRARY = 'aaaaaaaa-0000-4000-8000-000000000002';
-const HR = 'aaaaaaaa-0000-4000-8000-000000000003';
-const ADELE = { id: '11111111-1111-4111-8111-111111111111', upn: 'adele@contoso.example' };
-const MEGAN = { id: '22222222-2222-4222-8222-222222222222', upn: 'megan@contoso.example' };
+const { queue: QUEUE, library: LIBRARY, hr: HR } = PRINTERS;
+const { adele: ADELE, megan: MEGAN } = USERS;
 const owner = (user: typeof ADELE) => ({ id: user.id, userPrincipalName: user.upn });
 
 function setUp(options: { releasePrinters?: string[] } = {}) {
-  const graph = new FakePrintApi();
-  graph.addPrinter(QUEUE, { physical: false });
-  graph.addPrinter(LIBRARY);
-  graph.addPrinter(HR);
-  const holds = new FakeHoldStore();
-  const audit = new FakeAuditLog();
-  const tasks = new FakeTaskIndex();
+  const { graph, holds, audit, tasks } = releaseWorld();
   const log = recordingLog();
   const deps: ReleaseDependencies = {
     api: graph.api,

@@ -10,23 +10,18 @@ import {
 } from '../../../src/release/terminal-release';
 import type { TerminalList } from '../../../src/release/terminal-registry';
 import {
-  FakeAuditLog,
-  FakeHoldStore,
-  FakePinStore,
-  FakePrintApi,
   FakeTable,
-  FakeTaskIndex,
   heldAuditRecord,
   heldJobFor,
   recordingLog,
+  PRINTERS,
+  releaseWorld,
+  USERS,
 } from '../../support/release-fakes';
 
-const QUEUE = 'aaaaaaaa-0000-4000-8000-000000000001';
-const LIBRARY = 'aaaaaaaa-0000-4000-8000-000000000002';
-const HR = 'aaaaaaaa-0000-4000-8000-000000000003';
+const { queue: QUEUE, library: LIBRARY, hr: HR } = PRINTERS;
 const KEY = 'terminal-key-with-plenty-of-entropy-1234567890';
-const MEGAN = { id: '22222222-2222-4222-8222-222222222222', upn: 'megan@contoso.example' };
-const LEE = { id: '44444444-4444-4444-8444-444444444444', upn: 'lee.student@contoso.example' };
+const { megan: MEGAN, lee: LEE } = USERS;
 const BADGES = new Map([
   ['S2005', LEE],
   ['E1003', MEGAN],
@@ -38,13 +33,7 @@ const TERMINALS = [
 ];
 
 function setUp(options: { signIn?: TerminalSignIn; terminals?: TerminalList; badgeLookupError?: Error } = {}) {
-  const graph = new FakePrintApi();
-  graph.addPrinter(QUEUE, { physical: false });
-  graph.addPrinter(LIBRARY);
-  graph.addPrinter(HR);
-  const holds = new FakeHoldStore();
-  const audit = new FakeAuditLog();
-  const pins = new FakePinStore();
+  const { graph, holds, audit, pins, tasks } = releaseWorld();
   const log = recordingLog();
   const badgeLookups: string[] = [];
   let listings = 0;
@@ -59,7 +48,7 @@ function setUp(options: { signIn?: TerminalSignIn; terminals?: TerminalList; bad
     api: graph.api,
     holds,
     audit,
-    tasks: new FakeTaskIndex(),
+    tasks,
     log,
     pins: pins.store,
     attempts,
