@@ -4,7 +4,7 @@ import type { QueueServiceClient } from '@azure/storage-queue';
 import { parseSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { describeError, type Log } from '../observability/log';
-import { metrics, type Metrics } from '../observability/metrics';
+import { metricsFromSettings, type Metrics } from '../observability/metrics';
 import { queueFromSettings, type ControlQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
 import type { SecretStore } from '../secrets/secret-store';
@@ -49,6 +49,7 @@ export function createApp(env: Record<string, string | undefined>): App {
   let queueService: QueueServiceClient | undefined;
   let queues: App['queues'] | undefined;
   let full: Promise<FullApp> | undefined;
+  let appMetrics: Metrics | undefined;
   const app: App = {
     settings: config,
     get secrets() {
@@ -67,7 +68,8 @@ export function createApp(env: Record<string, string | undefined>): App {
       });
     },
     get metrics() {
-      return metrics(config);
+      // One exporter per App (per process in Azure), batching across invocations.
+      return (appMetrics ??= metricsFromSettings(config));
     },
     table: (name) => createTableClient(config, name),
     useLog(log) {

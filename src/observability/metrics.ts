@@ -1,5 +1,4 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { parseSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { managedIdentityCredential } from '../identity/managed-identity';
 
@@ -166,20 +165,4 @@ export function metricsFromSettings(config: MetricsSettings): Metrics {
     connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
     credential: /Authorization=AAD/i.test(auth) ? managedIdentityCredential(clientId) : undefined,
   });
-}
-
-let shared: Metrics | undefined;
-
-/**
- * The process's metrics (one exporter batches across invocations), from the settings the composition
- * root passes; a caller without them gets the process's, read through the settings schema.
- */
-export function metrics(config?: MetricsSettings): Metrics {
-  shared ??= metricsFromSettings(config ?? parseSettings(process.env));
-  return shared;
-}
-
-/** Forget the process's metrics (tests and the sandbox change settings between runs). */
-export function resetMetrics(): void {
-  shared = undefined;
 }

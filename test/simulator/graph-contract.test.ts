@@ -9,6 +9,7 @@ import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/dem
 import { encodePrinterAttributesGroup } from '../../src/setup/ipp-attribute-group';
 import { printerCertificateRequest } from '../../admin/setup/printer-csr';
 import { PULL_QUEUE_ATTRIBUTES } from '../../src/setup/pull-queue-attributes';
+import { simulatorTokens } from '../support/simulator-clients';
 import { waitFor } from '../support/wait';
 
 /**
@@ -71,20 +72,7 @@ describe('Universal Print simulator: Graph contract', () => {
     sim = await startSimulator({
       notifier: { timeoutMs: 300, slowAfterMs: 290, retryBaseMs: 20, maxAttempts: 3, batchWindowMs: 30 },
     });
-    const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    appToken = (
-      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
-        'https://graph.microsoft.com/.default',
-      )
-    ).token;
-    adminToken = (
-      await new DeviceCodeCredential({
-        tenantId: sim.tenantId,
-        clientId: DEMO_APP_CLIENT_ID,
-        ...options,
-        userPromptCallback: () => undefined,
-      }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')
-    ).token;
+    ({ appToken, adminToken } = await simulatorTokens(sim));
     receiver = await startReceiver();
   });
   afterAll(async () => {

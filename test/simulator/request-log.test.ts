@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read arbitrary control API JSON */
-import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
-import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
+import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { RequestLog } from '../../sandbox/simulator/request-log';
+import { simulatorTokens } from '../support/simulator-clients';
 import { waitFor } from '../support/wait';
 
 /**
@@ -46,20 +46,7 @@ describe('Universal Print simulator: request log and fault rules', () => {
 
   beforeAll(async () => {
     sim = await startSimulator();
-    const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
-    appToken = (
-      await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
-        'https://graph.microsoft.com/.default',
-      )
-    ).token;
-    adminToken = (
-      await new DeviceCodeCredential({
-        tenantId: sim.tenantId,
-        clientId: DEMO_APP_CLIENT_ID,
-        ...options,
-        userPromptCallback: () => undefined,
-      }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All')
-    ).token;
+    ({ appToken, adminToken } = await simulatorTokens(sim));
   });
   afterAll(() => sim.stop());
   beforeEach(() => {

@@ -61,3 +61,18 @@ export function adminApi(sim: Simulator): PrintApi {
     createGraphClient(credential, { ...endpoints, scope: `${'https://graph.microsoft.com'}/Printer.ReadWrite.All` }),
   );
 }
+
+/** Raw bearer tokens from the simulator: the app's own (application) and a Printer Administrator's (delegated). */
+export async function simulatorTokens(sim: Simulator): Promise<{ appToken: string; adminToken: string }> {
+  const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
+  const app = await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+    'https://graph.microsoft.com/.default',
+  );
+  const admin = await new DeviceCodeCredential({
+    tenantId: sim.tenantId,
+    clientId: DEMO_APP_CLIENT_ID,
+    ...options,
+    userPromptCallback: () => undefined,
+  }).getToken('https://graph.microsoft.com/Printer.ReadWrite.All');
+  return { appToken: app.token, adminToken: admin.token };
+}
