@@ -1,0 +1,16 @@
+/**
+ * Every command a user runs with `npm run <name> -- …`, by name. Each module exports
+ * `command(terminal)`, built with admin/cli/cli.ts, so tests run any command in-process: its help,
+ * its bad input, and the README's examples as written.
+ */
+import type { Command } from 'commander';
+import type { Terminal } from '../admin/cli/cli';
+
+export interface CommandModule {
+  command(terminal: Terminal): Command;
+}
+
+export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  // Each lane of issue 16 adds its commands here, e.g.
+  //   print: () => import('../sandbox/print-job'),
+};
