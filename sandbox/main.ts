@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { resolveAppSettings } from './host/local-functions-host';
 import { prettyLogSink } from './pretty-log';
 import { startSandbox } from './sandbox';
-import { clearRunning, writeLocalSettings, writeRunning } from './state-file';
+import { clearRunning, writeRunning } from './state-file';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,8 +28,19 @@ async function main(): Promise<void> {
     log: prettyLogSink,
   });
   const { simulator, host, azurite } = sandbox;
-  writeRunning({ simulatorUrl: simulator.url, hostUrl: host.url, pid: process.pid });
-  const localSettings = writeLocalSettings(sandbox.settings);
+  const policy = path.relative(process.cwd(), path.resolve(values.policy));
+  const running = writeRunning(
+    {
+      simulatorUrl: simulator.url,
+      hostUrl: host.url,
+      hostPort: Number(new URL(host.url).port),
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      policy,
+    },
+    sandbox.settings,
+  );
+  const localSettings = running.settingsFile;
 
   const r = host.registrations;
   console.log(`
@@ -48,7 +59,7 @@ Release Gate sandbox is running.
     control API       ${simulator.url}/_control/   (see sandbox/simulator/README.md)
   Azurite             queues ${azurite.queueUrl}   tables ${azurite.tableUrl}
   Task definition     ${sandbox.taskDefinitionId} (triggers on every printer, subscription via the keeper)
-  Policy              ${path.relative(process.cwd(), path.resolve(values.policy))}
+  Policy              ${policy}
 
 Printers: ${Object.values(simulator.demo!.printers)
     .map((p) => `"${p.displayName}"`)
@@ -75,7 +86,7 @@ The settings of this sandbox, for Core Tools: ${path.relative(process.cwd(), loc
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
-    clearRunning();
+    clearRunning(running);
     await sandbox.stop();
     process.exit(0);
   };

@@ -26,7 +26,6 @@ async function main(): Promise<void> {
     },
   });
   const running = readRunning();
-  if (!running) throw new Error('No sandbox is running: start one with `npm run sandbox`.');
   const printers = (await (await fetch(`${running.simulatorUrl}/_control/printers`)).json()) as {
     value: { id: string; displayName: string }[];
   };

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 // This test's sandbox announces itself in its own state file, not in a developer's running one.
 const stateEnv = {
   ...process.env,
-  RELEASE_GATE_SANDBOX_STATE: path.join(os.tmpdir(), `release-gate-sandbox-${process.pid}.json`),
+  RELEASE_GATE_SANDBOX_DIR: path.join(os.tmpdir(), `release-gate-sandbox-${process.pid}`),
 };
 
 describe('the sandbox commands as a developer runs them', () => {
