@@ -19,10 +19,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { lintPolicy } from '../admin/policy/policy-lint';
-import { parsePolicy, policySchema, type PolicyFile } from '../src/policy/declarative/policy-schema';
-import { checkPluginNames, declarativePolicy, loadPluginModule } from '../src/policy/load-policy';
-import type { PluginCondition } from '../src/policy/plugins';
+import { policySchema } from '../src/policy/declarative/policy-schema';
+import { InputError, checkPolicy, pluginConditions, readJson } from '../admin/policy/check-policy';
+import { declarativePolicy } from '../src/policy/load-policy';
 import { contextFromSampleJob, type SampleJob } from '../admin/policy/sample-job';
 import { describeEvaluation, type Evaluation } from '../src/policy/trace';
 
@@ -34,56 +33,6 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, unexpected: 3 } as const;
 export function policyJsonSchema(): string {
   const schema = z.toJSONSchema(policySchema, { io: 'input', unrepresentable: 'any' });
   return `${JSON.stringify({ ...schema, title: 'Release Gate release policy' }, null, 2)}\n`;
-}
-
-class InputError extends Error {}
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
-function pluginConditions(pluginModule: string | undefined): Record<string, PluginCondition> | undefined {
-  if (!pluginModule) return undefined;
-  try {
-    return loadPluginModule(path.resolve(pluginModule)).conditions ?? {};
-  } catch (error) {
-    throw new InputError(`--plugin ${pluginModule}: ${(error as Error).message}`);
-  }
-}
-
-export function checkPolicy(
-  file: string,
-  pluginModule?: string,
-): { ok: boolean; lines: string[]; warnings: string[]; policy?: PolicyFile } {
-  const parsed = parsePolicy(readJson(file));
-  const errors = parsed.ok ? [] : parsed.errors;
-  // Without --plugin the names cannot be checked; the app checks them when it loads the policy.
-  if (parsed.ok && pluginModule) errors.push(...checkPluginNames(parsed.policy, pluginConditions(pluginModule)));
-  if (!parsed.ok || errors.length > 0)
-    return { ok: false, warnings: [], lines: [`${file} is not a valid policy:`, ...errors.map((e) => `  - ${e}`)] };
-  const { policy } = parsed;
-  const warnings = lintPolicy(policy);
-  return {
-    ok: true,
-    policy,
-    warnings,
-    lines: [
-      `${file}: policy "${policy.name}" is valid: ${policy.rules.length} rule(s), time zone ${policy.timeZone}${policy.shadowMode ? ', shadow mode' : ''}.`,
-      ...warnings.map((w) => `  warning: ${w}`),
-    ],
-  };
 }
 
 export interface Explanation {
