@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lintPolicy } from './policy-lint';
+import { JsonSyntaxError, jsonSyntaxLines, parseJsonText } from '../../src/config/json-syntax';
 import { parsePolicy, type PolicyFile } from '../../src/policy/declarative/policy-schema';
 import { checkPluginNames, loadPluginModule } from '../../src/policy/load-policy';
 import type { PluginCondition } from '../../src/policy/plugins';
@@ -22,9 +23,10 @@ export function readJson(file: string): unknown {
     );
   }
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (error) {
-    throw new InputError(`${file}: not valid JSON (${(error as Error).message})`);
+    if (error instanceof JsonSyntaxError) throw new InputError(jsonSyntaxLines(file, error.problem).join('\n'));
+    throw error;
   }
 }
 

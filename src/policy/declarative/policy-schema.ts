@@ -227,21 +227,29 @@ export const policySchema = z
     rules: z.array(ruleSchema).describe('Tried in order; the first rule whose condition holds decides.'),
     default: actionSchema.describe('The decision when no rule matches.'),
   })
-  .superRefine((policy, ctx) => {
-    // The audit and the report count decisions by rule name: two rules with one name would be merged.
-    const seen = new Map<string, number>();
-    policy.rules.forEach((rule, index) => {
-      const key = rule.name.trim().toLowerCase();
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, index);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', index, 'name'],
-          message: `rule ${first + 1} has the same name; rule names must be unique (the audit reports by name)`,
-        });
-    });
-  });
+  .superRefine(
+    (policy, ctx) => {
+      // The audit and the report count decisions by rule name: two rules with one name would be merged.
+      // Run even when other parts are invalid (so every error shows at once): the rules may be anything here.
+      const rules: unknown = (policy as { rules?: unknown }).rules;
+      if (!Array.isArray(rules)) return;
+      const seen = new Map<string, number>();
+      rules.forEach((rule: unknown, index) => {
+        const name = (rule as { name?: unknown } | null)?.name;
+        if (typeof name !== 'string' || name.trim() === '') return;
+        const key = name.trim().toLowerCase();
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, index);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', index, 'name'],
+            message: `rule ${first + 1} has the same name; rule names must be unique (the audit reports by name)`,
+          });
+      });
+    },
+    { when: () => true },
+  );
 
 export type PolicyFile = z.infer<typeof policySchema>;
 export type Rule = z.infer<typeof ruleSchema>;
@@ -249,7 +257,7 @@ export type Action = z.infer<typeof actionSchema>;
 
 /** Parses a policy, with errors that name the rule and the field and say what is expected. */
 export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | { ok: false; errors: string[] } {
-  const result = policySchema.safeParse(json, { error: adminMessage });
+  const result = policySchema.safeParse(json, { error: adminMessage, reportInput: true });
   if (result.success) return { ok: true, policy: result.data };
   const rules = (json as { rules?: { name?: unknown }[] } | undefined)?.rules;
   // A rule is named by its number and name ("rule 2 "Big jobs": when.pages"), not by rules.1.
@@ -259,11 +267,26 @@ export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | {
     const name = Array.isArray(rules) ? rules[index]?.name : undefined;
     return `rule ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
   };
-  const errors = issuesText({ issues: result.error.issues.flatMap(explainUnion(json)) }, { whole: 'policy', where });
+  const issues = result.error.issues.flatMap(explainUnion(json)).map(withValue);
+  const errors = issuesText({ issues }, { whole: 'policy', where });
   return { ok: false, errors: [...new Set(errors)] };
 }
 
 const ACTIONS = ['release', 'releaseWithChanges', 'redirect', 'deny', 'hold'];
+
+/** A bad value as the admin wrote it, shortened: "7am", 0, false. */
+const echoed = (value: string | number | boolean) => {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 56)}…${text.slice(-1)}` : text;
+};
+
+/** The issue's message with the bad value it is about, when that is a plain value and not yet shown. */
+function withValue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  const { input, ...rest } = issue;
+  if (!['string', 'number', 'boolean'].includes(typeof input) || input === '' || issue.message.includes(', got '))
+    return rest;
+  return { ...rest, message: `${issue.message}, got ${echoed(input as string | number | boolean)}` };
+}
 
 const shown = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? `"${value}"` : typeof value;
@@ -288,8 +311,11 @@ function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
         })
         .join('; ');
     }
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(issue.input)}`;
+    case 'invalid_value': {
+      const guess =
+        typeof issue.input === 'string' ? closest(issue.input, issue.values.filter((v) => typeof v === 'string')) : '';
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(issue.input)}${guess ? ` (did you mean "${guess}"?)` : ''}`;
+    }
     case 'too_small':
       if (issue.origin === 'array') return 'must not be empty';
       if (issue.origin === 'string') return 'must not be empty';

@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { PolicyUnavailableError } from '../evaluation-errors';
 import { parsePolicy, type PolicyFile } from './policy-schema';
 import { errorText } from '../../observability/log';
+import { parseJsonText } from '../../config/json-syntax';
 
 /** Where a declarative policy comes from, and a cheap way to tell it changed. */
 export interface PolicyOrigin {
@@ -158,8 +159,9 @@ export class PolicySource {
     if (read.text === undefined || read.version === this.good?.version || read.version === this.lastBadVersion) return;
     let json: unknown;
     try {
-      json = JSON.parse(read.text);
+      json = parseJsonText(read.text);
     } catch (error) {
+      // "line 4, column 19: Expected ',' or '}' after property value", not a character offset.
       this.reject(read.version, [`not valid JSON (${errorText(error)})`]);
       return;
     }

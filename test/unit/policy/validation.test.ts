@@ -141,6 +141,60 @@ describe('policy errors an admin can act on: the rule, the field, what is expect
     ]);
   });
 
+  it('a duplicate rule name is reported with every other error, not only when nothing else is wrong', () => {
+    const result = parsePolicy({
+      name: 'x',
+      timeZone: 'Mars/Olympus',
+      rules: [rule({ copies: { min: 0 } }), rule({}, { deny: {} }), 'not a rule', { name: 42 }],
+      default: { release: {} },
+    });
+    expect(result.ok ? [] : result.errors).toEqual([
+      'timeZone: expected an IANA time zone such as Europe/London or America/New_York, got "Mars/Olympus"',
+      'rule 1 "r": when.copies.min: must be at least 1, got 0',
+      expect.stringMatching(/^rule 2 "r": then\.deny\.reason: required/),
+      expect.stringMatching(/^rule 3: expected an object/),
+      expect.stringMatching(/^rule 4: name: expected a string, got number/),
+      expect.stringMatching(/^rule 4: when: required/),
+      expect.stringMatching(/^rule 4: then: required/),
+      'rule 2 "r": name: rule 1 has the same name; rule names must be unique (the audit reports by name)',
+    ]);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'a 12-hour time',
+      rule({ time: { from: '7am' } }),
+      'when.time.from: expected a 24-hour time like 07:30, got "7am"',
+    ],
+    [
+      'a size',
+      rule({ documentSize: { max: '20 megs' } }),
+      'when.documentSize.max: expected a size like 512KB, 20MB or 1GB, got "20 megs"',
+    ],
+    [
+      'a number out of range',
+      rule({}, { hold: { expiresInMinutes: 20000, onExpiry: 'deny' } }),
+      'then.hold.expiresInMinutes: must be at most 10080, got 20000',
+    ],
+    [
+      'a group name for an id',
+      rule({ groups: { include: ['Students'] } }),
+      'when.groups.include.0: expected an object id (a GUID), got "Students"',
+    ],
+    [
+      'a misspelt choice, with the nearest one',
+      rule({ colorMode: ['colour'] }),
+      'when.colorMode.0: expected one of "color", "grayscale", "blackAndWhite", "auto", got "colour" (did you mean "color"?)',
+    ],
+    [
+      'a long value, shortened',
+      rule({ time: { from: 'x'.repeat(200) } }),
+      `when.time.from: expected a 24-hour time like 07:30, got "${'x'.repeat(55)}…"`,
+    ],
+  ])('echoes the bad value: %s', (_name, r, expected) => {
+    expect(errors(r)).toEqual([`rule 1 "r": ${expected}`]);
+  });
+
   it('a valid policy has no errors, and gets the documented defaults', () => {
     const result = parsePolicy({
       name: 'x',
