@@ -1,9 +1,9 @@
 /**
- * The release policy CLI (`npm run policy -- <command>`):
+ * The release policy CLI (`npm run policy -- <command>`); `--help` on it or on each command says the same:
  *
  *   check <policy.json> [--plugin <module>]
  *       Validates a policy. Exit 0 when valid (warnings are printed, e.g. unreachable rules),
- *       1 with every error, each naming the rule, the field and what is expected.
+ *       1 with every error, each naming the rule, the field, what is expected and the bad value.
  *   explain <policy.json> <job.json>... [--plugin <module>] [--json]
  *       Dry run of each job: the path through the rules and the decision. A job file is a printJob
  *       as Graph returns it (with `documents`), optionally with `printer` ({ id, displayName,
@@ -24,6 +24,16 @@ import { InputError, checkPolicy, pluginConditions, readJson } from '../admin/po
 import { declarativePolicy } from '../src/policy/load-policy';
 import { contextFromSampleJob, type SampleJob } from '../admin/policy/sample-job';
 import { describeEvaluation, type Evaluation } from '../src/policy/trace';
+import {
+  action,
+  defineCommand,
+  defineSubcommand,
+  describeUse,
+  ExitError,
+  runMain,
+  type Terminal,
+} from '../admin/cli/cli';
+import type { Command } from 'commander';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');
 
@@ -77,68 +87,142 @@ export async function explainJob(policyFile: string, jobFile: string, pluginModu
   return { job, evaluation, asExpected, lines };
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const flag = (name: string) => {
-    const at = args.indexOf(name);
-    return at >= 0 ? (args.splice(at, 1), true) : false;
-  };
-  const option = (name: string) => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args.splice(at, 2)[1] : undefined;
-  };
-  const plugin = option('--plugin');
-  const json = flag('--json');
-  const checkOnly = flag('--check');
-  const [command, ...rest] = args;
-  try {
-    if (command === 'check' && rest.length === 1) {
-      const result = checkPolicy(rest[0]!, plugin);
-      (result.ok ? console.log : console.error)(result.lines.join('\n'));
-      return result.ok ? EXIT.ok : EXIT.invalid;
-    }
-    if (command === 'explain' && rest.length >= 2) {
-      const [policyFile, ...jobFiles] = rest;
-      const explanations: Explanation[] = [];
-      for (const jobFile of jobFiles) explanations.push(await explainJob(policyFile!, jobFile, plugin));
-      if (json)
-        console.log(
-          JSON.stringify(
-            explanations.map(({ job, evaluation, asExpected }) => ({ job: job.id, ...evaluation, asExpected })),
-            null,
-            2,
-          ),
-        );
-      else console.log(explanations.map((e) => e.lines.join('\n')).join('\n\n'));
-      return explanations.some((e) => e.asExpected === false) ? EXIT.unexpected : EXIT.ok;
-    }
-    if (command === 'schema' && rest.length === 0) {
-      const schema = policyJsonSchema();
-      const shown = path.relative(process.cwd(), SCHEMA_FILE);
-      if (checkOnly) {
-        const current = readFileSync(SCHEMA_FILE, 'utf8');
-        if (current === schema) return EXIT.ok;
-        console.error(`${shown} is stale: run npm run policy -- schema`);
-        return EXIT.invalid;
-      }
-      writeFileSync(SCHEMA_FILE, schema);
-      console.log(`Wrote ${shown}`);
-      return EXIT.ok;
-    }
-    console.error(
-      [
-        'usage: npm run policy -- check <policy.json> [--plugin <module>]',
-        '       npm run policy -- explain <policy.json> <job.json>... [--plugin <module>] [--json]',
-        '       npm run policy -- schema [--check]',
-      ].join('\n'),
+const PLUGIN = [
+  '--plugin <module>',
+  'the policy plug-in module (JavaScript) whose named conditions the policy uses',
+] as const;
+
+/** An InputError (a file or flag the user can fix) exits 1 with its message alone. */
+const invalid = (error: unknown): never => {
+  if (error instanceof InputError) throw new ExitError(error.message, EXIT.invalid);
+  throw error;
+};
+
+export function command(terminal: Terminal): Command {
+  const program = defineCommand(
+    'policy',
+    'Check a release policy, dry-run print jobs against it, and keep its JSON Schema current. ' +
+      'No Graph call is made: printer and groups come from the job file.',
+    terminal,
+  );
+  describeUse(program, {
+    examples: [
+      'npm run policy -- check policies/examples/school/policy.json',
+      'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/*.json',
+      'npm run policy -- schema --check',
+      'npm run policy -- explain --help',
+    ],
+    exitCodes: {
+      [EXIT.invalid]: 'the policy or a job file is invalid (every error is listed), or the schema is stale',
+      [EXIT.unexpected]: 'explain: a decision differs from the job file\'s "expected"',
+    },
+  });
+
+  const check = defineSubcommand(
+    program,
+    'check',
+    'Validate a policy: every error names the rule, the field, what is expected and the bad value; warnings for rules that never decide.',
+    terminal,
+  )
+    .summary('validate a policy: every error at once, with the rule, the field and the bad value')
+    .argument('<policy.json>', 'the policy file')
+    .option(...PLUGIN)
+    .action(
+      action((file: string, options: { plugin?: string }) => {
+        let result: ReturnType<typeof checkPolicy>;
+        try {
+          result = checkPolicy(file, options.plugin);
+        } catch (error) {
+          return invalid(error);
+        }
+        (result.ok ? terminal.out : terminal.err)(result.lines.join('\n'));
+        return result.ok ? EXIT.ok : EXIT.invalid;
+      }),
     );
-    return EXIT.usage;
-  } catch (error) {
-    console.error(error instanceof InputError ? error.message : error);
-    return EXIT.invalid;
-  }
+  describeUse(check, {
+    examples: [
+      'npm run policy -- check policies/examples/school/policy.json',
+      'npm run policy -- check policies/examples/office/policy.json',
+    ],
+    exitCodes: { [EXIT.invalid]: 'the policy is invalid, or not JSON (line and column are given)' },
+  });
+
+  const explain = defineSubcommand(
+    program,
+    'explain',
+    'Dry-run print jobs: the path through the rules and the decision for each.',
+    terminal,
+  )
+    .summary('dry-run print jobs: the path through the rules and the decision')
+    .argument('<policy.json>', 'the policy file')
+    .argument(
+      '<job.json...>',
+      'job files: a printJob as Graph returns it, optionally with printer, groups, now and expected',
+    )
+    .option(...PLUGIN)
+    .option('--json', 'print the evaluations as JSON (for scripts)')
+    .action(
+      action(async (policyFile: string, jobFiles: string[], options: { plugin?: string; json?: boolean }) => {
+        const explanations: Explanation[] = [];
+        try {
+          for (const jobFile of jobFiles) explanations.push(await explainJob(policyFile, jobFile, options.plugin));
+        } catch (error) {
+          return invalid(error);
+        }
+        if (options.json)
+          terminal.out(
+            JSON.stringify(
+              explanations.map(({ job, evaluation, asExpected }) => ({ job: job.id, ...evaluation, asExpected })),
+              null,
+              2,
+            ),
+          );
+        else terminal.out(explanations.map((e) => e.lines.join('\n')).join('\n\n'));
+        return explanations.some((e) => e.asExpected === false) ? EXIT.unexpected : EXIT.ok;
+      }),
+    );
+  describeUse(explain, {
+    examples: [
+      'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/*.json',
+      'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/student-colour.json --json',
+    ],
+    exitCodes: {
+      [EXIT.invalid]: 'the policy or a job file is invalid, or the policy could not decide',
+      [EXIT.unexpected]: 'a decision differs from the job file\'s "expected"',
+    },
+    notes: [
+      'A job file may add to the printJob: "printer" ({ id, displayName, location }), "groups" (the owner\'s',
+      'group ids), "now" (an ISO time) and "expected" (the decision fields it must get).',
+    ],
+  });
+
+  const schema = defineSubcommand(
+    program,
+    'schema',
+    'Write policies/policy.schema.json (the JSON Schema editors use) from the schema the app validates with.',
+    terminal,
+  )
+    .summary('write policies/policy.schema.json, or --check that it is current')
+    .option('--check', 'write nothing; exit 1 when the file is stale')
+    .action(
+      action((options: { check?: boolean }) => {
+        const text = policyJsonSchema();
+        const shown = path.relative(process.cwd(), SCHEMA_FILE);
+        if (options.check) {
+          if (readFileSync(SCHEMA_FILE, 'utf8') === text) return EXIT.ok;
+          terminal.err(`${shown} is stale: run npm run policy -- schema`);
+          return EXIT.invalid;
+        }
+        writeFileSync(SCHEMA_FILE, text);
+        terminal.out(`Wrote ${shown}`);
+        return EXIT.ok;
+      }),
+    );
+  describeUse(schema, {
+    examples: ['npm run policy -- schema', 'npm run policy -- schema --check'],
+    exitCodes: { [EXIT.invalid]: '--check: the file is stale' },
+  });
+  return program;
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
-}
+if (require.main === module) runMain(command);

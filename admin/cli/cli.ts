@@ -5,6 +5,7 @@
  * Parsing is commander's; a command is built by a function so tests run it in-process with their own output.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { nearest } from '../../src/config/nearest';
 
 /** Exit codes every command uses; a command may add its own from 3 up (and documents them in its help). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -132,26 +133,8 @@ export function oneOf<T extends string>(choices: readonly T[]): (text: string) =
   };
 }
 
-/** The choice within edit distance 2 of `text` (case-insensitive), if there is one. */
-export function nearest(text: string, choices: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length]!;
-  };
-  const ranked = choices
-    .map((choice) => ({ choice, d: distance(text.toLowerCase(), choice.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d);
-  return ranked[0] && ranked[0].d <= 2 ? ranked[0].choice : undefined;
-}
+/** The choice within edit distance 2 of `text` (case-insensitive), if there is one (shared with src/config). */
+export { nearest };
 
 /**
  * Parses `argv` and runs the command's action; returns the exit code instead of exiting. An action
@@ -166,8 +149,8 @@ export async function runCommand(command: Command, argv: string[], terminal: Ter
     return results.get(command) ?? EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.exitCode === 0)
-        return EXIT.ok;
+      // --help is 0; help shown because no subcommand was named (`npm run policy --`) is a bad command line.
+      if (error.code === 'commander.helpDisplayed' || error.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
     if (error instanceof UsageError) {

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../scripts/policy-cli';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { command } from '../../scripts/policy-cli';
+import { runCommand } from '../../admin/cli/cli';
+import { recordingTerminal } from '../support/recording-terminal';
 
 const root = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -19,22 +23,18 @@ const spawned = (...args: string[]) =>
   );
 
 /**
- * The same CLI's main() in this process (a child costs ~1.5 s of tsx start-up): the code main()
- * returns is what the script sets as the exit code, which the spawned test below proves.
+ * The same command in this process (a child costs ~1.5 s of tsx start-up): the code runCommand returns
+ * is what the script sets as the exit code, which the spawned test below proves.
  */
 const cli = async (...args: string[]) => {
-  let out = '';
-  const capture = (...parts: unknown[]) => void (out += `${parts.map(String).join(' ')}\n`);
-  const log = jest.spyOn(console, 'log').mockImplementation(capture);
-  const error = jest.spyOn(console, 'error').mockImplementation(capture);
+  const terminal = recordingTerminal();
   const cwd = process.cwd();
   process.chdir(root); // file names are relative to where the admin runs it, as with npm run
   try {
-    return { code: await main(args), out };
+    const code = await runCommand(command(terminal), args, terminal);
+    return { code, out: terminal.stdout() + terminal.stderr(), stdout: terminal.stdout() };
   } finally {
     process.chdir(cwd);
-    log.mockRestore();
-    error.mockRestore();
   }
 };
 
@@ -45,16 +45,19 @@ describe('npm run policy, as an admin runs it', () => {
     expect(code).toBe(0);
   });
 
-  it('check: exit 1 with every error, naming the rule, the field and what is expected', async () => {
+  it('check: exit 1 with every error, naming the rule, the field, what is expected and the bad value', async () => {
     const { code, out } = await cli('check', 'test/policy/fixtures/invalid-policy.json');
     expect(code).toBe(1);
     expect(out.split('\n')).toEqual(
       expect.arrayContaining([
-        '  - timeZone: expected an IANA time zone such as Europe/London or America/New_York',
-        '  - rule 1 "bad time": when.time.from: expected a 24-hour time like 07:30',
+        '  - timeZone: expected an IANA time zone such as Europe/London or America/New_York, got "Mars/Olympus"',
+        '  - rule 1 "bad time": when.time.from: expected a 24-hour time like 07:30, got "7am"',
         '  - rule 2 "deny without reason": then.deny.reason: required (Shown to the user: say why and what to do instead.)',
         expect.stringMatching(/^ {2}- rule 3 "typo": when: unknown key "colour" \(did you mean "colorMode"\?\)/),
         expect.stringMatching(/^ {2}- rule 3 "typo": then: needs exactly one of .*\(did you mean "release"\?\)$/),
+        '  - rule 4 "Bad time": when.copies.min: must be at least 1, got 0',
+        // With the other errors, not only once everything else is fixed.
+        '  - rule 4 "Bad time": name: rule 1 has the same name; rule names must be unique (the audit reports by name)',
       ]),
     );
   });
@@ -113,10 +116,64 @@ describe('npm run policy, as an admin runs it', () => {
     expect(notJob.out).toMatch(/package\.json is not a print job:\n {2}- id: /);
     const usage = await cli('explain', SCHOOL);
     expect(usage.code).toBe(2);
-    expect(usage.out).toMatch(/^usage: npm run policy -- check/);
+    expect(usage.out).toMatch(/missing required argument 'job\.json'/);
   });
 
   it('schema --check: exit 0 while policies/policy.schema.json is current', async () => {
-    expect(await cli('schema', '--check')).toEqual({ code: 0, out: '' });
+    expect(await cli('schema', '--check')).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('--help for the whole and for each command: usage, examples, exit codes; exit 0', async () => {
+    const whole = await cli('--help');
+    expect(whole.code).toBe(0);
+    expect(whole.stdout).toMatch(/^Usage: npm run policy -- \[options\] \[command\]/);
+    expect(whole.stdout).toMatch(/check \[options\] <policy\.json> +validate a policy/);
+    expect(whole.stdout).toContain('3  explain: a decision differs from the job file\'s "expected"');
+    for (const [name, usage, code] of [
+      ['check', 'check [options] <policy.json>', '1  the policy is invalid'],
+      ['explain', 'explain [options] <policy.json> <job.json...>', '3  a decision differs'],
+      ['schema', 'schema [options]', '1  --check: the file is stale'],
+    ] as const) {
+      const help = await cli(name, '--help');
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: npm run policy -- ${usage}`);
+      expect(help.stdout).toMatch(new RegExp(`Examples:\\n {2}npm run policy -- ${name}\\b`));
+      expect(help.stdout).toContain(code);
+    }
+  });
+
+  it('exit 2 for a wrong command line, with the nearest command or flag', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /Usage: npm run policy --[\s\S]*Commands:/],
+      [['chek', SCHOOL], /unknown command 'chek'\n\(Did you mean check\?\)/],
+      [['check', SCHOOL, '--plugn', 'x.js'], /unknown option '--plugn'\n\(Did you mean --plugin\?\)/],
+      [['explain', SCHOOL, 'x.json', '--jsn'], /unknown option '--jsn'\n\(Did you mean --json\?\)/],
+      [['check'], /missing required argument 'policy\.json'/],
+      [['check', SCHOOL, OFFICE], /too many arguments for 'check'/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, out } = await cli(...args);
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(out).toMatch(message);
+    }
+  });
+
+  it('check: a JSON syntax error has line and column, the line and a caret; a missing file says so; exit 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'policy-cli-'));
+    try {
+      const file = path.join(dir, 'policy.json');
+      writeFileSync(file, '{\n  "name": "x",\n  "rules": [\n    { "name": "r" "when": {} }\n  ]\n}\n');
+      const broken = await cli('check', file);
+      expect(broken.code).toBe(1);
+      expect(broken.out.split('\n').slice(0, 3)).toEqual([
+        `${file}:4:19: not valid JSON: Expected ',' or '}' after property value`,
+        '      { "name": "r" "when": {} }',
+        '                    ^',
+      ]);
+      const missing = await cli('check', path.join(dir, 'nope.json'));
+      expect(missing).toMatchObject({ code: 1, out: expect.stringContaining('nope.json: cannot be read (ENOENT)') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
