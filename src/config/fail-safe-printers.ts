@@ -1,4 +1,5 @@
 import { isGuid } from './guid';
+import { parseJsonText } from './json-syntax';
 
 /**
  * RELEASE_GATE_FAIL_SAFE_PRINTERS: the fail-safe action per printer or group of printers, as a JSON
@@ -26,8 +27,9 @@ export function parseFailSafePrinters(
   if (json === undefined || json.trim() === '') return { ok: true, printers: NO_FAIL_SAFE_PRINTERS };
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    value = parseJsonText(json);
   } catch (error) {
+    // "line 1, column 9: Expected ',' or '}' after property value": where, not a character offset.
     return { ok: false, errors: [`is not valid JSON (${(error as Error).message})`] };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value))

@@ -59,7 +59,27 @@ export const UNSUPPORTED_CLOUDS: Record<string, string> = {
   china:
     'is china (21Vianet), where Microsoft Graph does not offer the Universal Print APIs; Release Gate cannot run there',
 };
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A whole number in [min, max] of `unit`; every way to miss says the same, e.g. "must be a whole number of seconds from 5 to 240". */
+const integer = (min: number, max: number, unit: string) => {
+  const rule = { error: `must be a whole number of ${unit} from ${min} to ${max}` };
+  return z.coerce.number(rule).int(rule).min(min, rule).max(max, rule);
+};
+
+/**
+ * Settings whose values are secrets (keys, client secrets, clientState, connection strings, the
+ * terminals' key hashes): an error about one never shows its value. The `…_SECRET_NAME` settings
+ * name a secret in Key Vault and are not secret themselves.
+ */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'RELEASE_GATE_FUNCTION_KEY',
+  'RELEASE_GATE_TERMINALS',
+  'RELEASE_GATE_CLIENT_STATE',
+  'RELEASE_GATE_CLIENT_STATE_PREVIOUS',
+  'RELEASE_GATE_APP_SECRET',
+  'AzureWebJobsStorage',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+]);
 
 /** Storage queue names: 3-63 lowercase letters, digits and single hyphens. */
 const queueName = () => text().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid storage queue name');
@@ -103,7 +123,7 @@ export const settingsObject = z.object({
   RELEASE_GATE_TASK_INDEX_TABLE: tableName()
     .default('releasegatetasks')
     .describe('Table of the tasks Release Gate has seen and handled; the reconciler reads it.'),
-  RELEASE_GATE_TASK_LEASE_SECONDS: integer(5, 240)
+  RELEASE_GATE_TASK_LEASE_SECONDS: integer(5, 240, 'seconds')
     .default(60)
     .describe(
       "Lease of a task's claim (one run acts on a task across instances): renewed every third of it while the " +
@@ -136,7 +156,7 @@ export const settingsObject = z.object({
       'The function key when the secret source is settings (the sandbox sets its host key); may be unset only ' +
         'when both URLs are on loopback.',
     ),
-  RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(0, 1440)
+  RELEASE_GATE_RECONCILE_GRACE_MINUTES: integer(0, 1440, 'minutes')
     .default(3)
     .describe(
       'A processing task with no notification after this long is queued by the reconciler (0: on the next run).',
@@ -161,7 +181,7 @@ export const settingsObject = z.object({
         'policy is picked up without redeploying. End it with #sha256=<hex> to pin the content: another ' +
         'file is refused and the last good one stays in force.',
     ),
-  RELEASE_GATE_POLICY_RELOAD_SECONDS: integer(1, 86400)
+  RELEASE_GATE_POLICY_RELOAD_SECONDS: integer(1, 86400, 'seconds')
     .default(60)
     .describe('How often the policy file or URL is checked for changes.'),
   RELEASE_GATE_POLICY_SHADOW_MODE: z
@@ -176,13 +196,13 @@ export const settingsObject = z.object({
         'an error gets the fail-safe), ' +
         'skip-rule (the rule does not apply), or release / deny (the rule decides so).',
     ),
-  RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000)
+  RELEASE_GATE_POLICY_TIMEOUT_MS: integer(10, 60000, 'milliseconds')
     .default(2000)
     .describe(
       'Longest a policy may take to decide; past it the task is retried through the queue (the fail-safe ' +
         'decides only when every try failed). Its look-ups wait out a Graph Retry-After of at most half this.',
     ),
-  RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS: integer(5, 60000)
+  RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS: integer(5, 60000, 'milliseconds')
     .optional()
     .describe(
       'Longest one plug-in condition may take before its fail mode applies (default: half the policy time limit; ' +
@@ -224,7 +244,7 @@ export const settingsObject = z.object({
     .optional()
     .describe('The terminals JSON when the secret source is settings (local runs and the sandbox).'),
   RELEASE_GATE_BADGE_ATTRIBUTE: text()
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'an attribute name such as employeeId')
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an attribute name such as employeeId')
     .default('employeeId')
     .describe('Entra ID user attribute a badge number is looked up by (needs User.Read.All).'),
   RELEASE_GATE_BADGE_PATTERN: text()
@@ -234,7 +254,7 @@ export const settingsObject = z.object({
       'Format of a badge number at terminals: one character class and a length, e.g. ^[0-9]{6,10}$. Anything ' +
         'else is refused with 400 before any look-up.',
     ),
-  RELEASE_GATE_PIN_MIN_LENGTH: integer(6, 12)
+  RELEASE_GATE_PIN_MIN_LENGTH: integer(6, 12, 'digits')
     .default(6)
     .describe(
       'Fewest digits in a release PIN (6 to 12; PINs have at most 12). Repeats, runs and common PINs are refused.',
@@ -261,7 +281,9 @@ export const settingsObject = z.object({
   RELEASE_GATE_FAIL_SAFE_PRINTERS: text()
     .superRefine((value, ctx) => {
       const parsed = parseFailSafePrinters(value);
-      if (!parsed.ok) for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+      // Each message names the bad entry itself: the whole value is not repeated.
+      if (!parsed.ok)
+        for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message, params: { echoed: true } });
     })
     .optional()
     .describe(
@@ -270,13 +292,13 @@ export const settingsObject = z.object({
         '(* wildcard); an id wins over a pattern, then the first pattern that matches. A pull queue is never ' +
         'released by the fail-safe.',
     ),
-  RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180)
+  RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS: integer(0, 180, 'seconds')
     .default(10)
     .describe(
       'Longest Retry-After the processor waits for in-process; longer throttling returns the task to the ' +
         'queue, delayed by Retry-After, instead of blocking an instance.',
     ),
-  RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000)
+  RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000, 'notifications')
     .default(1000)
     .describe('Largest notification batch the webhook accepts; larger batches get 400.'),
 
@@ -290,7 +312,7 @@ export const settingsObject = z.object({
   RELEASE_GATE_CLIENT_STATE_SECRET_NAME: text()
     .default('graph-client-state')
     .describe('Key Vault secret holding the Graph subscription clientState; its previous version is accepted too.'),
-  RELEASE_GATE_SECRET_CACHE_SECONDS: integer(0, 86400)
+  RELEASE_GATE_SECRET_CACHE_SECONDS: integer(0, 86400, 'seconds')
     .default(300)
     .describe('How long secrets are cached; a rotated secret is picked up within this time, without a restart.'),
   RELEASE_GATE_CLIENT_STATE: text()
@@ -373,7 +395,7 @@ export const settingsObject = z.object({
     .describe(
       'Entra ID authentication for Application Insights with local auth disabled (ClientId=…;Authorization=AAD).',
     ),
-  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: integer(1, 4_294_967_296)
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: integer(1, 4_294_967_296, 'bytes')
     .optional()
     .describe(
       "The Functions host's own request body limit in bytes (about 100 MB when unset); the deployment sets " +

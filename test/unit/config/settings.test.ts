@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSettings, SettingsError } from '../../../src/config/load-settings';
-import { describeSettings, settingDefault, settingNames } from '../../../src/config/settings';
+import { describeSettings, SECRET_SETTINGS, settingDefault, settingNames } from '../../../src/config/settings';
 import { withSettingsTable } from '../../../scripts/settings-table';
 
 const root = path.resolve(__dirname, '../../..');
@@ -71,11 +71,11 @@ describe('settings', () => {
         RELEASE_GATE_SECRET_SOURCE: 'env',
       }),
     ).toEqual([
-      'RELEASE_GATE_TENANT_ID must be a GUID',
-      'RELEASE_GATE_TASK_QUEUE must be a valid storage queue name',
-      expect.stringMatching(/^RELEASE_GATE_SECRET_SOURCE /),
-      'RELEASE_GATE_KEY_VAULT_URI must be an https:// URL',
-      expect.stringMatching(/^RELEASE_GATE_SECRET_CACHE_SECONDS /),
+      'RELEASE_GATE_TENANT_ID must be a GUID; "contoso.onmicrosoft.com" is not one',
+      'RELEASE_GATE_TASK_QUEUE must be a valid storage queue name; "Print_Tasks" is not one',
+      'RELEASE_GATE_SECRET_SOURCE must be one of keyvault, settings; "env" is not one',
+      'RELEASE_GATE_KEY_VAULT_URI must be an https:// URL; "http://kv.vault.azure.net" is not one',
+      'RELEASE_GATE_SECRET_CACHE_SECONDS must be a whole number of seconds from 0 to 86400; "-1" is not one',
     ]);
   });
 
@@ -106,7 +106,13 @@ describe('settings', () => {
 
   it('checks JSON-valued settings', () => {
     expect(problems({ ...minimal, RELEASE_GATE_RELEASE_PRINTERS: '["not-a-guid"]' })).toEqual([
-      'RELEASE_GATE_RELEASE_PRINTERS must be a JSON array of printer ids',
+      'RELEASE_GATE_RELEASE_PRINTERS must be a JSON array of printer ids; "["not-a-guid"]" is not one',
+    ]);
+    expect(problems({ ...minimal, RELEASE_GATE_FAIL_SAFE_PRINTERS: '{"HR *": "deny",}' })).toEqual([
+      'RELEASE_GATE_FAIL_SAFE_PRINTERS is not valid JSON (line 1, column 17: Expected double-quoted property name)',
+    ]);
+    expect(problems({ ...minimal, RELEASE_GATE_FAIL_SAFE_PRINTERS: '{"HR *": "dney"}' })).toEqual([
+      'RELEASE_GATE_FAIL_SAFE_PRINTERS "HR *": expected "release" or "deny", got "dney"',
     ]);
     expect(() =>
       parseSettings({ ...minimal, RELEASE_GATE_RELEASE_PRINTERS: '["9f8e7d6c-0000-4000-8000-000000000001"]' }),
@@ -140,6 +146,92 @@ describe('settings', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     expect(withSettingsTable(readme)).toBe(readme);
     for (const name of settingNames) expect(readme).toContain(`| \`${name}\``);
+  });
+});
+
+describe('setting errors echo the bad value and name the fix, never showing a secret', () => {
+  it.each<[string, string, string]>([
+    [
+      'a number that is not one',
+      'RELEASE_GATE_POLICY_TIMEOUT_MS=abc',
+      'RELEASE_GATE_POLICY_TIMEOUT_MS must be a whole number of milliseconds from 10 to 60000; "abc" is not one',
+    ],
+    [
+      'a number out of range',
+      'RELEASE_GATE_TASK_LEASE_SECONDS=3',
+      'RELEASE_GATE_TASK_LEASE_SECONDS must be a whole number of seconds from 5 to 240; "3" is not one',
+    ],
+    [
+      'a fraction',
+      'RELEASE_GATE_PIN_MIN_LENGTH=6.5',
+      'RELEASE_GATE_PIN_MIN_LENGTH must be a whole number of digits from 6 to 12; "6.5" is not one',
+    ],
+    [
+      'a misspelt choice, with the nearest one',
+      'RELEASE_GATE_CLOUD=globl',
+      'RELEASE_GATE_CLOUD must be one of global, usgov, usgovdod, china; "globl" is not one (did you mean global?)',
+    ],
+    [
+      'a choice with nothing near',
+      'RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE=ignore',
+      'RELEASE_GATE_POLICY_PLUGIN_FAIL_MODE must be one of fail-safe, skip-rule, release, deny; "ignore" is not one',
+    ],
+    [
+      'a single allowed value',
+      'AzureWebJobsStorage__credential=msi',
+      'AzureWebJobsStorage__credential must be managedidentity; it is "msi"',
+    ],
+    [
+      'a rule across settings',
+      'RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS=3000',
+      'RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS must be below RELEASE_GATE_POLICY_TIMEOUT_MS, or the policy times out ' +
+        'before the fail mode applies; it is "3000"',
+    ],
+    [
+      "a URL's query (it may carry a function key), left out",
+      'RELEASE_GATE_NOTIFICATION_URL=http://func.example.net/api/notifications?code=k3y',
+      'RELEASE_GATE_NOTIFICATION_URL must be an https:// URL (Graph delivers only to https; http is allowed on ' +
+        '127.0.0.1, localhost and [::1]); "http://func.example.net/api/notifications?…" is not one',
+    ],
+    [
+      'a long value, shortened',
+      `RELEASE_GATE_TENANT_ID=${'x'.repeat(100)}`,
+      `RELEASE_GATE_TENANT_ID must be a GUID; "${'x'.repeat(57)}…" is not one`,
+    ],
+  ])('%s', (_name, assignment, expected) => {
+    const [name, value] = assignment.split(/=(.*)/s) as [string, string];
+    expect(problems({ ...minimal, [name]: value })).toEqual([expected]);
+  });
+
+  it('never shows the value of a secret, only what is wrong with it', () => {
+    const secret = 'Zx9-very-secret-value';
+    const found = problems({
+      ...minimal,
+      RELEASE_GATE_SECRET_SOURCE: 'settings',
+      RELEASE_GATE_APP_CREDENTIAL: 'secret',
+      RELEASE_GATE_CLIENT_STATE: `${secret}${'x'.repeat(200)}`,
+      RELEASE_GATE_APP_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/app/)',
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '@Microsoft.KeyVault(x)',
+    });
+    expect(found).toEqual([
+      'RELEASE_GATE_CLIENT_STATE must be at most 128 characters; it has 221',
+      expect.stringMatching(
+        /^RELEASE_GATE_APP_SECRET is an unresolved Key Vault reference: .*\(the value is not shown: it is a secret\)$/,
+      ),
+      expect.stringMatching(
+        /^APPLICATIONINSIGHTS_CONNECTION_STRING is an unresolved .*\(the value is not shown: it is a secret\)$/,
+      ),
+    ]);
+    expect(found.join('\n')).not.toMatch(/very-secret|SecretUri/);
+  });
+
+  it('knows every setting whose value is a secret (the ..._SECRET_NAME settings only name one)', () => {
+    const looksSecret = settingNames.filter(
+      (name) =>
+        /(_SECRET|_KEY|_STATE|_STATE_PREVIOUS|_STRING|_TERMINALS)$/.test(name) || name === 'AzureWebJobsStorage',
+    );
+    expect(looksSecret.length).toBeGreaterThanOrEqual(8);
+    expect([...SECRET_SETTINGS].sort()).toEqual(looksSecret.sort());
   });
 });
 
