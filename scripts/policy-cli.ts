@@ -209,7 +209,10 @@ export function command(terminal: Terminal): Command {
         const text = policyJsonSchema();
         const shown = path.relative(process.cwd(), SCHEMA_FILE);
         if (options.check) {
-          if (readFileSync(SCHEMA_FILE, 'utf8') === text) return EXIT.ok;
+          if (readFileSync(SCHEMA_FILE, 'utf8') === text) {
+            terminal.out(`${shown} is current.`);
+            return EXIT.ok;
+          }
           terminal.err(`${shown} is stale: run npm run policy -- schema`);
           return EXIT.invalid;
         }
