@@ -313,7 +313,12 @@ function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
     }
     case 'invalid_value': {
       const guess =
-        typeof issue.input === 'string' ? closest(issue.input, issue.values.filter((v) => typeof v === 'string')) : '';
+        typeof issue.input === 'string'
+          ? closest(
+              issue.input,
+              issue.values.filter((v) => typeof v === 'string'),
+            )
+          : '';
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(issue.input)}${guess ? ` (did you mean "${guess}"?)` : ''}`;
     }
     case 'too_small':
