@@ -58,7 +58,12 @@ describe('a policy file', () => {
     expect(await current()).toBe('v2');
     now += 61_000;
     expect(await current()).toBe('v2');
-    expect(errors).toEqual([expect.stringMatching(/is invalid; keeping the last valid one: not valid JSON/)]);
+    // Where, as an editor shows it (line and column), not V8's character offset.
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /is invalid; keeping the last valid one: not valid JSON \(line 1, column 32: the text ends before the JSON does/,
+      ),
+    ]);
 
     write(file, JSON.stringify({ name: 'no reason', rules: [], default: { deny: {} } }));
     now += 61_000;
