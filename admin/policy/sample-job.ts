@@ -3,6 +3,7 @@ import { printJobSchema } from '../../src/graph/print-schemas';
 import { buildPolicyContext } from '../../src/policy/policy-context';
 import type { PolicyContext } from '../../src/policy/decision';
 import { issuesText } from '../../src/config/zod-issues';
+import { adminMessage, withValue } from '../../src/policy/declarative/policy-schema';
 
 /**
  * A job file for dry runs (the CLI's explain, the example tests): a printJob as Graph returns it
@@ -37,11 +38,12 @@ export function contextFromSampleJob(
   json: unknown,
   options: { now?: Date } = {},
 ): { ok: true; job: SampleJob; context: PolicyContext } | { ok: false; errors: string[] } {
-  const parsed = sampleJobSchema.safeParse(json);
+  // Worded as the policy's errors are: "documents.0.size: expected a number, got "big"".
+  const parsed = sampleJobSchema.safeParse(json, { error: adminMessage, reportInput: true });
   if (!parsed.success)
     return {
       ok: false,
-      errors: issuesText(parsed.error, { whole: 'job' }),
+      errors: issuesText({ issues: parsed.error.issues.map(withValue) }, { whole: 'job' }),
     };
   const job = parsed.data;
   const printerId = job.printerId ?? job.printer?.id ?? NO_PRINTER;

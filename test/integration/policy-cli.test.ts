@@ -158,7 +158,7 @@ describe('npm run policy, as an admin runs it', () => {
     }
   });
 
-  it('check: a JSON syntax error has line and column, the line and a caret; a missing file says so; exit 1', async () => {
+  it('a JSON syntax error has line and column, the line and a caret; a bad job file echoes its values; exit 1', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'policy-cli-'));
     try {
       const file = path.join(dir, 'policy.json');
@@ -169,6 +169,16 @@ describe('npm run policy, as an admin runs it', () => {
         `${file}:4:19: not valid JSON: Expected ',' or '}' after property value`,
         '      { "name": "r" "when": {} }',
         '                    ^',
+      ]);
+      const job = path.join(dir, 'job.json');
+      writeFileSync(job, JSON.stringify({ id: '1', documents: [{ id: 'd', size: 'big' }], now: 'tomorrow' }));
+      const badJob = await cli('explain', SCHOOL, job);
+      expect(badJob.code).toBe(1);
+      expect(badJob.out.split('\n')).toEqual([
+        `${job} is not a print job:`,
+        '  - status: required',
+        '  - documents.0.size: expected a number, got "big"',
+        '  - now: expected an ISO date and time such as 2026-11-24T10:00:00Z, got "tomorrow"',
       ]);
       const missing = await cli('check', path.join(dir, 'nope.json'));
       expect(missing).toMatchObject({ code: 1, out: expect.stringContaining('nope.json: cannot be read (ENOENT)') });

@@ -281,7 +281,7 @@ const echoed = (value: string | number | boolean) => {
 };
 
 /** The issue's message with the bad value it is about, when that is a plain value and not yet shown. */
-function withValue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+export function withValue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   const { input, ...rest } = issue;
   if (!['string', 'number', 'boolean'].includes(typeof input) || input === '' || issue.message.includes(', got '))
     return rest;
@@ -291,8 +291,11 @@ function withValue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
 const shown = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? `"${value}"` : typeof value;
 
-/** zod's messages, reworded for an admin editing JSON: what is missing, wrong, or misspelled. */
-function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
+/**
+ * zod's messages, reworded for an admin editing JSON: what is missing, wrong, or misspelled. Parse with
+ * `{ error: adminMessage, reportInput: true }` and map the issues through {@link withValue}.
+ */
+export function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const description =
     issue.inst && 'description' in issue.inst ? (issue.inst.description as string | undefined) : undefined;
   const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
@@ -321,6 +324,9 @@ function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
           : '';
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(issue.input)}${guess ? ` (did you mean "${guess}"?)` : ''}`;
     }
+    case 'invalid_format':
+      if (issue.format === 'datetime') return 'expected an ISO date and time such as 2026-11-24T10:00:00Z';
+      return undefined;
     case 'too_small':
       if (issue.origin === 'array') return 'must not be empty';
       if (issue.origin === 'string') return 'must not be empty';
