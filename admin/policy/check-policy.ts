@@ -18,9 +18,16 @@ export function readJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such file (looked for ${path.resolve(file)})`
+        : code === 'EISDIR'
+          ? 'is a directory; name a JSON file'
+          : code === 'EACCES'
+            ? 'cannot be read: permission denied'
+            : `cannot be read (${code ?? (error as Error).message})`;
+    throw new InputError(`${file}: ${why}`);
   }
   try {
     return parseJsonText(text);

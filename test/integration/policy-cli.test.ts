@@ -180,8 +180,12 @@ describe('npm run policy, as an admin runs it', () => {
         '  - documents.0.size: expected a number, got "big"',
         '  - now: expected an ISO date and time such as 2026-11-24T10:00:00Z, got "tomorrow"',
       ]);
+      expect(await cli('check', dir)).toMatchObject({ code: 1, out: `${dir}: is a directory; name a JSON file` });
       const missing = await cli('check', path.join(dir, 'nope.json'));
-      expect(missing).toMatchObject({ code: 1, out: expect.stringContaining('nope.json: cannot be read (ENOENT)') });
+      expect(missing).toMatchObject({
+        code: 1,
+        out: expect.stringContaining(`nope.json: no such file (looked for ${path.join(dir, 'nope.json')})`),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
