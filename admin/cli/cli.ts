@@ -151,6 +151,12 @@ export async function runCommand(command: Command, argv: string[], terminal: Ter
     if (error instanceof CommanderError) {
       // --help is 0; help shown because no subcommand was named (`npm run policy --`) is a bad command line.
       if (error.code === 'commander.helpDisplayed' || error.exitCode === 0) return EXIT.ok;
+      // Commander checks required options before unknown ones: name the typo too (`--usr`: did you mean --user?).
+      if (error.code === 'commander.missingMandatoryOptionValue') {
+        const typo = unknownFlag(command, argv);
+        if (typo)
+          terminal.err(red(`error: unknown option '${typo.flag}'${typo.near ? `\n(Did you mean ${typo.near}?)` : ''}`));
+      }
       return EXIT.usage;
     }
     if (error instanceof UsageError) {
@@ -161,6 +167,18 @@ export async function runCommand(command: Command, argv: string[], terminal: Ter
     terminal.err(red(error instanceof Error ? error.message : String(error)));
     return error instanceof ExitError ? error.exitCode : EXIT.failed;
   }
+}
+
+/** The first long flag in `argv` that the command (or the subcommand `argv` starts with) does not know. */
+function unknownFlag(command: Command, argv: string[]): { flag: string; near?: string } | undefined {
+  const leaf = command.commands.find((sub) => sub.name() === argv[0]) ?? command;
+  const longs = [...leaf.options.map((option) => option.long), '--help'].filter((long) => long !== undefined);
+  for (const word of argv) {
+    if (word === '--') break;
+    const flag = word.split('=')[0]!;
+    if (flag.startsWith('--') && !longs.includes(flag)) return { flag, near: nearest(flag, longs) };
+  }
+  return undefined;
 }
 
 /** The exit code an action returned, by root command. */

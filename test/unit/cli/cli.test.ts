@@ -44,6 +44,14 @@ describe('the shared command line', () => {
     expect(terminal.stderr()).toMatch(/unknown option '--copis'[\s\S]*Did you mean --copies\?/);
   });
 
+  it('names a misspelt flag even when a required option is missing because of it, exit 2', async () => {
+    const terminal = recordingTerminal();
+    expect(await runCommand(sample(terminal), ['--usr', 'a'], terminal)).toBe(EXIT.usage);
+    expect(terminal.stderr()).toMatch(
+      /required option '--user <upn>' not specified[\s\S]*unknown option '--usr'\n\(Did you mean --user\?\)/,
+    );
+  });
+
   it('echoes a bad value with the rule, exit 2, and runs nothing', async () => {
     const seen: unknown[] = [];
     for (const bad of ['two', '0', '1.5']) {

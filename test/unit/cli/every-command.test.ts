@@ -41,6 +41,16 @@ function someFlag(command: Command): string {
 /** The flag with its second-to-last letter dropped: `--plugin` → `--plugn`. */
 const misspelt = (flag: string) => flag.slice(0, -2) + flag.slice(-1);
 
+/**
+ * The exit code the help documents for a bad command line: 2 for every command but one whose codes
+ * predate the shared ones and says so (the doctor's 2 is "a check failed", its 3 "… or a bad command line").
+ */
+function badCommandLineCode(help: string): number {
+  const codes = help.slice(help.indexOf('\nExit codes:'));
+  const line = /\n {2}(\d+) {2}[^\n]*\bbad command line/.exec(codes);
+  return line ? Number(line[1]) : NaN;
+}
+
 const names = Object.keys(COMMANDS).sort();
 
 describe('every command', () => {
@@ -73,19 +83,22 @@ describe('every command', () => {
         const help = terminal.stdout();
         expect({ argv, code }).toEqual({ argv, code: 0 });
         expect(help).toMatch(new RegExp(`^Usage: npm run ${name} -- ${argv.map((a) => `${a} `).join('')}`));
-        expect(help).toMatch(/\nExamples:\n {2}npm run /);
-        expect(help).toMatch(/\nExit codes:\n {2}0 {2}\S[\s\S]*\n {2}2 {2}bad command line/);
+        expect(help).toMatch(new RegExp(`\\nExamples:\\n( {2}\\S.*\\n)*? {2}.*npm run ${name}\\b`));
+        expect(help).toMatch(/\nExit codes:\n {2}0 {2}\S/);
+        expect(badCommandLineCode(help)).toBeGreaterThanOrEqual(2);
         expect(terminal.stderr()).toBe('');
       }
     });
 
-    it('refuses a misspelt flag with exit 2 and suggests the right one', async () => {
+    it('refuses a misspelt flag with exit 2 (or the code its help gives a bad command line) and suggests the right one', async () => {
       const make = await build();
       for (const { argv, command } of routes(make(recordingTerminal()))) {
         const flag = someFlag(command);
         const terminal = recordingTerminal();
         const code = await runCommand(make(terminal), [...argv, misspelt(flag)], terminal);
-        expect({ argv, flag, code }).toEqual({ argv, flag, code: 2 });
+        const help = recordingTerminal();
+        await runCommand(make(help), [...argv, '--help'], help);
+        expect({ argv, flag, code }).toEqual({ argv, flag, code: badCommandLineCode(help.stdout()) });
         expect(terminal.stderr()).toContain(`unknown option '${misspelt(flag)}'`);
         expect(terminal.stderr()).toContain(`Did you mean ${flag}?`);
       }
