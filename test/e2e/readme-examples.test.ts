@@ -196,6 +196,9 @@ describe('the README command examples run as written against a sandbox', () => {
         pid: process.pid,
         startedAt: new Date().toISOString(),
         policy: path.relative(root, policy),
+        // The host's master key, which `setup --sandbox` reads from the announcement (spread: not every
+        // version of SandboxAnnouncement declares it).
+        ...{ masterKey: sandbox.host.keys.master },
       },
       sandbox.settings,
     );
