@@ -13,4 +13,5 @@ export interface CommandModule {
 export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // Each lane of issue 16 adds its commands here, e.g.
   //   print: () => import('../sandbox/print-job'),
+  report: () => import('./report'),
 };
