@@ -14,4 +14,6 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // Each lane of issue 16 adds its commands here, e.g.
   //   print: () => import('../sandbox/print-job'),
   report: () => import('./report'),
+  setup: () => import('./setup'),
+  doctor: () => import('./doctor'),
 };

@@ -13,6 +13,9 @@ import { isRecorded } from '../../src/setup/trigger-record';
  * accepting jobs), written by the deployed app with its own token, as Graph requires.
  * Idempotent: a printer, its attributes, share or trigger that exists is reused, never replaced.
  */
+/** Progress for a slow step (admin/cli/cli.ts progress()): says it started, then how long, then how it ended. */
+export type Step = (label: string) => { done(result?: string): void; fail(result: string): void };
+
 export interface PullQueueOptions extends RegistrationPacing {
   /** Register (or find, by this name) a virtual printer… */
   displayName?: string;
@@ -26,6 +29,8 @@ export interface PullQueueOptions extends RegistrationPacing {
   allowAllUsers: boolean;
   dryRun?: boolean;
   log?: (line: string) => void;
+  /** Progress for registering a printer (Graph's operation can take minutes); default: a line before and after. */
+  step?: Step;
 }
 
 export type TriggerState = 'created' | 'exists' | 'conflict';
@@ -53,8 +58,17 @@ export async function ensurePullQueue(api: PrintApi, options: PullQueueOptions):
     );
     return { created: { printer: true, attributes: true, share: true, trigger: true } };
   } else {
-    log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`);
-    printer = await registerVirtualPrinter(api, options.displayName!, options);
+    const step =
+      options.step?.(
+        `Registering the pull queue "${options.displayName}" (a virtual printer; this can take minutes)`,
+      ) ?? (log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`), undefined);
+    try {
+      printer = await registerVirtualPrinter(api, options.displayName!, options);
+    } catch (error) {
+      step?.fail('failed');
+      throw error;
+    }
+    step?.done('registered');
     created.printer = true;
     log(`Registered the pull queue "${printer.displayName}" (${printer.id}).`);
   }
