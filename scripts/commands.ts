@@ -16,4 +16,5 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./report'),
   setup: () => import('./setup'),
   doctor: () => import('./doctor'),
+  'qr-codes': () => import('./qr-codes'),
 };

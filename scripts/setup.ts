@@ -21,7 +21,9 @@ import {
   type Terminal,
 } from '../admin/cli/cli';
 import { CLOUDS } from '../src/graph/graph-endpoints';
-import { adminPrintApi } from '../admin/setup/admin-sign-in';
+import { adminPrintApi, SANDBOX_SIGN_IN_NOTE } from '../admin/setup/admin-sign-in';
+
+export { SANDBOX_SIGN_IN_NOTE };
 import type { PrintApi } from '../src/graph/print-api';
 import { ensurePullQueue, type PullQueueOptions, type Step } from '../admin/setup/pull-queue';
 import {
@@ -175,9 +177,6 @@ const wildcard = (p: string) =>
       .replace(/\*/g, '.*')}$`,
     'i',
   );
-
-/** What a sign-in against the sandbox shows instead of the device-code prompt its simulator approves itself. */
-export const SANDBOX_SIGN_IN_NOTE = "Signed in as the sandbox's admin (its simulator approves the device code itself).";
 
 export async function runSetup(
   options: SetupOptions,

@@ -14,6 +14,9 @@ export interface AdminSignInOptions {
   graphBaseUrl?: string;
 }
 
+/** What a sign-in against the sandbox shows instead of the device-code prompt its simulator approves itself. */
+export const SANDBOX_SIGN_IN_NOTE = "Signed in as the sandbox's admin (its simulator approves the device code itself).";
+
 /** A token is renewed this long before it expires, so no call starts with one about to lapse. */
 const RENEW_BEFORE_MS = 2 * 60_000;
 

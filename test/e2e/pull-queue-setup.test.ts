@@ -257,7 +257,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     await expect(runSetup(args('--pull-queue', 'Pull Twin'), () => undefined)).rejects.toThrow(
       /2 printers are called "Pull Twin" \(dup-1, dup-2\): adopt one with --adopt <id>/,
     );
-    expect(() => args('--share-with', 'some')).toThrow(/--share-with must be all or none/);
+    expect(() => args('--share-with', 'some')).toThrow(/"some" is not one of all, none/);
     expect(() => args('--share-with', 'all', '--no-share-with-all-users')).toThrow(/say different things/);
     expect(() => args('--teardown', '--pull-queue', 'Pull X')).toThrow(/--teardown cannot be combined/);
     expect(args('--share-with', 'none').shareWithAllUsers).toBe(false);
