@@ -17,4 +17,6 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   setup: () => import('./setup'),
   doctor: () => import('./doctor'),
   'qr-codes': () => import('./qr-codes'),
+  package: () => import('./package'),
+  bench: () => import('../bench/run'),
 };
