@@ -4,6 +4,8 @@
  * (AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, RELEASE_GATE_AUDIT_TABLE) from the environment,
  * or the running sandbox's with --sandbox. Dates are whole days, both included; the default is the last 7 days.
  */
+import type { TokenCredential } from '@azure/core-auth';
+import { TableClient } from '@azure/data-tables';
 import { Option, type Command } from 'commander';
 import {
   EXIT,
@@ -69,7 +71,8 @@ function storageSettings(options: { sandbox?: boolean; port?: number }, env: Nod
     if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__tableServiceUri)
       throw new ExitError(
         'No storage to read the audit table from: set AzureWebJobsStorage (a connection string) or ' +
-          "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, read with your identity), and " +
+          "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, read as you: az login, and a " +
+          'role such as Storage Table Data Reader), and ' +
           'RELEASE_GATE_AUDIT_TABLE if the table is not releasegateaudit; or pass --sandbox to read the running ' +
           "sandbox's (npm run report -- --sandbox).",
         EXIT_NOT_CONFIGURED,
@@ -82,6 +85,23 @@ function storageSettings(options: { sandbox?: boolean; port?: number }, env: Nod
       EXIT_NOT_CONFIGURED,
     );
   return parsed.data;
+}
+
+/**
+ * The audit table. With a table endpoint (no connection string) the admin reads it as themselves (az login or
+ * azd auth login; a data role such as Storage Table Data Reader), not as the Function App's managed identity,
+ * which exists only in Azure.
+ */
+function auditTable(config: ReturnType<typeof storageSettings>): TableClient {
+  if (!config.AzureWebJobsStorage__tableServiceUri) return createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE);
+  let credential: Promise<TokenCredential> | undefined;
+  const admin: TokenCredential = {
+    async getToken(scopes, options) {
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
+  return new TableClient(config.AzureWebJobsStorage__tableServiceUri, config.RELEASE_GATE_AUDIT_TABLE, admin);
 }
 
 interface ReportOptions {
@@ -138,7 +158,7 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
         throw error;
       }
       const config = storageSettings(options, env);
-      const client = createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE);
+      const client = auditTable(config);
       const result = await decisionReport(client, period);
       terminal.out(
         options.json ? JSON.stringify(result, null, 2) : formatReport(result, paint(terminal.color.out).bold),
