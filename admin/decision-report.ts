@@ -16,7 +16,12 @@ export interface DecisionReport {
   byPrinter: Record<string, number>;
   /** By user principal name. */
   byUser: Record<string, number>;
+  /** Anything the reader should know about the figures (e.g. printer names that could not be looked up). */
+  notes?: string[];
 }
+
+/** Looks up the names of printers whose records carry none (the sandbox's Graph); unknown ids are left out. */
+export type PrinterNames = (printerIds: string[]) => Promise<Record<string, string>>;
 
 /** An inclusive period: both instants are counted. */
 export interface ReportPeriod {
@@ -147,13 +152,14 @@ const bump = (counts: Record<string, number>, key: string | undefined) => {
 
 /**
  * Reads the audit table (one partition per day) and counts the decisions made in the period. Printers are
- * named by the name recorded at decision time (records written before names were recorded take the name
- * another record of the same printer has, else show the id); two printers with one name are told apart by id.
+ * named by the name recorded at decision time (a record without one takes the name another record of the same
+ * printer has, else `lookUp`'s, else shows the id); two printers with one name are told apart by id.
  * Pending records (decided, not yet acted on) are counted under their outcome like the rest.
  */
 export async function decisionReport(
   table: TableClient,
   period: Pick<ReportPeriod, 'from' | 'to'> & { label?: string },
+  lookUp?: PrinterNames,
 ): Promise<DecisionReport> {
   const { from, to } = period;
   const report: DecisionReport = {
@@ -184,6 +190,16 @@ export async function decisionReport(
       bump(report.byOutcome, record.outcome);
       printerCounts.set(record.printerId, (printerCounts.get(record.printerId) ?? 0) + 1);
       bump(report.byUser, record.userPrincipalName);
+    }
+  }
+  const unnamed = [...printerCounts.keys()].filter((id) => id && !printerNames.has(id));
+  if (lookUp && unnamed.length) {
+    try {
+      for (const [id, name] of Object.entries(await lookUp(unnamed))) printerNames.set(id, name);
+    } catch (error) {
+      report.notes = [
+        `${unnamed.length} printer(s) are shown by id: their names could not be looked up (${(error as Error).message.split('\n')[0]}).`,
+      ];
     }
   }
   const nameCount = new Map<string, number>();

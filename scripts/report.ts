@@ -19,7 +19,17 @@ import {
   wholeNumber,
   type Terminal,
 } from '../admin/cli/cli';
-import { decisionReport, PeriodError, reportPeriod, type DecisionReport } from '../admin/decision-report';
+import {
+  decisionReport,
+  PeriodError,
+  reportPeriod,
+  type DecisionReport,
+  type PrinterNames,
+} from '../admin/decision-report';
+import { createGraphClient } from '../src/graph/graph-client';
+import { CLOUDS } from '../src/graph/graph-endpoints';
+import { classifyGraphError } from '../src/graph/graph-errors';
+import { PrintApi } from '../src/graph/print-api';
 import { createTableClient } from '../src/storage/storage-clients';
 import { settingsObject } from '../src/config/settings';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
@@ -40,6 +50,7 @@ function table(title: string, counts: Record<string, number>): string {
 export function formatReport(report: DecisionReport, bold: (text: string) => string = (t) => t): string {
   if (report.total === 0) return `No decisions from ${report.period}.`;
   return [
+    ...(report.notes ?? []),
     bold(`Decisions from ${report.period}: ${report.total}`),
     table('rule', report.byRule),
     table('action', report.byAction),
@@ -104,6 +115,44 @@ function auditTable(config: ReturnType<typeof storageSettings>): TableClient {
   return new TableClient(config.AzureWebJobsStorage__tableServiceUri, config.RELEASE_GATE_AUDIT_TABLE, admin);
 }
 
+/**
+ * Names for printers whose records carry none (decided without reading the printer, e.g. a redirect), from
+ * the sandbox's Graph as its app (the credentials in its settings). Only for the sandbox: in a tenant the
+ * report has no Graph sign-in, and records name the printers the processor read.
+ */
+function sandboxPrinterNames(settings: Record<string, string>): PrinterNames {
+  return async (ids) => {
+    const { ClientSecretCredential } = await import('@azure/identity');
+    const authorityHost = settings.RELEASE_GATE_AUTHORITY_HOST!;
+    const api = new PrintApi(
+      createGraphClient(
+        new ClientSecretCredential(
+          settings.RELEASE_GATE_TENANT_ID!,
+          settings.RELEASE_GATE_APP_CLIENT_ID!,
+          settings.RELEASE_GATE_APP_SECRET!,
+          { authorityHost, disableInstanceDiscovery: true },
+        ),
+        {
+          baseUrl: settings.RELEASE_GATE_GRAPH_BASE_URL!,
+          version: 'v1.0',
+          scope: `${CLOUDS.global.graph}/.default`,
+          authorityHost,
+          customAuthority: true,
+        },
+      ),
+    );
+    const names: Record<string, string> = {};
+    for (const id of ids) {
+      const printer = await api.getPrinter(id).catch((error: unknown) => {
+        if (classifyGraphError(error).kind === 'not-found') return undefined; // deleted since
+        throw error;
+      });
+      if (printer?.displayName) names[id] = printer.displayName;
+    }
+    return names;
+  };
+}
+
 interface ReportOptions {
   sandbox?: boolean;
   port?: number;
@@ -159,7 +208,11 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
       }
       const config = storageSettings(options, env);
       const client = auditTable(config);
-      const result = await decisionReport(client, period);
+      const result = await decisionReport(
+        client,
+        period,
+        options.sandbox ? sandboxPrinterNames(readSandboxSettings(readRunning(options.port, env))) : undefined,
+      );
       terminal.out(
         options.json ? JSON.stringify(result, null, 2) : formatReport(result, paint(terminal.color.out).bold),
       );

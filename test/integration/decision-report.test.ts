@@ -80,6 +80,18 @@ describe('the decision report over the audit table', () => {
     // A printer never named in any record shows its id.
     const later = await decisionReport(table, reportPeriod({ from: '2026-11-26', to: '2026-11-26' }));
     expect(later.byPrinter).toEqual({ p9: 1 });
+    // …unless it can be looked up (the sandbox's Graph); a failed look-up is said, the ids stay.
+    const asked: string[][] = [];
+    const named = await decisionReport(table, reportPeriod({ from: '2026-11-26', to: '2026-11-26' }), async (ids) => {
+      asked.push(ids);
+      return { p9: 'Annex' };
+    });
+    expect([named.byPrinter, asked, named.notes]).toEqual([{ Annex: 1 }, [['p9']], undefined]);
+    const failed = await decisionReport(table, reportPeriod({ from: '2026-11-26', to: '2026-11-26' }), async () => {
+      throw new Error('graph down');
+    });
+    expect(failed.byPrinter).toEqual({ p9: 1 });
+    expect(failed.notes).toEqual(['1 printer(s) are shown by id: their names could not be looked up (graph down).']);
   });
 
   it('--to includes its whole day (UTC, or the --time-zone given)', () => {
