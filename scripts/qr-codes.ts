@@ -83,8 +83,9 @@ function printerIds(declared: string | undefined): string[] | undefined {
 function addQrOptions(command: Command, env: NodeJS.ProcessEnv): Command {
   const fromEnv = (flags: string, description: string, ...names: string[]) => {
     const name = names.find((n) => env[n]);
-    const option = new Option(flags, `${description} (${names.join(', else ')})`);
-    return name ? option.default(env[name], `$${name}`) : option;
+    return name
+      ? new Option(flags, description).default(env[name], `$${name}`)
+      : new Option(flags, `${description} (${names.join(', else ')})`);
   };
   return command
     .addOption(fromEnv('--function-url <url>', 'the Function App the codes open', 'RELEASE_GATE_FUNCTION_APP_URL'))

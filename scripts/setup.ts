@@ -68,9 +68,9 @@ export interface SetupOptions {
 
 interface SetupFlags extends AdminToolFlags {
   printers?: string;
-  pullQueue: string[];
-  adopt: string[];
-  claimTrigger: string[];
+  pullQueue?: string[];
+  adopt?: string[];
+  claimTrigger?: string[];
   shareWithAllUsers?: boolean;
   shareWith?: 'all' | 'none';
   teardown?: boolean;
@@ -90,9 +90,8 @@ function addSetupOptions(command: Command, env: NodeJS.ProcessEnv): Command {
       '--pull-queue <name>',
       'register (or find) a virtual pull-queue printer, set its attributes (needs RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP), share it, put the trigger on it (repeatable)',
       repeat,
-      [],
     )
-    .option('--adopt <printer id>', 'use an existing printer as a pull queue (repeatable)', repeat, [])
+    .option('--adopt <printer id>', 'use an existing printer as a pull queue (repeatable)', repeat)
     .option('--share-with-all-users', 'a new share lets every user print (the default)')
     .option('--no-share-with-all-users', 'or nobody yet (grant users in the Universal Print portal)')
     .addOption(
@@ -104,7 +103,6 @@ function addSetupOptions(command: Command, env: NodeJS.ProcessEnv): Command {
       '--claim-trigger <printer id>',
       "record the trigger on that printer as Release Gate's (one made before set-up kept its record; only on your word) (repeatable)",
       repeat,
-      [],
     )
     .option('--teardown', "remove Release Gate's (recorded) triggers from every printer")
     .option('--dry-run', 'show the plan, change nothing');
@@ -112,7 +110,13 @@ function addSetupOptions(command: Command, env: NodeJS.ProcessEnv): Command {
 
 /** The options a run needs, from the flags (with --sandbox applied); a UsageError says what is missing or at odds. */
 export function setupOptionsFrom(command: Command, env: NodeJS.ProcessEnv = process.env): SetupOptions {
-  const values = withSandbox(command, command.opts<SetupFlags>(), env);
+  const flags = withSandbox(command, command.opts<SetupFlags>(), env);
+  const values = {
+    ...flags,
+    pullQueue: flags.pullQueue ?? [],
+    adopt: flags.adopt ?? [],
+    claimTrigger: flags.claimTrigger ?? [],
+  };
   const missing = [!values.tenant && '--tenant', !values.clientId && '--client-id'].filter(Boolean);
   if (missing.length)
     throw new UsageError(

@@ -32,8 +32,10 @@ export function addAdminToolOptions(
   { sandbox = true }: { sandbox?: boolean } = {},
 ): Command {
   const fromEnv = (flags: string, description: string, name: string) => {
-    const option = new Option(flags, `${description} (${name})`);
-    return env[name] ? option.default(env[name], `$${name}`) : option;
+    // With the setting present, the help shows it as the default (its name, never its value: it may be a key).
+    return env[name]
+      ? new Option(flags, description).default(env[name], `$${name}`)
+      : new Option(flags, `${description} (${name})`);
   };
   command
     .addOption(fromEnv('--tenant <id>', 'the tenant id', 'RELEASE_GATE_TENANT_ID'))
