@@ -38,6 +38,14 @@ function azureCredential(): TokenCredential {
 const isLoopback = (url: string | undefined) =>
   !!url && /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//i.test(`${url}/`);
 
+/** --json's answer when the checks could not run. */
+const cannotRunJson = (detail: string, fix: string) =>
+  JSON.stringify(
+    { exitCode: EXIT_CODES.cannotRun, checks: [{ status: 'fail', name: 'Doctor', detail, fix }] },
+    null,
+    2,
+  );
+
 export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const doctor = addDoctorOptions(
     defineCommand(
@@ -47,9 +55,16 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
     ),
     env,
   );
+  let jsonAsked = false;
+  doctor.on('option:json', () => (jsonAsked = true));
   // The doctor's exit codes predate the shared ones: 2 is "a check failed", so a bad command line is 3 here.
   doctor.exitOverride((error) => {
     if (error.exitCode === 0) throw error;
+    // With --json, stdout stays JSON whatever went wrong.
+    if (jsonAsked)
+      terminal.out(
+        cannotRunJson(error.message.replace(/^error: /, ''), 'correct the command line: npm run doctor -- --help'),
+      );
     throw new ExitError(`(run npm run doctor -- --help for usage)`, EXIT_CODES.cannotRun);
   });
   doctor.addHelpText(
@@ -92,14 +107,7 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
         const cannotRun = error instanceof DoctorCannotRun;
         const message = error instanceof Error ? error.message : String(error);
         const fix = cannotRun ? error.fix : 'run the doctor again; if it repeats, report this message';
-        if (json)
-          terminal.out(
-            JSON.stringify(
-              { exitCode: EXIT_CODES.cannotRun, checks: [{ status: 'fail', name: 'Doctor', detail: message, fix }] },
-              null,
-              2,
-            ),
-          );
+        if (json) terminal.out(cannotRunJson(message, fix));
         else terminal.err(`✘ Could not run the checks: ${message}\n  fix: ${fix}`);
         return EXIT_CODES.cannotRun;
       }

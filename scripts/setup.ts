@@ -237,11 +237,15 @@ export async function runSetup(
     options.printers.toLowerCase() === 'all' ? undefined : options.printers.split(',').filter((n) => n.trim());
   if (options.teardown || !names || names.length > 0) {
     let ownership: TriggerOwnership;
+    // A Graph call per printer: in a large tenant, seconds.
+    const reading = step?.('Reading the printers and their triggers');
     try {
       ownership = await listTriggerOwnership(admin, app.triggerRecord);
     } catch (error) {
+      reading?.fail('failed');
       throw new Error(setupHint(error));
     }
+    reading?.done(`${ownership.printers.length} printer(s)`);
     const states = ownership.printers;
     const patterns = names?.map(wildcard);
     const plan = planTriggers(

@@ -84,6 +84,13 @@ describe('npm run doctor: its command line', () => {
     const typo = await run(doctorCommand, ['--jsn']);
     expect(typo.code).toBe(3);
     expect(typo.stderr).toMatch(/unknown option '--jsn'[\s\S]*Did you mean --json\?/);
+    // With --json, stdout stays JSON, even for a bad command line.
+    const jsonTypo = await run(doctorCommand, ['--json', '--printer', 'x']);
+    expect(jsonTypo.code).toBe(3);
+    expect(JSON.parse(jsonTypo.stdout)).toMatchObject({
+      exitCode: 3,
+      checks: [{ status: 'fail', detail: expect.stringMatching(/unknown option '--printer'/) }],
+    });
     const credential = await run(doctorCommand, ['--app-credential', 'password', '--json']);
     expect(credential.code).toBe(3);
     expect(JSON.parse(credential.stdout).checks[0].detail).toMatch(/--app-credential "password" is not/);
