@@ -5,6 +5,9 @@ import { registerVirtualPrinter, type RegistrationPacing } from './printer-regis
 import type { SetupApp } from './setup-app';
 import { isRecorded } from '../../src/setup/trigger-record';
 
+/** Progress for a slow step (admin/cli/cli.ts progress()): says it started, then how long, then how it ended. */
+export type Step = (label: string) => { done(result?: string): void; fail(result: string): void };
+
 /**
  * A pull queue: a printer users print to, shared with them, with Release Gate's trigger on it so
  * that every job is held for release. Either a virtual printer registered here (with a delegated
@@ -13,9 +16,6 @@ import { isRecorded } from '../../src/setup/trigger-record';
  * accepting jobs), written by the deployed app with its own token, as Graph requires.
  * Idempotent: a printer, its attributes, share or trigger that exists is reused, never replaced.
  */
-/** Progress for a slow step (admin/cli/cli.ts progress()): says it started, then how long, then how it ended. */
-export type Step = (label: string) => { done(result?: string): void; fail(result: string): void };
-
 export interface PullQueueOptions extends RegistrationPacing {
   /** Register (or find, by this name) a virtual printer… */
   displayName?: string;
@@ -58,10 +58,11 @@ export async function ensurePullQueue(api: PrintApi, options: PullQueueOptions):
     );
     return { created: { printer: true, attributes: true, share: true, trigger: true } };
   } else {
-    const step =
-      options.step?.(
-        `Registering the pull queue "${options.displayName}" (a virtual printer; this can take minutes)`,
-      ) ?? (log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`), undefined);
+    // Graph's registration is a long-running operation: with a progress display, say how long it has waited.
+    const step = options.step?.(
+      `Registering the pull queue "${options.displayName}" (a virtual printer; this can take minutes)`,
+    );
+    if (!step) log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`);
     try {
       printer = await registerVirtualPrinter(api, options.displayName!, options);
     } catch (error) {
