@@ -7,6 +7,7 @@ import { EXIT, runCommand } from '../../../admin/cli/cli';
 import { explainSignInError, signInOnce } from '../../../admin/setup/admin-sign-in';
 import { command as setupCommand, EXIT_CONFLICTS, parseSetupArgs } from '../../../scripts/setup';
 import { command as doctorCommand } from '../../../scripts/doctor';
+import { writeRunning } from '../../../sandbox/state-file';
 import { recordingTerminal } from '../../support/recording-terminal';
 
 const TENANT = '9a4c2f1e-7b3d-4e8a-b6c5-0d1e2f3a4b5c';
@@ -62,6 +63,44 @@ describe('npm run setup: its command line', () => {
       expect(stderr).toMatch(/No sandbox is running: start one with `npm run sandbox`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+    // With one running: its values, except a flag typed on the command line (the environment's give way).
+    const state = mkdtempSync(path.join(os.tmpdir(), 'setup-sandbox-'));
+    try {
+      const sandboxEnv = { ...env, RELEASE_GATE_SANDBOX_DIR: state, RELEASE_GATE_TASK_DEFINITION_ID: 'azd-def' };
+      writeRunning(
+        {
+          simulatorUrl: 'https://127.0.0.1:8443',
+          hostUrl: 'http://127.0.0.1:7071',
+          hostPort: 7071,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          policy: 'demo',
+          masterKey: 'the-master-key',
+        },
+        {
+          RELEASE_GATE_TENANT_ID: 'sandbox-tenant',
+          RELEASE_GATE_APP_CLIENT_ID: 'sandbox-app',
+          RELEASE_GATE_TASK_DEFINITION_ID: 'sandbox-def',
+          RELEASE_GATE_AUTHORITY_HOST: 'https://127.0.0.1:8443',
+          RELEASE_GATE_GRAPH_BASE_URL: 'https://127.0.0.1:8443',
+        },
+        sandboxEnv,
+      );
+      expect(parseSetupArgs(['--sandbox', '--tenant', 'typed-tenant'], sandboxEnv)).toMatchObject({
+        tenant: 'typed-tenant',
+        clientId: 'sandbox-app',
+        adminClientId: 'sandbox-app',
+        functionUrl: 'http://127.0.0.1:7071',
+        functionKey: 'the-master-key',
+        taskDefinitionId: 'sandbox-def',
+        authorityHost: 'https://127.0.0.1:8443',
+        graphBaseUrl: 'https://127.0.0.1:8443',
+        cloud: 'global',
+        sandbox: true,
+      });
+    } finally {
+      rmSync(state, { recursive: true, force: true });
     }
     // Without --sandbox, the flags and environment as before (the shared parse the doctor uses too).
     expect(parseSetupArgs(['--printers', 'HQ *', '--function-key=-k'], env)).toMatchObject({
