@@ -26,7 +26,7 @@ import { adminPrintApi, SANDBOX_SIGN_IN_NOTE } from '../admin/setup/admin-sign-i
 import { CLOUD_NAMES, sandboxValues } from '../admin/setup/admin-tool-args';
 import { qrCodeFiles, qrCodeSheet, type QrPrinter } from '../admin/setup/qr-codes';
 import { classifyGraphError } from '../src/graph/graph-errors';
-import { readRunning } from '../sandbox/state-file';
+import { readRunning, readSandboxSettings } from '../sandbox/state-file';
 
 export async function printersFor(api: PrintApi, ids: string[] | undefined): Promise<QrPrinter[]> {
   const read = async (id: string) => {
@@ -138,8 +138,8 @@ export async function runQrCodes(
     for (const name of ['functionUrl', 'tenant', 'authorityHost', 'graphBaseUrl', 'cloud'] as const)
       if (!typed(name) && fromSandbox[name] !== undefined) values[name] = fromSandbox[name]!;
     if (!typed('clientId')) values.clientId = fromSandbox.adminClientId;
-    // The sandbox's printers, whatever RELEASE_GATE_RELEASE_PRINTERS says in this shell.
-    if (!typed('printers')) values.printers = undefined;
+    // The sandbox's release printers (if it declares them), whatever RELEASE_GATE_RELEASE_PRINTERS says in this shell.
+    if (!typed('printers')) values.printers = readSandboxSettings(running).RELEASE_GATE_RELEASE_PRINTERS || undefined;
     folder ??= path.join(running.directory, 'qr-codes');
   }
   const missing = (['functionUrl', 'tenant', 'clientId'] as const).filter((name) => !values[name]);
