@@ -5,6 +5,8 @@
  * `npm run bench -- --quick` runs smaller loads (about a minute and a half instead of about four).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EXIT, action, defineCommand, describeUse, runMain, type Terminal } from '../admin/cli/cli';
 import os from 'node:os';
 import path from 'node:path';
 import { benchColdStart } from './cold-start-bench';
@@ -33,8 +35,7 @@ interface Figure {
   pass?: boolean;
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+async function main(quick: boolean): Promise<void> {
   const started = performance.now();
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -143,7 +144,26 @@ async function main(): Promise<void> {
   console.log(`\nWritten to ${path.relative(process.cwd(), file)}`);
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+export function command(terminal: Terminal): Command {
+  const bench = defineCommand(
+    'bench',
+    'The speed figures (cold start, webhook, processor, pull printing), each beside its baseline and target.',
+    terminal,
+  ).option('--quick', 'smaller loads: about a minute and a half instead of about four');
+  describeUse(bench, {
+    notes: [
+      'Prints each table on the way and a summary of the figures (pass or FAIL against their targets) at the end;',
+      'writes everything as JSON to bench/results/. Run it on a quiet machine: figures taken on busy cores vary.',
+    ],
+    examples: ['npm run bench -- --quick', 'npm run bench'],
+    exitCodes: { [EXIT.ok]: 'the benchmarks ran (the table says which figures met their targets)' },
+  });
+  return bench.action(
+    action(async (options: { quick?: boolean }) => {
+      await main(!!options.quick);
+      return EXIT.ok;
+    }),
+  );
+}
+
+if (require.main === module) runMain(command);

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       policy,
+      masterKey: host.keys.master,
     },
     sandbox.settings,
   );

@@ -26,6 +26,8 @@ export interface RunningSandbox {
   directory: string;
   /** Its app settings in Core Tools' local.settings.json shape (for `func start` and the admin tools). */
   settingsFile: string;
+  /** Its Functions host's master key (random per run), for `npm run setup -- --sandbox` (admin-level endpoints). */
+  masterKey?: string;
 }
 
 export type SandboxAnnouncement = Omit<RunningSandbox, 'directory' | 'settingsFile'>;

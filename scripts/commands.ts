@@ -14,4 +14,10 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // Each lane of issue 16 adds its commands here, e.g.
   //   print: () => import('../sandbox/print-job'),
   policy: () => import('./policy-cli'),
+  report: () => import('./report'),
+  setup: () => import('./setup'),
+  doctor: () => import('./doctor'),
+  'qr-codes': () => import('./qr-codes'),
+  package: () => import('./package'),
+  bench: () => import('../bench/run'),
 };

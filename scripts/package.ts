@@ -6,9 +6,22 @@
  * file, `local.settings.json`). Azure then installs the dependencies from package-lock.json and runs
  * `npm run build` on the server. See README "Deploying to Azure".
  *
- *   npm run package [-- [--out <zip>] [--no-check]]
+ *   npm run package [-- [--out <zip>] [--no-check]]     (--help for more)
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Command } from 'commander';
+import {
+  EXIT,
+  ExitError,
+  UsageError,
+  action,
+  defineCommand,
+  describeUse,
+  progress,
+  runMain,
+  type Terminal,
+} from '../admin/cli/cli';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
@@ -54,25 +67,69 @@ export function writePackage(out: string, root: string = PROJECT_ROOT): string[]
   return files;
 }
 
-/** The compile check azd's build step amounts to here (the server compiles again from the sources). */
-export function compileCheck(root: string = PROJECT_ROOT): void {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmit'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
+/** Exit code: the sources do not compile (tsc's messages are shown). */
+export const EXIT_COMPILE_ERRORS = 3;
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
-  const outIndex = args.indexOf('--out');
-  const out = outIndex >= 0 && args[outIndex + 1] ? path.resolve(args[outIndex + 1]!) : DEFAULT_PACKAGE_PATH;
+/**
+ * The compile check azd's build step amounts to here (the server compiles again from the sources). Its
+ * messages are returned in the error, for the command to show.
+ */
+export async function compileCheck(root: string = PROJECT_ROOT): Promise<void> {
   try {
-    if (!args.includes('--no-check')) compileCheck();
-    const files = writePackage(out);
-    const bytes = statSync(out).size;
-    console.log(`${path.relative(process.cwd(), out)}: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+    await promisify(execFile)(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmit', '--pretty', 'false'],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    );
   } catch (error) {
-    console.error(`npm run package: ${(error as Error).message}`);
-    process.exitCode = 1;
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new ExitError(
+      `The sources do not compile (tsc -p tsconfig.build.json), so Azure's build would fail:\n${`${stdout ?? ''}${stderr ?? ''}`.trim()}`,
+      EXIT_COMPILE_ERRORS,
+    );
   }
 }
+
+export function command(terminal: Terminal): Command {
+  const pack = defineCommand(
+    'package',
+    'Builds the deployment package as azd deploy does (a zip for a remote build).',
+    terminal,
+  )
+    .option(
+      '--out <zip>',
+      'where to write the zip',
+      path.relative(process.cwd(), DEFAULT_PACKAGE_PATH) || DEFAULT_PACKAGE_PATH,
+    )
+    .option('--no-check', 'skip the compile check (Azure compiles the sources again itself)');
+  describeUse(pack, {
+    notes: [
+      'The files .funcignore leaves, less .azure/, .funcignore and local.settings.json; Azure installs the',
+      'dependencies from package-lock.json and runs npm run build on the server.',
+    ],
+    examples: ['npm run package', 'npm run package -- --out /tmp/release-gate.zip --no-check'],
+    exitCodes: { [EXIT_COMPILE_ERRORS]: "the sources do not compile (Azure's build would fail)" },
+  });
+  return pack.action(
+    action(async (options: { out: string; check: boolean }) => {
+      const out = path.resolve(options.out);
+      if (!out.endsWith('.zip')) throw new UsageError(`--out "${options.out}" should name a .zip file.`);
+      if (options.check) {
+        const step = progress(terminal, 'Compile check (tsc -p tsconfig.build.json)');
+        try {
+          await compileCheck();
+        } catch (error) {
+          step.fail('failed');
+          throw error;
+        }
+        step.done('ok');
+      }
+      const files = writePackage(out);
+      const bytes = statSync(out).size;
+      terminal.out(`${path.relative(process.cwd(), out)}: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+      return EXIT.ok;
+    }),
+  );
+}
+
+if (require.main === module) runMain(command);

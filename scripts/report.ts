@@ -1,15 +1,44 @@
 /**
- * `npm run report -- [--from <ISO date>] [--to <ISO date>] [--json]`: decisions by rule, action,
- * outcome, printer and user from the audit table. Reads the same settings as the app
- * (AzureWebJobsStorage or the identity-based table URI, RELEASE_GATE_AUDIT_TABLE); defaults to the last 7 days.
+ * `npm run report -- [--sandbox [--port N]] [--from <date>] [--to <date>] [--time-zone <zone>] [--json]`:
+ * decisions by rule, action, outcome, printer and user from the audit table. Reads the app's storage settings
+ * (AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, RELEASE_GATE_AUDIT_TABLE) from the environment,
+ * or the running sandbox's with --sandbox. Dates are whole days, both included; the default is the last 7 days.
  */
-import { parseArgs } from 'node:util';
-import { decisionReport, type DecisionReport } from '../admin/decision-report';
+import type { TokenCredential } from '@azure/core-auth';
+import { TableClient } from '@azure/data-tables';
+import { Option, type Command } from 'commander';
+import {
+  EXIT,
+  ExitError,
+  UsageError,
+  action,
+  defineCommand,
+  describeUse,
+  paint,
+  runMain,
+  wholeNumber,
+  type Terminal,
+} from '../admin/cli/cli';
+import {
+  decisionReport,
+  PeriodError,
+  reportPeriod,
+  type DecisionReport,
+  type PrinterNames,
+} from '../admin/decision-report';
+import { createGraphClient } from '../src/graph/graph-client';
+import { CLOUDS } from '../src/graph/graph-endpoints';
+import { classifyGraphError } from '../src/graph/graph-errors';
+import { PrintApi } from '../src/graph/print-api';
 import { createTableClient } from '../src/storage/storage-clients';
 import { settingsObject } from '../src/config/settings';
+import { readRunning, readSandboxSettings } from '../sandbox/state-file';
+
+/** Exit code when there is nothing to read: no storage configured, or no sandbox running. */
+export const EXIT_NOT_CONFIGURED = 3;
 
 function table(title: string, counts: Record<string, number>): string {
-  const rows = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const width = Math.max(title.length, ...rows.map(([k]) => k.length));
   return [
     `${title.padEnd(width)}  count`,
@@ -18,9 +47,11 @@ function table(title: string, counts: Record<string, number>): string {
   ].join('\n');
 }
 
-export function formatReport(report: DecisionReport): string {
+export function formatReport(report: DecisionReport, bold: (text: string) => string = (t) => t): string {
+  if (report.total === 0) return `No decisions from ${report.period}.`;
   return [
-    `Decisions from ${report.from} to ${report.to}: ${report.total}`,
+    ...(report.notes ?? []),
+    bold(`Decisions from ${report.period}: ${report.total}`),
     table('rule', report.byRule),
     table('action', report.byAction),
     table('outcome', report.byOutcome),
@@ -29,31 +60,165 @@ export function formatReport(report: DecisionReport): string {
   ].join('\n\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
-  });
-  const to = values.to ? new Date(values.to) : new Date();
-  const from = values.from ? new Date(values.from) : new Date(to.getTime() - 7 * 86_400_000);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-    throw new Error('--from and --to take ISO dates, e.g. 2026-11-01');
-  // Only the storage settings matter here; the rest of the app's settings need not be present.
-  const storage = settingsObject.pick({
-    AzureWebJobsStorage: true,
-    AzureWebJobsStorage__tableServiceUri: true,
-    AzureWebJobsStorage__clientId: true,
-    RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: true,
-    RELEASE_GATE_AUDIT_TABLE: true,
-  });
-  const config = storage.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v)));
-  const client = createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE);
-  const report = await decisionReport(client, from, to);
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+const STORAGE = settingsObject.pick({
+  AzureWebJobsStorage: true,
+  AzureWebJobsStorage__tableServiceUri: true,
+  AzureWebJobsStorage__clientId: true,
+  RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: true,
+  RELEASE_GATE_AUDIT_TABLE: true,
+});
+
+/** The storage settings to read: the running sandbox's, or the environment's (a message naming them if absent). */
+function storageSettings(options: { sandbox?: boolean; port?: number }, env: NodeJS.ProcessEnv) {
+  let source: Record<string, string | undefined>;
+  if (options.sandbox) {
+    try {
+      source = readSandboxSettings(readRunning(options.port, env));
+    } catch (error) {
+      throw new ExitError((error as Error).message, EXIT_NOT_CONFIGURED);
+    }
+  } else {
+    source = env;
+    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__tableServiceUri)
+      throw new ExitError(
+        'No storage to read the audit table from: set AzureWebJobsStorage (a connection string) or ' +
+          "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, read as you: az login, and a " +
+          'role such as Storage Table Data Reader), and ' +
+          'RELEASE_GATE_AUDIT_TABLE if the table is not releasegateaudit; or pass --sandbox to read the running ' +
+          "sandbox's (npm run report -- --sandbox).",
+        EXIT_NOT_CONFIGURED,
+      );
+  }
+  const parsed = STORAGE.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v)));
+  if (!parsed.success)
+    throw new ExitError(
+      `The storage settings are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      EXIT_NOT_CONFIGURED,
+    );
+  return parsed.data;
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+/**
+ * The audit table. With a table endpoint (no connection string) the admin reads it as themselves (az login or
+ * azd auth login; a data role such as Storage Table Data Reader), not as the Function App's managed identity,
+ * which exists only in Azure.
+ */
+function auditTable(config: ReturnType<typeof storageSettings>): TableClient {
+  if (!config.AzureWebJobsStorage__tableServiceUri) return createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE);
+  let credential: Promise<TokenCredential> | undefined;
+  const admin: TokenCredential = {
+    async getToken(scopes, options) {
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
+  return new TableClient(config.AzureWebJobsStorage__tableServiceUri, config.RELEASE_GATE_AUDIT_TABLE, admin);
 }
+
+/**
+ * Names for printers whose records carry none (decided without reading the printer, e.g. a redirect), from
+ * the sandbox's Graph as its app (the credentials in its settings). Only for the sandbox: in a tenant the
+ * report has no Graph sign-in, and records name the printers the processor read.
+ */
+function sandboxPrinterNames(settings: Record<string, string>): PrinterNames {
+  return async (ids) => {
+    const { ClientSecretCredential } = await import('@azure/identity');
+    const authorityHost = settings.RELEASE_GATE_AUTHORITY_HOST!;
+    const api = new PrintApi(
+      createGraphClient(
+        new ClientSecretCredential(
+          settings.RELEASE_GATE_TENANT_ID!,
+          settings.RELEASE_GATE_APP_CLIENT_ID!,
+          settings.RELEASE_GATE_APP_SECRET!,
+          { authorityHost, disableInstanceDiscovery: true },
+        ),
+        {
+          baseUrl: settings.RELEASE_GATE_GRAPH_BASE_URL!,
+          version: 'v1.0',
+          scope: `${CLOUDS.global.graph}/.default`,
+          authorityHost,
+          customAuthority: true,
+        },
+      ),
+    );
+    const names: Record<string, string> = {};
+    for (const id of ids) {
+      const printer = await api.getPrinter(id).catch((error: unknown) => {
+        if (classifyGraphError(error).kind === 'not-found') return undefined; // deleted since
+        throw error;
+      });
+      if (printer?.displayName) names[id] = printer.displayName;
+    }
+    return names;
+  };
+}
+
+interface ReportOptions {
+  sandbox?: boolean;
+  port?: number;
+  from?: string;
+  to?: string;
+  timeZone?: string;
+  json?: boolean;
+}
+
+export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
+  const report = defineCommand(
+    'report',
+    'Decisions by rule, action, outcome, printer and user, from the audit table.',
+    terminal,
+  )
+    .option('--sandbox', "read the running sandbox's audit table (npm run sandbox)")
+    .addOption(
+      new Option('--port <n>', 'with --sandbox: the sandbox on this Functions host port, when several run').argParser(
+        wholeNumber(1, 65535),
+      ),
+    )
+    .option(
+      '--from <date>',
+      'first day counted, e.g. 2026-11-01 (or a time with its offset); default: 7 days before --to',
+    )
+    .option('--to <date>', 'last day counted, included whole, e.g. 2026-11-30; default: now')
+    .option('--time-zone <zone>', 'the days of --from and --to in this IANA time zone, e.g. Europe/Berlin', 'UTC')
+    .option('--json', 'print the counts as JSON');
+  describeUse(report, {
+    notes: [
+      'Dates are whole days in UTC (or --time-zone), both included: --to 2026-11-30 counts all of the 30th.',
+      'Without --sandbox the storage comes from AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, and',
+      'RELEASE_GATE_AUDIT_TABLE (default releasegateaudit). Printers are named as they were when decided.',
+    ],
+    examples: [
+      'npm run report -- --sandbox',
+      'npm run report -- --sandbox --from 2026-11-01 --to 2026-11-30',
+      'npm run report -- --from 2026-11-01 --to 2026-11-30 --time-zone Europe/Berlin --json',
+    ],
+    exitCodes: {
+      [EXIT_NOT_CONFIGURED]: 'no storage configured, or no sandbox running (the message says which settings)',
+    },
+  });
+  return report.action(
+    action(async (options: ReportOptions) => {
+      if (options.port !== undefined && !options.sandbox) throw new UsageError('--port goes with --sandbox.');
+      let period;
+      try {
+        period = reportPeriod(options);
+      } catch (error) {
+        if (error instanceof PeriodError) throw new UsageError(error.message);
+        throw error;
+      }
+      const config = storageSettings(options, env);
+      const client = auditTable(config);
+      const result = await decisionReport(
+        client,
+        period,
+        options.sandbox ? sandboxPrinterNames(readSandboxSettings(readRunning(options.port, env))) : undefined,
+      );
+      terminal.out(
+        options.json ? JSON.stringify(result, null, 2) : formatReport(result, paint(terminal.color.out).bold),
+      );
+      return EXIT.ok;
+    }),
+  );
+}
+
+if (require.main === module) runMain((terminal) => command(terminal));

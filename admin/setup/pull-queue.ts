@@ -5,6 +5,9 @@ import { registerVirtualPrinter, type RegistrationPacing } from './printer-regis
 import type { SetupApp } from './setup-app';
 import { isRecorded } from '../../src/setup/trigger-record';
 
+/** Progress for a slow step (admin/cli/cli.ts progress()): says it started, then how long, then how it ended. */
+export type Step = (label: string) => { done(result?: string): void; fail(result: string): void };
+
 /**
  * A pull queue: a printer users print to, shared with them, with Release Gate's trigger on it so
  * that every job is held for release. Either a virtual printer registered here (with a delegated
@@ -26,6 +29,8 @@ export interface PullQueueOptions extends RegistrationPacing {
   allowAllUsers: boolean;
   dryRun?: boolean;
   log?: (line: string) => void;
+  /** Progress for registering a printer (Graph's operation can take minutes); default: a line before and after. */
+  step?: Step;
 }
 
 export type TriggerState = 'created' | 'exists' | 'conflict';
@@ -53,8 +58,18 @@ export async function ensurePullQueue(api: PrintApi, options: PullQueueOptions):
     );
     return { created: { printer: true, attributes: true, share: true, trigger: true } };
   } else {
-    log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`);
-    printer = await registerVirtualPrinter(api, options.displayName!, options);
+    // Graph's registration is a long-running operation: with a progress display, say how long it has waited.
+    const step = options.step?.(
+      `Registering the pull queue "${options.displayName}" (a virtual printer; this can take minutes)`,
+    );
+    if (!step) log(`Registering the pull queue "${options.displayName}" (a virtual printer)…`);
+    try {
+      printer = await registerVirtualPrinter(api, options.displayName!, options);
+    } catch (error) {
+      step?.fail('failed');
+      throw error;
+    }
+    step?.done('registered');
     created.printer = true;
     log(`Registered the pull queue "${printer.displayName}" (${printer.id}).`);
   }

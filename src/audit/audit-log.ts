@@ -30,6 +30,8 @@ export interface AuditRecord {
   taskDefinitionId: string;
   jobId: string;
   printerId: string;
+  /** The printer's name when the decision was made (reports name printers by it); absent in older records. */
+  printerName?: string;
   destinationPrinterId?: string;
   userPrincipalName?: string;
   documentName?: string;
@@ -79,6 +81,7 @@ export function tableAuditLog(table: TableClient): AuditLog {
           rowKey: record.taskId,
           jobId: record.jobId,
           printerId: record.printerId,
+          printerName: record.printerName ?? '',
           user: record.userPrincipalName ?? '',
           rule: record.rule,
           action: record.action,

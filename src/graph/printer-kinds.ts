@@ -11,9 +11,11 @@ export interface PrinterKinds {
   /** True for a pull queue. Reads the printer (one Graph call) unless it is known. */
   isPullQueue(printerId: string, api: Pick<PrintApi, 'getPrinter'>): Promise<boolean>;
   /** What a printer read elsewhere (e.g. for the policy) tells, so it is not read again. */
-  remember(printer: Pick<Printer, 'id' | 'hasPhysicalDevice'>): void;
+  remember(printer: Pick<Printer, 'id' | 'hasPhysicalDevice'> & { displayName?: string | null }): void;
   /** The kind if known now, without a Graph call. */
   known(printerId: string): boolean | undefined;
+  /** The printer's name if it was read a while ago (for the audit record), without a Graph call. */
+  name(printerId: string): string | undefined;
 }
 
 export const isVirtual = (printer: Pick<Printer, 'hasPhysicalDevice'>): boolean => printer.hasPhysicalDevice === false;
@@ -22,30 +24,32 @@ export function printerKinds(options: { ttlMs?: number; maxEntries?: number; now
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const maxEntries = options.maxEntries ?? 1000;
   const now = options.now ?? Date.now;
-  const kinds = new Map<string, { virtual: boolean; at: number }>();
+  const kinds = new Map<string, { virtual: boolean; name?: string; at: number }>();
   const key = (id: string) => id.toLowerCase();
 
-  const known = (printerId: string) => {
-    const entry = kinds.get(key(printerId));
-    if (!entry) return undefined;
-    if (now() - entry.at > ttlMs) {
+  const entry = (printerId: string) => {
+    const found = kinds.get(key(printerId));
+    if (!found) return undefined;
+    if (now() - found.at > ttlMs) {
       kinds.delete(key(printerId));
       return undefined;
     }
-    return entry.virtual;
+    return found;
   };
-  const remember = (printer: Pick<Printer, 'id' | 'hasPhysicalDevice'>) => {
+  const known = (printerId: string) => entry(printerId)?.virtual;
+  const remember = (printer: Pick<Printer, 'id' | 'hasPhysicalDevice'> & { displayName?: string | null }) => {
     if (kinds.size >= maxEntries) kinds.delete(kinds.keys().next().value!); // oldest first
-    kinds.set(key(printer.id), { virtual: isVirtual(printer), at: now() });
+    kinds.set(key(printer.id), { virtual: isVirtual(printer), name: printer.displayName ?? undefined, at: now() });
   };
   return {
     known,
     remember,
+    name: (printerId) => entry(printerId)?.name,
     async isPullQueue(printerId, api) {
       const cached = known(printerId);
       if (cached !== undefined) return cached;
       const printer = await api.getPrinter(printerId);
-      remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+      remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return isVirtual(printer);
     },
   };

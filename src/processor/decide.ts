@@ -64,7 +64,7 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   const lookups = evaluationLookups(run.api, { maxRetryAfterSeconds: deps.lookupMaxRetryAfterSeconds ?? 1 });
   const readPrinter = () =>
     (printerRead ??= lookups.getPrinter(printerId).then((printer) => {
-      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return printer;
     }));
   const context = buildPolicyContext({
@@ -123,7 +123,9 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   }
   log.info('task.decided', { action: decision.action, rule: decision.rule, jobId: job.id, printerId });
   deps.metrics?.decision(decision.action, decision.rule, printerId);
-  return journalRecord(run, job, printerId, decision, decidedAt, { trace, detail });
+  // The printer's name, if it was read for this decision or a recent one (no Graph call just for it).
+  const printerName = kinds.name(printerId);
+  return journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
 }
 
 /** The journal record of a decision, before it is acted on. */
@@ -133,7 +135,7 @@ function journalRecord(
   printerId: string,
   decision: Decision,
   decidedAt: Date,
-  notes: { trace?: string; detail?: string },
+  notes: { trace?: string; detail?: string; printerName?: string },
 ): AuditRecord {
   const { message } = run;
   return {
@@ -142,6 +144,7 @@ function journalRecord(
     taskDefinitionId: message.taskDefinitionId,
     jobId: job.id,
     printerId,
+    ...(notes.printerName ? { printerName: notes.printerName } : {}),
     ...(decision.action === 'redirect' ? { destinationPrinterId: decision.printerId } : {}),
     userPrincipalName: job.createdBy?.userPrincipalName ?? undefined,
     documentName: job.documents?.[0]?.displayName ?? undefined,

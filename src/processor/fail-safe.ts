@@ -73,7 +73,7 @@ export async function applyFailSafe(
   let printerRead: Promise<Printer> | undefined;
   const readPrinter = (printerId: string) =>
     (printerRead ??= api.getPrinter(printerId).then((printer) => {
-      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice });
+      kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return printer;
     }));
   const journaled = prior?.action === 'fail-safe' ? undefined : prior?.decision;
@@ -103,6 +103,7 @@ export async function applyFailSafe(
       taskDefinitionId: message.taskDefinitionId,
       jobId: job?.jobId ?? '',
       printerId,
+      ...(kinds.name(printerId) ? { printerName: kinds.name(printerId) } : {}),
       rule: decision.rule,
       action: 'fail-safe' as const,
       decision,

@@ -15,6 +15,7 @@ import { runDoctor } from '../../admin/doctor/run-doctor';
 import { managedIdentityCredential } from '../../src/identity/managed-identity';
 import { adminPrintApi } from '../../admin/setup/admin-sign-in';
 import { main } from '../../scripts/doctor';
+import { recordingTerminal } from '../support/recording-terminal';
 import { waitFor } from '../support/wait';
 
 /**
@@ -346,40 +347,28 @@ describe('npm run doctor', () => {
     }
     // The command: the same line, exit code 2 (a check failed).
     const printed: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    const prompts = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const withoutKey = argv.filter((a) => !a.startsWith('--function-key='));
-      expect(await main([...withoutKey, '--function-key', 'not-the-master-key'], env)).toBe(2);
-      expect(printed.join('\n')).toMatch(
-        /^✘ Function App +the Function App refused the key: .*401 \(the key given is not its master key\)$/m,
-      );
-      expect(printed.join('\n')).not.toContain('not-the-master-key');
-    } finally {
-      spy.mockRestore();
-      prompts.mockRestore();
-    }
+    const terminal = { ...recordingTerminal(), out: (line: string) => void printed.push(line) };
+    const withoutKey = argv.filter((a) => !a.startsWith('--function-key='));
+    expect(await main([...withoutKey, '--function-key', 'not-the-master-key'], env, terminal)).toBe(2);
+    expect(printed.join('\n')).toMatch(
+      /^✘ Function App +the Function App refused the key: .*401 \(the key given is not its master key\)$/m,
+    );
+    expect(printed.join('\n')).not.toContain('not-the-master-key');
   });
 
   it('exits 3 when it cannot run: configuration missing, or the admin cannot be signed in', async () => {
     expect(() => parseDoctorArgs(['--tenant', 't'], {})).toThrow(DoctorCannotRun);
     const printed: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      expect(await main(['--json'], {})).toBe(3);
-      expect(JSON.parse(printed.pop()!)).toMatchObject({
-        exitCode: 3,
-        checks: [{ status: 'fail', name: 'Doctor', detail: expect.stringMatching(/^Missing --tenant/) }],
-      });
-      // An app the tenant does not know: Entra refuses the sign-in.
-      const unknownApp = '99999999-2222-4333-8444-555555555555';
-      expect(await main([...argv, '--json'], { ...env, RELEASE_GATE_APP_CLIENT_ID: unknownApp })).toBe(3);
-      expect(JSON.parse(printed.pop()!).checks[0].detail).toMatch(/^Sign-in failed/);
-    } finally {
-      spy.mockRestore();
-      errors.mockRestore();
-    }
+    const terminal = { ...recordingTerminal(), out: (line: string) => void printed.push(line) };
+    expect(await main(['--json'], {}, terminal)).toBe(3);
+    expect(JSON.parse(printed.pop()!)).toMatchObject({
+      exitCode: 3,
+      checks: [{ status: 'fail', name: 'Doctor', detail: expect.stringMatching(/^Missing --tenant/) }],
+    });
+    // An app the tenant does not know: Entra refuses the sign-in.
+    const unknownApp = '99999999-2222-4333-8444-555555555555';
+    expect(await main([...argv, '--json'], { ...env, RELEASE_GATE_APP_CLIENT_ID: unknownApp }, terminal)).toBe(3);
+    expect(JSON.parse(printed.pop()!).checks[0].detail).toMatch(/^Sign-in failed/);
   });
 
   it('runs as a command: --json on stdout, the exit code per outcome', async () => {
@@ -402,18 +391,14 @@ describe('npm run doctor', () => {
     // The human report and exit code 2, through the same entry point (in-process: one child is enough).
     kv.deleteSecret('graph-client-state');
     const printed: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    // The device-code prompt goes to stderr.
-    const prompts = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const terminal = { ...recordingTerminal(), out: (line: string) => void printed.push(line) };
     try {
-      expect(await main(argv, env)).toBe(2);
+      expect(await main(argv, env, terminal)).toBe(2);
       const red = printed.join('\n');
       expect(red).toMatch(/^✘ Secret graph-client-state +missing from/m);
       expect(red).toMatch(/^ +fix: azd provision/m);
       expect(red).toMatch(/, 1 failed\.$/m);
     } finally {
-      spy.mockRestore();
-      prompts.mockRestore();
       kv.setSecret('graph-client-state', 'a-client-state');
     }
   }, 60000);

@@ -46,7 +46,17 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
   it('registers a pull queue, shares it, puts the trigger on it; a job there raises a task on our definition', async () => {
     const lines: string[] = [];
     const started = Date.now();
-    const first = await runSetup(args('--pull-queue', 'Pull HQ'), (l) => lines.push(l));
+    const steps: string[] = [];
+    const first = await runSetup(
+      args('--pull-queue', 'Pull HQ'),
+      (l) => lines.push(l),
+      (label) => (
+        steps.push(label),
+        { done: (result) => void steps.push(`done: ${result}`), fail: (result) => void steps.push(`failed: ${result}`) }
+      ),
+    );
+    // Registration (a long-running operation in Graph) shows progress while it waits.
+    expect(steps).toEqual([expect.stringMatching(/^Registering the pull queue "Pull HQ"/), 'done: registered']);
     expect(first).toMatchObject({ changes: 4, conflicts: 0 }); // printer, attributes, share, trigger
     const [queue] = printerNamed('Pull HQ');
     expect(queue).toMatchObject({ hasPhysicalDevice: false, isShared: true, isAcceptingJobs: true });
@@ -257,7 +267,7 @@ describe('npm run setup -- --pull-queue / --adopt', () => {
     await expect(runSetup(args('--pull-queue', 'Pull Twin'), () => undefined)).rejects.toThrow(
       /2 printers are called "Pull Twin" \(dup-1, dup-2\): adopt one with --adopt <id>/,
     );
-    expect(() => args('--share-with', 'some')).toThrow(/--share-with must be all or none/);
+    expect(() => args('--share-with', 'some')).toThrow(/"some" is not one of all, none/);
     expect(() => args('--share-with', 'all', '--no-share-with-all-users')).toThrow(/say different things/);
     expect(() => args('--teardown', '--pull-queue', 'Pull X')).toThrow(/--teardown cannot be combined/);
     expect(args('--share-with', 'none').shareWithAllUsers).toBe(false);

@@ -1,6 +1,12 @@
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
-import { parseSetupArgs, runSetup, type SetupOptions } from '../../scripts/setup';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { command, parseSetupArgs, runSetup, SANDBOX_SIGN_IN_NOTE, type SetupOptions } from '../../scripts/setup';
+import { runCommand } from '../../admin/cli/cli';
+import { writeRunning } from '../../sandbox/state-file';
+import { recordingTerminal } from '../support/recording-terminal';
 import { adminPrintApi } from '../../admin/setup/admin-sign-in';
 import { listTriggerOwnership } from '../../admin/setup/printer-triggers';
 import { setupApp } from '../../admin/setup/setup-app';
@@ -44,12 +50,48 @@ describe('npm run setup', () => {
     );
   });
 
+  it('--sandbox takes everything from the running sandbox: signs in without a prompt, sees our triggers as ours', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'setup-sandbox-'));
+    try {
+      const hostPort = Number(new URL(sandbox.host.url).port);
+      writeRunning(
+        {
+          simulatorUrl: sandbox.simulator.url,
+          hostUrl: sandbox.host.url,
+          hostPort,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          policy: 'demo',
+          masterKey: sandbox.host.keys.master,
+        },
+        sandbox.settings,
+        { RELEASE_GATE_SANDBOX_DIR: dir },
+      );
+      const terminal = recordingTerminal();
+      const code = await runCommand(
+        command(terminal, { RELEASE_GATE_SANDBOX_DIR: dir }),
+        ['--sandbox', '--port', String(hostPort), '--dry-run'],
+        terminal,
+      );
+      expect({ code, stderr: terminal.stderr() }).toEqual({ code: 0, stderr: '' });
+      const out = terminal.stdout();
+      expect(out.split(SANDBOX_SIGN_IN_NOTE)).toHaveLength(2); // once
+      expect(out).not.toMatch(/To sign in/);
+      expect(out.match(/ours +keep/g)).toHaveLength(5);
+      expect(out).toMatch(/Dry run: 0 change\(s\) would be made, 0 conflict\(s\)\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('teardown removes our (recorded) triggers and forgets them; a dry run then plans them back and changes nothing', async () => {
     expect(triggers()).toHaveLength(5);
     const lines: string[] = [];
     const teardown = await runSetup({ ...base, teardown: true }, (l) => lines.push(l));
     expect(teardown).toMatchObject({ changes: 5, conflicts: 0, taskDefinitionId: sandbox.taskDefinitionId });
     expect(lines).toContain(`Found the task definition ${sandbox.taskDefinitionId}.`);
+    // One sign-in for the whole run (the Graph SDK asks for a token per request, several at once).
+    expect(lines.filter((l) => l.startsWith('To sign in'))).toHaveLength(1);
     expect(triggers()).toEqual([]);
     expect(await setupApp(sandbox.host.url, sandbox.host.keys.master).triggerRecord.list()).toEqual([]);
 

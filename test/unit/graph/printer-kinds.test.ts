@@ -46,6 +46,19 @@ describe('printer kinds (is it a pull queue?)', () => {
     kinds.remember({ id: 'other', hasPhysicalDevice: true });
     expect(kinds.known('other')).toBe(false);
   });
+
+  it('keeps the name of a printer it read (for the audit record), for as long as its kind', async () => {
+    let now = 0;
+    const kinds = printerKinds({ ttlMs: 1000, now: () => now });
+    const graph = api({ lib: { hasPhysicalDevice: true, displayName: 'School Library' } });
+    expect(kinds.name('lib')).toBeUndefined();
+    await kinds.isPullQueue('lib', graph);
+    expect(kinds.name('LIB')).toBe('School Library');
+    kinds.remember({ id: 'pq', hasPhysicalDevice: false, displayName: 'Follow-me' });
+    expect(kinds.name('pq')).toBe('Follow-me');
+    now = 1001;
+    expect(kinds.name('lib')).toBeUndefined();
+  });
 });
 
 describe('decisions on a pull queue', () => {

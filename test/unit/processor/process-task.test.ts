@@ -32,6 +32,8 @@ describe('processTask: each decision becomes the Graph calls it means', () => {
       rule: 'ok',
       jobId: job.id,
       printerId: PRINTERS.office,
+      // Named from the printer read for the first release (remembered): reports name printers, not ids.
+      printerName: 'Office',
       userPrincipalName: 'adele@contoso.example',
       documentName: 'Report.pdf',
       graphCalls: 2,
