@@ -50,6 +50,9 @@ export interface LocalHostOptions {
   keys?: HostKeysInput;
   /** Lenient behaviours of Core Tools to switch back on by name (tests that show what they would hide). */
   lenient?: HostLeniency;
+  /** Where to listen (default 127.0.0.1), and HTTPS with this key and certificate (the sandbox's `--lan`). */
+  address?: string;
+  tls?: { key: string; cert: string };
 }
 
 /** The Functions host enforces keys; Core Tools locally does not. Every flag is off by default. */
@@ -163,6 +166,8 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   try {
     listener = await startHttpListener({
       port: options.port ?? 7071,
+      address: options.address,
+      tls: options.tls,
       routePrefix: host.routePrefix,
       registrations: registrations.http,
       log,
