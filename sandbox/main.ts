@@ -120,7 +120,9 @@ export function choosePolicy(flag: string | undefined, env: NodeJS.ProcessEnv = 
     if (!existsSync(file)) throw new UsageError(`--policy ${flag}: no such file.`);
     if (isJson(file)) {
       // A code module in the environment still provides the plug-in conditions the JSON policy names.
-      const plugin = env.RELEASE_GATE_POLICY_MODULE ? path.resolve(PROJECT_ROOT, env.RELEASE_GATE_POLICY_MODULE) : undefined;
+      const plugin = env.RELEASE_GATE_POLICY_MODULE
+        ? path.resolve(PROJECT_ROOT, env.RELEASE_GATE_POLICY_MODULE)
+        : undefined;
       return {
         ...declarative(file, plugin, '--policy'),
         settings: { RELEASE_GATE_POLICY_FILE: file, ...(plugin ? { RELEASE_GATE_POLICY_MODULE: plugin } : {}) },
@@ -134,7 +136,6 @@ export function choosePolicy(flag: string | undefined, env: NodeJS.ProcessEnv = 
     };
   }
   // As the app chooses (src/policy/load-policy.ts): inline JSON, then a URL, then a file; else the module.
-  const inEnv = ' (from the environment)';
   if (env.RELEASE_GATE_POLICY_JSON) {
     let parsed: ReturnType<typeof parsePolicy>;
     try {
@@ -165,7 +166,9 @@ export function choosePolicy(flag: string | undefined, env: NodeJS.ProcessEnv = 
     };
   if (env.RELEASE_GATE_POLICY_FILE) {
     const file = path.resolve(PROJECT_ROOT, env.RELEASE_GATE_POLICY_FILE);
-    const plugin = env.RELEASE_GATE_POLICY_MODULE ? path.resolve(PROJECT_ROOT, env.RELEASE_GATE_POLICY_MODULE) : undefined;
+    const plugin = env.RELEASE_GATE_POLICY_MODULE
+      ? path.resolve(PROJECT_ROOT, env.RELEASE_GATE_POLICY_MODULE)
+      : undefined;
     return { ...declarative(file, plugin, ' (RELEASE_GATE_POLICY_FILE in the environment)'), settings: {} };
   }
   if (env.RELEASE_GATE_POLICY_MODULE) {
