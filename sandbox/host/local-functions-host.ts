@@ -6,6 +6,7 @@ import { createHostKeys, isAuthorized, presentedKey, type HostKeys, type HostKey
 import { startHttpListener, type HttpListener } from './http-listener';
 import { consoleLogSink, type HostLogSink } from './invocation';
 import { startQueueListener, type QueueListener } from './queue-listener';
+import { provideFunctionsCore } from './functions-core';
 import { captureRegistrations, functionFiles, type Registrations } from './registrations';
 import { startTimer, type TimerScheduler } from './timer-scheduler';
 
@@ -62,6 +63,9 @@ export interface HostLeniency {
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+// As the worker does before it loads function files: `@azure/functions` finds its host, not "test mode".
+provideFunctionsCore();
 
 /** Binding expressions: `%NAME%` in a queue name is the app setting NAME, as in the real host. */
 export function resolveAppSettings(value: string, env: Record<string, string | undefined> = process.env): string {
