@@ -328,7 +328,7 @@ Pull printing: print to the pull queue, then release the job in a browser (sign 
 the simulator's HTTPS certificate comes from the sandbox's own CA, so accept the browser's warning):
   npm run print -- --user adele@contoso.example --printer "Follow-me Pull Queue" --name Slides.pdf${portFlag}
   ${host.url}/api/release?printer=${demo.printers.library.id}   (the School Library's QR code)
-  npm run qr-codes -- --sandbox   (a QR code per printer)
+  npm run qr-codes -- --sandbox --out ${relative(path.join(running.directory, 'qr-codes'))}   (a QR code per printer)
 ${lan ? lanHelp(lan, host.url, simulator.url) : ''}See the decisions below as they happen. Ctrl-C stops everything.
 The settings of this sandbox, for Core Tools: ${relative(running.settingsFile)}
 `);
