@@ -79,10 +79,13 @@ export function resolveAppSettings(value: string, env: Record<string, string | u
 /** Forget previously loaded project modules so each host starts like a fresh worker process. */
 function freshWorker(): void {
   for (const file of Object.keys(require.cache)) {
+    // Relative to the project: a checkout in a folder named "sandbox" must not look like sandbox/ itself.
+    const inProject = path.relative(PROJECT_ROOT, file);
     if (
-      file.startsWith(PROJECT_ROOT) &&
-      !file.includes(`${path.sep}node_modules${path.sep}`) &&
-      !file.includes(`${path.sep}sandbox${path.sep}`)
+      !inProject.startsWith('..') &&
+      !path.isAbsolute(inProject) &&
+      !inProject.split(path.sep).includes('node_modules') &&
+      !inProject.startsWith(`sandbox${path.sep}`)
     ) {
       delete require.cache[file];
     }
