@@ -23,7 +23,7 @@ import {
 } from '../admin/cli/cli';
 import { checkPolicy, InputError } from '../admin/policy/check-policy';
 import { parsePolicy } from '../src/policy/declarative/policy-schema';
-import { loadPluginModule } from '../src/policy/load-policy';
+import { checkPluginNames, loadPluginModule } from '../src/policy/load-policy';
 import { resolveAppSettings } from './host/local-functions-host';
 import { prettyLogSink } from './pretty-log';
 import { startSandbox } from './sandbox';
@@ -71,6 +71,15 @@ function declarative(file: string, pluginModule: string | undefined, origin: str
   if (!checked.ok || !checked.policy)
     throw new ExitError([...checked.lines, 'The sandbox was not started.'].join('\n'), EXIT_BAD_POLICY);
   const { policy } = checked;
+  // As the app will find when it loads the policy: plug-in conditions need a module that exports them.
+  const missing = pluginModule ? [] : checkPluginNames(policy, undefined);
+  if (missing.length > 0)
+    throw new ExitError(
+      [`${file} is not a valid policy here:`, ...missing.map((e) => `  - ${e}`), 'The sandbox was not started.'].join(
+        '\n',
+      ),
+      EXIT_BAD_POLICY,
+    );
   return {
     overridden: [],
     source: relative(file),

@@ -80,6 +80,20 @@ describe('npm run sandbox: help and bad input (nothing starts)', () => {
       code: 3,
       err: expect.stringMatching(/not valid JSON/),
     });
+    // A plug-in condition with no module to export it would fail every decision: refused at start.
+    const needsPlugin = path.join(dir, 'needs-plugin.json');
+    writeFileSync(
+      needsPlugin,
+      JSON.stringify({
+        name: 'p',
+        timeZone: 'UTC',
+        rules: [{ name: 'vip', when: { plugin: 'isVip' }, then: { release: {} } }],
+        default: { release: {} },
+      }),
+    );
+    const plugin = await run(sandboxCommand, ['--policy', needsPlugin]);
+    expect(plugin.err).toMatch(/rule 1 "vip": when.plugin: "isVip" is not a condition .*RELEASE_GATE_POLICY_MODULE/);
+    expect(plugin.code).toBe(3);
     const conditionsOnly = path.join(dir, 'conditions.js');
     writeFileSync(conditionsOnly, 'exports.conditions = { always: () => true };');
     const result = await run(sandboxCommand, ['--policy', conditionsOnly]);
