@@ -282,10 +282,14 @@ async function run(options: Options, terminal: Terminal): Promise<number> {
     });
   } catch (error) {
     const text = String(error instanceof Error ? error.message : error);
+    const at = /(\S+):(\d+)\s*$/.exec(text);
     if (/EADDRINUSE/.test(text))
-      throw new ExitError(`${text}\nA port is in use: pass --port and --simulator-port.`, EXIT_CANNOT_LISTEN);
+      throw new ExitError(
+        `Port ${at?.[2] ?? '?'} is in use (another sandbox?): pass other ports, e.g. --port 0 --simulator-port 0 (free ones).`,
+        EXIT_CANNOT_LISTEN,
+      );
     if (/EADDRNOTAVAIL/.test(text))
-      throw new ExitError(`${text}\n--lan ${lan}: not an address of this machine.`, EXIT_CANNOT_LISTEN);
+      throw new ExitError(`--lan ${lan}: not an address of this machine (${text}).`, EXIT_CANNOT_LISTEN);
     throw error;
   }
   const { simulator, host, azurite } = sandbox;
