@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 
@@ -61,8 +61,8 @@ export async function ensureDevCertificates(
         ],
       });
       ca = { private: made.private, cert: made.cert };
-      writeFileSync(files.caKeyPath, ca.private, { mode: 0o600 });
-      writeFileSync(files.caCertPath, ca.cert);
+      writeWhole(files.caKeyPath, ca.private, 0o600);
+      writeWhole(files.caCertPath, ca.cert);
     }
     // Addresses named before stay named (another sandbox may be serving with them).
     const previous = existsSync(files.serverCertPath) && caUsable ? certificateAddresses(files.serverCertPath) : [];
@@ -85,8 +85,8 @@ export async function ensureDevCertificates(
         },
       ],
     });
-    writeFileSync(files.serverKeyPath, server.private, { mode: 0o600 });
-    writeFileSync(files.serverCertPath, server.cert);
+    writeWhole(files.serverKeyPath, server.private, 0o600);
+    writeWhole(files.serverCertPath, server.cert);
   }
   return {
     caCertPath: files.caCertPath,
@@ -94,6 +94,13 @@ export async function ensureDevCertificates(
     serverKey: readFileSync(files.serverKeyPath, 'utf8'),
     serverCert: readFileSync(files.serverCertPath, 'utf8'),
   };
+}
+
+/** Another process starting a server meanwhile reads the old file or the new one, never half of one. */
+function writeWhole(file: string, text: string, mode = 0o644): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode });
+  renameSync(temporary, file);
 }
 
 function expiresSoon(certPath: string): boolean {
