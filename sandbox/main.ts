@@ -56,7 +56,11 @@ export interface PolicyChoice {
   warnings: string[];
 }
 
-const relative = (file: string) => path.relative(process.cwd(), file) || file;
+/** A path as the user would type it from here: relative inside the current folder, else absolute. */
+const relative = (file: string) => {
+  const inside = path.relative(process.cwd(), file);
+  return inside && !inside.startsWith('..') && !path.isAbsolute(inside) ? inside : path.resolve(file);
+};
 const isJson = (file: string) => /\.json$/i.test(file);
 const isModule = (file: string) => /\.(ts|js|cjs|mjs|cts|mts)$/i.test(file);
 
