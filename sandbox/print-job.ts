@@ -273,11 +273,14 @@ export function describeDecision(
         exitCode: 0,
       };
     }
-    case 'failed-safe':
+    case 'failed-safe': {
+      // The detail says what the fail-safe did: "denied by the fail-safe (…): …" or "released by …".
+      const denied = /^denied/.test(record.detail ?? '');
       return {
-        text: `Release Gate could not act as decided; the fail-safe ${record.action === 'deny' ? 'denied' : 'applied'} (${record.detail ?? rule}).`,
-        exitCode: record.decision.action === 'deny' ? EXIT_DENIED : 0,
+        text: `Release Gate could not act as decided: ${record.detail ?? `the fail-safe applied (${rule})`}.`,
+        exitCode: denied ? EXIT_DENIED : 0,
       };
+    }
     default:
       return { text: `Outcome ${record.outcome} (${rule})${record.detail ? `: ${record.detail}` : ''}.`, exitCode: 0 };
   }

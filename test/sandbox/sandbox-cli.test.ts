@@ -208,6 +208,20 @@ describe('npm run print: help and bad input', () => {
         '(sign in as the user) or at a badge terminal; kept for 24 h, then deleted.',
     );
     expect(held.exitCode).toBe(0);
+    const failSafe = describeDecision(
+      {
+        ...base,
+        outcome: 'failed-safe',
+        decision: { action: 'release', rule: 'r' },
+        detail: 'denied by the fail-safe (policy unavailable): timed out',
+      },
+      { hostUrl: 'https://h' },
+      names,
+    );
+    expect(failSafe).toEqual({
+      text: 'Release Gate could not act as decided: denied by the fail-safe (policy unavailable): timed out.',
+      exitCode: EXIT_DENIED,
+    });
   });
 });
 
