@@ -19,6 +19,8 @@ const base = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // What the Functions worker gives `@azure/functions` (else "test mode" and a warning per function file).
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/sandbox/host/functions-core.ts' },
 };
 
 /** A project for the tests under test/<folder>. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Azurite (the storage emulator, from npm) in memory on free loopback ports, for tests and the
- * sandbox. Whoever starts it stops it.
+ * sandbox. Whoever starts it stops it; if its starter dies without stopping it, it stops itself.
  */
 export interface Azurite {
   queueUrl: string;
@@ -51,11 +51,16 @@ const table = new TableServer(new TableConfiguration('127.0.0.1', 0, DEFAULT_TAB
   process.exit(1);
 });
 process.once('SIGTERM', () => Promise.all([queue.close(), table.close()]).then(() => process.exit(0)));
+// Its parent holds the other end of stdin: when the parent is gone (killed, crashed, a closed pipe), so is Azurite.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
 `;
 
 export async function startAzurite(options: { startTimeoutMs?: number } = {}): Promise<Azurite> {
   const dist = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src');
-  const child = spawn(process.execPath, ['-e', QUEUE_AND_TABLE, dist], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe the child watches: it exits when this process ends, however it ends.
+  const child = spawn(process.execPath, ['-e', QUEUE_AND_TABLE, dist], { stdio: ['pipe', 'pipe', 'pipe'] });
   const urls = await waitForServices(child, options.startTimeoutMs ?? 20000);
   const { Queue: queueUrl, Table: tableUrl } = urls as Record<'Queue' | 'Table', string>;
   return {

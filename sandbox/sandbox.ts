@@ -12,7 +12,8 @@ import { startAzurite, type Azurite } from './azurite';
 import { consoleLogSink, type HostLogSink } from './host/invocation';
 import { GRAPH_HOST_KEY_NAME, newKeyValue } from './host/host-keys';
 import { startLocalFunctionsHost, type HostLeniency, type LocalFunctionsHost } from './host/local-functions-host';
-import { startSimulator, type Simulator, type SimulatorOptions } from './simulator';
+import { startSimulator, urlHost, type Simulator, type SimulatorOptions } from './simulator';
+import { ensureDevCertificates } from './tls/dev-certificates';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from './simulator/demo-tenant';
 
 /**
@@ -46,13 +47,34 @@ export interface SandboxOptions {
   processingVisibilitySeconds?: number;
   /** Core Tools' lenient behaviours for the host, by name (tests that show what they would hide). */
   lenientHost?: HostLeniency;
+  /**
+   * `--lan`: the simulator and the Functions host listen on this address instead of 127.0.0.1, the host
+   * over HTTPS with the development certificate (which then names the address too), so a phone on the
+   * same network can open the release page and sign in. Azurite stays on loopback.
+   */
+  lan?: string;
+  /** Says when each slow step starts and how it ended (the command's progress lines). */
+  steps?: (label: string) => { done(result?: string): void; fail(result: string): void };
 }
 
-function freePort(): Promise<number> {
+/** Runs one step of start-up under the reporter, if there is one. */
+async function step<T>(options: SandboxOptions, label: string, run: () => Promise<T>): Promise<T> {
+  const reporter = options.steps?.(label);
+  try {
+    const result = await run();
+    reporter?.done();
+    return result;
+  } catch (error) {
+    reporter?.fail(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    throw error;
+  }
+}
+
+function freePort(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, address, () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
@@ -70,9 +92,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const azurite = await startAzurite();
+    const address = options.lan ?? '127.0.0.1';
+    const azurite = await step(options, 'Starting Azurite (storage)', () => startAzurite());
     stops.push(() => azurite.stop());
-    const simulator = await startSimulator({ port: options.simulatorPort ?? 0, ...options.simulator });
+    const simulator = await step(options, 'Starting the Universal Print simulator', () =>
+      startSimulator({ port: options.simulatorPort ?? 0, address, ...options.simulator }),
+    );
     stops.push(() => simulator.stop());
 
     const scope = `${CLOUDS.global.graph}/.default`;
@@ -102,19 +127,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ),
     );
 
-    const { definition } = await ensureTaskDefinition(api, { appId: DEMO_APP_CLIENT_ID });
-    // As set-up does it: each trigger recorded in the app's storage, where set-up, teardown and the doctor look.
-    const triggerRecord = tableTriggerRecord(
-      createTableClient({ AzureWebJobsStorage: azurite.connectionString }, TRIGGER_RECORD_TABLE),
-    );
-    for (const printer of Object.values(simulator.demo?.printers ?? {})) {
-      await ensureTaskTrigger(
-        admin,
-        printer.id,
-        { id: definition.id, url: `${simulator.graphBaseUrl}/print/taskDefinitions/${definition.id}` },
-        triggerRecord,
+    const definition = await step(options, 'Setting up Release Gate in the simulated tenant', async () => {
+      const { definition } = await ensureTaskDefinition(api, { appId: DEMO_APP_CLIENT_ID });
+      // As set-up does it: each trigger recorded in the app's storage, where set-up, teardown and the doctor look.
+      const triggerRecord = tableTriggerRecord(
+        createTableClient({ AzureWebJobsStorage: azurite.connectionString }, TRIGGER_RECORD_TABLE),
       );
-    }
+      for (const printer of Object.values(simulator.demo?.printers ?? {})) {
+        await ensureTaskTrigger(
+          admin,
+          printer.id,
+          { id: definition.id, url: `${simulator.graphBaseUrl}/print/taskDefinitions/${definition.id}` },
+          triggerRecord,
+        );
+      }
+      return definition;
+    });
 
     const settingsFor = (hostUrl: string): Record<string, string> => ({
       RELEASE_GATE_TENANT_ID: simulator.tenantId,
@@ -140,12 +168,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const pickPort = options.hostPort === 0 || options.hostPort === undefined;
     let host: LocalFunctionsHost | undefined;
     let settings: Record<string, string> = {};
+    const tls = options.lan
+      ? await ensureDevCertificates(undefined, { addresses: [options.lan] }).then((c) => ({
+          key: c.serverKey,
+          cert: c.serverCert,
+        }))
+      : undefined;
+    const hostOrigin = (port: number) => `${tls ? 'https' : 'http'}://${urlHost(address)}:${port}`;
+    const hostStep = options.steps?.('Starting the Functions host');
     // A free port can be taken by another process between choosing it and listening: choose again.
     for (let attempt = 1; !host; attempt++) {
-      const port = pickPort ? await freePort() : options.hostPort!;
-      settings = settingsFor(`http://127.0.0.1:${port}`);
+      const port = pickPort ? await freePort(address) : options.hostPort!;
+      settings = settingsFor(hostOrigin(port));
       try {
         host = await startLocalFunctionsHost({
+          address,
+          tls,
           settings,
           port,
           log: options.log ?? consoleLogSink,
@@ -155,19 +193,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           lenient: options.lenientHost,
         });
       } catch (error) {
-        if (!pickPort || attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
+        if (!pickPort || attempt >= 5 || !/EADDRINUSE/.test(String(error))) {
+          hostStep?.fail(String(error instanceof Error ? error.message : error));
+          throw error;
+        }
       }
     }
+    hostStep?.done();
     const started = host;
     stops.push(() => started.stop());
     // The release page signs users in through the simulator: register it as the app's SPA redirect URI.
-    for (const origin of [started.url, started.url.replace('127.0.0.1', 'localhost')])
-      simulator.signIn.registerRedirectUri(DEMO_APP_CLIENT_ID, `${origin}/api/release`);
+    const origins = options.lan ? [started.url] : [started.url, started.url.replace('127.0.0.1', 'localhost')];
+    for (const origin of origins) simulator.signIn.registerRedirectUri(DEMO_APP_CLIENT_ID, `${origin}/api/release`);
 
     // The subscription keeper creates the subscription; the simulator validates the URL first.
-    await host.runTimer('maintain-subscription');
-    if (simulator.tenant.subscriptions.size === 0)
-      throw new Error('The subscription keeper did not create a subscription; see the log above.');
+    await step(options, 'Waiting for the Graph subscription (the subscription keeper)', async () => {
+      await started.runTimer('maintain-subscription');
+      if (simulator.tenant.subscriptions.size === 0)
+        throw new Error('The subscription keeper did not create a subscription; see the log above.');
+    });
 
     return { azurite, simulator, host, settings, taskDefinitionId: definition.id, api, stop: stopAll };
   } catch (error) {

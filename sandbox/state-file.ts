@@ -22,6 +22,11 @@ export interface RunningSandbox {
   startedAt: string;
   /** What decides: the policy file or module, as the user named it. */
   policy: string;
+  /**
+   * With `--lan`: the address the host and the simulator listen on. hostUrl and simulatorUrl are then
+   * https://<address>:<port>, the public base URLs a phone reaches (QR codes and redirect URIs use them).
+   */
+  lan?: string;
   /** This sandbox's own directory (.sandbox/<host port>/). */
   directory: string;
   /** Its app settings in Core Tools' local.settings.json shape (for `func start` and the admin tools). */

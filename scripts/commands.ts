@@ -11,6 +11,9 @@ export interface CommandModule {
 }
 
 export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  sandbox: () => import('../sandbox/main'),
+  print: () => import('../sandbox/print-job'),
+  demo: () => import('../sandbox/demo/run-demo'),
   // Each lane of issue 16 adds its commands here, e.g.
   //   print: () => import('../sandbox/print-job'),
   policy: () => import('./policy-cli'),

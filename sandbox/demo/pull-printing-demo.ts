@@ -38,6 +38,7 @@ interface HeldJob {
 export async function runPullPrintingDemo(
   sandbox: Sandbox,
   logs: HostLogEntry[],
+  out: (line: string) => void = () => undefined,
 ): Promise<{ ok: boolean; rows: Record<string, string>[] }> {
   const { simulator, host } = sandbox;
   const tenant = simulator.tenant;
@@ -54,6 +55,7 @@ export async function runPullPrintingDemo(
       if (Date.now() > deadline) throw new Error(`The job ${title} was never decided`);
       await new Promise((r) => setTimeout(r, 25));
     }
+    out(`  ${user} sent ${title}: held`);
     return { title, user, job, task: task!, how, expect };
   }
 
@@ -82,7 +84,9 @@ export async function runPullPrintingDemo(
       body: JSON.stringify(body),
     });
   await page('release', { taskIds: [slides!.task.id], printerId: printers.library.id });
+  out('  adele@contoso.example released Slides.pdf at the School Library on the release page');
   await page('delete', { taskIds: [draft!.task.id] });
+  out('  adele@contoso.example deleted Old draft.pdf on the release page');
 
   // Megan swipes her badge at the floor 1 panel: all her held jobs come out there.
   await fetch(`${host.url}/api/terminal/release`, {
@@ -94,6 +98,7 @@ export async function runPullPrintingDemo(
     },
     body: JSON.stringify({ badge: 'E1003' }),
   });
+  out('  megan@contoso.example swiped badge E1003 at the floor 1 terminal');
 
   // Lee never comes: move the hold's clock a day on, then let the expiry timer do its round.
   const holds = tableHoldStore(
@@ -102,6 +107,7 @@ export async function runPullPrintingDemo(
   const held = await holds.claim(forgotten!.user, forgotten!.task.id);
   if (held) await holds.add({ ...held, expiresAt: new Date(Date.now() - 1000).toISOString() });
   await host.runTimer('expire-holds');
+  out("  lee.student@contoso.example never came: Forgotten.pdf's hold expired");
   await simulator.deliveriesSettled();
   await host.queuesIdle();
 

@@ -1,13 +1,16 @@
 /**
  * `npm run demo`: starts the sandbox, prints a scripted set of jobs that exercises every decision
- * the demo policy makes, waits for each to reach its end state, then plays pull printing (release on
- * the page, at a badge terminal, delete, expiry), prints a table for each, stops everything, and
- * exits 0 only if every job ended as expected.
+ * the demo policy makes, saying each decision as it comes, waits for each job to reach its end state,
+ * then plays pull printing (release on the page, at a badge terminal, delete, expiry), prints a table
+ * for each, stops everything, and exits 0 only if every job ended as expected. Ctrl-C or a closed
+ * pipe (`npm run demo | head -3`) stops everything it started.
  */
 import path from 'node:path';
+import type { Command } from 'commander';
+import { action, defineCommand, describeUse, progress, runMain, type Terminal } from '../../admin/cli/cli';
 import type { HostLogEntry } from '../host/invocation';
 import type { SimJob, SimTask } from '../simulator/model';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { pullPrintingSettings, runPullPrintingDemo } from './pull-printing-demo';
 
 interface Scenario {
@@ -85,7 +88,13 @@ interface Outcome {
 }
 
 export async function runDemo(
-  options: { log?: (line: string) => void } = {},
+  options: {
+    log?: (line: string) => void;
+    /** Progress of the sandbox's slow start-up steps. */
+    steps?: SandboxOptions['steps'];
+    /** Called once the sandbox runs (the command stops it on Ctrl-C or a closed pipe). */
+    onStarted?: (sandbox: Sandbox) => void;
+  } = {},
 ): Promise<{ ok: boolean; rows: Record<string, string>[]; pullRows: Record<string, string>[] }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -93,8 +102,11 @@ export async function runDemo(
     hostPort: 0,
     log: (entry) => logs.push(entry),
     settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'), ...pullPrintingSettings() },
+    steps: options.steps,
   });
+  options.onStarted?.(sandbox);
   try {
+    out(`Printing ${SCENARIOS.length} jobs, one for each decision of the demo policy:`);
     const { simulator } = sandbox;
     const outcomes: Outcome[] = SCENARIOS.map((scenario) => {
       const submitted = Date.now();
@@ -119,9 +131,17 @@ export async function runDemo(
             (l) => l.message.includes('"event":"task.decided"') && l.message.includes(outcome.task.id),
           )!;
           outcome.decidedMs = decidedEntry.time.getTime() + (outcome.decidedMs ?? 0);
+          const expected = outcome.decided.action === outcome.scenario.expect.action;
+          out(
+            `  ${outcome.scenario.title}: ${String(outcome.decided.action)} (${String(outcome.decided.rule ?? '-')})` +
+              (expected ? '' : ` — EXPECTED ${outcome.scenario.expect.action}`),
+          );
           break;
         }
-        if (Date.now() > deadline) break;
+        if (Date.now() > deadline) {
+          out(`  ${outcome.scenario.title}: no decision within 30 s`);
+          break;
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -155,9 +175,10 @@ export async function runDemo(
         result: good ? 'ok' : `EXPECTED ${scenario.expect.action}/${scenario.expect.job}/${scenario.expect.task}`,
       };
     });
-    out('Policy decisions:\n');
+    out('\nPolicy decisions:\n');
     printRows(rows, out);
-    const pull = await runPullPrintingDemo(sandbox, logs);
+    out('\nPull printing: jobs sent to the Follow-me Pull Queue, then released, deleted or left to expire:');
+    const pull = await runPullPrintingDemo(sandbox, logs, out);
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
     printRows(pull.rows, out);
     ok &&= pull.ok;
@@ -177,11 +198,59 @@ function printRows(rows: Record<string, string>[], out: (line: string) => void):
   for (const row of rows) out(line(columns.map((c) => row[c]!)));
 }
 
-if (require.main === module) {
-  runDemo()
-    .then(({ ok }) => process.exit(ok ? 0 : 1))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
+/** Exit code: the demo ran, and some job did not end as the demo policy says it should. */
+export const EXIT_UNEXPECTED = 3;
+
+export function command(terminal: Terminal): Command {
+  const command = defineCommand(
+    'demo',
+    'Start a sandbox, print a scripted set of jobs (one per decision of the demo policy), play pull ' +
+      'printing (release page, badge terminal, delete, expiry), print what happened, and stop everything.',
+    terminal,
+  ).action(action(() => run(terminal)));
+  return describeUse(command, {
+    examples: ['npm run demo', 'npm run demo | head -3   (a closed pipe stops everything the demo started)'],
+    exitCodes: {
+      0: 'every job ended as expected',
+      1: 'the sandbox could not start or the demo failed (the message says why)',
+      [EXIT_UNEXPECTED]: 'some job did not end as expected (its row in the tables says what was expected)',
+    },
+    notes: ['Uses free ports of its own: it runs beside `npm run sandbox`. Ctrl-C stops everything it started.'],
+  });
 }
+
+async function run(terminal: Terminal): Promise<number> {
+  let sandbox: Sandbox | undefined;
+  let stopping = false;
+  // Ctrl-C, or the reader of a pipe going away (EPIPE): stop what was started, then exit as a shell expects.
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    void (sandbox?.stop() ?? Promise.resolve()).finally(() => process.exit(code));
+  };
+  const onSigint = () => stop(130);
+  const onSigterm = () => stop(143);
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stop(141);
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  process.stdout.on('error', onOutputError);
+  const write = (line: string) => {
+    if (!stopping) terminal.out(line);
+  };
+  try {
+    const { ok } = await runDemo({
+      log: write,
+      steps: (label) => progress(terminal, label),
+      onStarted: (started) => (sandbox = started),
+    });
+    return ok ? 0 : EXIT_UNEXPECTED;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    process.stdout.off('error', onOutputError);
+  }
+}
+
+if (require.main === module) runMain(command);

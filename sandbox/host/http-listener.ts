@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { HttpRequest, HttpResponse, type HttpRequestInit } from '@azure/functions';
@@ -76,7 +77,12 @@ export async function startHttpListener(options: {
   streaming?: boolean;
   /** The host's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: a larger body is answered 413 without a function call. */
   maxRequestBodyBytes?: number;
+  /** Where to listen (default 127.0.0.1). */
+  address?: string;
+  /** Serve HTTPS with this key and certificate (the sandbox's `--lan`: a phone's browser needs a secure origin). */
+  tls?: { key: string; cert: string };
 }): Promise<HttpListener> {
+  const address = options.address ?? '127.0.0.1';
   const bodyLimit = options.maxRequestBodyBytes ?? DEFAULT_REQUEST_BODY_LIMIT;
   const routes = options.registrations.map((r) => compileRoute(r, options.routePrefix));
   /**
@@ -85,7 +91,7 @@ export async function startHttpListener(options: {
    * stopped (retrying with backoff timers) and keeps the process alive.
    */
   const running = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const work = handle(req, res)
       .catch((error: unknown) => {
         options.log({
@@ -100,7 +106,8 @@ export async function startHttpListener(options: {
       })
       .finally(() => running.delete(work));
     running.add(work);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);
 
   /** Answers without reading the request body, and closes the connection rather than drain it. */
   function closeUnread(res: http.ServerResponse, status: number): void {
@@ -196,10 +203,11 @@ export async function startHttpListener(options: {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, address, () => resolve());
   });
+  const host = address.includes(':') ? `[${address}]` : address;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`,
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

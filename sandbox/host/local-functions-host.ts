@@ -6,6 +6,7 @@ import { createHostKeys, isAuthorized, presentedKey, type HostKeys, type HostKey
 import { startHttpListener, type HttpListener } from './http-listener';
 import { consoleLogSink, type HostLogSink } from './invocation';
 import { startQueueListener, type QueueListener } from './queue-listener';
+import { provideFunctionsCore } from './functions-core';
 import { captureRegistrations, functionFiles, type Registrations } from './registrations';
 import { startTimer, type TimerScheduler } from './timer-scheduler';
 
@@ -50,6 +51,9 @@ export interface LocalHostOptions {
   keys?: HostKeysInput;
   /** Lenient behaviours of Core Tools to switch back on by name (tests that show what they would hide). */
   lenient?: HostLeniency;
+  /** Where to listen (default 127.0.0.1), and HTTPS with this key and certificate (the sandbox's `--lan`). */
+  address?: string;
+  tls?: { key: string; cert: string };
 }
 
 /** The Functions host enforces keys; Core Tools locally does not. Every flag is off by default. */
@@ -59,6 +63,9 @@ export interface HostLeniency {
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+// As the worker does before it loads function files: `@azure/functions` finds its host, not "test mode".
+provideFunctionsCore();
 
 /** Binding expressions: `%NAME%` in a queue name is the app setting NAME, as in the real host. */
 export function resolveAppSettings(value: string, env: Record<string, string | undefined> = process.env): string {
@@ -72,10 +79,13 @@ export function resolveAppSettings(value: string, env: Record<string, string | u
 /** Forget previously loaded project modules so each host starts like a fresh worker process. */
 function freshWorker(): void {
   for (const file of Object.keys(require.cache)) {
+    // Relative to the project: a checkout in a folder named "sandbox" must not look like sandbox/ itself.
+    const inProject = path.relative(PROJECT_ROOT, file);
     if (
-      file.startsWith(PROJECT_ROOT) &&
-      !file.includes(`${path.sep}node_modules${path.sep}`) &&
-      !file.includes(`${path.sep}sandbox${path.sep}`)
+      !inProject.startsWith('..') &&
+      !path.isAbsolute(inProject) &&
+      !inProject.split(path.sep).includes('node_modules') &&
+      !inProject.startsWith(`sandbox${path.sep}`)
     ) {
       delete require.cache[file];
     }
@@ -163,6 +173,8 @@ export async function startLocalFunctionsHost(options: LocalHostOptions): Promis
   try {
     listener = await startHttpListener({
       port: options.port ?? 7071,
+      address: options.address,
+      tls: options.tls,
       routePrefix: host.routePrefix,
       registrations: registrations.http,
       log,

@@ -24,6 +24,8 @@ import { BrowserSignIn, type SignInResult } from './sign-in';
  */
 export interface SimulatorOptions {
   port?: number;
+  /** The address to listen on and to name in its URLs (default 127.0.0.1; the sandbox's `--lan` gives another). */
+  address?: string;
   tenantId?: string;
   /** Whether aborting a job also ends the task (Graph's docs leave it open; default no). */
   abortEndsTask?: boolean;
@@ -104,7 +106,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const graph = graphRoutes(tenant, notifier, printerRegistry, graphBaseUrl);
   const control = controlRoutes({ tenant, notifier, faults, identity, requests });
 
-  const { serverKey, serverCert } = await ensureDevCertificates();
+  const address = options.address ?? '127.0.0.1';
+  const { serverKey, serverCert } = await ensureDevCertificates(undefined, { addresses: [address] });
   const server = https.createServer({ key: serverKey, cert: serverCert }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalServerError', message: String(error) } });
@@ -242,9 +245,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, address, () => resolve());
   });
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `https://${urlHost(address)}:${(server.address() as AddressInfo).port}`;
   const demo = options.seedDemo === false ? undefined : seedDemoTenant(tenant);
   if (demo && options.seedDemoShares !== false) seedDemoShares(printerRegistry, demo);
   // The sandbox's admin signs in without a browser: device codes are approved as them.
@@ -337,4 +340,9 @@ function sendSignIn(res: ServerResponse, result: SignInResult): void {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** An address as a URL names it (an IPv6 address in brackets). */
+export function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -1,21 +1,52 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runCommand } from '../../admin/cli/cli';
 import { runDemo } from '../../sandbox/demo/run-demo';
-import { parseSize } from '../../sandbox/print-job';
+import { command as printCommand } from '../../sandbox/print-job';
+import { listRunning } from '../../sandbox/state-file';
+import { recordingTerminal } from '../support/recording-terminal';
 import { waitFor } from '../support/wait';
 
 const root = path.resolve(__dirname, '../..');
-const run = promisify(execFile);
-// This test's sandbox announces itself in its own state file, not in a developer's running one.
-const stateEnv = {
-  ...process.env,
-  RELEASE_GATE_SANDBOX_DIR: path.join(os.tmpdir(), `release-gate-sandbox-${process.pid}`),
-};
+
+/** A sandbox started as `npm run sandbox` starts it (a child process), with its output collected. */
+function startSandboxCommand(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--simulator-port', '0', ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** `npm run print -- …` in-process against the sandboxes announced in RELEASE_GATE_SANDBOX_DIR. */
+async function print(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const terminal = recordingTerminal();
+  const code = await runCommand(printCommand(terminal), args, terminal);
+  return { code, out: terminal.stdout(), err: terminal.stderr() };
+}
 
 describe('the sandbox commands as a developer runs them', () => {
-  it('npm run demo: every scripted job ends as the demo policy decides', async () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'release-gate-sandboxes-'));
+  // These sandboxes announce themselves in their own state directory, not in a developer's.
+  const env = { ...process.env, RELEASE_GATE_SANDBOX_DIR: stateDir, FORCE_COLOR: '0' };
+  const saved = process.env.RELEASE_GATE_SANDBOX_DIR;
+  const children: ChildProcess[] = [];
+  beforeAll(() => (process.env.RELEASE_GATE_SANDBOX_DIR = stateDir));
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    process.env.RELEASE_GATE_SANDBOX_DIR = saved;
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes', async () => {
     const lines: string[] = [];
     const { ok, rows, pullRows } = await runDemo({ log: (line) => lines.push(line) });
     expect(rows.map((r) => r.decision)).toEqual([
@@ -36,53 +67,94 @@ describe('the sandbox commands as a developer runs them', () => {
       ['Forgotten.pdf', '-', 'aborted'],
     ]);
     expect(ok).toBe(true);
+    // Progress before the tables: one line per decision, in order.
+    const tableAt = lines.indexOf('\nPolicy decisions:\n');
+    expect(lines.slice(0, tableAt)).toEqual(
+      expect.arrayContaining([
+        '  ordinary job: release (everything else)',
+        '  pull queue: hold (pull queue: hold for release at a printer)',
+      ]),
+    );
     expect(lines.at(-1)).toMatch(/Every job ended as expected/);
   }, 60000);
 
-  it('npm run sandbox starts, takes a job from npm run print, and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--simulator-port', '0'],
-      {
-        cwd: root,
-        env: stateEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+  it('npm run demo | head -3: the closed pipe stops the demo and the Azurite it started', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/demo/run-demo.ts'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      await waitFor('the sandbox to be ready', () => output.includes('Release Gate sandbox is running'), 45000);
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--require',
-          'tsx/cjs',
-          'sandbox/print-job.ts',
-          '--user',
-          'adele@contoso.example',
-          '--printer',
-          'floor 1',
-          '--size',
-          '1MB',
-        ],
-        { cwd: root, env: stateEnv },
-      );
-      expect(stdout).toMatch(/^Job \d+ on "HQ Floor 1 Color" as adele@contoso.example: paused, task .+ processing/);
-      await waitFor('the decision', () => /task\.finished .*outcome=released/.test(output), 20000);
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited).toBe(0);
-    expect(output).toContain('Stopping…');
-  }, 90000);
+    // Once Azurite runs (its line is out), find it among the demo's children, then close the pipe.
+    await waitFor('Azurite to start', () => output.includes('Starting Azurite (storage): done'), 30000);
+    const { stdout } = await promisify(execFile)('pgrep', ['-P', String(child.pid)]);
+    const azurite = stdout.trim().split('\n').map(Number);
+    expect(azurite.length).toBeGreaterThan(0);
+    child.stdout.destroy();
+    expect(await exited).toBe(141);
+    await waitFor(
+      'Azurite to stop',
+      () =>
+        azurite.every((pid) => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        }),
+      10000,
+    );
+  }, 60000);
 
-  it('reads document sizes as people write them', () => {
-    expect(parseSize('250KB')).toBe(256000);
-    expect(parseSize('2 MB')).toBe(2 * 1024 * 1024);
-    expect(parseSize('100')).toBe(100);
-    expect(() => parseSize('big')).toThrow(/--size/);
-  });
+  it(
+    'two sandboxes (one with a JSON policy) keep separate state: stopping the second leaves print --wait ' +
+      'working against the first (its policy denies, exit 3), and Ctrl-C exits 0',
+    async () => {
+      const school = startSandboxCommand(['--port', '0', '--policy', 'policies/examples/school/policy.json'], env);
+      const second = startSandboxCommand(['--port', '0'], env);
+      children.push(school.child, second.child);
+      await waitFor('both sandboxes', () => listRunning().length === 2 && listRunning(), 60000);
+      await waitFor('both banners', () =>
+        [school, second].every((s) => s.output().includes('Release Gate sandbox is running')),
+      );
+      // The banner names the policy in force.
+      expect(school.output()).toMatch(/Policy +policies\/examples\/school\/policy\.json \(declarative policy "School"/);
+      expect(second.output()).toMatch(/Policy +sandbox\/demo\/demo-policy\.ts \(the demo policy/);
+      const [first] = listRunning().filter((s) => s.pid === school.child.pid);
+
+      // With two running, print asks which one.
+      const ambiguous = await print(['--user', 'adele@contoso.example', '--printer', 'School Library']);
+      expect(ambiguous.code).toBe(1);
+      expect(ambiguous.err).toMatch(/2 sandboxes are running .*pass --port/);
+
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+      expect(listRunning().map((s) => s.hostPort)).toEqual([first!.hostPort]);
+
+      // The school's policy lets only its staff and students print: Adele is denied, and told why.
+      const denied = await print([
+        '--user',
+        'adele@contoso.example',
+        '--printer',
+        'library',
+        '--wait',
+        '--timeout',
+        '30',
+      ]);
+      expect(denied.out).toMatch(/^Job \d+ on "School Library" as adele@contoso.example: paused, task .+ processing/);
+      expect(denied.out).toMatch(/Waiting for the decision: denied/);
+      expect(denied.err).toMatch(/Denied \(rule ".+"\): (Only staff and students|Printing is open on school days)/);
+      expect(denied.code).toBe(3);
+
+      school.child.kill('SIGINT');
+      expect(await school.exited).toBe(0);
+      expect(school.output()).toContain('Stopping…');
+      expect(listRunning()).toEqual([]);
+    },
+    120000,
+  );
 });

@@ -47,7 +47,9 @@ describe('the notifications function', () => {
           .map((f) => f.split('/src/').pop());
         console.log(JSON.stringify({ status: response.status, packages: [...pkgs], ours }));
       });`;
-    const output = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+    // The preload gives `@azure/functions` its host module, as the worker does (no "test mode" warnings).
+    const preload = ['--require', 'tsx/cjs', '--require', './sandbox/host/provide-functions-core.ts'];
+    const output = execFileSync(process.execPath, [...preload, '-e', script], {
       cwd: root,
       encoding: 'utf8',
       env: {
