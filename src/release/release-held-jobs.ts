@@ -139,7 +139,7 @@ export function printsAs(held: HeldJob): Pick<HeldJobView, 'copies' | 'color' | 
     ...(color ? { color } : {}),
     ...(sides ? { sides } : {}),
     ...(mediaSize ? { mediaSize } : {}),
-  } as Pick<HeldJobView, 'copies' | 'color' | 'sides' | 'mediaSize'>;
+  };
 }
 
 async function findVanished(deps: ReleaseDependencies, holds: HeldJob[]): Promise<HeldJob[]> {
