@@ -233,7 +233,8 @@ function updateButton() {
   const button = $('release');
   show(button, held > 0);
   show($('delete'), held > 0);
-  show($('no-jobs'), held === 0);
+  // Rows stay after a release to show each job's status; "none waiting" only when there are none at all.
+  show($('no-jobs'), $('jobs').children.length === 0);
   status(held > 0 ? `${plural(held, 'job')} waiting for you.` : '');
   if (!state.sending) button.textContent = selected > 0 ? `Print ${selected} selected` : 'Print all here';
 }
@@ -333,9 +334,10 @@ function showResults(results, verb) {
   return { text: `${done} of ${results.length} ${verb}.`, all };
 }
 
-function setResult(text, ok) {
+/** The answer beside the button: `ok` (green), `problem` (red) or plain (while sending). */
+function setResult(text, tone = '') {
   $('result').textContent = text;
-  $('result').className = ok ? 'ok' : text ? 'problem' : '';
+  $('result').className = tone;
 }
 
 async function run(action) {
@@ -356,7 +358,7 @@ async function run(action) {
 async function release() {
   if (state.sending) return;
   if (!state.printerId) {
-    setResult('Choose the printer you are at first.');
+    setResult('Choose the printer you are at first.', 'problem');
     show($('where'));
     return $('printer').focus();
   }
@@ -384,11 +386,11 @@ async function release() {
       summary.all
         ? `${summary.text} Collect ${boxes.length === 1 ? 'it' : 'them'} at ${printerName(state.printerId)}.`
         : `${summary.text} See each job for why.`,
-      summary.all,
+      summary.all ? 'ok' : 'problem',
     );
   } catch (problem) {
     if (problem instanceof SignInNeeded) throw problem;
-    setResult(problem.message);
+    setResult(problem.message, 'problem');
   } finally {
     state.sending = false;
     button.disabled = false;
@@ -430,11 +432,11 @@ $('jobs-form').addEventListener('submit', (event) => {
 $('delete').addEventListener('click', () =>
   run(async () => {
     const boxes = selectedJobs();
-    if (boxes.length === 0) return setResult('Tick the jobs to delete first.');
+    if (boxes.length === 0) return setResult('Tick the jobs to delete first.', 'problem');
     if (!confirm(`Delete ${boxes.length === 1 ? 'this job' : `these ${boxes.length} jobs`}?`)) return;
     const { results } = await api('release/jobs/delete', { taskIds: boxes.map((box) => box.value) });
     const summary = showResults(results, 'deleted');
-    setResult(summary.text, summary.all);
+    setResult(summary.text, summary.all ? 'ok' : 'problem');
     updateButton();
   }),
 );
