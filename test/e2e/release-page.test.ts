@@ -39,9 +39,9 @@ async function audit(page: Page, state: string, summary: string[]): Promise<void
     await page.emulateMedia({ colorScheme });
     // CDP evaluation is not subject to the page's CSP (which forbids any script not from the app).
     if (!(await page.evaluate("'axe' in window"))) await page.evaluate(AXE_SOURCE);
-    const results = (await page.evaluate(
+    const results = await page.evaluate<AxeResults>(
       `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_TAGS)} }, resultTypes: ['violations'] })`,
-    )) as AxeResults;
+    );
     summary.push(
       `${state.padEnd(16)} ${colorScheme.padEnd(5)}  rules passed ${String(results.passes.length).padStart(2)}  violations ${results.violations.length}`,
     );
@@ -51,7 +51,7 @@ async function audit(page: Page, state: string, summary: string[]): Promise<void
       );
   }
   await page.emulateMedia({ colorScheme: 'light' });
-  const small = (await page.evaluate(TAP_TARGETS)) as string[];
+  const small = await page.evaluate<string[]>(TAP_TARGETS);
   problems.push(...small.map((s) => `${state}: ${s}`));
   expect(problems).toEqual([]);
 }
@@ -192,7 +192,7 @@ describe('the release page in a browser', () => {
     await shot(page, '4-done');
 
     // In the simulator: both moved to the library printer, as sent (release-flow tests follow them to paper).
-    for (const held of [report!, pass!]) {
+    for (const held of [report, pass]) {
       const moved = [...(sandbox.simulator.tenant.jobs.get(library.id)?.values() ?? [])].find((j) =>
         j.redirectedFrom?.endsWith(`/jobs/${held.job.id}`),
       );
