@@ -202,4 +202,49 @@ describe('simulator: browser sign-in for the release page', () => {
     });
     expect(new URL(silent.headers.get('location')!).searchParams.get('error')).toBe('login_required');
   });
+
+  it('lenient by name only: a sliding 24 hours and redemption without Origin, as a stand-in would hide them', async () => {
+    const lenient = await startSimulator({
+      seedDemoShares: false,
+      lenient: { slidingSpaRefreshTokens: true, spaTokensWithoutOrigin: true },
+    });
+    try {
+      lenient.signIn.registerRedirectUri(DEMO_APP_CLIENT_ID, redirectUri);
+      const base = `${lenient.authorityHost}/${lenient.tenantId}/oauth2/v2.0`;
+      const approved = await fetch(`${base}/authorize`, {
+        method: 'POST',
+        body: params({ login_hint: 'adele@contoso.example', scope: `offline_access ${scope}` }),
+        redirect: 'manual',
+      });
+      const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+      const tokenRequest = (fields: Record<string, string>) =>
+        fetch(`${base}/token`, {
+          method: 'POST',
+          body: new URLSearchParams({ client_id: DEMO_APP_CLIENT_ID, scope: `offline_access ${scope}`, ...fields }),
+        });
+      // No Origin: accepted only because of the flag.
+      const first = (await (
+        await tokenRequest({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+        })
+      ).json()) as Tokens;
+      expect(first.refresh_token).toEqual(expect.any(String));
+      const start = Date.now();
+      lenient.signIn.now = () => start + 23 * 3600_000;
+      const second = (await (
+        await tokenRequest({ grant_type: 'refresh_token', refresh_token: first.refresh_token! })
+      ).json()) as Tokens;
+      // Sliding: a new 24 hours from the refresh, where Entra ID keeps the first sign-in's end.
+      expect(second.refresh_token_expires_in).toBeGreaterThan(SPA_REFRESH_TOKEN_LIFETIME_MS / 1000 - 5);
+      lenient.signIn.now = () => start + 30 * 3600_000;
+      expect((await tokenRequest({ grant_type: 'refresh_token', refresh_token: second.refresh_token! })).status).toBe(
+        200,
+      );
+    } finally {
+      await lenient.stop();
+    }
+  });
 });
