@@ -227,6 +227,7 @@ describe('the release page in a browser', () => {
     await expect(page.locator('#printer').inputValue()).resolves.toBe('');
     await expect(page.locator('h1').textContent()).resolves.toBe('Choose where you are');
     await audit(page, 'unknown printer', summary);
+    await shot(page, '5-unknown-printer');
     // Printing without a printer asks for one; nothing is sent.
     await page.locator('#release').click();
     await expect(page.locator('#result').textContent()).resolves.toBe('Choose the printer you are at first.');
@@ -260,6 +261,9 @@ describe('the release page in a browser', () => {
     await page.locator('#pin-error', { hasText: 'A PIN cannot be a run of digits such as 123456.' }).waitFor();
     await expect(page.getByLabel('New PIN').getAttribute('aria-invalid')).resolves.toBe('true');
     await audit(page, 'PIN error', summary);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, '6-pin-error-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByLabel('New PIN').fill('480915');
     await page.getByRole('button', { name: 'Set PIN' }).click();
     await page.getByText('Your release PIN is set.').waitFor();
