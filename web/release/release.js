@@ -171,7 +171,7 @@ function keptFor(expiresAt) {
   return `Kept for ${span} (until ${until})`;
 }
 
-const state = { printers: [], printerId: '', jobs: new Map(), sending: false };
+const state = { printers: [], printerId: '', sending: false };
 
 function jobDetails(job) {
   return [
@@ -224,7 +224,9 @@ function renderJob(job) {
 
 const heldBoxes = () => [...document.querySelectorAll('input[name="job"]')];
 const selectedJobs = () => heldBoxes().filter((box) => box.checked);
-const printerName = (id) => state.printers.find((p) => p.id === id)?.displayName;
+// Printer ids are GUIDs: a QR code printed in capitals still names the same printer.
+const printerById = (id) => state.printers.find((p) => p.id.toLowerCase() === String(id).toLowerCase());
+const printerName = (id) => printerById(id)?.displayName;
 
 /** The button says what a tap does: everything waiting, or just the ones ticked. */
 function updateButton() {
@@ -240,14 +242,13 @@ function updateButton() {
 }
 
 function renderJobs(jobs) {
-  state.jobs = new Map(jobs.map((job) => [job.taskId, job]));
   $('jobs').replaceChildren(...jobs.map(renderJob));
   updateButton();
 }
 
 /** The printer at the top: from the QR code if it is a release printer; never a guess. */
 function choosePrinter(id, fromLink) {
-  const printer = state.printers.find((p) => p.id === id);
+  const printer = id ? printerById(id) : undefined;
   state.printerId = printer ? printer.id : '';
   $('printer').value = state.printerId;
   $('eyebrow').textContent = printer ? 'Print at' : 'Release your print jobs';
