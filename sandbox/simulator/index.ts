@@ -99,6 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     identity,
     () => tenant.users.values(),
     (clientId) => tenant.apps.has(clientId),
+    options.lenient,
   );
   const faults = new Faults();
   const requests = new RequestLog(options.requestLogSize);
@@ -130,13 +131,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (rest === '/oauth2/v2.0/authorize' && (method === 'GET' || method === 'POST'))
         return sendSignIn(
           res,
-          method === 'GET' ? signIn.authorize(url.searchParams) : signIn.approve(new URLSearchParams(raw)),
+          method === 'GET'
+            ? signIn.authorize(url.searchParams, req.headers.cookie)
+            : signIn.approve(new URLSearchParams(raw)),
         );
+      if (rest === '/oauth2/v2.0/logout' && method === 'GET')
+        return sendSignIn(res, signIn.logout(url.searchParams, req.headers.cookie));
       if (rest === '/oauth2/v2.0/token' && method === 'POST') {
         const form = new URLSearchParams(raw);
         const cors = signIn.corsHeaders(req.headers.origin);
-        if (form.get('grant_type') === 'authorization_code') {
-          const result = await signIn.redeem(form);
+        const grant = form.get('grant_type');
+        if (grant === 'authorization_code' || grant === 'refresh_token') {
+          const result =
+            grant === 'refresh_token'
+              ? await signIn.refresh(form, req.headers.origin)
+              : await signIn.redeem(form, req.headers.origin);
           return sendJson(res, result.status, result.json, cors);
         }
         const result = await identity.token(form);

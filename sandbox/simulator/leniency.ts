@@ -22,4 +22,14 @@ export interface Leniency {
   keepTaskDescription?: boolean;
   /** Redirect, update and abort check the printer's current trigger; strict: the trigger that started the task. */
   currentTriggerDecides?: boolean;
+  /**
+   * A single-page app's refresh token gets a new 24 hours at each use (a sliding window); strict, as
+   * Entra ID: every refresh token from one sign-in expires 24 hours after that sign-in.
+   */
+  slidingSpaRefreshTokens?: boolean;
+  /**
+   * The token endpoint redeems a single-page app's code or refresh token without an Origin header;
+   * strict, as Entra ID: only cross-origin requests (AADSTS9002327).
+   */
+  spaTokensWithoutOrigin?: boolean;
 }

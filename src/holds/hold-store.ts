@@ -24,6 +24,13 @@ export interface HeldJob {
   sizeBytes?: number;
   /** Copies the user asked for: at release they may ask for fewer, never more. */
   copies?: number;
+  /**
+   * How the user sent it (the job's configuration when it was held), for the release page. Holds
+   * stored before these were kept have none: the page then leaves them out.
+   */
+  colorMode?: string;
+  duplexMode?: string;
+  mediaSize?: string;
   heldAt: string;
   expiresAt: string;
   onExpiry: 'release' | 'deny';

@@ -6,6 +6,23 @@ import { endedTaskState, outcomeOfEndedTask } from './already-ended';
 import { closeTask } from './task-outcome';
 import type { TaskRun } from './task-run';
 
+/** The colour, sides and paper a job was sent with (Graph's values; an unknown future value is left out). */
+function sentWith(configuration: PrintJob['configuration']): {
+  colorMode?: string;
+  duplexMode?: string;
+  mediaSize?: string;
+} {
+  const known = (value: string | null | undefined) => (value && value !== 'unknownFutureValue' ? value : undefined);
+  const colorMode = known(configuration?.colorMode);
+  const duplexMode = known(configuration?.duplexMode);
+  const mediaSize = known(configuration?.mediaSize);
+  return {
+    ...(colorMode ? { colorMode } : {}),
+    ...(duplexMode ? { duplexMode } : {}),
+    ...(mediaSize ? { mediaSize } : {}),
+  };
+}
+
 export const descriptionFor = (decision: Decision) =>
   `Release Gate: ${decision.action} (${decision.rule})${decision.reason ? `: ${decision.reason}` : ''}`;
 
@@ -86,6 +103,7 @@ async function act(run: TaskRun, record: AuditRecord, job: PrintJob, ids: JobRef
         documentName: document?.displayName ?? undefined,
         sizeBytes: document?.size ?? undefined,
         copies: job.configuration?.copies ?? undefined,
+        ...sentWith(job.configuration),
         heldAt: heldAt.toISOString(),
         expiresAt: new Date(heldAt.getTime() + decision.expiresInMinutes * 60_000).toISOString(),
         onExpiry: decision.onExpiry,

@@ -50,7 +50,14 @@ export interface HeldJobView {
   taskId: string;
   documentName?: string;
   sizeBytes?: number;
+  /**
+   * How it will print unless the user asks for less: what it was sent with, with the policy's
+   * release configuration applied over it. Left out where unknown (holds stored before they were kept).
+   */
   copies?: number;
+  color?: 'color' | 'blackAndWhite';
+  sides?: 'one' | 'two';
+  mediaSize?: string;
   /** Only these printers may print it (a confidential hold). */
   releaseAt?: string[];
   heldAt: string;
@@ -98,13 +105,41 @@ export async function listHeldJobs(
       taskId: h.taskId,
       documentName: h.documentName,
       sizeBytes: h.sizeBytes,
-      ...(h.copies ? { copies: h.copies } : {}),
+      ...printsAs(h),
       ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
       heldAt: h.heldAt,
       expiresAt: h.expiresAt,
       printerId: h.printerId,
     }));
   return { jobs, expired };
+}
+
+/** How a held job will come out: the user's settings, with what the policy changes at release over them. */
+export function printsAs(held: HeldJob): Pick<HeldJobView, 'copies' | 'color' | 'sides' | 'mediaSize'> {
+  const policy = held.releaseConfiguration ?? {};
+  const copies = policy.copies ?? held.copies;
+  const colorMode = policy.colorMode ?? held.colorMode;
+  const duplexMode = policy.duplexMode ?? held.duplexMode;
+  const mediaSize = policy.mediaSize ?? held.mediaSize;
+  // 'auto' leaves it to the printer: not something to promise the user.
+  const color =
+    colorMode === 'color'
+      ? 'color'
+      : colorMode === 'grayscale' || colorMode === 'blackAndWhite'
+        ? 'blackAndWhite'
+        : undefined;
+  const sides =
+    duplexMode === 'oneSided'
+      ? 'one'
+      : duplexMode === 'flipOnLongEdge' || duplexMode === 'flipOnShortEdge'
+        ? 'two'
+        : undefined;
+  return {
+    ...(copies ? { copies } : {}),
+    ...(color ? { color } : {}),
+    ...(sides ? { sides } : {}),
+    ...(mediaSize ? { mediaSize } : {}),
+  };
 }
 
 async function findVanished(deps: ReleaseDependencies, holds: HeldJob[]): Promise<HeldJob[]> {

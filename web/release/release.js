@@ -1,35 +1,39 @@
-// The release page: sign in with Entra ID (authorization code with PKCE, as a single-page app), list
-// the user's held jobs, release them at a printer, delete them, set a terminal PIN. No framework and
-// no sign-in library: the page is a few kilobytes, so it opens fast on a phone at the printer.
-// The API verifies every token itself; nothing here is trusted for authorisation.
+// The release page, used standing at a printer: sign in with Entra ID (authorization code with PKCE,
+// as a single-page app), see the printer from the QR code and the user's held jobs, print them all
+// (or the selected ones) there, delete them, set a terminal PIN. No framework and no sign-in library:
+// the page is a few kilobytes, so it opens fast on a phone. The API verifies every token itself;
+// nothing here is trusted for authorisation.
 
 const config = document.body.dataset;
-const TOKEN_KEY = 'release-gate.token';
 const $ = (id) => document.getElementById(id);
 const redirectUri = `${location.origin}${location.pathname}`;
+const SCOPES = `openid profile offline_access ${config.scope}`;
+// The access token lives for this tab only; the refresh token survives closing it, for at most the
+// 24 hours Entra ID gives a single-page app's sign-in (README: threat notes). Sign-out removes both.
+const TOKEN_KEY = 'release-gate.token';
+const REFRESH_KEY = 'release-gate.refresh';
+const SIGNED_OUT_KEY = 'release-gate.signed-out';
 
-function show(element, visible = true) {
-  element.hidden = !visible;
-}
-
-function status(text) {
-  $('status').textContent = text;
-}
+const show = (element, visible = true) => (element.hidden = !visible);
+const status = (text) => ($('status').textContent = text);
 
 function error(text) {
   $('error').textContent = text;
   show($('error'), Boolean(text));
 }
 
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const read = (storage, key) => JSON.parse(storage.getItem(key) ?? 'null');
+
 const base64url = (bytes) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
-
 const randomString = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
-async function signIn() {
+/** To the sign-in screen; `prompt=select_account` lets the user pick another account. */
+async function signIn(prompt) {
   const verifier = randomString();
   const state = randomString();
   // Where to come back to (the printer from the QR code), kept for this one sign-in.
@@ -40,47 +44,84 @@ async function signIn() {
     response_type: 'code',
     redirect_uri: redirectUri,
     response_mode: 'query',
-    scope: `openid profile ${config.scope}`,
+    scope: SCOPES,
     state,
     code_challenge: challenge,
     code_challenge_method: 'S256',
+    ...(prompt ? { prompt } : {}),
   });
   location.assign(`${config.authority}/oauth2/v2.0/authorize?${query}`);
+}
+
+/** The token endpoint (cross-origin, as Entra ID requires of a single-page app); keeps what it gives. */
+async function requestTokens(fields) {
+  const response = await fetch(`${config.authority}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: config.clientId, scope: SCOPES, ...fields }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error_description || body.error || `Sign-in failed (${response.status})`);
+  const now = Date.now();
+  sessionStorage.setItem(
+    TOKEN_KEY,
+    JSON.stringify({ value: body.access_token, obtainedAt: now, expiresAt: now + (body.expires_in - 60) * 1000 }),
+  );
+  if (body.refresh_token) {
+    // Entra ID says how long the refresh token has left; a refreshed one keeps the first one's end.
+    const left = body.refresh_token_expires_in ?? 24 * 3600;
+    localStorage.setItem(REFRESH_KEY, JSON.stringify({ value: body.refresh_token, expiresAt: now + left * 1000 }));
+  }
 }
 
 /** Back from the sign-in screen: redeem the code, then put the original address back. */
 async function completeSignIn(params) {
   const state = params.get('state') ?? '';
-  const saved = JSON.parse(sessionStorage.getItem(`release-gate.state.${state}`) ?? 'null');
+  const saved = read(sessionStorage, `release-gate.state.${state}`);
   sessionStorage.removeItem(`release-gate.state.${state}`);
   history.replaceState(null, '', `${location.pathname}${saved?.search ?? ''}`);
   if (params.get('error')) throw new Error(params.get('error_description') || params.get('error'));
   if (!saved) throw new Error('The sign-in did not start on this page. Try again.');
-  const response = await fetch(`${config.authority}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      client_id: config.clientId,
-      grant_type: 'authorization_code',
-      code: params.get('code'),
-      redirect_uri: redirectUri,
-      code_verifier: saved.verifier,
-      scope: `openid profile ${config.scope}`,
-    }),
+  await requestTokens({
+    grant_type: 'authorization_code',
+    code: params.get('code'),
+    redirect_uri: redirectUri,
+    code_verifier: saved.verifier,
   });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error_description || body.error || `Sign-in failed (${response.status})`);
-  const token = {
-    value: body.access_token,
-    obtainedAt: Date.now(),
-    expiresAt: Date.now() + (body.expires_in - 60) * 1000,
-  };
-  sessionStorage.setItem(TOKEN_KEY, JSON.stringify(token));
-  return token.value;
 }
 
 function currentToken() {
-  const token = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null');
+  const token = read(sessionStorage, TOKEN_KEY);
   return token && token.expiresAt > Date.now() ? token.value : undefined;
+}
+
+/** A token without a prompt: this tab's, or one bought with the remembered refresh token. */
+async function silentToken() {
+  if (currentToken()) return true;
+  const refresh = read(localStorage, REFRESH_KEY);
+  if (!refresh || refresh.expiresAt <= Date.now()) {
+    localStorage.removeItem(REFRESH_KEY);
+    return false;
+  }
+  try {
+    await requestTokens({ grant_type: 'refresh_token', refresh_token: refresh.value });
+    return true;
+  } catch {
+    localStorage.removeItem(REFRESH_KEY); // expired or revoked: sign in again
+    return false;
+  }
+}
+
+function forgetSignIn() {
+  for (const storage of [sessionStorage, localStorage])
+    for (const key of Object.keys(storage)) if (key.startsWith('release-gate.')) storage.removeItem(key);
+}
+
+/** Sign-out: forget every token here, then end the Entra ID session and come back to this page. */
+function signOut() {
+  forgetSignIn();
+  sessionStorage.setItem(SIGNED_OUT_KEY, location.search);
+  const query = new URLSearchParams({ client_id: config.clientId, post_logout_redirect_uri: redirectUri });
+  location.assign(`${config.authority}/oauth2/v2.0/logout?${query}`);
 }
 
 class SignInNeeded extends Error {
@@ -101,13 +142,13 @@ async function api(path, body) {
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   if (response.status === 401) {
-    const token = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? 'null');
+    const token = read(sessionStorage, TOKEN_KEY);
     sessionStorage.removeItem(TOKEN_KEY);
     const refused = await response.json().catch(() => ({}));
     throw new SignInNeeded(Boolean(token && Date.now() - token.obtainedAt < 120_000), refused.error?.message);
   }
-  const json = response.status === 204 ? {} : await response.json();
-  if (!response.ok) throw new Error(json.error?.message || `The server answered ${response.status}`);
+  const json = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(json.error?.message || `The server answered ${response.status}.`);
   return json;
 }
 
@@ -117,90 +158,187 @@ const describeLocation = (l) =>
 const formatSize = (bytes) =>
   bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 
+/** "kept for 23 h (until Thu 14:05)": how long is left, and when that is. */
+function keptFor(expiresAt) {
+  const left = Date.parse(expiresAt) - Date.now();
+  const until = new Date(expiresAt).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  const span =
+    left >= 3600_000
+      ? `${Math.floor(left / 3600_000)} h`
+      : left >= 60_000
+        ? `${Math.floor(left / 60_000)} min`
+        : 'less than a minute';
+  return `Kept for ${span} (until ${until})`;
+}
+
+const state = { printers: [], printerId: '', sending: false };
+
+function jobDetails(job) {
+  return [
+    { color: 'Colour', blackAndWhite: 'Black and white' }[job.color],
+    { one: 'One-sided', two: 'Two-sided' }[job.sides],
+    job.copies ? plural(job.copies, 'copy', 'copies') : '',
+    job.mediaSize ?? '',
+    job.sizeBytes ? formatSize(job.sizeBytes) : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function renderJob(job) {
+  const item = document.createElement('li');
+  item.className = 'job';
+  item.dataset.taskId = job.taskId;
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.name = 'job';
+  box.value = job.taskId;
+  const text = document.createElement('span');
+  const name = document.createElement('strong');
+  name.textContent = job.documentName || 'Untitled document';
+  const details = document.createElement('span');
+  details.className = 'details';
+  details.textContent = jobDetails(job);
+  const kept = document.createElement('span');
+  kept.className = 'details';
+  const time = document.createElement('time');
+  time.dateTime = job.expiresAt;
+  time.title = new Date(job.expiresAt).toLocaleString();
+  time.textContent = keptFor(job.expiresAt);
+  kept.append(time);
+  text.append(name, details, kept);
+  if (job.releaseAt) {
+    const only = document.createElement('span');
+    only.className = 'details';
+    only.textContent = `Prints only at ${job.releaseAt.map((id) => printerName(id) ?? 'a set printer').join(' or ')}`;
+    text.append(only);
+  }
+  label.append(box, text);
+  const result = document.createElement('p');
+  result.className = 'job-status';
+  result.hidden = true;
+  item.append(label, result);
+  return item;
+}
+
+const heldBoxes = () => [...document.querySelectorAll('input[name="job"]')];
+const selectedJobs = () => heldBoxes().filter((box) => box.checked);
+// Printer ids are GUIDs: a QR code printed in capitals still names the same printer.
+const printerById = (id) => state.printers.find((p) => p.id.toLowerCase() === String(id).toLowerCase());
+const printerName = (id) => printerById(id)?.displayName;
+
+/** The button says what a tap does: everything waiting, or just the ones ticked. */
+function updateButton() {
+  const held = heldBoxes().length;
+  const selected = selectedJobs().length;
+  const button = $('release');
+  show(button, held > 0);
+  show($('delete'), held > 0);
+  // Rows stay after a release to show each job's status; "none waiting" only when there are none at all.
+  show($('no-jobs'), $('jobs').children.length === 0);
+  status(held > 0 ? `${plural(held, 'job')} waiting for you.` : '');
+  if (!state.sending) button.textContent = selected > 0 ? `Print ${selected} selected` : 'Print all here';
+}
+
 function renderJobs(jobs) {
-  const list = $('jobs');
-  list.replaceChildren(
-    ...jobs.map((job) => {
-      const item = document.createElement('li');
-      const label = document.createElement('label');
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.name = 'job';
-      box.value = job.taskId;
-      const name = document.createElement('strong');
-      name.textContent = job.documentName || 'Untitled document';
-      const details = document.createElement('small');
-      const parts = [
-        `sent ${new Date(job.heldAt).toLocaleString()}`,
-        job.sizeBytes ? formatSize(job.sizeBytes) : '',
-        job.copies > 1 ? `${job.copies} copies` : '',
-        `kept until ${new Date(job.expiresAt).toLocaleString()}`,
-        job.releaseAt
-          ? `prints only at ${job.releaseAt.map((id) => printerNames.get(id) ?? 'a set printer').join(' or ')}`
-          : '',
-      ];
-      details.textContent = parts.filter(Boolean).join(' · ');
-      label.append(box, ' ', name, details);
-      item.append(label);
-      return item;
-    }),
-  );
-  show($('no-jobs'), jobs.length === 0);
-  $('select-all').checked = false;
-  $('select-all').disabled = jobs.length === 0;
+  $('jobs').replaceChildren(...jobs.map(renderJob));
+  updateButton();
+}
+
+/** The printer at the top: from the QR code if it is a release printer; never a guess. */
+function choosePrinter(id, fromLink) {
+  const printer = id ? printerById(id) : undefined;
+  state.printerId = printer ? printer.id : '';
+  $('printer').value = state.printerId;
+  $('eyebrow').textContent = printer ? 'Print at' : 'Release your print jobs';
+  $('title').textContent = printer ? printer.displayName : 'Choose where you are';
+  $('printer-location').textContent = describeLocation(printer?.location);
+  const problem = fromLink && !printer ? 'This printer is not a release printer — pick where you are.' : '';
+  $('printer-problem').textContent = problem;
+  show($('printer-problem'), Boolean(problem));
+  // The choice stays open once the user opened it, or while no printer is chosen.
+  const open = !printer || $('where').dataset.open === 'yes';
+  show($('where'), open);
+  show($('change-printer'), !open);
+  if (printer) {
+    const url = new URL(location.href);
+    url.searchParams.set('printer', printer.id);
+    history.replaceState(null, '', url);
+  }
 }
 
 function renderPrinters(printers, wanted) {
-  const select = $('printer');
-  select.replaceChildren(
+  state.printers = printers;
+  const none = document.createElement('option');
+  none.value = '';
+  none.textContent = 'Choose a printer…';
+  $('printer').replaceChildren(
+    none,
     ...printers.map((printer) => {
       const option = document.createElement('option');
       option.value = printer.id;
-      option.textContent = printer.displayName || printer.id;
-      option.dataset.location = describeLocation(printer.location);
+      option.textContent = [printer.displayName, describeLocation(printer.location)].filter(Boolean).join(' — ');
       return option;
     }),
   );
-  if (wanted && printers.some((p) => p.id === wanted)) select.value = wanted;
-  showLocation();
+  choosePrinter(wanted ?? '', Boolean(wanted));
 }
 
-function showLocation() {
-  const option = $('printer').selectedOptions[0];
-  $('printer-location').textContent = option?.dataset.location ?? '';
-}
-
-const selectedJobs = () => [...document.querySelectorAll('input[name="job"]:checked')].map((box) => box.value);
-
-/** Printer names by id, for jobs the policy lets out only at certain printers. */
-const printerNames = new Map();
-
-async function refresh() {
+async function load() {
   const [{ user, jobs, expired = [] }, { printers }] = await Promise.all([
     api('release/jobs'),
     api('release/printers'),
   ]);
-  for (const printer of printers) printerNames.set(printer.id, printer.displayName);
   $('user').textContent = user;
-  show($('signed-in'));
-  renderJobs(jobs);
+  show($('account'));
+  show($('sign-in'), false);
   renderPrinters(printers, new URLSearchParams(location.search).get('printer'));
+  renderJobs(jobs);
   show($('jobs-form'));
-  show($('pin-form'));
-  status(jobs.length === 1 ? '1 job is waiting for you.' : `${jobs.length} jobs are waiting for you.`);
+  show($('pin-section'));
   // Jobs Universal Print deleted while they waited: say so once, rather than show them as waiting.
   if (expired.length > 0) error(expired.map((job) => `${job.documentName || 'A job'}: ${job.reason}`).join(' '));
 }
 
-const PROBLEMS = {
-  'not-found': 'A job was no longer waiting (already printed, deleted or expired).',
+const OUTCOMES = {
+  released: (r) => ({ text: `Sent to ${printerName(r.printerId) ?? 'the printer'}.`, ok: true }),
+  deleted: () => ({ text: 'Deleted.', ok: true }),
+  'not-found': () => ({ text: 'No longer waiting (already printed, deleted or expired).' }),
+  expired: (r) => ({ text: r.reason }),
+  failed: (r) => ({ text: `Not sent: ${r.reason}` }),
 };
 
-function summarise(results, verb) {
+/** Each job says what happened to it; the ones that left the queue can no longer be selected. */
+function showResults(results, verb) {
+  for (const result of results) {
+    const item = document.querySelector(`li[data-task-id="${CSS.escape(result.taskId)}"]`);
+    if (!item) continue;
+    const outcome = OUTCOMES[result.status]?.(result) ?? { text: result.reason ?? result.status };
+    const line = item.querySelector('.job-status');
+    line.textContent = outcome.text;
+    line.className = `job-status ${outcome.ok ? 'ok' : 'problem'}`;
+    line.hidden = false;
+    const box = item.querySelector('input');
+    box.checked = false;
+    if (result.status !== 'failed') {
+      // Gone from the queue: keep the row for its status, without a checkbox.
+      const label = item.querySelector('label');
+      const row = document.createElement('div');
+      row.className = 'row';
+      row.append(...[...label.childNodes].filter((node) => node !== box));
+      label.replaceWith(row);
+    }
+  }
   const done = results.filter((r) => r.status === 'released' || r.status === 'deleted').length;
-  const problems = results.filter((r) => r.status === 'failed' || r.status === 'not-found' || r.status === 'expired');
-  status(`${done} of ${results.length} ${verb}.`);
-  error([...new Set(problems.map((r) => r.reason || PROBLEMS[r.status]))].join(' '));
+  const all = done === results.length;
+  return { text: `${done} of ${results.length} ${verb}.`, all };
+}
+
+/** The answer beside the button: `ok` (green), `problem` (red) or plain (while sending). */
+function setResult(text, tone = '') {
+  $('result').textContent = text;
+  $('result').className = tone;
 }
 
 async function run(action) {
@@ -208,7 +346,7 @@ async function run(action) {
   try {
     await action();
   } catch (problem) {
-    if (problem instanceof SignInNeeded && !problem.freshToken) return signIn();
+    if (problem instanceof SignInNeeded && !problem.freshToken) return startSignIn();
     if (problem instanceof SignInNeeded) {
       status('You are signed in, but Release Gate did not accept your sign-in. Ask your administrator.');
       show($('sign-in'));
@@ -217,56 +355,127 @@ async function run(action) {
   }
 }
 
-$('select-all').addEventListener('change', (event) => {
-  for (const box of document.querySelectorAll('input[name="job"]')) box.checked = event.target.checked;
+/** Sends the ticked jobs, or all waiting ones, to the printer at the top; the answer appears by the button. */
+async function release() {
+  if (state.sending) return;
+  if (!state.printerId) {
+    setResult('Choose the printer you are at first.', 'problem');
+    show($('where'));
+    return $('printer').focus();
+  }
+  const boxes = selectedJobs().length > 0 ? selectedJobs() : heldBoxes();
+  const copies = Number($('copies').value);
+  const changes = {
+    ...($('grayscale').checked ? { grayscale: true } : {}),
+    ...($('duplex').checked ? { duplex: true } : {}),
+    ...(copies > 0 ? { copies } : {}),
+  };
+  const button = $('release');
+  state.sending = true;
+  button.disabled = true;
+  button.classList.add('sending');
+  button.textContent = `Sending ${plural(boxes.length, 'job')}…`;
+  setResult(`Sending to ${printerName(state.printerId)}…`);
+  try {
+    const { results } = await api('release/jobs/release', {
+      taskIds: boxes.map((box) => box.value),
+      printerId: state.printerId,
+      ...(Object.keys(changes).length ? { changes } : {}),
+    });
+    const summary = showResults(results, 'sent to the printer');
+    setResult(
+      summary.all
+        ? `${summary.text} Collect ${boxes.length === 1 ? 'it' : 'them'} at ${printerName(state.printerId)}.`
+        : `${summary.text} See each job for why.`,
+      summary.all ? 'ok' : 'problem',
+    );
+  } catch (problem) {
+    if (problem instanceof SignInNeeded) throw problem;
+    setResult(problem.message, 'problem');
+  } finally {
+    state.sending = false;
+    button.disabled = false;
+    button.classList.remove('sending');
+    updateButton();
+  }
+}
+
+/** Reads the remembered sign-in, or goes to the sign-in screen. */
+async function startSignIn() {
+  if (await silentToken()) return load();
+  return signIn();
+}
+
+$('printer').addEventListener('change', (event) => {
+  $('where').dataset.open = 'yes';
+  choosePrinter(event.target.value, false);
+  setResult('');
 });
-$('printer').addEventListener('change', showLocation);
-$('sign-in').addEventListener('click', () => run(signIn));
+$('change-printer').addEventListener('click', () => {
+  $('where').dataset.open = 'yes';
+  show($('where'));
+  show($('change-printer'), false);
+  $('printer').focus();
+});
+$('jobs').addEventListener('change', updateButton);
+$('sign-in').addEventListener('click', () => run(() => signIn()));
+$('switch-account').addEventListener('click', () => {
+  forgetSignIn();
+  run(() => signIn('select_account'));
+});
+$('sign-out').addEventListener('click', signOut);
 
 $('jobs-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  run(async () => {
-    const taskIds = selectedJobs();
-    if (taskIds.length === 0) return error('Pick the jobs to print first.');
-    const copies = Number($('copies').value);
-    const changes = {
-      ...($('grayscale').checked ? { grayscale: true } : {}),
-      ...($('duplex').checked ? { duplex: true } : {}),
-      ...(copies > 0 ? { copies } : {}),
-    };
-    status('Sending to the printer…');
-    const { results } = await api('release/jobs/release', {
-      taskIds,
-      printerId: $('printer').value,
-      ...(Object.keys(changes).length ? { changes } : {}),
-    });
-    await refresh();
-    summarise(results, 'sent to the printer');
-  });
+  run(release);
 });
 
 $('delete').addEventListener('click', () =>
   run(async () => {
-    const taskIds = selectedJobs();
-    if (taskIds.length === 0) return error('Pick the jobs to delete first.');
-    if (!confirm(`Delete ${taskIds.length === 1 ? 'this job' : `these ${taskIds.length} jobs`}?`)) return;
-    const { results } = await api('release/jobs/delete', { taskIds });
-    await refresh();
-    summarise(results, 'deleted');
+    const boxes = selectedJobs();
+    if (boxes.length === 0) return setResult('Tick the jobs to delete first.', 'problem');
+    if (!confirm(`Delete ${boxes.length === 1 ? 'this job' : `these ${boxes.length} jobs`}?`)) return;
+    const { results } = await api('release/jobs/delete', { taskIds: boxes.map((box) => box.value) });
+    const summary = showResults(results, 'deleted');
+    setResult(summary.text, summary.all ? 'ok' : 'problem');
+    updateButton();
   }),
 );
 
 $('pin-form').addEventListener('submit', (event) => {
   event.preventDefault();
+  const field = $('pin');
+  const say = (text) => {
+    $('pin-error').textContent = text;
+    show($('pin-error'), Boolean(text));
+    field.setAttribute('aria-invalid', String(Boolean(text)));
+  };
+  say('');
   run(async () => {
-    await api('release/jobs/pin', { pin: $('pin').value });
-    $('pin').value = '';
+    try {
+      await api('release/jobs/pin', { pin: field.value });
+    } catch (problem) {
+      if (problem instanceof SignInNeeded) throw problem;
+      // The server's reason, in plain words, next to the field: "pin: a PIN is digits only" → "A PIN is digits only."
+      const reason = problem.message.replace(/^pin:\s*/, '');
+      say(`${reason.charAt(0).toUpperCase()}${reason.slice(1)}${/[.!?]$/.test(reason) ? '' : '.'}`);
+      return field.focus();
+    }
+    field.value = '';
     status('Your release PIN is set.');
   });
 });
 
 run(async () => {
   const params = new URLSearchParams(location.search);
+  const signedOut = sessionStorage.getItem(SIGNED_OUT_KEY);
+  if (signedOut !== null) {
+    // Back from signing out: the printer from the QR code is kept; nothing signs in by itself.
+    sessionStorage.removeItem(SIGNED_OUT_KEY);
+    history.replaceState(null, '', `${location.pathname}${signedOut}`);
+    status('You are signed out.');
+    return show($('sign-in'));
+  }
   if (params.has('code') || params.has('error')) {
     try {
       await completeSignIn(params);
@@ -276,7 +485,6 @@ run(async () => {
       throw problem;
     }
   }
-  if (!currentToken()) return signIn();
   status('Loading your jobs…');
-  await refresh();
+  await startSignIn();
 });

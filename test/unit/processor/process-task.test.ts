@@ -92,6 +92,21 @@ describe('processTask: each decision becomes the Graph calls it means', () => {
     });
   });
 
+  it('hold: keeps the colour, sides and paper the job was sent with, for the release page', async () => {
+    const hold: Decision = { action: 'hold', rule: 'pull', expiresInMinutes: 60, onExpiry: 'deny' };
+    const h = processorHarness({ policy: always(hold) });
+    const { task, message } = h.print('office', {
+      configuration: { copies: 2, colorMode: 'grayscale', duplexMode: 'flipOnLongEdge', mediaSize: 'A4' },
+    });
+    await processTask(message(), h.deps);
+    expect(await h.deps.holds.get('adele@contoso.example', task.id)).toMatchObject({
+      copies: 2,
+      colorMode: 'grayscale',
+      duplexMode: 'flipOnLongEdge',
+      mediaSize: 'A4',
+    });
+  });
+
   it('a hold for a job without an owner is an error: retried (and, poisoned, failed safe), never released', async () => {
     const hold: Decision = { action: 'hold', rule: 'pull', expiresInMinutes: 60, onExpiry: 'release' };
     const h = processorHarness({ policy: always(hold) });

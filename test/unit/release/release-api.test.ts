@@ -44,8 +44,8 @@ function setUp(options: { releasePrinters?: string[]; printerAccess?: PrinterAcc
     ...(options.releasePrinters ? { releasePrinters: options.releasePrinters } : {}),
     ...(options.printerAccess ? { printerAccess: options.printerAccess } : {}),
   };
-  const hold = async (user: typeof ADELE) => {
-    const { held, job } = heldJobFor(graph, user, QUEUE);
+  const hold = async (user: typeof ADELE, extra: Parameters<typeof heldJobFor>[3] = {}) => {
+    const { held, job } = heldJobFor(graph, user, QUEUE, extra);
     await holds.add(held);
     await audit.write(heldAuditRecord(held));
     return { held, job, task: graph.tasks.get(held.taskId)! };
@@ -113,6 +113,32 @@ describe('handleReleaseApi: who is asking', () => {
       jsonBody: { user: ADELE.upn, jobs: [expect.objectContaining({ taskId: mine.held.taskId })], expired: [] },
     });
     expect((listed.jsonBody as { jobs: unknown[] }).jobs).toHaveLength(1);
+  });
+
+  it('lists each job as the release page shows it: colour, sides, copies and paper as it will print', async () => {
+    const { call, hold } = setUp();
+    const held = await hold(ADELE, {
+      copies: 2,
+      colorMode: 'color',
+      duplexMode: 'flipOnLongEdge',
+      mediaSize: 'A4',
+      releaseConfiguration: { colorMode: 'grayscale' },
+    });
+    const { jobs } = (await call('list', 'adele-token')).jsonBody as { jobs: Record<string, unknown>[] };
+    expect(jobs).toEqual([
+      {
+        taskId: held.held.taskId,
+        documentName: held.held.documentName,
+        sizeBytes: held.held.sizeBytes,
+        copies: 2,
+        color: 'blackAndWhite',
+        sides: 'two',
+        mediaSize: 'A4',
+        heldAt: held.held.heldAt,
+        expiresAt: held.held.expiresAt,
+        printerId: QUEUE,
+      },
+    ]);
   });
 });
 

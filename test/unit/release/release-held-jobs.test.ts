@@ -251,6 +251,33 @@ describe('listHeldJobs', () => {
     expect(graph.calls).toEqual([{ method: 'listJobs', args: [QUEUE, ADELE.upn] }]);
   });
 
+  it('says how each job will print: as sent, with the policy’s release configuration over it', async () => {
+    const { deps, hold } = setUp();
+    const sent = await hold(ADELE, {
+      heldAt: '2026-12-01T10:00:00.000Z',
+      copies: 3,
+      colorMode: 'color',
+      duplexMode: 'oneSided',
+      mediaSize: 'A4',
+    });
+    const policed = await hold(ADELE, {
+      heldAt: '2026-12-01T09:00:00.000Z',
+      copies: 3,
+      colorMode: 'color',
+      duplexMode: 'oneSided',
+      releaseConfiguration: { colorMode: 'grayscale', duplexMode: 'flipOnShortEdge', copies: 1 },
+    });
+    // Stored before colour and sides were kept: still listed, without them.
+    const old = await hold(ADELE, { heldAt: '2026-12-01T08:00:00.000Z', copies: 2 });
+    const { jobs } = await listHeldJobs(deps, owner(ADELE));
+    expect(jobs.map((j) => [j.taskId, j.copies, j.color, j.sides, j.mediaSize])).toEqual([
+      [sent.held.taskId, 3, 'color', 'one', 'A4'],
+      [policed.held.taskId, 1, 'blackAndWhite', 'two', undefined],
+      [old.held.taskId, 2, undefined, undefined, undefined],
+    ]);
+    expect(Object.keys(jobs[2]!)).not.toContain('color');
+  });
+
   it('a job Universal Print deleted is reported once as expired, its hold ended; its task closed', async () => {
     const { graph, deps, holds, hold } = setUp();
     const kept = await hold(ADELE);
