@@ -26,7 +26,8 @@ const NOT_RUN: { when: (example: Example) => boolean; reason: string }[] = [
   { when: (e) => e.name === 'bench', reason: 'minutes of load against a sandbox of its own; not an example to rerun' },
   { when: (e) => e.name === 'package', reason: 'builds the deployment zip (a full build); test/integration covers it' },
   {
-    when: (e) => (e.name === 'setup' || e.name === 'doctor') && !e.args.includes('--sandbox'),
+    when: (e) =>
+      (e.name === 'setup' || e.name === 'doctor') && !e.args.includes('--sandbox') && !e.args.includes('--help'),
     reason: 'needs a real tenant and deployment (an admin signs in to Entra ID)',
   },
   {
@@ -97,8 +98,9 @@ export function readmeExamples(readme: string): Example[] {
   const examples: Example[] = [];
   let inBlock = false;
   readme.split('\n').forEach((raw, index) => {
-    if (/^```/.test(raw)) {
-      inBlock = !inBlock && /^```(sh|bash|shell)\s*$/.test(raw);
+    // A fence may be indented (a block inside a list item).
+    if (/^\s*```/.test(raw)) {
+      inBlock = !inBlock && /^\s*```(sh|bash|shell)\s*$/.test(raw);
       return;
     }
     if (!inBlock) return;
@@ -140,10 +142,10 @@ describe('the README shell examples are read as the shell reads them', () => {
     });
     const [chained, globbed] = readmeExamples(
       [
-        '```sh',
+        '   ```sh',
         'npm ci && npm run sandbox -- --port 0   # comment',
-        'npm run policy -- explain p.json policies/examples/school/jobs/staff-*.json # exit 3',
-        '```',
+        '   npm run policy -- explain p.json policies/examples/school/jobs/staff-*.json # exit 3',
+        '   ```',
         '```text',
         'npm run print -- not an example',
         '```',
