@@ -23,6 +23,7 @@ import {
 } from '../admin/cli/cli';
 import { checkPolicy, InputError } from '../admin/policy/check-policy';
 import { parsePolicy } from '../src/policy/declarative/policy-schema';
+import { JsonSyntaxError, jsonSyntaxLines, parseJsonText } from '../src/config/json-syntax';
 import { checkPluginNames, loadPluginModule } from '../src/policy/load-policy';
 import { resolveAppSettings } from './host/local-functions-host';
 import { prettyLogSink } from './pretty-log';
@@ -152,9 +153,12 @@ export function choosePolicy(flag: string | undefined, env: NodeJS.ProcessEnv = 
   if (env.RELEASE_GATE_POLICY_JSON) {
     let parsed: ReturnType<typeof parsePolicy>;
     try {
-      parsed = parsePolicy(JSON.parse(env.RELEASE_GATE_POLICY_JSON));
+      parsed = parsePolicy(parseJsonText(env.RELEASE_GATE_POLICY_JSON));
     } catch (error) {
-      throw new ExitError(`RELEASE_GATE_POLICY_JSON is not valid JSON: ${(error as Error).message}`, EXIT_BAD_POLICY);
+      if (!(error instanceof JsonSyntaxError)) throw error;
+      // Line and column, the line and a caret, as the policy CLI shows them.
+      const lines = jsonSyntaxLines('RELEASE_GATE_POLICY_JSON', error.problem);
+      throw new ExitError(lines.join('\n'), EXIT_BAD_POLICY);
     }
     if (!parsed.ok)
       throw new ExitError(

@@ -125,6 +125,10 @@ describe('the policy the banner names', () => {
     expect(fromModule.banner).toMatch(/code module.*RELEASE_GATE_POLICY_MODULE in the environment/);
     expect(choosePolicy(undefined, {}).banner).toMatch(/demo-policy\.ts \(the demo policy/);
     expect(() => choosePolicy(undefined, { RELEASE_GATE_POLICY_FILE: 'README.md' })).toThrow(/not valid JSON/);
+    // Inline JSON too: line and column, the line and a caret.
+    expect(() => choosePolicy(undefined, { RELEASE_GATE_POLICY_JSON: '{"name": "x",}' })).toThrow(
+      /^RELEASE_GATE_POLICY_JSON:1:14: not valid JSON: Expected double-quoted property name\n {2}\{"name": "x",\}\n {15}\^$/,
+    );
   });
 });
 
