@@ -202,6 +202,13 @@ export function action<A extends unknown[]>(
 /** For a script's entry point: run with the process's arguments and exit with the command's code. */
 export function runMain(build: (terminal: Terminal) => Command): void {
   const terminal = processTerminal();
+  // The reader of a pipe went away (`npm run setup … | head`): stop quietly with the code a shell
+  // expects (128 + SIGPIPE), unless the command handles it itself (the demo stops its sandbox first).
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      if (stream.listenerCount('error') === 1) process.exit(141);
+    });
   void runCommand(build(terminal), process.argv.slice(2), terminal).then((code) => {
     process.exitCode = code;
   });

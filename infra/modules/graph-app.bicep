@@ -53,6 +53,15 @@ var onBehalfOfPermissions = [
   { name: 'PrinterShare.Read.All', id: 'ed11134d-2f3f-440d-a2e1-411efada2502' } // printers the user may use
 ]
 
+// Delegated, on the main app: what the release page asks for when it signs a user in (web/release/release.js).
+// offline_access gives the single-page app its 24-hour refresh token, so a user who comes back to a printer
+// the same day is not asked to sign in again. Consented below, so users are never asked.
+var signInPermissions = [
+  { name: 'openid', id: '37f7f235-527c-4136-accd-4a02d197296e' }
+  { name: 'profile', id: '14dad69e-099b-42c9-810b-d002981feec1' }
+  { name: 'offline_access', id: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182' }
+]
+
 resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: uniqueName
   displayName: 'Release Gate'
@@ -80,7 +89,7 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
       resourceAppId: microsoftGraphAppId
       resourceAccess: concat(
         map(grantedApplicationPermissions, p => { id: p.id, type: 'Role' }),
-        map(onBehalfOfPermissions, p => { id: p.id, type: 'Scope' })
+        map(concat(onBehalfOfPermissions, signInPermissions), p => { id: p.id, type: 'Scope' })
       )
     }
   ]
@@ -137,12 +146,13 @@ resource delegatedPermissionGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' 
   scope: join(map(delegatedPermissions, p => p.name), ' ')
 }
 
-// Admin consent for what the release API reads as the user (on-behalf-of), so users are never asked.
+// Admin consent for what the release API reads as the user (on-behalf-of) and what the release page's sign-in
+// asks for, so users are never asked. One grant: Entra ID keeps one per client, resource and consent type.
 resource onBehalfOfGrant 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = {
   clientId: servicePrincipal.id
   consentType: 'AllPrincipals'
   resourceId: microsoftGraph.id
-  scope: join(map(onBehalfOfPermissions, p => p.name), ' ')
+  scope: join(map(concat(onBehalfOfPermissions, signInPermissions), p => p.name), ' ')
 }
 
 // Admin consent for the release page's own scope, so users are never asked to consent.

@@ -361,6 +361,16 @@ describe('infra/ templates against the code', () => {
     expect(scope).toBe('Release.Use');
     expect(graphApp).toContain(`var releaseScope = '${scope}'`);
     expect(graphApp).toMatch(/requestedAccessTokenVersion: 2/);
+    // The Graph scopes the page asks for besides its own (openid profile offline_access: the 24 h refresh
+    // token) are registered and consented on the main app, so no user meets a consent prompt.
+    const pageScopes = /const SCOPES = `([^`$]+)\$\{config\.scope\}`/.exec(
+      read(path.join(root, 'web', 'release', 'release.js')),
+    )?.[1];
+    const signIn = /var signInPermissions = \[([^\]]+)\]/.exec(graphApp)?.[1] ?? '';
+    expect(pageScopes?.trim().split(' ').sort()).toEqual(
+      [...signIn.matchAll(/name: '([^']+)'/g)].map((m) => m[1]).sort(),
+    );
+    expect(graphApp).toContain("scope: join(map(concat(onBehalfOfPermissions, signInPermissions), p => p.name), ' ')");
     // The Function App is named once, in main.bicep, and passed on.
     expect(resources).not.toMatch(/var functionAppName/);
     expect(main).toMatch(/functionAppName: functionAppName/);
@@ -429,7 +439,9 @@ describe('infra/ hardening', () => {
       /resourceAccess: concat\(\s*map\(grantedApplicationPermissions, p => \{ id: p\.id, type: 'Role' \}\)/,
     );
     expect(appBlock).not.toMatch(/delegatedPermissions/); // only the on-behalf-of scope the release API needs
-    expect(appBlock).toMatch(/map\(onBehalfOfPermissions, p => \{ id: p\.id, type: 'Scope' \}\)/);
+    expect(appBlock).toMatch(
+      /map\(concat\(onBehalfOfPermissions, signInPermissions\), p => \{ id: p\.id, type: 'Scope' \}\)/,
+    );
     expect(resourceBlock(graphApp, 'onBehalfOfGrant')).toMatch(/clientId: servicePrincipal\.id/);
     expect(adminBlock).toMatch(/isFallbackPublicClient: true/);
     expect(adminBlock).toMatch(/resourceAccess: map\(delegatedPermissions, p => \{ id: p\.id, type: 'Scope' \}\)/);
