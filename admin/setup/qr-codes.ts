@@ -61,12 +61,13 @@ export async function qrCodeFiles(printers: QrPrinter[], functionAppUrl: string)
             )}</text>`
           : '') +
         `</svg>`;
-      // One PNG filter (Paeth) rather than pngjs trying all five per row: the same size, in less than half the time.
+      // One PNG filter ("Up": a QR code's rows repeat in blocks) rather than pngjs trying all five per row:
+      // about 14 kB a sticker, several times faster than Paeth (whose per-pixel Math calls are slow under jest).
       const png = await QRCode.toBuffer(url, {
         ...options,
         type: 'png',
         width: 600,
-        rendererOpts: { filterType: 4 },
+        rendererOpts: { filterType: 2 },
       } as QRCode.QRCodeToBufferOptions);
       return { printer, url, baseName: fileNameFor(printer), svg, png };
     }),
