@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { issuesText } from '../../config/zod-issues';
 import { GUID_PATTERN } from '../../config/guid';
+import { editDistance } from '../../config/nearest';
 import { bytes, SIZE_PATTERN } from './sizes';
 import { isTimeZone, toMinutes } from './time-window';
 import { unsafeRegexReason } from './regex-safety';
@@ -341,21 +342,8 @@ export function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
 
 /** The allowed key nearest to a misspelled one (edit distance ≤ 3, or the same ignoring case). */
 function closest(key: string, allowed: string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length]!;
-  };
   const scored = allowed
-    .map((candidate) => ({ candidate, score: distance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .map((candidate) => ({ candidate, score: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
     .sort((a, b) => a.score - b.score);
   const best = scored[0];
   if (best && best.score <= Math.min(3, Math.ceil(key.length / 2))) return best.candidate;
