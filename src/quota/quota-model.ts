@@ -90,6 +90,8 @@ export interface ChargeItem {
   amount: number;
   /** The quota's base limit when reserved (the store adds the user's top-ups). */
   limit: number;
+  /** The quota's groups the owner was counted through (reports show usage by group without asking Graph). */
+  viaGroups?: string[];
 }
 
 /** A user's usage of one quota in one period. */
@@ -106,6 +108,8 @@ export interface UsageCounter {
   reserved: number;
   /** One-off grants by an admin for this period. */
   topUp: number;
+  /** The quota's groups the user was counted through (from the charges). */
+  viaGroups?: string[];
 }
 
 export type ReserveResult = { ok: true } | { ok: false; quota: string; periodKey: string; used: number; limit: number };
