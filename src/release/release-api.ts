@@ -8,6 +8,7 @@ import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
 import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
 import type { HoldOwner } from '../holds/hold-store';
+import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
 import {
   ReleasePrinterRefused,
@@ -53,6 +54,8 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
    * Universal Print share access). Required then; declared release printers are open to every user.
    */
   printerAccess?: PrinterAccessCheck;
+  /** Where the user stands on the policy's quotas; without it the jobs list has no quota part. */
+  quotaStandings?: QuotaStandingsReader;
 }
 
 /** 503: share access could not be read; nothing was decided, nothing claimed. */
@@ -118,15 +121,17 @@ export async function handleReleaseApi(
     }
     return { status: 200, headers, jsonBody: { printers: printers.filter((p) => allowed.has(p.id)) } };
   }
-  if (action === 'list')
+  if (action === 'list') {
+    const [held, quotas] = await Promise.all([
+      listHeldJobs(deps, owner),
+      deps.quotaStandings && quotasAnswer(deps.quotaStandings, user, deps.log),
+    ]);
     return {
       status: 200,
       headers,
-      jsonBody: {
-        user: user.userPrincipalName ?? user.name ?? user.objectId,
-        ...(await listHeldJobs(deps, owner)),
-      },
+      jsonBody: { user: user.userPrincipalName ?? user.name ?? user.objectId, ...held, ...(quotas ? { quotas } : {}) },
     };
+  }
 
   const maxBytes = BODY_LIMITS.releaseApi;
   if (action === 'release') {

@@ -10,6 +10,7 @@ import type { PrintApi } from '../../src/graph/print-api';
 import type { PrintJob, PrintJobConfigurationChange, Printer } from '../../src/graph/print-schemas';
 import { ownsHold, type HeldJob, type HoldOwner, type HoldStore } from '../../src/holds/hold-store';
 import type { Log, LogFields } from '../../src/observability/log';
+import type { UsageCounter, UsageStore } from '../../src/quota/quota-model';
 import { pinProblem } from '../../src/release/pin-policy';
 import { PinRejected, type PinOwner, type PinRecord, type PinStore } from '../../src/release/pin-store';
 import type { TaskIndex, TaskIndexStatus } from '../../src/tasks/task-index';
@@ -498,4 +499,36 @@ export function releaseWorld() {
     tasks: new FakeTaskIndex(),
     pins: new FakePinStore(),
   };
+}
+
+/**
+ * The usage store's read side (what the release page asks): counters set by the test, a failure
+ * on demand, every read recorded. The charging side is the processor's, not faked here.
+ */
+export class FakeUsageReader {
+  readonly counters: UsageCounter[] = [];
+  readonly reads: { userKey: string; periods: { quota: string; periodKey: string }[] }[] = [];
+  failure?: Error;
+
+  get store(): UsageStore {
+    const notUsed = async (): Promise<never> => {
+      throw new Error('The release page only reads usage');
+    };
+    return {
+      read: async (userKey, periods) => {
+        this.reads.push({ userKey, periods });
+        if (this.failure) throw this.failure;
+        return this.counters.filter(
+          (c) => c.userKey === userKey && periods.some((p) => p.quota === c.quota && p.periodKey === c.periodKey),
+        );
+      },
+      reserve: notUsed,
+      confirm: notUsed,
+      cancel: notUsed,
+      list: notUsed,
+      topUp: notUsed,
+      reset: notUsed,
+      adminActions: notUsed,
+    };
+  }
 }

@@ -285,8 +285,53 @@ function renderPrinters(printers, wanted) {
   choosePrinter(wanted ?? '', Boolean(wanted));
 }
 
+// What each quota measure counts, for people ("Colour copies this term: 2 of 3 used, 1 left").
+const MEASURES = {
+  jobs: 'Jobs',
+  copies: 'Copies',
+  colorJobs: 'Colour jobs',
+  colorCopies: 'Colour copies',
+  pages: 'Pages',
+  colorPages: 'Colour pages',
+};
+
+function renderQuota(quota) {
+  const item = document.createElement('li');
+  item.className = 'quota';
+  const text = document.createElement('span');
+  text.textContent =
+    `${MEASURES[quota.measure] ?? quota.quota} ${quota.period.label}: ` +
+    `${quota.used} of ${quota.limit} used, ${quota.remaining} left`;
+  item.append(text);
+  if (quota.reached) {
+    // Said in words, not by colour alone.
+    const reached = document.createElement('strong');
+    reached.className = 'problem';
+    reached.textContent = ' Limit reached.';
+    item.append(reached);
+  }
+  // A picture of the same numbers; screen readers have the sentence.
+  const bar = document.createElement('span');
+  bar.className = 'quota-bar';
+  bar.setAttribute('aria-hidden', 'true');
+  const fill = document.createElement('span');
+  fill.style.width = `${quota.limit > 0 ? Math.min(100, (100 * quota.used) / quota.limit) : 100}%`;
+  bar.append(fill);
+  item.append(bar);
+  return item;
+}
+
+/** Where the user stands on each quota that applies to them now; nothing when none does. */
+function renderQuotas(quotas) {
+  const standings = quotas?.standings ?? [];
+  $('quota-list').replaceChildren(...standings.map(renderQuota));
+  $('quota-problem').textContent = quotas?.unavailable ?? '';
+  show($('quota-problem'), Boolean(quotas?.unavailable));
+  show($('quotas'), standings.length > 0 || Boolean(quotas?.unavailable));
+}
+
 async function load() {
-  const [{ user, jobs, expired = [] }, { printers }] = await Promise.all([
+  const [{ user, jobs, expired = [], quotas }, { printers }] = await Promise.all([
     api('release/jobs'),
     api('release/printers'),
   ]);
@@ -296,6 +341,7 @@ async function load() {
   renderPrinters(printers, new URLSearchParams(location.search).get('printer'));
   renderJobs(jobs);
   show($('jobs-form'));
+  renderQuotas(quotas);
   show($('pin-section'));
   // Jobs Universal Print deleted while they waited: say so once, rather than show them as waiting.
   if (expired.length > 0) error(expired.map((job) => `${job.documentName || 'A job'}: ${job.reason}`).join(' '));
