@@ -1,17 +1,48 @@
 import type { Decision, PolicyContext, ReleasePolicy } from '../../src/policy/decision';
+import type { QuotaDefinition } from '../../src/quota/quota-model';
+import { demoSchoolTerm } from '../simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from './demo-printers';
 
 /**
  * The sandbox's demo policy, written as a plug-in module (RELEASE_GATE_POLICY_MODULE), one rule per
  * decision the processor can act on. Same order semantics as a declarative policy: first match wins.
+ * It declares a quota, as any code plug-in may: students print 5 colour copies in the school term.
  */
 const MB = 1024 * 1024;
 
+/**
+ * Students by their UPN, as the student rule below knows them (a UPN pattern needs no Graph call;
+ * a quota for a group would cost every job a membership look-up).
+ */
+export const STUDENT_COLOUR_QUOTA: QuotaDefinition = {
+  name: 'student-colour',
+  measure: 'colorCopies',
+  limit: 5,
+  period: { terms: [demoSchoolTerm()] },
+  users: ['*.student@contoso.example'],
+};
+
+const isStudent = (upn: string | undefined) => /\.student@/i.test(upn ?? '');
+
 export const policy: ReleasePolicy = {
   name: 'sandbox demo policy',
+  quotas: { definitions: [STUDENT_COLOUR_QUOTA], timeZone: 'Europe/London' },
   async decide(context: PolicyContext): Promise<Decision> {
     const { job } = context;
     const name = job.document?.name ?? '';
+    // First, so a student over the quota is told wherever they print (a pull queue too); black and white costs none.
+    if (isStudent(job.owner.userPrincipalName)) {
+      const colour = await context.quota(STUDENT_COLOUR_QUOTA.name);
+      if (colour && colour.cost > 0 && colour.wouldExceed)
+        return {
+          action: 'deny',
+          rule: 'students: colour quota',
+          reason:
+            `You have used ${colour.used} of ${colour.limit} colour copies ${colour.period.label}` +
+            (colour.reached ? '' : ` and this job needs ${colour.cost}`) +
+            '; black-and-white printing is still open.',
+        };
+    }
     if (job.printerId === DEMO_PRINTER_IDS.pullQueue) {
       return {
         action: 'hold',
@@ -47,12 +78,8 @@ export const policy: ReleasePolicy = {
         printerId: DEMO_PRINTER_IDS.floor1Color,
       };
     }
-    if (/\.student@/i.test(job.owner.userPrincipalName ?? '')) {
-      return {
-        action: 'release-with-changes',
-        rule: 'students: grayscale, duplex',
-        changes: { colorMode: 'grayscale', duplexMode: 'flipOnLongEdge' },
-      };
+    if (isStudent(job.owner.userPrincipalName)) {
+      return { action: 'release-with-changes', rule: 'students: two-sided', changes: { duplexMode: 'flipOnLongEdge' } };
     }
     if ((job.configuration.copies ?? 1) > 5) {
       return { action: 'release-with-changes', rule: 'at most 5 copies', changes: { copies: 5 } };

@@ -1,5 +1,6 @@
 import { parseSettings } from '../../src/config/load-settings';
 import { tableHoldStore } from '../../src/holds/hold-store';
+import type { QuotasAnswer, QuotaView } from '../../src/release/quota-standings';
 import { terminalKeyHash } from '../../src/release/terminal-release';
 import { createTableClient } from '../../src/storage/storage-clients';
 import type { HostLogEntry } from '../host/invocation';
@@ -135,3 +136,29 @@ export async function runPullPrintingDemo(
   });
   return { ok, rows };
 }
+
+/** The quota part of a user's release page (its API, signed in as them), as the page says it. */
+export async function releasePageQuotas(sandbox: Sandbox, upn: string): Promise<string> {
+  const token = await sandbox.simulator.identity.userToken(upn, DEMO_APP_CLIENT_ID);
+  const response = await fetch(`${sandbox.host.url}/api/release/jobs`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) return `no answer (${response.status})`;
+  const { quotas } = (await response.json()) as { quotas?: QuotasAnswer };
+  if (!quotas) return 'no quotas';
+  if ('unavailable' in quotas) return quotas.unavailable;
+  return quotas.standings.map(quotaSentence).join('; ') || 'no quota applies';
+}
+
+const MEASURES: Record<QuotaView['measure'], string> = {
+  jobs: 'Jobs',
+  copies: 'Copies',
+  colorJobs: 'Colour jobs',
+  colorCopies: 'Colour copies',
+  pages: 'Pages',
+  colorPages: 'Colour pages',
+};
+
+/** The sentence the release page shows for one quota (web/release/release.js renderQuota). */
+export const quotaSentence = (q: QuotaView) =>
+  `${MEASURES[q.measure]} ${q.period.label}: ${q.used} of ${q.limit} used, ${q.remaining} left${q.reached ? ' (limit reached)' : ''}`;

@@ -11,7 +11,8 @@ import { action, defineCommand, describeUse, progress, runMain, type Terminal } 
 import type { HostLogEntry } from '../host/invocation';
 import type { SimJob, SimTask } from '../simulator/model';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
-import { pullPrintingSettings, runPullPrintingDemo } from './pull-printing-demo';
+import { STUDENT_COLOUR_QUOTA } from './demo-policy';
+import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 
 interface Scenario {
   title: string;
@@ -79,6 +80,34 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * Sam Student reaches the demo policy's colour quota (5 colour copies this term; the "student job" above
+ * took 1): printed one at a time, each after the last was decided, so the order is the story.
+ */
+export const QUOTA_SCENARIOS: Scenario[] = [
+  {
+    title: 'student colour poster, 4 copies',
+    user: 'sam.student@contoso.example',
+    printer: 'library',
+    configuration: { colorMode: 'color', copies: 4 },
+    expect: { action: 'release-with-changes', job: 'completed', task: 'completed' },
+  },
+  {
+    title: 'student colour job over the quota',
+    user: 'sam.student@contoso.example',
+    printer: 'library',
+    configuration: { colorMode: 'color' },
+    expect: { action: 'deny', job: 'aborted', task: 'aborted' },
+  },
+  {
+    title: 'student black-and-white job',
+    user: 'sam.student@contoso.example',
+    printer: 'library',
+    configuration: { colorMode: 'blackAndWhite' },
+    expect: { action: 'release-with-changes', job: 'completed', task: 'completed' },
+  },
+];
+
 interface Outcome {
   scenario: Scenario;
   job: SimJob;
@@ -108,7 +137,7 @@ export async function runDemo(
   try {
     out(`Printing ${SCENARIOS.length} jobs, one for each decision of the demo policy:`);
     const { simulator } = sandbox;
-    const outcomes: Outcome[] = SCENARIOS.map((scenario) => {
+    const submit = (scenario: Scenario): Outcome => {
       const submitted = Date.now();
       const { job, task } = simulator.tenant.submitJob({
         printerId: simulator.demo!.printers[scenario.printer].id,
@@ -117,10 +146,9 @@ export async function runDemo(
         document: scenario.document ?? { displayName: `${scenario.title}.pdf`, size: 150_000 },
       });
       return { scenario, job, task: task!, decidedMs: -submitted };
-    });
-
-    const deadline = Date.now() + 30_000;
-    for (const outcome of outcomes) {
+    };
+    /** Waits for the job's decision and says it (a denial with the reason its owner is told). */
+    const decided = async (outcome: Outcome, deadline: number, sayReason = false): Promise<void> => {
       for (;;) {
         const entry = logs.find(
           (l) => l.message.includes('"event":"task.finished"') && l.message.includes(outcome.task.id),
@@ -132,21 +160,39 @@ export async function runDemo(
           )!;
           outcome.decidedMs = decidedEntry.time.getTime() + (outcome.decidedMs ?? 0);
           const expected = outcome.decided.action === outcome.scenario.expect.action;
+          const reason = sayReason && outcome.decided.action === 'deny' ? `: "${outcome.job.status.description}"` : '';
           out(
             `  ${outcome.scenario.title}: ${String(outcome.decided.action)} (${String(outcome.decided.rule ?? '-')})` +
+              reason +
               (expected ? '' : ` — EXPECTED ${outcome.scenario.expect.action}`),
           );
-          break;
+          return;
         }
         if (Date.now() > deadline) {
           out(`  ${outcome.scenario.title}: no decision within 30 s`);
-          break;
+          return;
         }
         await new Promise((r) => setTimeout(r, 50));
       }
+    };
+
+    const outcomes: Outcome[] = SCENARIOS.map(submit);
+    const deadline = Date.now() + 30_000;
+    for (const outcome of outcomes) await decided(outcome, deadline);
+
+    const quota = STUDENT_COLOUR_QUOTA;
+    out(
+      `\nColour quota: students may print ${quota.limit} colour copies a term (${simulator.demo!.term.start} to ` +
+        `${simulator.demo!.term.end}). Sam Student prints ${QUOTA_SCENARIOS.length} more jobs, one at a time:`,
+    );
+    for (const scenario of QUOTA_SCENARIOS) {
+      const outcome = submit(scenario);
+      outcomes.push(outcome);
+      await decided(outcome, Date.now() + 30_000, true);
     }
     await simulator.deliveriesSettled();
     await sandbox.host.queuesIdle();
+    out(`  Sam's release page says: ${await releasePageQuotas(sandbox, 'sam.student@contoso.example')}`);
     // A redirected job's end state is the state of the job it became.
     const finalJob = (job: SimJob): SimJob => {
       if (!job.redirectedTo) return job;

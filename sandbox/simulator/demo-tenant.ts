@@ -1,3 +1,4 @@
+import type { QuotaTerm } from '../../src/quota/quota-model';
 import type { SimApp, SimPrinter, SimUser } from './model';
 import type { Tenant } from './tenant';
 import type { PrinterRegistry } from './printer-registry';
@@ -9,7 +10,7 @@ import { applyIppUpdate } from './printer-attributes';
 
 /**
  * A small demo tenant with fixed ids: the Release Gate app registration, an admin, staff and
- * students, and printers on two sites (one of them a virtual pull queue).
+ * students, printers on two sites (one of them a virtual pull queue), and the school's term.
  */
 export interface DemoTenant {
   app: SimApp;
@@ -17,6 +18,17 @@ export interface DemoTenant {
   printers: Record<'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue', SimPrinter>;
   users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee' | 'guest', SimUser>;
   groups: { staff: string; students: string };
+  /** The school term the demo policy's student quota counts in. */
+  term: QuotaTerm;
+}
+
+/**
+ * The demo school's term: from six weeks before `now` to six weeks after (whole days; the margin
+ * covers any time zone), so the demo policy's term quota applies whatever day the demo runs.
+ */
+export function demoSchoolTerm(now: Date = new Date()): QuotaTerm {
+  const day = (offsetDays: number) => new Date(now.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  return { name: 'Demo term', start: day(-42), end: day(42) };
 }
 
 export const DEMO_APP_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
@@ -110,7 +122,7 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
   // The demo pull queue is as set-up leaves one: registered by Release Gate's app, its attributes written.
   printers.pullQueue.registeredByAppId = app.clientId;
   applyIppUpdate(printers.pullQueue, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
-  return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups };
+  return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups, term: demoSchoolTerm() };
 }
 
 /**

@@ -150,7 +150,7 @@ describe('the processor acts on every decision exactly once', () => {
     const { job, task } = print('library', { user: 'sam.student@contoso.example' });
     expect(await finished(task)).toMatchObject({
       outcome: 'released-with-changes',
-      rule: 'students: grayscale, duplex',
+      rule: 'students: two-sided',
     });
     expect(events('task.decided', task.id)).toHaveLength(1); // decided once, resumed from the journal
     // At Graph: the task update was lost once (0: dropped), then made once; the configuration (the same
@@ -159,7 +159,7 @@ describe('the processor acts on every decision exactly once', () => {
     const updates = requests.find({ taskId: task.id, method: 'PATCH' }).map((r) => r.status);
     expect(updates).toEqual([0, 200]);
     expect(requests.find({ jobId: job.id, method: 'PATCH' }).map((r) => r.status)).toContain(200);
-    expect(job.configuration).toMatchObject({ colorMode: 'grayscale', duplexMode: 'flipOnLongEdge' });
+    expect(job.configuration).toMatchObject({ colorMode: 'color', duplexMode: 'flipOnLongEdge' });
     expect(job.status.state).toBe('completed');
   });
 
