@@ -28,6 +28,33 @@ describe('example policies decide their sample jobs as documented', () => {
   });
 });
 
+describe('the school quota example decides its sample jobs as documented', () => {
+  const school = path.join(examples, 'school');
+  const jobs = readdirSync(path.join(school, 'quota-jobs'));
+
+  it.each(jobs)('%s', async (job) => {
+    const explanation = await explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', job));
+    expect(explanation.asExpected).toBe(true);
+  });
+
+  it('denies colour at the limit with where the student stands, and still releases black and white', async () => {
+    const explain = (job: string) => explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', job));
+    expect((await explain('student-colour.json')).evaluation.decision).toEqual({
+      action: 'deny',
+      rule: 'students: colour quota',
+      reason: 'You have used 200 of 200 colour pages this term (Autumn 2026); black-and-white printing is still open.',
+    });
+    expect((await explain('student-grayscale-at-colour-limit.json')).evaluation.decision.action).toBe('release');
+  });
+
+  it('--used overrides the job file (here: room left, so the colour job is released)', async () => {
+    const file = path.join(school, 'quota-jobs', 'student-colour.json');
+    const explanation = await explainJob(path.join(school, 'quotas.json'), file, undefined, { 'colour-pages': 150 });
+    expect(explanation.evaluation.decision).toMatchObject({ action: 'release', rule: 'students' });
+    expect(explanation.lines.join('\n')).toContain('used 150 of 200 this term (Autumn 2026), this job 2');
+  });
+});
+
 describe('the policy JSON Schema', () => {
   it('is the one the zod schema generates (npm run policy -- schema)', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(policyJsonSchema());
