@@ -16,6 +16,7 @@ import { tablePinStore } from '../release/pin-store';
 import { printerAccess, type PrinterAccessCheck } from '../release/printer-access';
 import { tableAttemptLimiter } from '../release/rate-limit';
 import type { ReleaseApiDependencies } from '../release/release-api';
+import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
 import { terminalRegistry } from '../release/terminal-registry';
 import type { TerminalDependencies } from '../release/terminal-release';
@@ -156,6 +157,12 @@ export function buildFullApp(app: App): FullApp {
       releasePrinters,
       listReleasePrinters: parts.printerDirectory,
       ...(releasePrinters ? {} : { printerAccess: parts.access }),
+      // What the next decision would see; a page request waits out no long Retry-After (it says "unavailable").
+      quotaStandings: quotaStandingsReader({
+        quotas: () => stores.policy.quotas,
+        usage: stores.usageStore,
+        memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
+      }),
     };
   };
 
