@@ -140,7 +140,7 @@ async function processClaimedTask(
       // A run that acted and died before recording it: record what the task's end says.
       if (journal && (binding.state === 'completed' || binding.state === 'aborted')) {
         const ended = outcomeOfEndedTask(journal.decision, binding.state);
-        return await finish(run, journal, ended.outcome, ended.detail);
+        return await finish(run, journal, ended.outcome, ended.detail, ended.printed);
       }
       return skipNotProcessing(run, binding.state);
     }
@@ -156,8 +156,8 @@ async function processClaimedTask(
     if (!journal) {
       await Promise.all([deps.audit.write(record), deps.tasks.mark(taskDefinitionId, taskId, 'handling', now())]);
     }
-    const { outcome, detail } = await actOnDecision(run, record, job, ids);
-    return await finish(run, record, outcome, detail);
+    const { outcome, detail, printed } = await actOnDecision(run, record, job, ids);
+    return await finish(run, record, outcome, detail, printed);
   } catch (error) {
     return handleFailure(run, error);
   }
