@@ -13,7 +13,8 @@ import {
 } from './policy-evaluation';
 import { printerKindsFor } from '../graph/printer-kinds';
 import { RetryableProcessingError, type TaskRun } from './task-run';
-import { measuresPages, quotaSession, type PolicyQuotas } from './quota-charging';
+import { measuresPages, quotaSession } from './quota-charging';
+import type { PolicyQuotas } from '../quota/standings';
 import type { JournaledCharges } from '../quota/quota-model';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */

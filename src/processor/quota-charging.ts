@@ -1,37 +1,20 @@
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
-import type { Decision, PolicyContext } from '../policy/decision';
+import { decisionChanges, type Decision, type PolicyContext } from '../policy/decision';
 import { PolicyUnavailableError } from '../policy/evaluation-errors';
 import { applyConfigurationChange, jobCost, type PageCount } from '../quota/job-cost';
 import {
   userKeyOf,
   type JobCharge,
   type JournaledCharges,
-  type QuotaDefinition,
   type QuotaStanding,
   type UsageCounter,
   type UsageStore,
 } from '../quota/quota-model';
-import { chargeItemsFor, quotaPeriodsFor, standingsFor, type MemberOf } from '../quota/standings';
-
-/** A policy's quotas: their definitions and the time zone their periods are in. */
-export interface PolicyQuotas {
-  definitions: readonly QuotaDefinition[];
-  timeZone: string;
-}
+import { chargeItemsFor, quotaPeriodsFor, standingsFor, type MemberOf, type PolicyQuotas } from '../quota/standings';
 
 /** What a decision prints with, if it prints or may print (a hold may); undefined: it prints nothing. */
 export function printedChange(decision: Decision): { change?: PrintJobConfigurationChange } | undefined {
-  switch (decision.action) {
-    case 'release':
-      return {};
-    case 'release-with-changes':
-      return { change: decision.changes };
-    case 'redirect':
-    case 'hold':
-      return { change: decision.configuration };
-    case 'deny':
-      return undefined;
-  }
+  return decision.action === 'deny' ? undefined : { change: decisionChanges(decision) };
 }
 
 /** Whether a declared quota counts pages, the only case page counting is worth a download for. */
