@@ -125,6 +125,8 @@ export interface UsageCounter {
   reserved: number;
   /** One-off grants by an admin for this period. */
   topUp: number;
+  /** The quota's base limit as the last charge gave it (absent until a job was charged). */
+  limit?: number;
   /** The quota's groups the user was counted through (from the charges). */
   viaGroups?: string[];
 }
