@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Decision } from '../policy/decision';
+import type { JournaledCharges } from '../quota/quota-model';
 import { once } from '../storage/once';
 import { isNotFound } from '../storage/not-found';
 
@@ -50,6 +51,11 @@ export interface AuditRecord {
   decisionMs?: number;
   totalMs?: number;
   graphCalls?: number;
+  /**
+   * The job's quota charge, reserved before the decision was journaled: settled (confirmed or
+   * cancelled) from here exactly once when the job ends. Absent: the job was charged nothing.
+   */
+  quotaCharges?: JournaledCharges;
 }
 
 export interface AuditLog {

@@ -6,6 +6,8 @@ import { abortJobAndCloseTask, closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 import { ownerOf, type HeldJob, type HoldStore } from './hold-store';
+import type { UsageStore } from '../quota/quota-model';
+import { settleCharges } from '../quota/settle-charges';
 
 export interface ExpiryReport {
   expired: number;
@@ -28,7 +30,15 @@ export const EXPIRY_REASON = 'Your held print job expired before it was released
  * with the expiry reason like `deny`. A job Universal Print already deleted ends as vanished.
  */
 export async function expireHolds(
-  deps: { api: PrintApi; holds: HoldStore; audit: AuditLog; tasks: TaskIndex; log: Log; now?: () => Date },
+  deps: {
+    api: PrintApi;
+    holds: HoldStore;
+    audit: AuditLog;
+    tasks: TaskIndex;
+    log: Log;
+    now?: () => Date;
+    usageStore?: UsageStore;
+  },
   limit = 200,
 ): Promise<ExpiryReport> {
   const now = (deps.now ?? (() => new Date()))();
@@ -58,8 +68,10 @@ export async function expireHolds(
       report[ended]++;
       if (ended !== 'vanished') report.expired++;
       const outcome = ended === 'vanished' ? 'hold-vanished' : 'hold-expired';
-      await deps.tasks.mark(claimed.taskDefinitionId, claimed.taskId, 'done', now, outcome);
       const prior = await deps.audit.find(claimed.receivedAt, claimed.taskId);
+      // Its quota charge first: confirmed if the expiry released it, cancelled if denied or gone.
+      if (prior) await settleCharges(deps.usageStore, prior, ended === 'released' ? 'confirm' : 'cancel');
+      await deps.tasks.mark(claimed.taskDefinitionId, claimed.taskId, 'done', now, outcome);
       if (prior) {
         await deps.audit.write({
           ...prior,

@@ -42,7 +42,7 @@ export async function actOnDecision(
   record: AuditRecord,
   job: PrintJob,
   ids: JobRef,
-): Promise<{ outcome: AuditOutcome; detail?: string }> {
+): Promise<{ outcome: AuditOutcome; detail?: string; printed?: boolean }> {
   // A job aborted by an earlier run that crashed before closing the task: just close it.
   if (record.decision.action === 'deny' && (job.status.state === 'aborted' || job.status.state === 'canceled')) {
     await closeTask(run, 'aborted', record.decision.reason);

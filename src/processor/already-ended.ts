@@ -24,7 +24,7 @@ export async function endedTaskState(
 export function outcomeOfEndedTask(
   decision: Decision,
   state: 'completed' | 'aborted',
-): { outcome: AuditOutcome; detail: string } {
+): { outcome: AuditOutcome; detail: string; printed: boolean } {
   const expected: Partial<Record<Decision['action'], [AuditOutcome, 'completed' | 'aborted']>> = {
     release: ['released', 'completed'],
     'release-with-changes': ['released-with-changes', 'completed'],
@@ -32,7 +32,13 @@ export function outcomeOfEndedTask(
     deny: ['denied', 'aborted'],
   };
   const match = expected[decision.action];
+  // A completed task printed (whoever completed it); an aborted one did not: that settles its quota charge.
+  const printed = state === 'completed';
   if (match && match[1] === state)
-    return { outcome: match[0], detail: `the task had already ended (${state}): the action was done before` };
-  return { outcome: 'already-done', detail: `the task had already ended (${state}) before the ${decision.action}` };
+    return { outcome: match[0], detail: `the task had already ended (${state}): the action was done before`, printed };
+  return {
+    outcome: 'already-done',
+    detail: `the task had already ended (${state}) before the ${decision.action}`,
+    printed,
+  };
 }

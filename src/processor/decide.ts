@@ -12,7 +12,10 @@ import {
   LOOKUP_PERMISSION_HINT,
 } from './policy-evaluation';
 import { printerKindsFor } from '../graph/printer-kinds';
-import type { TaskRun } from './task-run';
+import { RetryableProcessingError, type TaskRun } from './task-run';
+import { measuresPages, quotaSession } from './quota-charging';
+import type { PolicyQuotas } from '../quota/standings';
+import type { JournaledCharges } from '../quota/quota-model';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
 export const PULL_QUEUE_HOLD_MINUTES = 24 * 60;
@@ -48,16 +51,60 @@ export function onPullQueue(decision: Decision, owner: string | undefined): { de
   };
 }
 
+/** How many times a decision is made again when another job of the same user took the room it counted on. */
+export const MAX_QUOTA_ATTEMPTS = 3;
+
 /**
- * The policy's decision for a job, as the audit record to journal before acting (outcome `pending`).
+ * The policy's decision for a job, as the audit record to journal before acting, with its quota
+ * charge reserved. A policy that declares quotas decides from its owner's standings; a decision
+ * that prints or may print reserves the charge of what will print (the decision's changes
+ * applied) before it is journaled, so the journal names every reserved charge. If the store refuses
+ * (another job of the same user reserved meanwhile), the standings are read again and the job
+ * decided again, at most MAX_QUOTA_ATTEMPTS times; then the task is retried later. Shadow mode
+ * acts on no decision, so it charges nothing.
+ */
+export async function decide(run: TaskRun, job: PrintJob, printerId: string): Promise<AuditRecord> {
+  const { deps, log } = run;
+  for (let attempt = 1; ; attempt++) {
+    const { record, charges } = await decideOnce(run, job, printerId);
+    if (!charges) return record;
+    const store = deps.usageStore!; // the charges were computed from it
+    const reserved = await store.reserve(charges.userKey, job.id, charges.items, {
+      userPrincipalName: job.createdBy?.userPrincipalName ?? undefined,
+    });
+    if (reserved.ok) {
+      log.info('quota.reserved', { jobId: job.id, items: charges.items.map((i) => `${i.quota}+${i.amount}`) });
+      return { ...record, quotaCharges: charges };
+    }
+    const { quota, periodKey, used, limit } = reserved;
+    log.warn('quota.reserve-refused', { jobId: job.id, quota, periodKey, used, limit, attempt });
+    if (attempt >= MAX_QUOTA_ATTEMPTS)
+      throw new RetryableProcessingError(
+        `Quota ${quota} (${periodKey}) kept changing while job ${job.id} was decided (${attempt} tries); trying again later`,
+      );
+  }
+}
+
+/** The policy's quotas as it declares them now (a reloaded policy file may change them). */
+const quotasOf = (run: TaskRun) => (): PolicyQuotas | undefined => run.deps.policy.quotas;
+
+/**
+ * One decision for a job, as the audit record to journal before acting (outcome `pending`).
  * Look-ups the policy asks for wait out no Retry-After longer than the policy may take. A transient
  * failure (throttling, a time limit, a policy not loaded yet) is thrown, to be retried, never turned
  * into a decision; only a failure retrying cannot fix gets the fail-safe now (see chooseFailSafe),
  * and an admin is told. A release on a pull queue becomes a hold for its owner (onPullQueue).
  */
-export async function decide(run: TaskRun, job: PrintJob, printerId: string): Promise<AuditRecord> {
+async function decideOnce(
+  run: TaskRun,
+  job: PrintJob,
+  printerId: string,
+): Promise<{ record: AuditRecord; charges?: JournaledCharges }> {
   const { deps, log } = run;
   const decidedAt = run.now();
+  const quotas = quotasOf(run);
+  // Pages are counted (a download) only when asked for and a quota counts them; unknown: undefined.
+  const pages = deps.countPages && measuresPages(quotas()) ? await deps.countPages(job, printerId) : undefined;
   // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
   const kinds = printerKindsFor(deps.api);
   let printerRead: Promise<Printer> | undefined;
@@ -74,13 +121,24 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
     now: decidedAt,
     printers: { getPrinter: readPrinter },
     memberOf: lookups.memberOf,
+    quota: (name) => session.quota(name),
+  });
+  const session = quotaSession({
+    store: deps.usageStore,
+    quotas,
+    job: context.job,
+    now: decidedAt,
+    memberOf: (groupIds) => context.memberOf(groupIds),
+    pages,
   });
   let decision: Decision;
   let trace: string | undefined;
   let detail: string | undefined;
+  let shadow = false;
   try {
     const evaluation = await evaluateWithTrace(deps.policy, context);
-    const absorbed = absorbedTransientFailure(lookups.failures);
+    shadow = evaluation.shadowMode;
+    const absorbed = absorbedTransientFailure(lookups.failures) ?? session.failure();
     // Rethrows the look-up's own failure (whatever Graph's SDK threw), so it is classified as such.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (absorbed !== undefined) throw absorbed;
@@ -125,7 +183,9 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   deps.metrics?.decision(decision.action, decision.rule, printerId);
   // The printer's name, if it was read for this decision or a recent one (no Graph call just for it).
   const printerName = kinds.name(printerId);
-  return journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
+  const record = journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
+  // Shadow mode acts on no decision of the policy's: nothing is charged.
+  return { record, charges: shadow ? undefined : await session.chargesFor(decision) };
 }
 
 /** The journal record of a decision, before it is acted on. */

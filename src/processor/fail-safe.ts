@@ -11,6 +11,8 @@ import type { Printer } from '../graph/print-schemas';
 import type { Metrics } from '../observability/metrics';
 import { chooseFailSafe, printerFacts, type FailSafeChoice, type FailSafeConfig } from './fail-safe-choice';
 import { isVirtual, printerKindsFor } from '../graph/printer-kinds';
+import type { UsageStore } from '../quota/quota-model';
+import { settleCharges } from '../quota/settle-charges';
 
 export const FAIL_SAFE_REASONS = {
   denied: 'Release Gate could not process this job.',
@@ -63,6 +65,7 @@ export async function applyFailSafe(
     log: Log;
     now?: () => Date;
     metrics?: Pick<Metrics, 'decision'>;
+    usageStore?: UsageStore;
   },
   detail: string,
 ): Promise<{ decision: Decision }> {
@@ -94,6 +97,8 @@ export async function applyFailSafe(
   } else {
     await closeTaskIfOpen(api, message, 'completed', 'Release Gate fail-safe: release', log);
   }
+  // A charge the journal names: the fail-safe's release printed the job, its deny did not.
+  if (prior) await settleCharges(deps.usageStore, prior, decision.action === 'release' ? 'confirm' : 'cancel');
   const stamp = (deps.now ?? (() => new Date()))().toISOString();
   const printerId = job?.printerId ?? prior?.printerId ?? '';
   await deps.audit.write({

@@ -138,9 +138,15 @@ async function processClaimedTask(
     if (!binding.belongs) return await refuseMismatch(run, ids, binding.actualJob);
     if (binding.state !== 'processing') {
       // A run that acted and died before recording it: record what the task's end says.
-      if (journal && (binding.state === 'completed' || binding.state === 'aborted')) {
-        const ended = outcomeOfEndedTask(journal.decision, binding.state);
-        return await finish(run, journal, ended.outcome, ended.detail);
+      // With quotas, a retry after such a run also looks: the journal may name a charge to settle.
+      const pending =
+        journal ??
+        (deps.usageStore && (binding.state === 'completed' || binding.state === 'aborted')
+          ? await deps.audit.find(message.receivedAt, taskId)
+          : undefined);
+      if (pending?.outcome === 'pending' && (binding.state === 'completed' || binding.state === 'aborted')) {
+        const ended = outcomeOfEndedTask(pending.decision, binding.state);
+        return await finish(run, pending, ended.outcome, ended.detail, ended.printed);
       }
       return skipNotProcessing(run, binding.state);
     }
@@ -156,8 +162,8 @@ async function processClaimedTask(
     if (!journal) {
       await Promise.all([deps.audit.write(record), deps.tasks.mark(taskDefinitionId, taskId, 'handling', now())]);
     }
-    const { outcome, detail } = await actOnDecision(run, record, job, ids);
-    return await finish(run, record, outcome, detail);
+    const { outcome, detail, printed } = await actOnDecision(run, record, job, ids);
+    return await finish(run, record, outcome, detail, printed);
   } catch (error) {
     return handleFailure(run, error);
   }

@@ -6,17 +6,26 @@ import type { Decision } from '../policy/decision';
 import { closeTaskIfOpen } from '../graph/close-task';
 import type { ProcessResult, TaskRun } from './task-run';
 import { bindingOfTask, refuseJobMismatch } from './task-job-binding';
+import { settleCharges, settlementOf } from '../quota/settle-charges';
 
 /** How a run ends: the final audit record and task index entry, or a skip, each with its Graph call count. */
 
-/** Records the outcome: the audit record (the journal's final state) and the task index, written at once. */
+/**
+ * Records the outcome: the job's quota charge settled from the journal (confirmed if it printed,
+ * cancelled if not; see settlementOf), then the audit record (the journal's final state) and the
+ * task index, written at once. Settling first means a crash before the record is written is
+ * settled again on the next try (settling is idempotent), never lost. `printed`: for an outcome
+ * that does not say (already-done), whether the ended task printed.
+ */
 export async function finish(
   run: TaskRun,
   record: AuditRecord,
   outcome: AuditOutcome,
   detail?: string,
+  printed?: boolean,
 ): Promise<ProcessResult> {
   const { message, deps } = run;
+  await settleCharges(deps.usageStore, record, settlementOf(outcome, printed));
   const completedAt = run.now();
   const graphCalls = run.calls();
   const totalMs = completedAt.getTime() - Date.parse(message.receivedAt);
@@ -92,6 +101,8 @@ export async function jobGone(run: TaskRun, printerId: string, jobId: string): P
   await closeTask(run, 'aborted', JOB_GONE_REASON).catch((error: unknown) => {
     if (classifyGraphError(error).kind !== 'not-found') run.log.warn('job.gone-task-not-closed', describeError(error));
   });
+  // A charge an earlier try reserved and journaled: the job never printed.
+  if (deps.usageStore) await settleCharges(deps.usageStore, (await deps.audit.find(message.receivedAt, message.taskId)) ?? { jobId }, 'cancel');
   const decidedAt = run.now().toISOString();
   const decision: Decision = { action: 'deny', rule: 'job gone', reason: JOB_GONE_REASON };
   await deps.audit.write({

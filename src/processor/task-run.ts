@@ -1,6 +1,7 @@
 import type { AuditLog, AuditOutcome } from '../audit/audit-log';
 import type { FailSafePrinters } from '../config/fail-safe-printers';
 import type { PrintApi } from '../graph/print-api';
+import type { PrintJob } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
 import type { Log } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
@@ -8,6 +9,8 @@ import type { Decision, ReleasePolicy } from '../policy/decision';
 import type { PrintTaskMessage } from '../queue/print-task-message';
 import type { TaskQueue } from '../queue/task-queue';
 import type { TaskClaims } from '../tasks/task-claims';
+import type { PageCount } from '../quota/job-cost';
+import type { UsageStore } from '../quota/quota-model';
 import type { TaskIndex } from '../tasks/task-index';
 import type { ClaimStop } from './task-claim';
 
@@ -48,6 +51,13 @@ export interface ProcessorDependencies<Api extends ProcessorApi = PrintApi> {
   /** After this many deferrals the task fails like any other error (and ends in the poison queue). */
   maxDeferrals?: number;
   now?: () => Date;
+  /** Quota usage: read for decisions, reserved before a decision is journaled, settled when the job ends. */
+  usageStore?: UsageStore;
+  /**
+   * RELEASE_GATE_PAGE_COUNTING on: the pages of a job's document (downloaded, counted, discarded),
+   * asked only when a quota counts pages; undefined when they cannot be known. A transient failure throws.
+   */
+  countPages?: (job: PrintJob, printerId: string) => Promise<PageCount | undefined>;
   metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge' | 'poisoned'>;
 }
 

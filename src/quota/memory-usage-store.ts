@@ -1,4 +1,4 @@
-import type { AdminAction, UsageCounter, UsageStore } from './quota-model';
+import type { AdminAction, ChargeItem, UsageCounter, UsageStore } from './quota-model';
 import {
   byUserQuotaPeriod,
   checkTopUp,
@@ -11,6 +11,8 @@ import {
   withReserved,
   withReset,
   withSettled,
+  confirmedItems,
+  settledParts,
   withTopUp,
   type Charge,
 } from './usage-counting';
@@ -39,17 +41,18 @@ export function memoryUsageStore(): UsageStore {
   };
   const all = () => [...counters.values()].flatMap((rows) => [...rows.values()]);
 
-  const settle = async (userKey: string, jobId: string, how: 'confirmed' | 'cancelled') => {
+  const settle = async (userKey: string, jobId: string, how: 'confirmed' | 'cancelled', final?: ChargeItem[]) => {
+    if (final) counterCharges(userKey, jobId, final); // bad input is refused before anything changes
     await Promise.resolve(); // asynchronous like storage: callers cannot rely on it finishing in their turn
     const charge = charges.get(userKey)?.get(jobId);
     if (charge?.state !== 'reserved') return;
     const rows = userCounters(userKey);
-    for (const part of counterCharges(userKey, jobId, charge.items)) {
-      if (part.amount === 0) continue;
+    for (const { part, confirmed } of settledParts(userKey, jobId, charge.items, final)) {
       const id = counterId(part.quota, part.periodKey);
-      rows.set(id, withSettled(userKey, rows.get(id), part, how));
+      rows.set(id, withSettled(userKey, rows.get(id), part, how, confirmed));
     }
     charge.state = how;
+    if (how === 'confirmed') charge.items = confirmedItems(charge.items, copy(final));
   };
 
   return {
@@ -77,8 +80,13 @@ export function memoryUsageStore(): UsageStore {
       jobs.set(jobId, { state: 'reserved', items: copy(items), at: new Date().toISOString() });
       return { ok: true };
     },
-    confirm: (userKey, jobId) => settle(userKey, jobId, 'confirmed'),
+    confirm: (userKey, jobId, items) => settle(userKey, jobId, 'confirmed', items),
     cancel: (userKey, jobId) => settle(userKey, jobId, 'cancelled'),
+    async charge(userKey, jobId) {
+      await Promise.resolve();
+      const charge = charges.get(userKey)?.get(jobId);
+      return charge && { state: charge.state, items: copy(charge.items) };
+    },
     async list(filter) {
       await Promise.resolve();
       return all()

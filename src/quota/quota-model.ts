@@ -92,6 +92,23 @@ export interface ChargeItem {
   limit: number;
   /** The quota's groups the owner was counted through (reports show usage by group without asking Graph). */
   viaGroups?: string[];
+  /**
+   * The policy decided to print this job knowing it takes the user over this quota (or without
+   * asking about it): the store counts it and does not refuse it. Unset: refused over the limit.
+   */
+  overLimit?: boolean;
+}
+
+/** A job's charge as the store keeps it: reserved, then confirmed (it printed) or cancelled (it did not). */
+export interface JobCharge {
+  state: 'reserved' | 'confirmed' | 'cancelled';
+  items: ChargeItem[];
+}
+
+/** What the journal (the audit record) keeps of a job's charge, so it can be settled exactly once. */
+export interface JournaledCharges {
+  userKey: string;
+  items: ChargeItem[];
 }
 
 /** A user's usage of one quota in one period. */
@@ -145,10 +162,16 @@ export interface UsageStore {
     items: ChargeItem[],
     owner?: { userPrincipalName?: string },
   ): Promise<ReserveResult>;
-  /** The job printed: its reservation becomes usage. Unknown or already confirmed: nothing happens. */
-  confirm(userKey: string, jobId: string): Promise<void>;
+  /**
+   * The job printed: its reservation becomes usage. Unknown or already confirmed: nothing happens.
+   * `items`: the final charge when the job printed with less than was reserved (fewer copies,
+   * grayscale at release); each amount counts at most what was reserved for its quota period, never more.
+   */
+  confirm(userKey: string, jobId: string, items?: ChargeItem[]): Promise<void>;
   /** The job did not print: its reservation is released. A confirmed charge stays. Unknown: nothing happens. */
   cancel(userKey: string, jobId: string): Promise<void>;
+  /** The job's own charge, if any (a re-decision leaves it out of the standings it decides from). */
+  charge(userKey: string, jobId: string): Promise<JobCharge | undefined>;
   /** Counters matching the filter, for the admin command and the report. */
   list(filter?: { quota?: string; periodKey?: string; userKey?: string }): Promise<UsageCounter[]>;
   /** Adds a one-off allowance for one user, quota and period; audited. */

@@ -8,6 +8,8 @@ import {
   byUserQuotaPeriod,
   checkTopUp,
   counterCharges,
+  confirmedItems,
+  settledParts,
   emptyCounter,
   firstOverLimit,
   inWindow,
@@ -172,17 +174,28 @@ export function tableUsageStore(table: TableClient, options: TableUsageStoreOpti
     });
   }
 
-  async function settle(userKey: string, jobId: string, how: 'confirmed' | 'cancelled'): Promise<void> {
+  async function settle(
+    userKey: string,
+    jobId: string,
+    how: 'confirmed' | 'cancelled',
+    final?: ChargeItem[],
+  ): Promise<void> {
+    if (final) counterCharges(userKey, jobId, final); // bad input is refused before anything changes
     await withRetries(`job ${jobId}`, async () => {
       const charge = await getCharge(userKey, jobId);
       if (charge?.state !== 'reserved') return; // unknown, or settled already: nothing to do
       const items = JSON.parse(charge.items) as ChargeItem[];
-      const parts = counterCharges(userKey, jobId, items).filter((part) => part.amount > 0);
-      const read = await countersOf(userKey, parts);
-      const actions: TransactionAction[] = parts.map((part, i) =>
-        write(toEntity(withSettled(userKey, read[i] && toCounter(read[i]), part, how)), read[i]),
+      const settled = settledParts(userKey, jobId, items, final);
+      const read = await countersOf(
+        userKey,
+        settled.map((s) => s.part),
       );
-      actions.push(['update', { ...charge, state: how }, 'Replace', { etag: charge.etag }]);
+      const actions: TransactionAction[] = settled.map(({ part, confirmed }, i) =>
+        write(toEntity(withSettled(userKey, read[i] && toCounter(read[i]), part, how, confirmed)), read[i]),
+      );
+      // A confirmed charge keeps what it counted (a job released with less counts less).
+      const kept = how === 'confirmed' ? JSON.stringify(confirmedItems(items, final)) : charge.items;
+      actions.push(['update', { ...charge, state: how, items: kept }, 'Replace', { etag: charge.etag }]);
       await table.submitTransaction(actions);
     });
   }
@@ -234,8 +247,13 @@ export function tableUsageStore(table: TableClient, options: TableUsageStoreOpti
         return { ok: true };
       });
     },
-    confirm: (userKey, jobId) => settle(userKey, jobId, 'confirmed'),
+    confirm: (userKey, jobId, items) => settle(userKey, jobId, 'confirmed', items),
     cancel: (userKey, jobId) => settle(userKey, jobId, 'cancelled'),
+    async charge(userKey, jobId) {
+      await ensureTable();
+      const row = await getCharge(userKey, jobId);
+      return row && { state: row.state, items: JSON.parse(row.items) as ChargeItem[] };
+    },
     list,
     async topUp(userKey, quota, periodKey, amount, action) {
       checkTopUp(amount);

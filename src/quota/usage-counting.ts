@@ -64,7 +64,8 @@ export function counterCharges(userKey: string, jobId: string, items: ChargeItem
     const seen = byCounter.get(id);
     if (seen) {
       seen.amount += item.amount;
-      seen.item = { ...seen.item, viaGroups: union(seen.item.viaGroups, item.viaGroups) };
+      const overLimit = seen.item.overLimit && item.overLimit;
+      seen.item = { ...seen.item, viaGroups: union(seen.item.viaGroups, item.viaGroups), overLimit };
     } else byCounter.set(id, { quota: item.quota, periodKey: item.periodKey, amount: item.amount, item });
   }
   return [...byCounter.values()];
@@ -84,7 +85,8 @@ export function firstOverLimit(
   current: (charge: CounterCharge) => UsageCounter | undefined,
 ): ReserveResult {
   for (const charge of charges) {
-    if (charge.amount === 0) continue;
+    // A charge the policy let go over the limit knowingly is counted, never refused.
+    if (charge.amount === 0 || charge.item.overLimit) continue;
     const counter = current(charge);
     const used = (counter?.confirmed ?? 0) + (counter?.reserved ?? 0);
     const limit = charge.item.limit + (counter?.topUp ?? 0);
@@ -121,6 +123,8 @@ export function withSettled(
   counter: UsageCounter | undefined,
   charge: CounterCharge,
   how: 'confirmed' | 'cancelled',
+  /** What a confirmation counts: the reserved amount, or less when the job printed with less. */
+  confirmedAmount = charge.amount,
 ): UsageCounter {
   const base = counter ?? emptyCounter(userKey, charge.quota, charge.periodKey);
   // A reservation is never below zero, whatever an admin reset did meanwhile.
@@ -128,8 +132,38 @@ export function withSettled(
   return {
     ...base,
     reserved: base.reserved - released,
-    confirmed: how === 'confirmed' ? base.confirmed + charge.amount : base.confirmed,
+    confirmed: how === 'confirmed' ? base.confirmed + Math.min(charge.amount, confirmedAmount) : base.confirmed,
   };
+}
+
+/**
+ * The items a confirmation counts: the reserved ones, or, given the job's final charge (it printed
+ * with less: fewer copies, grayscale), each reserved item's amount in it, never more than reserved.
+ */
+export function confirmedItems(reserved: ChargeItem[], final: ChargeItem[] | undefined): ChargeItem[] {
+  if (!final) return reserved;
+  return reserved.map((item) => {
+    const printed = final
+      .filter((f) => f.quota === item.quota && f.periodKey === item.periodKey)
+      .reduce((sum, f) => sum + f.amount, 0);
+    return { ...item, amount: Math.min(item.amount, printed) };
+  });
+}
+
+/** A reserved charge's parts, each with the amount its confirmation counts. */
+export function settledParts(
+  userKey: string,
+  jobId: string,
+  reserved: ChargeItem[],
+  final: ChargeItem[] | undefined,
+): { part: CounterCharge; confirmed: number }[] {
+  const counted = counterCharges(userKey, jobId, confirmedItems(reserved, final));
+  return counterCharges(userKey, jobId, reserved)
+    .filter((part) => part.amount > 0)
+    .map((part) => ({
+      part,
+      confirmed: counted.find((c) => c.quota === part.quota && c.periodKey === part.periodKey)?.amount ?? 0,
+    }));
 }
 
 export function checkTopUp(amount: number): void {

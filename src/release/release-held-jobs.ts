@@ -7,6 +7,8 @@ import type { Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
+import type { UsageStore } from '../quota/quota-model';
+import { chargesForLess, settleCharges, settlementOf } from '../quota/settle-charges';
 
 export interface ReleaseDependencies {
   /** Printers where held jobs may come out; undefined allows any. */
@@ -17,6 +19,8 @@ export interface ReleaseDependencies {
   tasks: TaskIndex;
   log: Log;
   now?: () => Date;
+  /** Settles a released, deleted or vanished job's quota charge (see src/quota/settle-charges.ts). */
+  usageStore?: UsageStore;
 }
 
 /** What a user may change at release: only ways to print less (fewer copies, grayscale, two-sided). */
@@ -177,7 +181,7 @@ async function isGone(api: PrintApi, held: HeldJob): Promise<boolean> {
  * still exists, and the audit says `hold-vanished`. Closing the task is best effort: the job is gone.
  */
 export async function endVanishedHold(
-  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now'>,
+  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now' | 'usageStore'>,
   held: HeldJob,
   how: string,
 ): Promise<void> {
@@ -309,7 +313,12 @@ export async function releaseHeldJobs(
         );
         newJobId = moved.id;
       }
-      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`);
+      const copiesBefore = held.releaseConfiguration?.copies ?? held.copies ?? 1;
+      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`, {
+        copiesBefore,
+        copiesAfter: configuration?.copies ?? copiesBefore,
+        grayscale: request.changes?.grayscale === true,
+      });
       log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
       return { taskId: held.taskId, status: 'released', printerId: request.printerId, newJobId };
     },
@@ -364,14 +373,24 @@ function releaseFailureReason(kind: string, status?: number): string {
   return 'The job could not be released; it is still held.';
 }
 
+/**
+ * Records how a hold ended. The job's quota charge is settled from the journal first (confirmed
+ * for what printed, with the user's reductions; cancelled otherwise), so nothing that ends the hold
+ * can leave it unsettled once the task is marked done.
+ */
 async function finish(
-  deps: Pick<ReleaseDependencies, 'audit' | 'tasks' | 'now'>,
+  deps: Pick<ReleaseDependencies, 'audit' | 'tasks' | 'now' | 'usageStore'>,
   held: HeldJob,
   outcome: 'hold-released' | 'hold-deleted' | 'hold-vanished',
   detail: string,
+  less?: Parameters<typeof chargesForLess>[1],
 ): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
-  await deps.tasks.mark(held.taskDefinitionId, held.taskId, 'done', now, outcome);
   const prior = await deps.audit.find(held.receivedAt, held.taskId);
+  if (prior) {
+    const final = prior.quotaCharges && less ? chargesForLess(prior.quotaCharges.items, less) : undefined;
+    await settleCharges(deps.usageStore, prior, settlementOf(outcome), final);
+  }
+  await deps.tasks.mark(held.taskDefinitionId, held.taskId, 'done', now, outcome);
   if (prior) await deps.audit.write({ ...prior, outcome, detail, completedAt: now.toISOString() });
 }

@@ -125,6 +125,36 @@ export function usageStoreContract(make: () => Promise<UsageStore>, options: Con
     expect(await colour()).toMatchObject({ reserved: 0, confirmed: 0 });
   });
 
+  it('confirms less than was reserved when the job printed with less, never more', async () => {
+    await store.reserve(user, 'job-1', [item(3, 10)]);
+    await store.confirm(user, 'job-1', [item(1, 10)]);
+    expect(await colour()).toMatchObject({ confirmed: 1, reserved: 0 });
+    await store.reserve(user, 'job-2', [item(2, 10)]);
+    await store.confirm(user, 'job-2', [item(5, 10)]); // more than reserved: counts what was reserved
+    await store.reserve(user, 'job-3', [item(2, 10)]);
+    await store.confirm(user, 'job-3', []); // nothing of it printed in this quota
+    expect(await colour()).toMatchObject({ confirmed: 3, reserved: 0 });
+    expect(await store.charge(user, 'job-1')).toEqual({ state: 'confirmed', items: [item(1, 10)] });
+    await store.confirm(user, 'job-1', [item(3, 10)]); // settled already: nothing changes
+    expect(await colour()).toMatchObject({ confirmed: 3 });
+  });
+
+  it("tells a job's own charge and its state (none: undefined)", async () => {
+    expect(await store.charge(user, 'job-1')).toBeUndefined();
+    await store.reserve(user, 'job-1', [item(2, 5)]);
+    expect(await store.charge(user, 'job-1')).toEqual({ state: 'reserved', items: [item(2, 5)] });
+    await store.cancel(user, 'job-1');
+    expect(await store.charge(user, 'job-1')).toMatchObject({ state: 'cancelled' });
+    expect(await store.charge(other, 'job-1')).toBeUndefined();
+  });
+
+  it('counts a charge the policy let go over the limit instead of refusing it', async () => {
+    await store.reserve(user, 'job-1', [item(5, 5)]);
+    expect(await store.reserve(user, 'job-2', [item(1, 5)])).toMatchObject({ ok: false });
+    expect(await store.reserve(user, 'job-2', [item(1, 5, { overLimit: true })])).toEqual({ ok: true });
+    expect(await colour()).toMatchObject({ reserved: 6 });
+  });
+
   it('does nothing for an unknown job', async () => {
     await store.confirm(user, 'nope');
     await store.cancel(user, 'nope');
