@@ -10,6 +10,7 @@ import type { PrintApi } from '../../src/graph/print-api';
 import type { PrintJob, PrintJobConfigurationChange, Printer } from '../../src/graph/print-schemas';
 import { ownsHold, type HeldJob, type HoldOwner, type HoldStore } from '../../src/holds/hold-store';
 import type { Log, LogFields } from '../../src/observability/log';
+import { memoryUsageStore } from '../../src/quota/memory-usage-store';
 import type { UsageCounter, UsageStore } from '../../src/quota/quota-model';
 import { pinProblem } from '../../src/release/pin-policy';
 import { PinRejected, type PinOwner, type PinRecord, type PinStore } from '../../src/release/pin-store';
@@ -503,7 +504,7 @@ export function releaseWorld() {
 
 /**
  * The usage store's read side (what the release page asks): counters set by the test, a failure
- * on demand, every read recorded. The charging side is the processor's, not faked here.
+ * on demand, every read recorded. The rest is the memory store's (the release page never charges).
  */
 export class FakeUsageReader {
   readonly counters: UsageCounter[] = [];
@@ -511,10 +512,8 @@ export class FakeUsageReader {
   failure?: Error;
 
   get store(): UsageStore {
-    const notUsed = async (): Promise<never> => {
-      throw new Error('The release page only reads usage');
-    };
     return {
+      ...memoryUsageStore(),
       read: async (userKey, periods) => {
         this.reads.push({ userKey, periods });
         if (this.failure) throw this.failure;
@@ -522,13 +521,6 @@ export class FakeUsageReader {
           (c) => c.userKey === userKey && periods.some((p) => p.quota === c.quota && p.periodKey === c.periodKey),
         );
       },
-      reserve: notUsed,
-      confirm: notUsed,
-      cancel: notUsed,
-      list: notUsed,
-      topUp: notUsed,
-      reset: notUsed,
-      adminActions: notUsed,
     };
   }
 }
