@@ -39,7 +39,7 @@ function recorded(configuration: PrintJob['configuration'], memberOf = async () 
   const record = { taskId, jobId: String(1000 + n), decidedAt: decidedAt.toISOString() } as AuditRecord;
   const base: PolicyContext = {
     ...buildPolicyContext({
-      job: { id: record.jobId, createdBy: SAM, configuration },
+      job: { id: record.jobId, status: { state: 'paused' }, createdBy: SAM, configuration },
       printerId: 'printer-1',
       tenantId: 'tenant',
       now: decidedAt,
