@@ -1,18 +1,24 @@
 /**
  * `npm run demo`: starts the sandbox, prints a scripted set of jobs that exercises every decision
- * the demo policy makes, saying each decision as it comes, waits for each job to reach its end state,
- * then plays pull printing (release on the page, at a badge terminal, delete, expiry), prints a table
- * for each, stops everything, and exits 0 only if every job ended as expected. Ctrl-C or a closed
- * pipe (`npm run demo | head -3`) stops everything it started.
+ * the demo policy makes, saying each decision as it comes, then lets a student reach the colour quota
+ * one job at a time, waits for each job to reach its end state, plays pull printing (release on the
+ * page, at a badge terminal, delete, expiry), prints a table for each, replays the demo's own history
+ * through a stricter policy, stops everything, and exits 0 only if every job ended as expected.
+ * Ctrl-C or a closed pipe (`npm run demo | head -3`) stops everything it started.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { action, defineCommand, describeUse, progress, runMain, type Terminal } from '../../admin/cli/cli';
+import type { ReplayResult } from '../../admin/policy/replay';
 import type { HostLogEntry } from '../host/invocation';
 import type { SimJob, SimTask } from '../simulator/model';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
+import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
+
+/** As the README and `npm run policy -- replay` name it. */
+const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
 
 interface Scenario {
   title: string;
@@ -124,9 +130,15 @@ export async function runDemo(
     /** Called once the sandbox runs (the command stops it on Ctrl-C or a closed pipe). */
     onStarted?: (sandbox: Sandbox) => void;
   } = {},
-): Promise<{ ok: boolean; rows: Record<string, string>[]; pullRows: Record<string, string>[] }> {
+): Promise<{
+  ok: boolean;
+  rows: Record<string, string>[];
+  pullRows: Record<string, string>[];
+  replay: ReplayResult;
+}> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
+  const started = new Date();
   const sandbox: Sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => logs.push(entry),
@@ -228,8 +240,10 @@ export async function runDemo(
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
     printRows(pull.rows, out);
     ok &&= pull.ok;
+    out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
+    const replayed = await replayDemoHistory(sandbox, started, out);
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows };
+    return { ok, rows, pullRows: pull.rows, replay: replayed };
   } finally {
     await sandbox.stop();
   }
@@ -250,8 +264,9 @@ export const EXIT_UNEXPECTED = 3;
 export function command(terminal: Terminal): Command {
   const command = defineCommand(
     'demo',
-    'Start a sandbox, print a scripted set of jobs (one per decision of the demo policy), play pull ' +
-      'printing (release page, badge terminal, delete, expiry), print what happened, and stop everything.',
+    'Start a sandbox, print a scripted set of jobs (one per decision of the demo policy), let a student ' +
+      'reach the colour quota, play pull printing (release page, badge terminal, delete, expiry), print what ' +
+      'happened, replay it all through a stricter policy, and stop everything.',
     terminal,
   ).action(action(() => run(terminal)));
   return describeUse(command, {
