@@ -226,6 +226,10 @@ describe('the release page in a browser', () => {
     await page.getByText('This printer is not a release printer — pick where you are.').waitFor();
     await expect(page.locator('#printer').inputValue()).resolves.toBe('');
     await expect(page.locator('h1').textContent()).resolves.toBe('Choose where you are');
+    // Lee is a student: the demo policy's colour quota, with the held poster reserved, said in words.
+    await expect(page.locator('#quota-list').textContent()).resolves.toBe(
+      'Colour copies this term (Demo term): 1 of 5 used, 4 left',
+    );
     await audit(page, 'unknown printer', summary);
     await shot(page, '5-unknown-printer');
     // Printing without a printer asks for one; nothing is sent.

@@ -46,9 +46,9 @@ describe('the sandbox commands as a developer runs them', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes', async () => {
+  it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes; a student reaches the colour quota; the history replayed through a stricter policy', async () => {
     const lines: string[] = [];
-    const { ok, rows, pullRows } = await runDemo({ log: (line) => lines.push(line) });
+    const { ok, rows, pullRows, replay } = await runDemo({ log: (line) => lines.push(line) });
     expect(rows.map((r) => r.decision)).toEqual([
       'release',
       'release-with-changes',
@@ -58,7 +58,28 @@ describe('the sandbox commands as a developer runs them', () => {
       'deny',
       'hold',
       'hold',
+      // Sam Student, one job at a time: the poster takes the last 4 of 5 colour copies, the next colour
+      // job is denied with where he stands, black and white still prints.
+      'release-with-changes',
+      'deny',
+      'release-with-changes',
     ]);
+    expect(lines).toContain(
+      '  student colour job over the quota: deny (students: colour quota): "You have used 5 of 5 colour copies ' +
+        'this term (Demo term); black-and-white printing is still open."',
+    );
+    expect(lines).toContain(
+      "  Sam's release page says: Colour copies this term (Demo term): 5 of 5 used, 0 left (limit reached)",
+    );
+    // Replayed with quotas re-accumulated: under 3 a month Sam's poster is denied, so his next colour job fits.
+    expect(replay.notReplayable.total).toBe(0);
+    expect(replay.byRuleChange.map((c) => [c.oldRule, c.newRule, c.count])).toEqual(
+      expect.arrayContaining([
+        ['at most 5 copies', 'at most 2 copies', 1],
+        ['students: two-sided', 'students: colour quota', 1],
+        ['students: colour quota', 'students: two-sided', 1],
+      ]),
+    );
     expect(pullRows.map((r) => [r.document, r.printed_at, r.job_state])).toEqual([
       ['Slides.pdf', 'School Library', 'completed'],
       ['Contract.pdf', 'HQ Floor 1 Color', 'completed'],
