@@ -20,6 +20,8 @@ export type QuotasAnswer = { standings: QuotaView[] } | { unavailable: string };
 
 export const QUOTAS_UNAVAILABLE = 'Your print quota cannot be shown right now; printing is not affected.';
 
+type MaybePromise<T> = T | Promise<T>;
+
 /** Reads where a signed-in user stands on every quota that applies to them now. */
 export type QuotaStandingsReader = (user: SignedInUser) => Promise<QuotaView[]>;
 
@@ -40,13 +42,14 @@ const NO_COST: JobCost = {
  * so the page shows exactly what the next decision would see (used = confirmed + reserved).
  */
 export function quotaStandingsReader(deps: {
-  quotas: () => { definitions: readonly QuotaDefinition[]; timeZone: string } | undefined;
+  /** Async for a policy file not read yet (it is read then, as for a decision). */
+  quotas: () => MaybePromise<{ definitions: readonly QuotaDefinition[]; timeZone: string } | undefined>;
   usage: UsageStore;
   memberOf: (userId: string, groupIds: readonly string[]) => Promise<Set<string>>;
   now?: () => Date;
 }): QuotaStandingsReader {
   return async (user) => {
-    const quotas = deps.quotas();
+    const quotas = await deps.quotas();
     if (!quotas || quotas.definitions.length === 0) return [];
     const now = deps.now?.() ?? new Date();
     const owner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
