@@ -143,13 +143,15 @@ export function buildFullApp(app: App): FullApp {
     return release;
   };
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
-    const { api: graph, holds, audit, tasks } = await processor(log);
+    const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
     const parts = releaseParts(log);
     return {
       api: graph,
       holds,
       audit,
       tasks,
+      // A release at a printer, a delete or a vanished job settles the job's quota charge.
+      usageStore,
       log,
       verifyUser: parts.verifier,
       pins: parts.pins,

@@ -103,6 +103,9 @@ async function decideOnce(
   const { deps, log } = run;
   const decidedAt = run.now();
   const quotas = quotasOf(run);
+  // Fail closed: a policy with quotas is never decided (nor its jobs printed) without counting.
+  if (quotas()?.definitions.length && !deps.usageStore)
+    throw new Error('The policy declares quotas, but no usage store is configured');
   // Pages are counted (a download) only when asked for and a quota counts them; unknown: undefined.
   const pages = deps.countPages && measuresPages(quotas()) ? await deps.countPages(job, printerId) : undefined;
   // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
