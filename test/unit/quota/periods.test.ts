@@ -106,7 +106,7 @@ describe('quota periods in the policy time zone', () => {
           expect(periodAt({ every }, new Date(start), zone)!.key).toBe(period.key);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });
