@@ -6,6 +6,7 @@ import { compilePolicy } from '../../../src/policy/declarative/rule-engine';
 import { parseQuotas } from '../../../src/policy/declarative/quota-schema';
 import { buildPolicyContext } from '../../../src/policy/policy-context';
 import { loadPluginModule } from '../../../src/policy/plugins';
+import { loadPolicyFromSettings } from '../../../src/policy/load-policy';
 import { inShadowMode } from '../../../src/policy/shadow-mode';
 import type { QuotaStanding } from '../../../src/quota/quota-model';
 import { context } from '../../support/policy-context';
@@ -235,6 +236,14 @@ describe('quota conditions and reasons', () => {
 
   it('shadow mode passes the quotas on', () => {
     expect(inShadowMode(policy).quotas).toBe(policy.quotas);
+  });
+
+  it('a policy loaded from settings declares the quotas of the file as last loaded', async () => {
+    const json = JSON.stringify({ name: 'q', quotas: [jobs], rules: [], default: { release: {} } });
+    const loaded = loadPolicyFromSettings({ RELEASE_GATE_POLICY_JSON: json, RELEASE_GATE_POLICY_SHADOW_MODE: 'true' });
+    expect(loaded.quotas).toBeUndefined(); // not read yet: a quota look-up reads it during evaluate
+    await loaded.evaluate(context());
+    expect(loaded.quotas).toEqual({ timeZone: 'UTC', definitions: [jobs] });
   });
 });
 
