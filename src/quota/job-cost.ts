@@ -1,4 +1,3 @@
-import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import type { JobCost, QuotaMeasure } from './quota-model';
 
 /** The part of a job's configuration its cost depends on (as the policy context holds it). */
@@ -17,10 +16,13 @@ export interface PageCount {
   from: 'document' | 'page-ranges';
 }
 
-/** The configuration the job prints with once a decision's changes (grayscale, copies …) are applied. */
+/**
+ * The configuration the job prints with once a decision's changes (a PrintJobConfigurationChange:
+ * grayscale, copies …) are applied. With src/policy/decision.ts's decisionChanges(decision).
+ */
 export function applyConfigurationChange<T extends CostConfiguration>(
   configuration: T,
-  change: PrintJobConfigurationChange | undefined,
+  change: Partial<CostConfiguration> | undefined,
 ): T {
   if (!change) return configuration;
   const defined = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));

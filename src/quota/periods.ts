@@ -134,7 +134,8 @@ export function periodAt(period: QuotaPeriod, instant: Date, timeZone: string): 
     }
     case 'month': {
       const first = { year: today.year, month: today.month, day: 1 };
-      const next = today.month === 12 ? { year: today.year + 1, month: 1, day: 1 } : { ...first, month: today.month + 1 };
+      const next =
+        today.month === 12 ? { year: today.year + 1, month: 1, day: 1 } : { ...first, month: today.month + 1 };
       return window(`${pad(today.year, 4)}-${pad(today.month)}`, 'this month', first, next, timeZone);
     }
   }

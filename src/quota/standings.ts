@@ -1,13 +1,6 @@
 import { periodAt } from './periods';
 import { costIn } from './job-cost';
-import type {
-  ChargeItem,
-  JobCost,
-  PeriodWindow,
-  QuotaDefinition,
-  QuotaStanding,
-  UsageCounter,
-} from './quota-model';
+import type { ChargeItem, JobCost, PeriodWindow, QuotaDefinition, QuotaStanding, UsageCounter } from './quota-model';
 
 /**
  * Which quotas apply to a job's owner and where the owner stands on them. Pure: the caller reads
@@ -63,7 +56,9 @@ export async function applicableQuotas(input: ApplicabilityInput): Promise<Appli
   const forEveryone = (d: QuotaDefinition) => !d.users?.length && !d.groups?.length;
   const groupsToAsk = [
     ...new Set(
-      inPeriod.filter(({ definition: d }) => !forEveryone(d) && !named(d)).flatMap(({ definition: d }) => d.groups ?? []),
+      inPeriod
+        .filter(({ definition: d }) => !forEveryone(d) && !named(d))
+        .flatMap(({ definition: d }) => d.groups ?? []),
     ),
   ];
   // A failed look-up throws: a quota is never skipped because Graph did not answer.

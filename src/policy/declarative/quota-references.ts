@@ -68,7 +68,9 @@ function placeholderIssues(reason: string, own: string | undefined, owns: string
             : `placeholder ${text} needs a rule whose condition names a quota ({ "quota": { "name", "state" } }); elsewhere write {${word === 'quota' ? 'used' : word}:<quota>}`,
         );
     } else if (!NAMED.includes(word!))
-      problems.push(`unknown placeholder ${text}; expected {used:<quota>}, {remaining:<quota>}, {limit:<quota>} or {period:<quota>}`);
+      problems.push(
+        `unknown placeholder ${text}; expected {used:<quota>}, {remaining:<quota>}, {limit:<quota>} or {period:<quota>}`,
+      );
     else if (!declared.includes(name)) problems.push(`placeholder ${text}: ${unknownQuota(name, declared)}`);
   }
   return problems;
@@ -85,7 +87,11 @@ const reasonOf = (action: unknown): { key: string; reason: string } | undefined 
  * Quota names that are not unique, conditions that name no declared quota (with the nearest one)
  * and placeholders that cannot be filled. Runs on an unchecked policy, so every error shows at once.
  */
-export function quotaReferenceIssues(policy: { quotas?: unknown; rules?: unknown; default?: unknown }): ReferenceIssue[] {
+export function quotaReferenceIssues(policy: {
+  quotas?: unknown;
+  rules?: unknown;
+  default?: unknown;
+}): ReferenceIssue[] {
   const issues: ReferenceIssue[] = [];
   const quotas = Array.isArray(policy.quotas) ? (policy.quotas as unknown[]) : [];
   const declared: string[] = [];

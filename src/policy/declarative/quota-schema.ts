@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { GUID_PATTERN } from '../../config/guid';
 import { parseIsoDate, termKey } from '../../quota/periods';
 import { QUOTA_MEASURES, type QuotaDefinition, type QuotaPeriod } from '../../quota/quota-model';
+import type { PolicyQuotas } from '../../quota/standings';
+import { isTimeZone } from './time-window';
+import { quotaReferenceIssues } from './quota-references';
 
 /**
  * The `quotas` of a declarative policy (also what a code plug-in exports): each user may use so
@@ -32,11 +35,7 @@ const periodSchema = z
       .enum(['day', 'week', 'month'])
       .optional()
       .describe('Calendar periods in the policy time zone; weeks are ISO weeks (Monday first).'),
-    terms: z
-      .array(termSchema)
-      .min(1)
-      .optional()
-      .describe('Named terms; outside every term the quota does not apply.'),
+    terms: z.array(termSchema).min(1).optional().describe('Named terms; outside every term the quota does not apply.'),
   })
   .refine((p) => (p.every === undefined) !== (p.terms === undefined), 'needs exactly one of every or terms')
   .superRefine((p, ctx) => {
@@ -101,4 +100,37 @@ export type QuotaFile = z.infer<typeof quotaSchema>;
 export function toQuotaDefinition(quota: QuotaFile): QuotaDefinition {
   const { description: _description, ...definition } = quota;
   return definition;
+}
+
+const pluginQuotasSchema = z.strictObject({
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/London or America/New_York')
+    .default('UTC'),
+  definitions: quotasSchema,
+});
+
+/**
+ * A code plug-in's `quotas` export ({ timeZone, definitions }), checked with the same schema as a
+ * policy file's quotas; errors name the quota and the field.
+ */
+export function parseQuotas(value: unknown): { ok: true; quotas: PolicyQuotas } | { ok: false; errors: string[] } {
+  const parsed = pluginQuotasSchema.safeParse(value, { reportInput: true });
+  const names = (value as { definitions?: unknown } | undefined)?.definitions;
+  const duplicates = quotaReferenceIssues({ quotas: names }).map(
+    (issue) => `${issue.path.map(String).join('.')}: ${issue.message}`,
+  );
+  if (parsed.success && duplicates.length === 0)
+    return {
+      ok: true,
+      quotas: { timeZone: parsed.data.timeZone, definitions: parsed.data.definitions.map(toQuotaDefinition) },
+    };
+  const errors = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const input = issue.input;
+        const got = ['string', 'number', 'boolean'].includes(typeof input) ? `, got ${JSON.stringify(input)}` : '';
+        return `${issue.path.map(String).join('.') || 'quotas'}: ${issue.message}${got}`;
+      });
+  return { ok: false, errors: [...errors, ...duplicates] };
 }
