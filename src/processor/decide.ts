@@ -15,6 +15,7 @@ import { printerKindsFor } from '../graph/printer-kinds';
 import { RetryableProcessingError, type TaskRun } from './task-run';
 import { measuresPages, quotaSession } from './quota-charging';
 import type { PolicyQuotas } from '../quota/standings';
+import type { PageCount } from '../quota/job-cost';
 import type { JournaledCharges } from '../quota/quota-model';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
@@ -85,6 +86,23 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   }
 }
 
+/**
+ * The job's pages, counted (a download) only when page counting is on and a declared quota counts
+ * pages; undefined when unknown (the cost is then one page per copy, a lower bound).
+ */
+async function pagesOf(
+  run: TaskRun,
+  job: PrintJob,
+  printerId: string,
+  quotas: PolicyQuotas | undefined,
+): Promise<PageCount | undefined> {
+  if (!run.deps.countPages || !measuresPages(quotas)) return undefined;
+  const counted = await run.deps.countPages(job, printerId);
+  if ('count' in counted) return counted;
+  run.log.info('quota.pages-unknown', { jobId: job.id, why: counted.unknown });
+  return undefined;
+}
+
 /** The policy's quotas as it declares them now (a reloaded policy file may change them). */
 const quotasOf = (run: TaskRun) => (): PolicyQuotas | undefined => run.deps.policy.quotas;
 
@@ -106,8 +124,7 @@ async function decideOnce(
   // Fail closed: a policy with quotas is never decided (nor its jobs printed) without counting.
   if (quotas()?.definitions.length && !deps.usageStore)
     throw new Error('The policy declares quotas, but no usage store is configured');
-  // Pages are counted (a download) only when asked for and a quota counts them; unknown: undefined.
-  const pages = deps.countPages && measuresPages(quotas()) ? await deps.countPages(job, printerId) : undefined;
+  const pages = await pagesOf(run, job, printerId, quotas());
   // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
   const kinds = printerKindsFor(deps.api);
   let printerRead: Promise<Printer> | undefined;

@@ -191,6 +191,32 @@ describe('quotas in the processor: decided from standings, charged for what prin
     expect(h.api.actions()).toEqual([]);
   });
 
+  it('counts pages only when page counting is on and a quota counts pages; unknown pages are one per copy', async () => {
+    const policy = quotaPolicy([monthly('colour-pages', 'colorPages', 100)], async (context) => {
+      await context.quota('colour-pages');
+      return { action: 'release', rule: 'ok' };
+    });
+    const h = harness(policy);
+    const counted: string[] = [];
+    const colourJob = { configuration: { copies: 2, colorMode: 'color' as const } };
+    h.deps.countPages = async (job) => {
+      counted.push(job.id);
+      return counted.length === 1 ? { count: 5, from: 'document' as const } : { unknown: 'not a PDF' };
+    };
+    await processTask(h.print('office', colourJob).message(), h.deps);
+    expect(await h.usage()).toEqual({ 'colour-pages': { confirmed: 10, reserved: 0 } });
+    await processTask(h.print('office', colourJob).message(), h.deps);
+    expect(await h.usage()).toEqual({ 'colour-pages': { confirmed: 12, reserved: 0 } });
+    expect(h.eventsNamed('quota.pages-unknown')).toMatchObject([{ why: 'not a PDF' }]);
+
+    const jobsOnly = harness(jobsLimit(5));
+    jobsOnly.deps.countPages = async () => {
+      throw new Error('no download for a quota that does not count pages');
+    };
+    expect(await processTask(jobsOnly.print().message(), jobsOnly.deps)).toMatchObject({ outcome: 'released' });
+    expect(counted).toHaveLength(2);
+  });
+
   it('shadow mode acts on no decision of the policy: it charges nothing', async () => {
     const strict = jobsLimit(0);
     const explaining = {
