@@ -96,7 +96,9 @@ async function pagesOf(
   printerId: string,
   quotas: PolicyQuotas | undefined,
 ): Promise<PageCount | undefined> {
-  if (!run.deps.countPages || !measuresPages(quotas)) return undefined;
+  if (!run.deps.countPages) return undefined;
+  // Before the first decision a policy file may not be loaded yet: load it to know its quotas.
+  if (!measuresPages(quotas ?? (await run.deps.policy.loadQuotas?.()))) return undefined;
   const counted = await run.deps.countPages(job, printerId);
   if ('count' in counted) return counted;
   run.log.info('quota.pages-unknown', { jobId: job.id, why: counted.unknown });

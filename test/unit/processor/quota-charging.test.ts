@@ -3,7 +3,12 @@ import { expireHolds } from '../../../src/holds/expire-holds';
 import type { Decision, PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
 import { inShadowMode } from '../../../src/policy/shadow-mode';
 import { MAX_QUOTA_ATTEMPTS } from '../../../src/processor/decide';
-import { processTask, RetryableProcessingError } from '../../../src/processor/process-task';
+import {
+  processTask,
+  RetryableProcessingError,
+  type ProcessorApi,
+  type ProcessorDependencies,
+} from '../../../src/processor/process-task';
 import { memoryUsageStore } from '../../../src/quota/memory-usage-store';
 import type { QuotaDefinition, UsageStore } from '../../../src/quota/quota-model';
 import { deleteHeldJobs, releaseHeldJobs } from '../../../src/release/release-held-jobs';
@@ -43,7 +48,10 @@ const jobsLimit = (limit: number) =>
 
 function harness(policy: ReleasePolicy, store: UsageStore | undefined = memoryUsageStore()) {
   const h = processorHarness({ policy });
-  const deps = { ...h.deps, usageStore: store };
+  const deps: typeof h.deps & Pick<ProcessorDependencies<ProcessorApi>, 'usageStore' | 'countPages'> = {
+    ...h.deps,
+    usageStore: store,
+  };
   const usage = async () =>
     Object.fromEntries(
       (await store!.list({ userKey: OWNER_ID })).map((c) => [c.quota, { confirmed: c.confirmed, reserved: c.reserved }]),
@@ -271,6 +279,19 @@ describe('quotas at release: held jobs are charged when they print, as they prin
     });
     expect(results).toMatchObject([{ status: 'released' }]);
     expect(await h.usage()).toEqual({ copies: { confirmed: 1, reserved: 0 } });
+  });
+
+  it('a settlement that keeps failing after the release does not put the hold back: the reservation stays, logged', async () => {
+    const { h, task, release } = await heldJob(2);
+    const broken = { ...h.store, confirm: () => Promise.reject(new Error('storage is down')) };
+    const results = await releaseHeldJobs(
+      { ...release, usageStore: broken },
+      { owner: OWNER, taskIds: [task.id], printerId: PRINTERS.office, via: 'test' },
+    );
+    expect(results).toMatchObject([{ status: 'released' }]);
+    expect(h.deps.holds.held).toHaveLength(0);
+    expect(h.eventsNamed('quota.settle-failed')).toMatchObject([{ how: 'confirm' }]);
+    expect(await h.usage()).toEqual({ copies: { confirmed: 0, reserved: 2 } });
   });
 
   it('deleted by its owner: costs nothing', async () => {
