@@ -2,6 +2,7 @@ import type { PrintApi } from '../../../src/graph/print-api';
 import { expireHolds } from '../../../src/holds/expire-holds';
 import type { Decision, PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
 import { inShadowMode } from '../../../src/policy/shadow-mode';
+import { loadPolicyFromSettings } from '../../../src/policy/load-policy';
 import { MAX_QUOTA_ATTEMPTS } from '../../../src/processor/decide';
 import {
   processTask,
@@ -223,6 +224,20 @@ describe('quotas in the processor: decided from standings, charged for what prin
     };
     expect(await processTask(jobsOnly.print().message(), jobsOnly.deps)).toMatchObject({ outcome: 'released' });
     expect(counted).toHaveLength(2);
+  });
+
+  it('a policy file not loaded yet is loaded to know its quotas before pages are counted', async () => {
+    const json = JSON.stringify({
+      name: 'pages',
+      quotas: [monthly('pages', 'pages', 50)],
+      rules: [],
+      default: { release: {} },
+    });
+    const h = harness(loadPolicyFromSettings({ RELEASE_GATE_POLICY_JSON: json }));
+    h.deps.countPages = async () => ({ count: 7, from: 'document' });
+    expect(h.deps.policy.quotas).toBeUndefined();
+    await processTask(h.print().message(), h.deps);
+    expect(await h.usage()).toEqual({ pages: { confirmed: 7, reserved: 0 } });
   });
 
   it('shadow mode acts on no decision of the policy: it charges nothing', async () => {
