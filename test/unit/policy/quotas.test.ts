@@ -223,6 +223,7 @@ describe('quota conditions and reasons', () => {
     const ctx = buildPolicyContext({
       job: {
         id: '1',
+        status: { state: 'paused' },
         createdBy: { id: 'u1', userPrincipalName: 'sam@students.example' },
         configuration: { colorMode: 'color' },
       },
