@@ -30,8 +30,9 @@ export interface ChangedJob {
   user: string;
   printer: string;
   document?: string;
-  old: { action: string; rule: string };
-  new: { action: string; rule: string; reason?: string };
+  /** `details`: the action's details when it has any, e.g. {"changes":{"copies":5}}. */
+  old: { action: string; rule: string; details?: string };
+  new: { action: string; rule: string; details?: string; reason?: string };
 }
 
 export interface RuleChange {
@@ -65,10 +66,44 @@ export const NO_CONTEXT_REASON = 'no recorded policy context (decided before con
 /** What the policy decided for the record: before a pull queue made it a hold; in shadow mode, what was acted on. */
 const recordedDecision = (record: AuditRecord): Decision => record.policyDecision ?? record.decision;
 
-/** A decision as compared: everything but shadow mode's note. */
-function comparable(decision: Decision): string {
-  const { shadowOf: _shadowOf, ...rest } = decision as Decision & { shadowOf?: unknown };
-  return JSON.stringify(rest, Object.keys(rest).sort());
+/**
+ * What a decision does to the job: its action and the action's details (changes, destination, hold).
+ * The rule's name and the reason's wording are not compared: renaming a rule changes no job.
+ */
+export function effectOf(decision: Decision): string {
+  return canonicalJson(effect(decision));
+}
+
+function effect(decision: Decision): Record<string, unknown> {
+  const {
+    rule: _rule,
+    reason: _reason,
+    shadowOf: _shadowOf,
+    ...rest
+  } = decision as Decision & {
+    reason?: string;
+    shadowOf?: unknown;
+  };
+  return rest;
+}
+
+/** The action's details (its changes, destination, hold), or undefined for a plain release or deny. */
+function detailsOf(decision: Decision): string | undefined {
+  const { action: _action, ...details } = effect(decision);
+  const json = canonicalJson(details);
+  return json === '{}' ? undefined : json;
+}
+
+/** JSON with keys sorted at every level, so equal decisions compare equal. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
 }
 
 function hourIn(timeZone: string): (instant: Date) => string {
@@ -143,7 +178,7 @@ export async function replay(
     await options.hooks?.afterDecision?.(record, candidate);
     result.replayed++;
     const old = recordedDecision(record);
-    if (comparable(old) === comparable(candidate)) {
+    if (effectOf(old) === effectOf(candidate)) {
       result.unchanged++;
       continue;
     }
@@ -161,10 +196,11 @@ export async function replay(
         user,
         printer,
         ...(record.documentName ? { document: record.documentName } : {}),
-        old: { action: old.action, rule: old.rule },
+        old: { action: old.action, rule: old.rule, details: detailsOf(old) },
         new: {
           action: candidate.action,
           rule: candidate.rule,
+          details: detailsOf(candidate),
           ...(candidate.reason ? { reason: candidate.reason } : {}),
         },
       });
@@ -179,10 +215,19 @@ export async function replay(
   return result;
 }
 
-function table(title: string, counts: Record<string, number>, byKey = false): string[] {
-  const rows = Object.entries(counts).sort(
-    (a, b) => (byKey ? a[0].localeCompare(b[0]) : b[1] - a[1]) || a[0].localeCompare(b[0]),
+/** Counts as a table, largest first (or by key), the first `limit` rows and how many more. */
+function table(
+  title: string,
+  counts: Record<string, number>,
+  options: { byKey?: boolean; limit?: number } = {},
+): string[] {
+  const all = Object.entries(counts).sort(
+    (a, b) => (options.byKey ? a[0].localeCompare(b[0]) : b[1] - a[1]) || a[0].localeCompare(b[0]),
   );
+  const limit = options.limit ?? all.length;
+  const rows = all.slice(0, limit);
+  if (all.length > limit)
+    rows.push([`(${all.length - limit} more)`, all.slice(limit).reduce((sum, [, n]) => sum + n, 0)]);
   const width = Math.max(title.length, ...rows.map(([k]) => k.length));
   return [
     `${title.padEnd(width)}  count`,
@@ -190,6 +235,12 @@ function table(title: string, counts: Record<string, number>, byKey = false): st
     ...rows.map(([k, n]) => `${k.padEnd(width)}  ${n}`),
   ];
 }
+
+const shown = (side: { action: string; details?: string }) =>
+  side.details ? `${side.action} ${side.details}` : side.action;
+
+/** Users and printers shown in the text tables (--json has them all). */
+const TOP = 10;
 
 /** The replay as an admin reads it. */
 export function formatReplay(result: ReplayResult, period: string, bold: (text: string) => string = (t) => t): string {
@@ -207,7 +258,7 @@ export function formatReplay(result: ReplayResult, period: string, bold: (text: 
     `  ${change.count}  "${change.oldRule}" → "${change.newRule}"`,
     ...change.samples.map(
       (job) =>
-        `       ${job.decidedAt}  job ${job.jobId}  ${job.user}  ${job.printer}${job.document ? `  "${job.document}"` : ''}: ${job.old.action} → ${job.new.action}`,
+        `       ${job.decidedAt}  job ${job.jobId}  ${job.user}  ${job.printer}${job.document ? `  "${job.document}"` : ''}: ${shown(job.old)} → ${shown(job.new)}`,
     ),
   ]);
   return [
@@ -218,10 +269,10 @@ export function formatReplay(result: ReplayResult, period: string, bold: (text: 
     '',
     ...table('action change', result.byActionChange),
     '',
-    ...table('user', result.byUser),
+    ...table('user', result.byUser, { limit: TOP }),
     '',
-    ...table('printer', result.byPrinter),
+    ...table('printer', result.byPrinter, { limit: TOP }),
     '',
-    ...table(`hour (${result.timeZone})`, result.byHour, true),
+    ...table(`hour (${result.timeZone})`, result.byHour, { byKey: true }),
   ].join('\n');
 }
