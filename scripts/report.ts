@@ -7,7 +7,6 @@
 import { Option, type Command } from 'commander';
 import {
   EXIT,
-  ExitError,
   UsageError,
   action,
   defineCommand,
