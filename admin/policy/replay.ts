@@ -30,9 +30,9 @@ export interface ChangedJob {
   user: string;
   printer: string;
   document?: string;
-  /** `details`: the action's details when it has any, e.g. {"changes":{"copies":5}}. */
-  old: { action: string; rule: string; details?: string };
-  new: { action: string; rule: string; details?: string; reason?: string };
+  /** `details`: the action's details when it has any, e.g. { changes: { copies: 5 } }. */
+  old: { action: string; rule: string; details?: Record<string, unknown> };
+  new: { action: string; rule: string; details?: Record<string, unknown>; reason?: string };
 }
 
 export interface RuleChange {
@@ -88,10 +88,9 @@ function effect(decision: Decision): Record<string, unknown> {
 }
 
 /** The action's details (its changes, destination, hold), or undefined for a plain release or deny. */
-function detailsOf(decision: Decision): string | undefined {
+function detailsOf(decision: Decision): Record<string, unknown> | undefined {
   const { action: _action, ...details } = effect(decision);
-  const json = canonicalJson(details);
-  return json === '{}' ? undefined : json;
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
 /** JSON with keys sorted at every level, so equal decisions compare equal. */
@@ -236,8 +235,8 @@ function table(
   ];
 }
 
-const shown = (side: { action: string; details?: string }) =>
-  side.details ? `${side.action} ${side.details}` : side.action;
+const shown = (side: { action: string; details?: Record<string, unknown> }) =>
+  side.details ? `${side.action} ${canonicalJson(side.details)}` : side.action;
 
 /** Users and printers shown in the text tables (--json has them all). */
 const TOP = 10;

@@ -140,7 +140,7 @@ describe('replay', () => {
       printer: PRINTERS.floor1.displayName,
       document: 'Report.pdf',
       old: { action: 'release' },
-      new: { action: 'release-with-changes', details: '{"changes":{"colorMode":"grayscale"}}' },
+      new: { action: 'release-with-changes', details: { changes: { colorMode: 'grayscale' } } },
     });
     expect(result.byUser).toEqual({ 'a@x.example': 2, 'b@x.example': 2 });
     expect(result.byPrinter).toEqual({ [PRINTERS.floor1.displayName]: 3, [PRINTERS.hr.displayName]: 1 });
