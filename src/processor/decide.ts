@@ -5,6 +5,7 @@ import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import { FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
 import { buildPolicyContext } from '../policy/policy-context';
+import { recordingContext, type RecordedContext } from '../policy/recorded-context';
 import {
   absorbedTransientFailure,
   classifyEvaluationFailure,
@@ -136,15 +137,19 @@ async function decideOnce(
       kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return printer;
     }));
-  const context = buildPolicyContext({
-    job,
-    printerId,
-    tenantId: deps.tenantId,
-    now: decidedAt,
-    printers: { getPrinter: readPrinter },
-    memberOf: lookups.memberOf,
-    quota: (name) => session.quota(name),
-  });
+  // Only what the policy looks at is recorded, for replaying history through another policy.
+  const recording = recordingContext(
+    buildPolicyContext({
+      job,
+      printerId,
+      tenantId: deps.tenantId,
+      now: decidedAt,
+      printers: { getPrinter: readPrinter },
+      memberOf: lookups.memberOf,
+      quota: (name) => session.quota(name),
+    }),
+  );
+  const context = recording.context;
   const session = quotaSession({
     store: deps.usageStore,
     quotas,
@@ -156,6 +161,7 @@ async function decideOnce(
   let decision: Decision;
   let trace: string | undefined;
   let detail: string | undefined;
+  let policyDecision: Decision | undefined;
   let shadow = false;
   try {
     const evaluation = await evaluateWithTrace(deps.policy, context);
@@ -196,6 +202,7 @@ async function decideOnce(
     const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
     if (pullQueue) {
       const onPull = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined);
+      policyDecision = decision;
       decision = onPull.decision;
       detail = [detail, onPull.detail].filter(Boolean).join('; ') || undefined;
       log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
@@ -205,9 +212,17 @@ async function decideOnce(
   deps.metrics?.decision(decision.action, decision.rule, printerId);
   // The printer's name, if it was read for this decision or a recent one (no Graph call just for it).
   const printerName = kinds.name(printerId);
-  const record = journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
   // Shadow mode acts on no decision of the policy's: nothing is charged.
-  return { record, charges: shadow ? undefined : await session.chargesFor(decision) };
+  const charges = shadow ? undefined : await session.chargesFor(decision);
+  const record = journalRecord(run, job, printerId, decision, decidedAt, {
+    trace,
+    detail,
+    printerName,
+    policyDecision,
+    // With the standings the policy saw, and the groups asked for (the policy's and the quotas').
+    policyContext: recording.recorded(),
+  });
+  return { record, charges };
 }
 
 /** The journal record of a decision, before it is acted on. */
@@ -217,7 +232,13 @@ function journalRecord(
   printerId: string,
   decision: Decision,
   decidedAt: Date,
-  notes: { trace?: string; detail?: string; printerName?: string },
+  notes: {
+    trace?: string;
+    detail?: string;
+    printerName?: string;
+    policyDecision?: Decision;
+    policyContext?: RecordedContext;
+  },
 ): AuditRecord {
   const { message } = run;
   return {
@@ -234,11 +255,13 @@ function journalRecord(
     action: decision.action,
     reason: decision.reason,
     decision,
+    ...(notes.policyDecision ? { policyDecision: notes.policyDecision } : {}),
     ...(notes.trace ? { trace: notes.trace } : {}),
     ...(notes.detail ? { detail: notes.detail } : {}),
     outcome: 'pending',
     correlationId: message.correlationId,
     decidedAt: decidedAt.toISOString(),
     decisionMs: decidedAt.getTime() - Date.parse(message.receivedAt),
+    ...(notes.policyContext ? { policyContext: notes.policyContext } : {}),
   };
 }

@@ -70,9 +70,12 @@ describe('quotas in the processor: decided from standings, charged for what prin
     expect(await processTask(delivery, h.deps)).toMatchObject({ outcome: 'denied' });
     expect(job.status.description).toBe('You have used 1 of 1 jobs this month');
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
-    expect(h.deps.audit.records.get(`${delivery.receivedAt.slice(0, 10)}/${message().taskId}`)).not.toHaveProperty(
-      'quotaCharges',
-    );
+    const record = await h.deps.audit.find(delivery.receivedAt, delivery.taskId);
+    expect(record).not.toHaveProperty('quotaCharges');
+    // Replay sees where the owner stood when the job was decided.
+    expect(record?.policyContext?.quotas).toEqual({
+      jobs: expect.objectContaining({ used: 1, limit: 1, reached: true, wouldExceed: true }),
+    });
   });
 
   it('forces grayscale at the colour limit: the job prints black and white and charges no colour', async () => {
