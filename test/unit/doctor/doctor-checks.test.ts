@@ -94,7 +94,10 @@ describe('doctor: the quota table, when the policy declares quotas', () => {
   it('nothing to check without quotas; ok when reachable; fail with the fix when not', () => {
     expect(quotaChecks(view({}))).toEqual([]);
     expect(quotaChecks(view({ quotas }))).toEqual([
-      ok('Quota usage', 'the policy declares 2 quota(s): colour-pages, jobs; the quota table releasegatequotas is reachable'),
+      ok(
+        'Quota usage',
+        'the policy declares 2 quota(s): colour-pages, jobs; the quota table releasegatequotas is reachable',
+      ),
     ]);
     expect(quotaChecks(view({ quotas, errors: { quotas: 'AuthorizationPermissionMismatch' } }))[0]).toMatchObject({
       status: 'fail',
@@ -114,7 +117,15 @@ describe('doctor: the quota table, when the policy declares quotas', () => {
       listTaskDefinitions: async () => [],
       listSubscriptions: async () => [],
     } as unknown as Parameters<typeof collectAppView>[0]['api'];
-    const base = { appId: APP, api, auditTable: empty, queueService, taskQueue: 'tasks', now: new Date(), lookBackDays: 1 };
+    const base = {
+      appId: APP,
+      api,
+      auditTable: empty,
+      queueService,
+      taskQueue: 'tasks',
+      now: new Date(),
+      lookBackDays: 1,
+    };
     const reachable = await collectAppView({ ...base, quotas: { ...quotas, probe: async () => undefined } });
     expect(reachable).toMatchObject({ quotas, errors: {} });
     const refused = await collectAppView({

@@ -47,7 +47,7 @@ const jobsLimit = (limit: number) =>
     return { action: 'release', rule: 'ok' };
   });
 
-function harness(policy: ReleasePolicy, store: UsageStore | undefined = memoryUsageStore()) {
+function harness(policy: ReleasePolicy, store: UsageStore = memoryUsageStore()) {
   const h = processorHarness({ policy });
   const deps: typeof h.deps & Pick<ProcessorDependencies<ProcessorApi>, 'usageStore' | 'countPages'> = {
     ...h.deps,
@@ -55,9 +55,9 @@ function harness(policy: ReleasePolicy, store: UsageStore | undefined = memoryUs
   };
   const usage = async () =>
     Object.fromEntries(
-      (await store!.list({ userKey: OWNER_ID })).map((c) => [c.quota, { confirmed: c.confirmed, reserved: c.reserved }]),
+      (await store.list({ userKey: OWNER_ID })).map((c) => [c.quota, { confirmed: c.confirmed, reserved: c.reserved }]),
     );
-  return { ...h, deps, store: store!, usage };
+  return { ...h, deps, store, usage };
 }
 
 describe('quotas in the processor: decided from standings, charged for what prints', () => {
@@ -79,15 +79,12 @@ describe('quotas in the processor: decided from standings, charged for what prin
   });
 
   it('forces grayscale at the colour limit: the job prints black and white and charges no colour', async () => {
-    const policy = quotaPolicy(
-      [monthly('colour', 'colorCopies', 2), monthly('jobs', 'jobs', 10)],
-      async (context) => {
-        const colour = await context.quota('colour');
-        return colour?.wouldExceed
-          ? { action: 'release-with-changes', rule: 'colour quota', changes: { colorMode: 'grayscale' } }
-          : { action: 'release', rule: 'ok' };
-      },
-    );
+    const policy = quotaPolicy([monthly('colour', 'colorCopies', 2), monthly('jobs', 'jobs', 10)], async (context) => {
+      const colour = await context.quota('colour');
+      return colour?.wouldExceed
+        ? { action: 'release-with-changes', rule: 'colour quota', changes: { colorMode: 'grayscale' } }
+        : { action: 'release', rule: 'ok' };
+    });
     const h = harness(policy);
     const colourJob = { configuration: { copies: 2, colorMode: 'color' as const } };
     expect(await processTask(h.print('office', colourJob).message(), h.deps)).toMatchObject({ outcome: 'released' });
@@ -314,9 +311,7 @@ describe('quotas at release: held jobs are charged when they print, as they prin
 
   it('deleted by its owner: costs nothing', async () => {
     const { h, task, release } = await heldJob(3);
-    expect(await deleteHeldJobs(release, { owner: OWNER, taskIds: [task.id] })).toMatchObject([
-      { status: 'deleted' },
-    ]);
+    expect(await deleteHeldJobs(release, { owner: OWNER, taskIds: [task.id] })).toMatchObject([{ status: 'deleted' }]);
     expect(await h.usage()).toEqual({ copies: { confirmed: 0, reserved: 0 } });
   });
 
