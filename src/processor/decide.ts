@@ -67,8 +67,13 @@ export const MAX_QUOTA_ATTEMPTS = 3;
  */
 export async function decide(run: TaskRun, job: PrintJob, printerId: string): Promise<AuditRecord> {
   const { deps, log } = run;
+  const quotas = deps.policy.quotas;
+  // Fail closed: a policy with quotas is never decided (nor its jobs printed) without counting.
+  if (quotas?.definitions.length && !deps.usageStore)
+    throw new Error('The policy declares quotas, but no usage store is configured');
+  const pages = await pagesOf(run, job, printerId, quotas);
   for (let attempt = 1; ; attempt++) {
-    const { record, charges } = await decideOnce(run, job, printerId);
+    const { record, charges } = await decideOnce(run, job, printerId, pages);
     if (!charges) return record;
     const store = deps.usageStore!; // the charges were computed from it
     const reserved = await store.reserve(charges.userKey, job.id, charges.items, {
@@ -106,9 +111,6 @@ async function pagesOf(
   return undefined;
 }
 
-/** The policy's quotas as it declares them now (a reloaded policy file may change them). */
-const quotasOf = (run: TaskRun) => (): PolicyQuotas | undefined => run.deps.policy.quotas;
-
 /**
  * One decision for a job, as the audit record to journal before acting (outcome `pending`).
  * Look-ups the policy asks for wait out no Retry-After longer than the policy may take. A transient
@@ -120,14 +122,10 @@ async function decideOnce(
   run: TaskRun,
   job: PrintJob,
   printerId: string,
+  pages: PageCount | undefined,
 ): Promise<{ record: AuditRecord; charges?: JournaledCharges }> {
   const { deps, log } = run;
   const decidedAt = run.now();
-  const quotas = quotasOf(run);
-  // Fail closed: a policy with quotas is never decided (nor its jobs printed) without counting.
-  if (quotas()?.definitions.length && !deps.usageStore)
-    throw new Error('The policy declares quotas, but no usage store is configured');
-  const pages = await pagesOf(run, job, printerId, quotas());
   // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
   const kinds = printerKindsFor(deps.api);
   let printerRead: Promise<Printer> | undefined;
@@ -152,7 +150,8 @@ async function decideOnce(
   const context = recording.context;
   const session = quotaSession({
     store: deps.usageStore,
-    quotas,
+    // As the policy declares them when asked (a policy file is loaded during its first evaluation).
+    quotas: () => deps.policy.quotas,
     job: context.job,
     now: decidedAt,
     memberOf: (groupIds) => context.memberOf(groupIds),
