@@ -22,6 +22,7 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
     log.error('setup.doctor-failed', { detail: message });
     return { status: 500, jsonBody: { error: { code: 'AppCredentialFailed', message } } };
   }
+  const quotas = await policyQuotas(releaseGate, log);
   const view = await collectAppView({
     appId: config.RELEASE_GATE_APP_CLIENT_ID,
     taskDefinitionId: config.RELEASE_GATE_TASK_DEFINITION_ID,
@@ -30,10 +31,27 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
     queueService: releaseGate.queueService,
     taskQueue: config.RELEASE_GATE_TASK_QUEUE,
     now: new Date(),
+    ...(quotas ? { quotas } : {}),
   });
   log.info('setup.doctor', { errors: Object.keys(view.errors) });
   // The subscriptions' URLs carry the function key: never cached, only for the admin-key caller.
   return { status: 200, jsonBody: view, headers: { 'cache-control': 'no-store' } };
+}
+
+/**
+ * When the policy declares quotas: their names and a probe of the quota table (created if missing,
+ * then one read), since every decision then needs it. A policy that cannot be loaded declares none here.
+ */
+async function policyQuotas(releaseGate: ReturnType<typeof currentApp>, log: ReturnType<typeof invocationLog>) {
+  const processor = await (await releaseGate.full(log)).processor(log);
+  const { policy, usageStore } = processor;
+  const declared = await (policy.loadQuotas?.() ?? Promise.resolve(policy.quotas)).catch(() => undefined);
+  if (!declared?.definitions.length) return undefined;
+  return {
+    declared: declared.definitions.map((d) => d.name),
+    table: releaseGate.settings.RELEASE_GATE_QUOTA_TABLE,
+    probe: async () => void (await usageStore!.charge('doctor', 'doctor')),
+  };
 }
 
 app.http('setup-doctor', {

@@ -1,5 +1,5 @@
 /**
- * Where an admin command (`npm run report`, `npm run quota`) finds the app's tables: the running sandbox's
+ * Where an admin command (`npm run report`, `npm run quota`, `npm run policy -- replay`) finds the app's tables: the running sandbox's
  * storage with --sandbox, else the deployed app's settings from the environment (AzureWebJobsStorage, or
  * AzureWebJobsStorage__tableServiceUri read as the signed-in admin). One place, so the commands agree.
  */
@@ -32,6 +32,10 @@ export interface StorageUse {
   setting: 'RELEASE_GATE_AUDIT_TABLE' | 'RELEASE_GATE_QUOTA_TABLE';
   /** The command, e.g. "report". */
   script: string;
+  /** The command line the message suggests (default `npm run <script> -- --sandbox`). */
+  sandboxExample?: string;
+  /** The exit code when nothing can be read (default EXIT_NOT_CONFIGURED; a command whose 3 means more uses another). */
+  exitCode?: number;
 }
 
 /** The storage settings to use: the running sandbox's, or the environment's (a message naming them if absent). */
@@ -40,12 +44,13 @@ export function adminStorageSettings(
   env: NodeJS.ProcessEnv,
   use: StorageUse,
 ): AdminStorageSettings {
+  const exitCode = use.exitCode ?? EXIT_NOT_CONFIGURED;
   let source: Record<string, string | undefined>;
   if (options.sandbox) {
     try {
       source = readSandboxSettings(readRunning(options.port, env));
     } catch (error) {
-      throw new ExitError((error as Error).message, EXIT_NOT_CONFIGURED);
+      throw new ExitError((error as Error).message, exitCode);
     }
   } else {
     source = env;
@@ -55,15 +60,15 @@ export function adminStorageSettings(
           "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, used as you: az login, and a " +
           `role such as ${use.role}), and ${use.setting} if the table is not ` +
           `${STORAGE.shape[use.setting].parse(undefined)}; or pass --sandbox to use the running ` +
-          `sandbox's (npm run ${use.script} -- --sandbox).`,
-        EXIT_NOT_CONFIGURED,
+          `sandbox's (${use.sandboxExample ?? `npm run ${use.script} -- --sandbox`}).`,
+        exitCode,
       );
   }
   const parsed = STORAGE.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v)));
   if (!parsed.success)
     throw new ExitError(
       `The storage settings are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      EXIT_NOT_CONFIGURED,
+      exitCode,
     );
   return parsed.data;
 }

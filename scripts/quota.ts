@@ -43,9 +43,12 @@ export interface QuotaCommandDependencies {
   now?: () => Date;
 }
 
-/** A yes/no question on the terminal, or undefined when stdin is not one (CI): never wait for input that cannot come. */
-function askOnTerminal(question: string): Promise<boolean> | undefined {
-  if (!process.stdin.isTTY) return undefined;
+/**
+ * A yes/no question on the terminal, or undefined when stdin or the command's output is not one (CI, a script,
+ * a test running the command in-process): never wait for input that cannot come.
+ */
+function askOnTerminal(terminal: Terminal, question: string): Promise<boolean> | undefined {
+  if (!process.stdin.isTTY || !terminal.interactive) return undefined;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   return rl
     .question(`${question} [y/N] `)
@@ -72,7 +75,7 @@ export function command(
       });
       return tableUsageStore(adminTable(config, config.RELEASE_GATE_QUOTA_TABLE));
     });
-  const ask = deps.ask ?? askOnTerminal;
+  const ask = deps.ask ?? ((question: string) => askOnTerminal(terminal, question));
   const now = deps.now ?? (() => new Date());
 
   const program = defineCommand(

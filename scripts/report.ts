@@ -27,6 +27,8 @@ import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { classifyGraphError } from '../src/graph/graph-errors';
 import { PrintApi } from '../src/graph/print-api';
+import { formatQuotaUsage, quotaUsage, type QuotaUsage } from '../admin/quota-usage';
+import { tableUsageStore } from '../src/quota/table-usage-store';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
 import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from './admin-storage';
 
@@ -42,8 +44,13 @@ function table(title: string, counts: Record<string, number>): string {
   ].join('\n');
 }
 
-export function formatReport(report: DecisionReport, bold: (text: string) => string = (t) => t): string {
-  if (report.total === 0) return `No decisions from ${report.period}.`;
+/** The decisions, then the quota usage (absent when no usage was ever counted). */
+export function formatReport(
+  report: DecisionReport & { quotaUsage?: QuotaUsage },
+  bold: (text: string) => string = (t) => t,
+): string {
+  const quotas = report.quotaUsage ? [formatQuotaUsage(report.quotaUsage, bold)] : [];
+  if (report.total === 0) return [`No decisions from ${report.period}.`, ...quotas].join('\n\n');
   return [
     ...(report.notes ?? []),
     bold(`Decisions from ${report.period}: ${report.total}`),
@@ -52,6 +59,7 @@ export function formatReport(report: DecisionReport, bold: (text: string) => str
     table('outcome', report.byOutcome),
     table('printer', report.byPrinter),
     table('user', report.byUser),
+    ...quotas,
   ].join('\n\n');
 }
 
@@ -105,7 +113,7 @@ interface ReportOptions {
 export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const report = defineCommand(
     'report',
-    'Decisions by rule, action, outcome, printer and user, from the audit table.',
+    'Decisions by rule, action, outcome, printer and user, from the audit table; quota usage by user and group.',
     terminal,
   )
     .option('--sandbox', "read the running sandbox's audit table (npm run sandbox)")
@@ -126,6 +134,7 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
       'Dates are whole days in UTC (or --time-zone), both included: --to 2026-11-30 counts all of the 30th.',
       'Without --sandbox the storage comes from AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, and',
       'RELEASE_GATE_AUDIT_TABLE (default releasegateaudit). Printers are named as they were when decided.',
+      'Quota usage (RELEASE_GATE_QUOTA_TABLE) is every period recorded, by user and by group; none, nothing shown.',
     ],
     examples: [
       'npm run report -- --sandbox',
@@ -153,11 +162,13 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
         script: 'report',
       });
       const client = adminTable(config, config.RELEASE_GATE_AUDIT_TABLE);
-      const result = await decisionReport(
+      const decisions = await decisionReport(
         client,
         period,
         options.sandbox ? sandboxPrinterNames(readSandboxSettings(readRunning(options.port, env))) : undefined,
       );
+      const usage = await quotaUsage(tableUsageStore(adminTable(config, config.RELEASE_GATE_QUOTA_TABLE)));
+      const result = usage ? { ...decisions, quotaUsage: usage } : decisions;
       terminal.out(
         options.json ? JSON.stringify(result, null, 2) : formatReport(result, paint(terminal.color.out).bold),
       );

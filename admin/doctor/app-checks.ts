@@ -268,3 +268,19 @@ export function activityChecks(view: AppView, now: Date): DoctorCheck[] {
   }
   return checks;
 }
+
+/** With quotas, every decision reads and writes the quota table: the app must be able to use it. */
+export function quotaChecks(view: AppView): DoctorCheck[] {
+  if (!view.quotas) return [];
+  const { declared, table } = view.quotas;
+  const names = `${declared.length} quota(s): ${declared.join(', ')}`;
+  if (view.errors.quotas)
+    return [
+      fail(
+        'Quota usage',
+        `the policy declares ${names}, but the app cannot use its quota table ${table}: ${view.errors.quotas}`,
+        "check RELEASE_GATE_QUOTA_TABLE and the Function App identity's Storage Table Data Contributor role: azd provision",
+      ),
+    ];
+  return [ok('Quota usage', `the policy declares ${names}; the quota table ${table} is reachable`)];
+}

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import type { PrintApi } from '../../src/graph/print-api';
-import { activityChecks, fetchAppView, subscriptionChecks, taskDefinitionChecks } from './app-checks';
+import { activityChecks, fetchAppView, quotaChecks, subscriptionChecks, taskDefinitionChecks } from './app-checks';
 import type { DoctorOptions } from './doctor-options';
 import { keyVaultChecks, type ExpectedSecret } from './key-vault-checks';
 import { permissionChecks } from './permission-checks';
@@ -152,7 +152,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDependencies
 
   if (view) {
     checks.push(...(await subscriptionChecks(view, now(), deps.fetch)));
-    checks.push(...activityChecks(view, now()));
+    checks.push(...activityChecks(view, now()), ...quotaChecks(view));
   }
   return checks;
 }

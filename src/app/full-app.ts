@@ -88,9 +88,18 @@ export function buildFullApp(app: App): FullApp {
     lookupMaxRetryAfterSeconds: Math.floor(config.RELEASE_GATE_POLICY_TIMEOUT_MS / 2) / 1000,
     maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
   };
+  // RELEASE_GATE_PAGE_COUNTING on: the processor counts a job's pages when a quota counts pages (loaded on first use).
+  const countPages: ProcessorDependencies['countPages'] =
+    config.RELEASE_GATE_PAGE_COUNTING === 'on'
+      ? async (job, printerId) => {
+          const { countJobPages } = await import('../pages/count-job-pages');
+          const printApi = await api();
+          return countJobPages({ printApi, maxBytes: config.RELEASE_GATE_PAGE_COUNTING_MAX_BYTES }, job, printerId);
+        }
+      : undefined;
   const processor = async (log: Log): Promise<ProcessorDependencies> => {
     policyLog = log;
-    return { ...stores, api: await api(), log };
+    return { ...stores, api: await api(), log, ...(countPages ? { countPages } : {}) };
   };
 
   // The release API's parts, built on first use (the processor never needs them).
@@ -144,13 +153,15 @@ export function buildFullApp(app: App): FullApp {
     return release;
   };
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
-    const { api: graph, holds, audit, tasks } = await processor(log);
+    const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
     const parts = releaseParts(log);
     return {
       api: graph,
       holds,
       audit,
       tasks,
+      // A release at a printer, a delete or a vanished job settles the job's quota charge.
+      usageStore,
       log,
       verifyUser: parts.verifier,
       pins: parts.pins,

@@ -73,6 +73,11 @@ export interface ReleasePolicy {
   decide(context: PolicyContext): Promise<Decision>;
   /** Quotas the policy decides from; the processor reads usage for them and charges released jobs. */
   readonly quotas?: PolicyQuotas;
+  /**
+   * Loads the policy (if it is read from a file or URL) and gives its quotas: for what must know
+   * them before deciding (page counting, the doctor). Without it, `quotas` is what there is.
+   */
+  loadQuotas?(): Promise<PolicyQuotas | undefined>;
 }
 
 /** The configuration change a decision makes to the job (what it will print with), if any. */

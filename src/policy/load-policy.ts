@@ -189,6 +189,7 @@ export function loadPolicyFromSettings(
     get quotas() {
       return compiled?.policy.quotas;
     },
+    loadQuotas: async () => compile(await source.current()).quotas,
   };
 }
 

@@ -5,6 +5,7 @@ import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import { FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
 import { buildPolicyContext } from '../policy/policy-context';
+import { recordingContext, type RecordedContext } from '../policy/recorded-context';
 import {
   absorbedTransientFailure,
   classifyEvaluationFailure,
@@ -15,6 +16,7 @@ import { printerKindsFor } from '../graph/printer-kinds';
 import { RetryableProcessingError, type TaskRun } from './task-run';
 import { measuresPages, quotaSession } from './quota-charging';
 import type { PolicyQuotas } from '../quota/standings';
+import type { PageCount } from '../quota/job-cost';
 import type { JournaledCharges } from '../quota/quota-model';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
@@ -65,8 +67,13 @@ export const MAX_QUOTA_ATTEMPTS = 3;
  */
 export async function decide(run: TaskRun, job: PrintJob, printerId: string): Promise<AuditRecord> {
   const { deps, log } = run;
+  const quotas = deps.policy.quotas;
+  // Fail closed: a policy with quotas is never decided (nor its jobs printed) without counting.
+  if (quotas?.definitions.length && !deps.usageStore)
+    throw new Error('The policy declares quotas, but no usage store is configured');
+  const pages = await pagesOf(run, job, printerId, quotas);
   for (let attempt = 1; ; attempt++) {
-    const { record, charges } = await decideOnce(run, job, printerId);
+    const { record, charges } = await decideOnce(run, job, printerId, pages);
     if (!charges) return record;
     const store = deps.usageStore!; // the charges were computed from it
     const reserved = await store.reserve(charges.userKey, job.id, charges.items, {
@@ -85,8 +92,24 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   }
 }
 
-/** The policy's quotas as it declares them now (a reloaded policy file may change them). */
-const quotasOf = (run: TaskRun) => (): PolicyQuotas | undefined => run.deps.policy.quotas;
+/**
+ * The job's pages, counted (a download) only when page counting is on and a declared quota counts
+ * pages; undefined when unknown (the cost is then one page per copy, a lower bound).
+ */
+async function pagesOf(
+  run: TaskRun,
+  job: PrintJob,
+  printerId: string,
+  quotas: PolicyQuotas | undefined,
+): Promise<PageCount | undefined> {
+  if (!run.deps.countPages) return undefined;
+  // Before the first decision a policy file may not be loaded yet: load it to know its quotas.
+  if (!measuresPages(quotas ?? (await run.deps.policy.loadQuotas?.()))) return undefined;
+  const counted = await run.deps.countPages(job, printerId);
+  if ('count' in counted) return counted;
+  run.log.info('quota.pages-unknown', { jobId: job.id, why: counted.unknown });
+  return undefined;
+}
 
 /**
  * One decision for a job, as the audit record to journal before acting (outcome `pending`).
@@ -99,12 +122,10 @@ async function decideOnce(
   run: TaskRun,
   job: PrintJob,
   printerId: string,
+  pages: PageCount | undefined,
 ): Promise<{ record: AuditRecord; charges?: JournaledCharges }> {
   const { deps, log } = run;
   const decidedAt = run.now();
-  const quotas = quotasOf(run);
-  // Pages are counted (a download) only when asked for and a quota counts them; unknown: undefined.
-  const pages = deps.countPages && measuresPages(quotas()) ? await deps.countPages(job, printerId) : undefined;
   // The printer is read at most once: for the policy if it asks, for its kind if a release needs it.
   const kinds = printerKindsFor(deps.api);
   let printerRead: Promise<Printer> | undefined;
@@ -114,18 +135,23 @@ async function decideOnce(
       kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return printer;
     }));
-  const context = buildPolicyContext({
-    job,
-    printerId,
-    tenantId: deps.tenantId,
-    now: decidedAt,
-    printers: { getPrinter: readPrinter },
-    memberOf: lookups.memberOf,
-    quota: (name) => session.quota(name),
-  });
+  // Only what the policy looks at is recorded, for replaying history through another policy.
+  const recording = recordingContext(
+    buildPolicyContext({
+      job,
+      printerId,
+      tenantId: deps.tenantId,
+      now: decidedAt,
+      printers: { getPrinter: readPrinter },
+      memberOf: lookups.memberOf,
+      quota: (name) => session.quota(name),
+    }),
+  );
+  const context = recording.context;
   const session = quotaSession({
     store: deps.usageStore,
-    quotas,
+    // As the policy declares them when asked (a policy file is loaded during its first evaluation).
+    quotas: () => deps.policy.quotas,
     job: context.job,
     now: decidedAt,
     memberOf: (groupIds) => context.memberOf(groupIds),
@@ -134,6 +160,7 @@ async function decideOnce(
   let decision: Decision;
   let trace: string | undefined;
   let detail: string | undefined;
+  let policyDecision: Decision | undefined;
   let shadow = false;
   try {
     const evaluation = await evaluateWithTrace(deps.policy, context);
@@ -174,6 +201,7 @@ async function decideOnce(
     const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
     if (pullQueue) {
       const onPull = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined);
+      policyDecision = decision;
       decision = onPull.decision;
       detail = [detail, onPull.detail].filter(Boolean).join('; ') || undefined;
       log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
@@ -183,9 +211,17 @@ async function decideOnce(
   deps.metrics?.decision(decision.action, decision.rule, printerId);
   // The printer's name, if it was read for this decision or a recent one (no Graph call just for it).
   const printerName = kinds.name(printerId);
-  const record = journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
   // Shadow mode acts on no decision of the policy's: nothing is charged.
-  return { record, charges: shadow ? undefined : await session.chargesFor(decision) };
+  const charges = shadow ? undefined : await session.chargesFor(decision);
+  const record = journalRecord(run, job, printerId, decision, decidedAt, {
+    trace,
+    detail,
+    printerName,
+    policyDecision,
+    // With the standings the policy saw, and the groups asked for (the policy's and the quotas').
+    policyContext: recording.recorded(),
+  });
+  return { record, charges };
 }
 
 /** The journal record of a decision, before it is acted on. */
@@ -195,7 +231,13 @@ function journalRecord(
   printerId: string,
   decision: Decision,
   decidedAt: Date,
-  notes: { trace?: string; detail?: string; printerName?: string },
+  notes: {
+    trace?: string;
+    detail?: string;
+    printerName?: string;
+    policyDecision?: Decision;
+    policyContext?: RecordedContext;
+  },
 ): AuditRecord {
   const { message } = run;
   return {
@@ -212,11 +254,13 @@ function journalRecord(
     action: decision.action,
     reason: decision.reason,
     decision,
+    ...(notes.policyDecision ? { policyDecision: notes.policyDecision } : {}),
     ...(notes.trace ? { trace: notes.trace } : {}),
     ...(notes.detail ? { detail: notes.detail } : {}),
     outcome: 'pending',
     correlationId: message.correlationId,
     decidedAt: decidedAt.toISOString(),
     decisionMs: decidedAt.getTime() - Date.parse(message.receivedAt),
+    ...(notes.policyContext ? { policyContext: notes.policyContext } : {}),
   };
 }

@@ -39,7 +39,6 @@ export function quotaSession(input: {
   const { job, now } = input;
   const userKey = userKeyOf(job.owner);
   const failures: unknown[] = [];
-  const seen = new Map<string, QuotaStanding | null>();
   let read: Promise<UsageCounter[]> | undefined;
 
   const counters = (quotas: PolicyQuotas): Promise<UsageCounter[]> => {
@@ -82,14 +81,10 @@ export function quotaSession(input: {
         cost: jobCost(job.configuration, input.pages),
         counters: await counters(quotas),
       });
-      const standing = standings.get(name);
-      seen.set(name, standing ?? null);
-      return standing;
+      return standings.get(name);
     },
     /** A failure reading usage the policy may have caught: thrown after the evaluation, to be retried. */
     failure: (): unknown => failures[0],
-    /** What the policy saw, by quota name (null: did not apply), for the audit record. */
-    seen: () => Object.fromEntries(seen),
     /**
      * The charge for a decision that prints or may print: the cost of the FINAL configuration (the
      * decision's changes applied) in each quota that applies. Items the user still had room for are

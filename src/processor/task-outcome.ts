@@ -102,7 +102,12 @@ export async function jobGone(run: TaskRun, printerId: string, jobId: string): P
     if (classifyGraphError(error).kind !== 'not-found') run.log.warn('job.gone-task-not-closed', describeError(error));
   });
   // A charge an earlier try reserved and journaled: the job never printed.
-  if (deps.usageStore) await settleCharges(deps.usageStore, (await deps.audit.find(message.receivedAt, message.taskId)) ?? { jobId }, 'cancel');
+  if (deps.usageStore)
+    await settleCharges(
+      deps.usageStore,
+      (await deps.audit.find(message.receivedAt, message.taskId)) ?? { jobId },
+      'cancel',
+    );
   const decidedAt = run.now().toISOString();
   const decision: Decision = { action: 'deny', rule: 'job gone', reason: JOB_GONE_REASON };
   await deps.audit.write({

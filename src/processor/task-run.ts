@@ -55,9 +55,10 @@ export interface ProcessorDependencies<Api extends ProcessorApi = PrintApi> {
   usageStore?: UsageStore;
   /**
    * RELEASE_GATE_PAGE_COUNTING on: the pages of a job's document (downloaded, counted, discarded),
-   * asked only when a quota counts pages; undefined when they cannot be known. A transient failure throws.
+   * asked only when a quota counts pages; `unknown` (with why) when they cannot be known (then one
+   * page per copy is charged, a lower bound). A transient failure throws: retried, never a decision.
    */
-  countPages?: (job: PrintJob, printerId: string) => Promise<PageCount | undefined>;
+  countPages?: (job: PrintJob, printerId: string) => Promise<PageCount | { unknown: string }>;
   metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge' | 'poisoned'>;
 }
 

@@ -3,11 +3,11 @@ import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
-import type { Log } from '../observability/log';
+import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
-import type { UsageStore } from '../quota/quota-model';
+import type { ChargeItem, UsageStore } from '../quota/quota-model';
 import { chargesForLess, settleCharges, settlementOf } from '../quota/settle-charges';
 
 export interface ReleaseDependencies {
@@ -374,12 +374,37 @@ function releaseFailureReason(kind: string, status?: number): string {
 }
 
 /**
+ * The job has already been released or deleted at Graph: a settlement that keeps failing must not
+ * put the hold back (the job would then be released again, or taken for vanished). It is tried a
+ * few times; then the reservation is kept (it still counts: usage is never under-counted) and
+ * logged for an admin (`quota.settle-failed`).
+ */
+async function settleOrKeep(
+  deps: Pick<ReleaseDependencies, 'usageStore' | 'log'>,
+  record: Parameters<typeof settleCharges>[1],
+  how: ReturnType<typeof settlementOf>,
+  final: ChargeItem[] | undefined,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await settleCharges(deps.usageStore, record, how, final);
+    } catch (error) {
+      if (attempt >= SETTLE_ATTEMPTS) {
+        deps.log.error('quota.settle-failed', { jobId: record.jobId, how, detail: errorText(error) });
+        return;
+      }
+    }
+  }
+}
+const SETTLE_ATTEMPTS = 3;
+
+/**
  * Records how a hold ended. The job's quota charge is settled from the journal first (confirmed
  * for what printed, with the user's reductions; cancelled otherwise), so nothing that ends the hold
  * can leave it unsettled once the task is marked done.
  */
 async function finish(
-  deps: Pick<ReleaseDependencies, 'audit' | 'tasks' | 'now' | 'usageStore'>,
+  deps: Pick<ReleaseDependencies, 'audit' | 'tasks' | 'now' | 'usageStore' | 'log'>,
   held: HeldJob,
   outcome: 'hold-released' | 'hold-deleted' | 'hold-vanished',
   detail: string,
@@ -387,9 +412,9 @@ async function finish(
 ): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
   const prior = await deps.audit.find(held.receivedAt, held.taskId);
-  if (prior) {
-    const final = prior.quotaCharges && less ? chargesForLess(prior.quotaCharges.items, less) : undefined;
-    await settleCharges(deps.usageStore, prior, settlementOf(outcome), final);
+  if (prior?.quotaCharges) {
+    const final = less ? chargesForLess(prior.quotaCharges.items, less) : undefined;
+    await settleOrKeep(deps, prior, settlementOf(outcome), final);
   }
   await deps.tasks.mark(held.taskDefinitionId, held.taskId, 'done', now, outcome);
   if (prior) await deps.audit.write({ ...prior, outcome, detail, completedAt: now.toISOString() });

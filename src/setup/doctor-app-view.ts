@@ -25,8 +25,10 @@ export interface AppView {
   }[];
   activity?: { lastNotificationAt?: string; lastDecisionAt?: string; daysSearched: number };
   queues?: { name: string; approximateMessages: number }[];
+  /** The quotas the policy declares and the table their usage is kept in (absent: no quotas). */
+  quotas?: { declared: string[]; table: string };
   /** Why a part could not be read (Graph's or storage's message; never a secret). */
-  errors: { definitions?: string; subscriptions?: string; storage?: string };
+  errors: { definitions?: string; subscriptions?: string; storage?: string; quotas?: string };
 }
 
 export interface AppViewDependencies {
@@ -40,6 +42,8 @@ export interface AppViewDependencies {
   now: Date;
   /** How many days of audit partitions to look back for the last activity. */
   lookBackDays?: number;
+  /** The policy's quotas, if it declares any, and a probe of the quota table (throws if unusable). */
+  quotas?: { declared: string[]; table: string; probe(): Promise<void> };
 }
 
 export async function collectAppView(deps: AppViewDependencies): Promise<AppView> {
@@ -67,6 +71,10 @@ export async function collectAppView(deps: AppViewDependencies): Promise<AppView
   } else view.errors.subscriptions = graphMessage(subscriptions.reason);
   if (storage.status === 'fulfilled') [view.activity, view.queues] = storage.value;
   else view.errors.storage = errorText(storage.reason);
+  if (deps.quotas) {
+    view.quotas = { declared: deps.quotas.declared, table: deps.quotas.table };
+    await deps.quotas.probe().catch((error: unknown) => (view.errors.quotas = errorText(error)));
+  }
   return view;
 }
 

@@ -26,6 +26,6 @@ describe('the table usage store (Azurite)', () => {
           { backoffMs: 5 },
         ),
       ),
-    { propertyRuns: 4 },
+    { propertyRuns: 2 },
   );
 });

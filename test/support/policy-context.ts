@@ -37,7 +37,9 @@ export interface ContextInput {
 }
 
 /** A policy context as the processor builds it, with counters for the Graph look-ups it makes. */
-export function context(input: ContextInput = {}): PolicyContext & { lookups: { printer: number; groups: number; quotas: number } } {
+export function context(
+  input: ContextInput = {},
+): PolicyContext & { lookups: { printer: number; groups: number; quotas: number } } {
   const printer = input.printer ?? PRINTERS.floor1;
   const lookups = { printer: 0, groups: 0, quotas: 0 };
   return {

@@ -322,6 +322,7 @@ export function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (missing) return `required${description ? ` (${description})` : ''}`;
   switch (issue.code) {
     case 'invalid_type':
+      if (issue.expected === 'int') return `expected a whole number, got ${JSON.stringify(issue.input)}`;
       return `expected ${issue.expected === 'object' ? 'an object { … }' : issue.expected === 'array' ? 'a list [ … ]' : `a ${issue.expected}`}, got ${shown(issue.input)}`;
     case 'unrecognized_keys': {
       const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def

@@ -1,5 +1,6 @@
 import type { AppView } from '../../../src/setup/doctor-app-view';
-import { activityChecks, taskDefinitionChecks } from '../../../admin/doctor/app-checks';
+import { activityChecks, quotaChecks, taskDefinitionChecks } from '../../../admin/doctor/app-checks';
+import { collectAppView } from '../../../src/setup/doctor-app-view';
 import { exitCodeOf, fail, formatReport, jsonReport, ok, redactKeys, warn } from '../../../admin/doctor/report';
 
 const APP = '11111111-2222-4333-8444-555555555555';
@@ -84,5 +85,54 @@ describe('doctor: the app view into checks', () => {
       status: 'fail',
       name: 'Storage',
     });
+  });
+});
+
+describe('doctor: the quota table, when the policy declares quotas', () => {
+  const quotas = { declared: ['colour-pages', 'jobs'], table: 'releasegatequotas' };
+
+  it('nothing to check without quotas; ok when reachable; fail with the fix when not', () => {
+    expect(quotaChecks(view({}))).toEqual([]);
+    expect(quotaChecks(view({ quotas }))).toEqual([
+      ok(
+        'Quota usage',
+        'the policy declares 2 quota(s): colour-pages, jobs; the quota table releasegatequotas is reachable',
+      ),
+    ]);
+    expect(quotaChecks(view({ quotas, errors: { quotas: 'AuthorizationPermissionMismatch' } }))[0]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('cannot use its quota table releasegatequotas: AuthorizationPermissionMismatch'),
+      fix: expect.stringContaining('Storage Table Data Contributor'),
+    });
+  });
+
+  it('the app probes the table and reports what failed', async () => {
+    const empty = {
+      listEntities: async function* () {},
+    } as unknown as Parameters<typeof collectAppView>[0]['auditTable'];
+    const queueService = {
+      getQueueClient: () => ({ getProperties: async () => ({ approximateMessagesCount: 0 }) }),
+    } as unknown as Parameters<typeof collectAppView>[0]['queueService'];
+    const api = {
+      listTaskDefinitions: async () => [],
+      listSubscriptions: async () => [],
+    } as unknown as Parameters<typeof collectAppView>[0]['api'];
+    const base = {
+      appId: APP,
+      api,
+      auditTable: empty,
+      queueService,
+      taskQueue: 'tasks',
+      now: new Date(),
+      lookBackDays: 1,
+    };
+    const reachable = await collectAppView({ ...base, quotas: { ...quotas, probe: async () => undefined } });
+    expect(reachable).toMatchObject({ quotas, errors: {} });
+    const refused = await collectAppView({
+      ...base,
+      quotas: { ...quotas, probe: () => Promise.reject(new Error('403 AuthorizationPermissionMismatch')) },
+    });
+    expect(refused.errors.quotas).toContain('AuthorizationPermissionMismatch');
+    expect(await collectAppView(base)).not.toHaveProperty('quotas');
   });
 });

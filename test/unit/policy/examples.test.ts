@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { explainJob, policyJsonSchema, SCHEMA_FILE } from '../../../scripts/policy-cli';
+import { explainJob, parseUsed, policyJsonSchema, SCHEMA_FILE } from '../../../scripts/policy-cli';
 
 const root = path.resolve(__dirname, '../../..');
 const examples = path.join(root, 'policies', 'examples');
@@ -52,6 +52,21 @@ describe('the school quota example decides its sample jobs as documented', () =>
     const explanation = await explainJob(path.join(school, 'quotas.json'), file, undefined, { 'colour-pages': 150 });
     expect(explanation.evaluation.decision).toMatchObject({ action: 'release', rule: 'students' });
     expect(explanation.lines.join('\n')).toContain('used 150 of 200 this term (Autumn 2026), this job 2');
+  });
+});
+
+describe('explain --used', () => {
+  it('parses quota=n, and says what is wrong with anything else', async () => {
+    expect(parseUsed(['colour-pages=200', 'jobs=3'])).toEqual({ 'colour-pages': 200, jobs: 3 });
+    expect(() => parseUsed(['colour-pages=lots'])).toThrow(
+      '--used "colour-pages=lots" is not <quota>=<whole number>, e.g. --used colour-pages=200',
+    );
+    const school = path.join(examples, 'school');
+    await expect(
+      explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', 'student-colour.json'), undefined, {
+        'colour-page': 1,
+      }),
+    ).rejects.toThrow('--used colour-page: the policy declares no quota "colour-page" (did you mean colour-pages?)');
   });
 });
 
