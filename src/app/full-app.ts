@@ -170,7 +170,7 @@ export function buildFullApp(app: App): FullApp {
       ...(releasePrinters ? {} : { printerAccess: parts.access }),
       // What the next decision would see; a page request waits out no long Retry-After (it says "unavailable").
       quotaStandings: quotaStandingsReader({
-        quotas: () => stores.policy.quotas,
+        quotas: () => stores.policy.loadQuotas?.() ?? stores.policy.quotas,
         usage: stores.usageStore,
         memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
       }),
