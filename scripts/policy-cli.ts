@@ -48,6 +48,7 @@ import { adminStorageSettings, adminTable } from './admin-storage';
 import { auditRecordsIn, checkTimeZone, PeriodError, reportPeriod } from '../admin/decision-report';
 import { readAuditJsonl, writeAuditJsonl } from '../admin/policy/audit-jsonl';
 import { formatReplay, replay } from '../admin/policy/replay';
+import { quotaReplayHooks } from '../admin/policy/replay-quotas';
 import type { AuditRecord } from '../src/audit/audit-log';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');
@@ -354,7 +355,9 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
           writeAuditJsonl(options.export, records);
           (options.json ? terminal.err : terminal.out)(`Wrote ${records.length} record(s) to ${options.export}`);
         }
-        const result = await replay(policy, records, { timeZone, sample: options.sample });
+        // A candidate with quotas decides from usage re-accumulated from its own decisions, in time order.
+        const hooks = policy.quotas?.definitions.length ? quotaReplayHooks(() => policy.quotas) : undefined;
+        const result = await replay(policy, records, { timeZone, sample: options.sample, ...(hooks ? { hooks } : {}) });
         terminal.out(
           options.json
             ? JSON.stringify({ period: period.label, from: period.from, to: period.to, ...result }, null, 2)
