@@ -9,6 +9,7 @@ import type { AuditRecord } from '../../src/audit/audit-log';
 import type { Decision, PolicyContext } from '../../src/policy/decision';
 import { quotaSession, type QuotaSession } from '../../src/processor/quota-charging';
 import { memoryUsageStore } from '../../src/quota/memory-usage-store';
+import { chargeKeyOf } from '../../src/quota/quota-model';
 import { settlementOf } from '../../src/quota/settle-charges';
 import type { PolicyQuotas } from '../../src/quota/standings';
 import { NotRecordedError } from '../../src/policy/recorded-context';
@@ -26,6 +27,7 @@ export function quotaReplayHooks(quotas: () => PolicyQuotas | undefined): Replay
         store,
         quotas,
         job: base.job,
+        jobKey: chargeKeyOf({ printerId: record.printerId, jobId: record.jobId }),
         now: base.now,
         memberOf: (groupIds) => base.memberOf(groupIds),
       });
@@ -44,9 +46,9 @@ export function quotaReplayHooks(quotas: () => PolicyQuotas | undefined): Replay
       if (!charges) return;
       // Counted as the candidate decided, even over a limit it chose to exceed; a hold only if it printed.
       const items = charges.items.map((item) => ({ ...item, overLimit: true }));
-      await store.reserve(charges.userKey, record.jobId, items);
-      if (decision.action !== 'hold' || holdPrinted(record)) await store.confirm(charges.userKey, record.jobId);
-      else await store.cancel(charges.userKey, record.jobId);
+      await store.reserve(charges.userKey, charges.jobKey, items);
+      if (decision.action !== 'hold' || holdPrinted(record)) await store.confirm(charges.userKey, charges.jobKey);
+      else await store.cancel(charges.userKey, charges.jobKey);
     },
   };
 }

@@ -32,6 +32,8 @@ export function quotaSession(input: {
   store: UsageStore | undefined;
   quotas: () => PolicyQuotas | undefined;
   job: PolicyContext['job'];
+  /** The key the job's charge is kept under (chargeKeyOf; a redirected job's is its original's). */
+  jobKey: string;
   now: Date;
   memberOf: MemberOf;
   pages?: PageCount;
@@ -47,7 +49,7 @@ export function quotaSession(input: {
     if (!userKey) throw new Error(`Job ${job.id} has no owner whose quotas could be counted`);
     read ??= Promise.all([
       store.read(userKey, quotaPeriodsFor(quotas.definitions, now, quotas.timeZone)),
-      store.charge(userKey, job.id),
+      store.charge(userKey, input.jobKey),
     ]).then(([found, own]) => withoutCharge(found, own));
     return read.catch((error: unknown) => {
       read = undefined; // not kept: the next try reads again
@@ -108,6 +110,7 @@ export function quotaSession(input: {
       const current = await counters(quotas);
       return {
         userKey,
+        jobKey: input.jobKey,
         items: items.map((item) => {
           const counter = current.find((c) => c.quota === item.quota && c.periodKey === item.periodKey);
           const used = (counter?.confirmed ?? 0) + (counter?.reserved ?? 0);

@@ -108,8 +108,17 @@ export interface JobCharge {
 /** What the journal (the audit record) keeps of a job's charge, so it can be settled exactly once. */
 export interface JournaledCharges {
   userKey: string;
+  /** The charge's job key in the usage store ({@link chargeKeyOf}); a redirected job keeps its original's. */
+  jobKey: string;
   items: ChargeItem[];
 }
+
+/**
+ * The key a job's charge is kept under (the usage store's `jobId`): printer and job, since Graph's job
+ * ids are numbers that need not be unique across printers.
+ */
+export const chargeKeyOf = (job: { printerId: string; jobId: string }): string =>
+  `${job.printerId.toLowerCase()}/${job.jobId}`;
 
 /** A user's usage of one quota in one period. */
 export interface UsageCounter {
