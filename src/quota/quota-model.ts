@@ -164,7 +164,10 @@ export interface AdminAction {
 export interface UsageStore {
   /** Counters of one user for these quota periods (absent ones read as zero). */
   read(userKey: string, periods: { quota: string; periodKey: string }[]): Promise<UsageCounter[]>;
-  /** Reserves a job's charges, all or none. A job already reserved or confirmed: ok, nothing charged again. */
+  /**
+   * Reserves a job's charges, all or none. A job already charged (reserved, confirmed or cancelled): ok, nothing
+   * charged again, so a late redelivery cannot re-open a settled job. Throws (retryable) rather than guess.
+   */
   reserve(
     userKey: string,
     jobId: string,
