@@ -180,8 +180,8 @@ async function recordsToReplay(
 export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const program = defineCommand(
     'policy',
-    'Check a release policy, dry-run print jobs against it, and keep its JSON Schema current. ' +
-      'No Graph call is made: printer and groups come from the job file.',
+    'Check a release policy, dry-run print jobs against it, replay recorded decisions through it, and keep its ' +
+      'JSON Schema current. No Graph call is made: printer and groups come from the job file or the audit record.',
     terminal,
   );
   describeUse(program, {

@@ -247,7 +247,7 @@ export function formatReplay(result: ReplayResult, period: string, bold: (text: 
     bold(`Replay of policy "${result.policy}" over ${period}: ${result.total} recorded decision(s)`),
     `  replayed ${result.replayed}: ${result.changed} would change, ${result.unchanged} would not`,
     `  not replayable ${result.notReplayable.total}` +
-      (result.notReplayable.total ? ' (a look-up the policy needs was not recorded; never guessed):' : ''),
+      (result.notReplayable.total ? ' (left out, never guessed):' : ''),
     ...Object.entries(result.notReplayable.byReason)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([reason, n]) => `    ${n}  ${reason}`),
