@@ -4,11 +4,11 @@
  *   check <policy.json> [--plugin <module>]
  *       Validates a policy. Exit 0 when valid (warnings are printed, e.g. unreachable rules),
  *       1 with every error, each naming the rule, the field, what is expected and the bad value.
- *   explain <policy.json> <job.json>... [--plugin <module>] [--json]
+ *   explain <policy.json> <job.json>... [--plugin <module>] [--used <quota>=<n>]... [--json]
  *       Dry run of each job: the path through the rules and the decision. A job file is a printJob
  *       as Graph returns it (with `documents`), optionally with `printer` ({ id, displayName,
- *       location }), `groups` (the owner's group ids), `now` (ISO time) and `expected` (the
- *       decision it must get). Exit 0 when every job was decided (and matched its `expected`),
+ *       location }), `groups` (the owner's group ids), `now` (ISO time), `used` (the owner's usage
+ *       per quota this period) and `expected` (the decision it must get). `--used` overrides `used`. Exit 0 when every job was decided (and matched its `expected`),
  *       1 on an invalid policy or job file, 3 when a decision differs from `expected`.
  *   schema [--check]
  *       Writes policies/policy.schema.json from the zod schema; with --check, exit 1 if it is stale.
@@ -23,6 +23,7 @@ import { policySchema } from '../src/policy/declarative/policy-schema';
 import { InputError, checkPolicy, pluginConditions, readJson } from '../admin/policy/check-policy';
 import { declarativePolicy } from '../src/policy/load-policy';
 import { contextFromSampleJob, type SampleJob } from '../admin/policy/sample-job';
+import { toQuotaDefinition } from '../src/policy/declarative/quota-schema';
 import { describeEvaluation, type Evaluation } from '../src/policy/trace';
 import {
   action,
@@ -30,7 +31,9 @@ import {
   defineSubcommand,
   describeUse,
   ExitError,
+  nearest,
   runMain,
+  UsageError,
   type Terminal,
 } from '../admin/cli/cli';
 import type { Command } from 'commander';
@@ -59,10 +62,35 @@ function matchesExpected(decision: object, expected: Record<string, unknown>): b
   return Object.entries(expected).every(([key, value]) => isDeepStrictEqual(actual[key], value));
 }
 
-export async function explainJob(policyFile: string, jobFile: string, pluginModule?: string): Promise<Explanation> {
+/** `--used colour-pages=200` (repeatable) into { "colour-pages": 200 }. */
+export function parseUsed(values: readonly string[]): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const value of values) {
+    const match = /^([A-Za-z0-9-]+)=(\d+)$/.exec(value.trim());
+    if (!match) throw new UsageError(`--used "${value}" is not <quota>=<whole number>, e.g. --used colour-pages=200`);
+    used[match[1]!] = Number(match[2]);
+  }
+  return used;
+}
+
+export async function explainJob(
+  policyFile: string,
+  jobFile: string,
+  pluginModule?: string,
+  used: Record<string, number> = {},
+): Promise<Explanation> {
   const checked = checkPolicy(policyFile, pluginModule);
   if (!checked.ok || !checked.policy) throw new InputError(checked.lines.join('\n'));
-  const built = contextFromSampleJob(readJson(jobFile));
+  const declared = checked.policy.quotas.map((q) => q.name);
+  for (const name of Object.keys(used))
+    if (!declared.includes(name)) {
+      const near = nearest(name, declared);
+      throw new UsageError(
+        `--used ${name}: the policy declares no quota "${name}"${near ? ` (did you mean ${near}?)` : ''}; it declares: ${declared.join(', ') || 'none'}`,
+      );
+    }
+  const quotas = { definitions: checked.policy.quotas.map(toQuotaDefinition), timeZone: checked.policy.timeZone };
+  const built = contextFromSampleJob(readJson(jobFile), { quotas, used });
   if (!built.ok)
     throw new InputError(`${jobFile} is not a print job:\n${built.errors.map((e) => `  - ${e}`).join('\n')}`);
   const { job, context } = built;
@@ -160,31 +188,45 @@ export function command(terminal: Terminal): Command {
       'job files: a printJob as Graph returns it, optionally with printer, groups, now and expected',
     )
     .option(...PLUGIN)
+    .option(
+      '--used <quota=n>',
+      'the owner\'s usage of a quota this period, e.g. colour-pages=200 (repeatable; overrides the job file\'s "used")',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--json', 'print the evaluations as JSON (for scripts)')
     .action(
-      action(async (policyFile: string, jobFiles: string[], options: { plugin?: string; json?: boolean }) => {
-        const explanations: Explanation[] = [];
-        try {
-          for (const jobFile of jobFiles) explanations.push(await explainJob(policyFile, jobFile, options.plugin));
-        } catch (error) {
-          return invalid(error);
-        }
-        if (options.json)
-          terminal.out(
-            JSON.stringify(
-              explanations.map(({ job, evaluation, asExpected }) => ({ job: job.id, ...evaluation, asExpected })),
-              null,
-              2,
-            ),
-          );
-        else terminal.out(explanations.map((e) => e.lines.join('\n')).join('\n\n'));
-        return explanations.some((e) => e.asExpected === false) ? EXIT.unexpected : EXIT.ok;
-      }),
+      action(
+        async (
+          policyFile: string,
+          jobFiles: string[],
+          options: { plugin?: string; json?: boolean; used?: string[] },
+        ) => {
+          const used = parseUsed(options.used ?? []);
+          const explanations: Explanation[] = [];
+          try {
+            for (const jobFile of jobFiles)
+              explanations.push(await explainJob(policyFile, jobFile, options.plugin, used));
+          } catch (error) {
+            return invalid(error);
+          }
+          if (options.json)
+            terminal.out(
+              JSON.stringify(
+                explanations.map(({ job, evaluation, asExpected }) => ({ job: job.id, ...evaluation, asExpected })),
+                null,
+                2,
+              ),
+            );
+          else terminal.out(explanations.map((e) => e.lines.join('\n')).join('\n\n'));
+          return explanations.some((e) => e.asExpected === false) ? EXIT.unexpected : EXIT.ok;
+        },
+      ),
     );
   describeUse(explain, {
     examples: [
       'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/*.json',
       'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/student-colour.json --json',
+      'npm run policy -- explain policies/examples/school/quotas.json policies/examples/school/quota-jobs/student-colour.json --used colour-pages=200',
     ],
     exitCodes: {
       [EXIT.invalid]: 'the policy or a job file is invalid, or the policy could not decide',
@@ -192,7 +234,8 @@ export function command(terminal: Terminal): Command {
     },
     notes: [
       'A job file may add to the printJob: "printer" ({ id, displayName, location }), "groups" (the owner\'s',
-      'group ids), "now" (an ISO time) and "expected" (the decision fields it must get).',
+      'group ids), "now" (an ISO time), "used" (the owner\'s usage per quota this period, default 0) and',
+      '"expected" (the decision fields it must get).',
     ],
   });
 

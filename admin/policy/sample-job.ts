@@ -4,6 +4,8 @@ import { buildPolicyContext } from '../../src/policy/policy-context';
 import type { PolicyContext } from '../../src/policy/decision';
 import { issuesText } from '../../src/config/zod-issues';
 import { adminMessage, withValue } from '../../src/policy/declarative/policy-schema';
+import { jobCost } from '../../src/quota/job-cost';
+import { lazyQuotaLookup, type PolicyQuotas, type QuotaLookup } from '../../src/quota/standings';
 
 /**
  * A job file for dry runs (the CLI's explain, the example tests): a printJob as Graph returns it
@@ -23,6 +25,10 @@ export const sampleJobSchema = printJobSchema.extend({
     .optional(),
   groups: z.array(z.string()).optional().describe("Object ids of the owner's groups."),
   now: z.iso.datetime({ offset: true }).optional().describe('When the job is decided (default: now).'),
+  used: z
+    .record(z.string(), z.number().int().min(0))
+    .optional()
+    .describe('The owner\'s usage this period, by quota name (default 0), e.g. { "colour-pages": 200 }.'),
   expected: z.record(z.string(), z.unknown()).optional().describe('The decision the policy must make.'),
 });
 export type SampleJob = z.infer<typeof sampleJobSchema>;
@@ -36,7 +42,12 @@ const NO_PRINTER = '00000000-0000-0000-0000-000000000000';
  */
 export function contextFromSampleJob(
   json: unknown,
-  options: { now?: Date } = {},
+  options: {
+    now?: Date;
+    /** The policy's quotas: usage comes from the job's `used` and then `used` here (the CLI's --used). */
+    quotas?: PolicyQuotas;
+    used?: Record<string, number>;
+  } = {},
 ): { ok: true; job: SampleJob; context: PolicyContext } | { ok: false; errors: string[] } {
   // Worded as the policy's errors are: "documents.0.size: expected a number, got "big"".
   const parsed = sampleJobSchema.safeParse(json, { error: adminMessage, reportInput: true });
@@ -47,6 +58,7 @@ export function contextFromSampleJob(
     };
   const job = parsed.data;
   const printerId = job.printerId ?? job.printer?.id ?? NO_PRINTER;
+  let quota: QuotaLookup | undefined;
   const context = buildPolicyContext({
     job,
     printerId,
@@ -63,6 +75,27 @@ export function contextFromSampleJob(
       if (!job.groups) throw new Error('A rule needs the owner\'s groups: add "groups": [ "<group object id>", … ]');
       return new Set(groupIds.filter((g) => job.groups!.some((mine) => mine.toLowerCase() === g.toLowerCase())));
     },
+    ...(options.quotas ? { quota: (name: string) => quota!(name) } : {}),
   });
+  const { quotas } = options;
+  if (quotas) {
+    const used = { ...job.used, ...options.used };
+    quota = lazyQuotaLookup({
+      quotas: () => quotas,
+      now: context.now,
+      owner: context.job.owner,
+      memberOf: (groupIds) => context.memberOf(groupIds),
+      cost: jobCost(context.job.configuration),
+      read: async (periods) =>
+        periods.map(({ quota: name, periodKey }) => ({
+          userKey: 'dry-run',
+          quota: name,
+          periodKey,
+          confirmed: used[name] ?? 0,
+          reserved: 0,
+          topUp: 0,
+        })),
+    });
+  }
   return { ok: true, job, context };
 }

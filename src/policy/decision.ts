@@ -1,4 +1,8 @@
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+import type { QuotaStanding } from '../quota/quota-model';
+import type { PolicyQuotas } from '../quota/standings';
+
+export type { PolicyQuotas };
 
 /**
  * What a release policy can decide for a held print job. The processor acts on each exactly once.
@@ -56,11 +60,26 @@ export interface PolicyContext {
   }>;
   /** The owner's membership of the given groups, looked up lazily and cached (Graph checkMemberGroups). */
   memberOf(groupIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Where the owner stands on a quota the policy declares (usage read once, only if asked);
+   * undefined: the quota does not apply to this owner now. Throws when usage cannot be read, and
+   * wherever no usage is available: a policy with quotas is never decided as if none were reached.
+   */
+  quota(name: string): Promise<QuotaStanding | undefined>;
 }
 
 export interface ReleasePolicy {
   readonly name: string;
   decide(context: PolicyContext): Promise<Decision>;
+  /** Quotas the policy decides from; the processor reads usage for them and charges released jobs. */
+  readonly quotas?: PolicyQuotas;
+}
+
+/** The configuration change a decision makes to the job (what it will print with), if any. */
+export function decisionChanges(decision: Decision): PrintJobConfigurationChange | undefined {
+  if (decision.action === 'release-with-changes') return decision.changes;
+  if (decision.action === 'redirect' || decision.action === 'hold') return decision.configuration;
+  return undefined;
 }
 
 /** Until an admin configures a policy: release every job, and say so in the audit. */

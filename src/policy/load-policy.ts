@@ -180,7 +180,16 @@ export function loadPolicyFromSettings(
     const file = await source.current();
     return (shadow ?? file.shadowMode) ? [] : printersPolicyStops(file);
   };
-  return { name, evaluate, decide: async (context) => (await evaluate(context)).decision, printersItStops };
+  return {
+    name,
+    evaluate,
+    decide: async (context) => (await evaluate(context)).decision,
+    printersItStops,
+    // The file's quotas as last loaded: read when a quota is asked for, during evaluate, after the load.
+    get quotas() {
+      return compiled?.policy.quotas;
+    },
+  };
 }
 
 function policyOrigin(settings: PolicySettings, root: string, credential?: TokenCredential): PolicyOrigin | undefined {
@@ -231,6 +240,7 @@ function codePolicy(
     name: inner.name,
     evaluate,
     decide: async (context) => (await evaluate(context)).decision,
+    ...(inner.quotas ? { quotas: inner.quotas } : {}),
   };
   return options.shadow
     ? inShadowMode(limited, (error) =>

@@ -3,6 +3,8 @@ import type { PolicyContext, ReleasePolicy } from './decision';
 import type { PluginFailMode } from '../config/settings';
 import { TimeLimitError } from './evaluation-errors';
 import { errorText } from '../observability/log';
+import { parseQuotas } from './declarative/quota-schema';
+import type { PolicyQuotas } from '../quota/standings';
 
 /** A named condition a plug-in module exports for rules to use (`{ "plugin": "name" }`). */
 export type PluginCondition = (context: PolicyContext) => boolean | Promise<boolean>;
@@ -12,6 +14,8 @@ export type { PluginFailMode };
 export interface PluginModule {
   policy?: ReleasePolicy;
   conditions?: Record<string, PluginCondition>;
+  /** Quotas a code policy decides from: `export const quotas = { timeZone, definitions: [ … ] }` (or policy.quotas). */
+  quotas?: PolicyQuotas;
 }
 
 /** A plug-in condition that threw or ran out of time; the rule engine applies the fail mode. */
@@ -44,22 +48,38 @@ export function withinTime<T>(work: () => T | Promise<T>, timeoutMs: number, wha
 export function loadPluginModule(modulePath: string, root: string): PluginModule {
   const resolved = path.isAbsolute(modulePath) ? modulePath : path.resolve(root, modulePath);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plug-in is chosen by a setting, at run time
-  const loaded = require(resolved) as { policy?: unknown; default?: unknown; conditions?: unknown };
+  const loaded = require(resolved) as { policy?: unknown; default?: unknown; conditions?: unknown; quotas?: unknown };
   const policy = [loaded.policy, loaded.default].find(
     (candidate): candidate is ReleasePolicy =>
       !!candidate && typeof (candidate as Partial<ReleasePolicy>).decide === 'function',
   );
   const conditions = namedConditions(loaded.conditions, modulePath);
+  const quotas = pluginQuotas(loaded.quotas ?? policy?.quotas, modulePath);
   if (!policy && !conditions)
     throw new Error(
       `${modulePath} exports neither a policy ({ name, decide(context) }) nor conditions ({ name: (context) => boolean })`,
     );
   return {
     ...(policy
-      ? { policy: { name: policy.name ?? path.basename(modulePath), decide: policy.decide.bind(policy) } }
+      ? {
+          policy: {
+            name: policy.name ?? path.basename(modulePath),
+            decide: policy.decide.bind(policy),
+            ...(quotas ? { quotas } : {}),
+          },
+        }
       : {}),
     ...(conditions ? { conditions } : {}),
+    ...(quotas ? { quotas } : {}),
   };
+}
+
+/** A plug-in's quotas, checked like a policy file's: a bad one stops the module loading. */
+function pluginQuotas(value: unknown, modulePath: string): PolicyQuotas | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseQuotas(value);
+  if (!parsed.ok) throw new Error(`${modulePath}: invalid quotas:\n${parsed.errors.map((e) => `  - ${e}`).join('\n')}`);
+  return parsed.quotas;
 }
 
 function namedConditions(value: unknown, modulePath: string): Record<string, PluginCondition> | undefined {

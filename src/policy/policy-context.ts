@@ -1,5 +1,6 @@
 import type { Printer, PrintJob } from '../graph/print-schemas';
 import type { PolicyContext } from './decision';
+import type { QuotaLookup } from '../quota/standings';
 
 /** Reads a printer (a Graph call in the processor, a fixture in the dry run). */
 export interface PrinterLookup {
@@ -22,6 +23,8 @@ export function buildPolicyContext(input: {
   now: Date;
   printers: PrinterLookup;
   memberOf?: GroupMembershipLookup;
+  /** Where the owner stands on the policy's quotas (src/quota/standings.ts lazyQuotaLookup). */
+  quota?: QuotaLookup;
 }): PolicyContext {
   const { job, printers } = input;
   const configuration = job.configuration ?? {};
@@ -79,6 +82,12 @@ export function buildPolicyContext(input: {
         for (const g of unknown) groupCache.set(g, found.has(g));
       }
       return new Set(groupIds.filter((g) => groupCache.get(g)));
+    },
+    quota(name) {
+      // Fail closed: without usage, a quota must not read as "not reached".
+      if (!input.quota)
+        return Promise.reject(new Error(`The policy asks for quota "${name}", but quota usage is not available here`));
+      return input.quota(name);
     },
   };
 }

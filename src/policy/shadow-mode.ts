@@ -47,5 +47,13 @@ export function inShadowMode(policy: ExplainingPolicy, onError?: (error: unknown
       return shadowFailure(error);
     }
   }
-  return { name: policy.name, evaluate, decide: async (context) => (await evaluate(context)).decision };
+  return {
+    name: policy.name,
+    evaluate,
+    decide: async (context) => (await evaluate(context)).decision,
+    // Usage is still read (the decision would depend on it), though shadow mode charges nothing.
+    get quotas() {
+      return policy.quotas;
+    },
+  };
 }

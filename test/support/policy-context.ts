@@ -1,4 +1,5 @@
 import type { PolicyContext } from '../../src/policy/decision';
+import type { QuotaStanding } from '../../src/quota/quota-model';
 
 export const PRINTERS = {
   floor1: {
@@ -30,12 +31,17 @@ export interface ContextInput {
   contentType?: string;
   now?: string;
   groups?: string[];
+  /** The owner's standings by quota name (undefined: the quota does not apply); a quota not listed throws. */
+  quotas?: Record<string, QuotaStanding | undefined>;
+  pageRanges?: { start?: number; end?: number }[];
 }
 
 /** A policy context as the processor builds it, with counters for the Graph look-ups it makes. */
-export function context(input: ContextInput = {}): PolicyContext & { lookups: { printer: number; groups: number } } {
+export function context(
+  input: ContextInput = {},
+): PolicyContext & { lookups: { printer: number; groups: number; quotas: number } } {
   const printer = input.printer ?? PRINTERS.floor1;
-  const lookups = { printer: 0, groups: 0 };
+  const lookups = { printer: 0, groups: 0, quotas: 0 };
   return {
     lookups,
     tenantId: 't',
@@ -49,6 +55,7 @@ export function context(input: ContextInput = {}): PolicyContext & { lookups: { 
         colorMode: input.colorMode ?? 'color',
         duplexMode: input.duplexMode ?? 'oneSided',
         mediaSize: input.mediaSize ?? 'A4',
+        ...(input.pageRanges ? { pageRanges: input.pageRanges } : {}),
       },
       document: {
         name: input.name ?? 'Report.pdf',
@@ -63,6 +70,11 @@ export function context(input: ContextInput = {}): PolicyContext & { lookups: { 
     async memberOf(groupIds) {
       lookups.groups++;
       return new Set(groupIds.filter((g) => input.groups?.includes(g)));
+    },
+    async quota(name) {
+      lookups.quotas++;
+      if (!input.quotas || !(name in input.quotas)) throw new Error(`quota usage not available for ${name}`);
+      return input.quotas[name];
     },
   };
 }

@@ -25,7 +25,7 @@ const inRange = (value: number | undefined, min?: number, max?: number) =>
   value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max);
 
 // Checked last: they cost a Graph call or run someone else's code.
-const COSTLY = new Set(['printers', 'location', 'groups', 'plugin']);
+const COSTLY = new Set(['printers', 'location', 'groups', 'plugin', 'quota']);
 
 type Check = [key: string, run: () => Promise<boolean> | boolean];
 
@@ -193,6 +193,21 @@ export async function holds(
   if (condition.plugin) {
     const name = condition.plugin;
     checks.push(['plugin', async () => record(`plugin ${name}`, await env.runPlugin(name, context))]);
+  }
+
+  if (condition.quota) {
+    const { name, state } = condition.quota;
+    checks.push([
+      'quota',
+      async () => {
+        // Throws when usage cannot be read: a quota is never taken as "not reached" by default.
+        const standing = await context.quota(name);
+        const label = `quota ${name} ${state}`;
+        if (!standing) return record(label, false, 'does not apply to this owner now');
+        const detail = `used ${standing.used} of ${standing.limit} ${standing.period.label}, this job ${standing.cost}`;
+        return record(label, state === 'reached' ? standing.reached : standing.wouldExceed, detail);
+      },
+    ]);
   }
 
   const ordered = [...checks.filter(([key]) => !COSTLY.has(key)), ...checks.filter(([key]) => COSTLY.has(key))];

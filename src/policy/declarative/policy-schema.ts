@@ -5,6 +5,8 @@ import { editDistance } from '../../config/nearest';
 import { bytes, SIZE_PATTERN } from './sizes';
 import { isTimeZone, toMinutes } from './time-window';
 import { unsafeRegexReason } from './regex-safety';
+import { quotasSchema } from './quota-schema';
+import { quotaReferenceIssues } from './quota-references';
 
 export { bytes } from './sizes';
 
@@ -63,6 +65,7 @@ export interface Condition {
   any?: Condition[];
   not?: Condition;
   plugin?: string;
+  quota?: { name: string; state: 'reached' | 'wouldExceed' };
 }
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -133,6 +136,19 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       any: z.array(conditionSchema).min(1).optional().describe('At least one condition must hold.'),
       not: conditionSchema.optional().describe('The condition must not hold.'),
       plugin: z.string().min(1).optional().describe('A named condition exported by the policy plug-in module.'),
+      quota: z
+        .strictObject({
+          name: z.string().min(1).describe('A quota the policy declares in "quotas".'),
+          state: z
+            .enum(['reached', 'wouldExceed'])
+            .describe(
+              'reached: the owner has used the whole limit; wouldExceed: this job would take the owner over it (a job that costs nothing in the measure never does).',
+            ),
+        })
+        .optional()
+        .describe(
+          "Where the job's owner stands on a quota; a quota that does not apply to the owner now (not listed, outside its terms) never holds.",
+        ),
     })
     .describe('Every key present must hold (an implicit "all"). An empty object always matches.'),
 );
@@ -225,6 +241,7 @@ export const policySchema = z
     description: z.string().optional().describe('For people reading the policy; not used.'),
     timeZone: timeZone.default('UTC').describe('Time zone for time conditions (IANA name, default UTC).'),
     shadowMode: z.boolean().default(false).describe('Decide and record, but release every job (a safe roll-out).'),
+    quotas: quotasSchema,
     rules: z.array(ruleSchema).describe('Tried in order; the first rule whose condition holds decides.'),
     default: actionSchema.describe('The decision when no rule matches.'),
   })
@@ -248,6 +265,7 @@ export const policySchema = z
             message: `rule ${first + 1} has the same name; rule names must be unique (the audit reports by name)`,
           });
       });
+      for (const issue of quotaReferenceIssues(policy)) ctx.addIssue({ code: 'custom', ...issue });
     },
     { when: () => true },
   );
@@ -260,13 +278,14 @@ export type Action = z.infer<typeof actionSchema>;
 export function parsePolicy(json: unknown): { ok: true; policy: PolicyFile } | { ok: false; errors: string[] } {
   const result = policySchema.safeParse(json, { error: adminMessage, reportInput: true });
   if (result.success) return { ok: true, policy: result.data };
-  const rules = (json as { rules?: { name?: unknown }[] } | undefined)?.rules;
-  // A rule is named by its number and name ("rule 2 "Big jobs": when.pages"), not by rules.1.
+  const lists = json as { rules?: { name?: unknown }[]; quotas?: { name?: unknown }[] } | undefined;
+  // A rule is named by its number and name ("rule 2 "Big jobs": when.pages"), not by rules.1; a quota too.
   const where = (path: readonly PropertyKey[]) => {
     const [first, index, ...rest] = path;
-    if (first !== 'rules' || typeof index !== 'number') return path.map(String).join('.');
-    const name = Array.isArray(rules) ? rules[index]?.name : undefined;
-    return `rule ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
+    if ((first !== 'rules' && first !== 'quotas') || typeof index !== 'number') return path.map(String).join('.');
+    const list = lists?.[first];
+    const name = Array.isArray(list) ? list[index]?.name : undefined;
+    return `${first === 'rules' ? 'rule' : 'quota'} ${index + 1}${typeof name === 'string' ? ` "${name}"` : ''}${rest.length ? `: ${rest.join('.')}` : ''}`;
   };
   const issues = result.error.issues.flatMap(explainUnion(json)).map(withValue);
   const errors = issuesText({ issues }, { whole: 'policy', where });
@@ -303,6 +322,7 @@ export function adminMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (missing) return `required${description ? ` (${description})` : ''}`;
   switch (issue.code) {
     case 'invalid_type':
+      if (issue.expected === 'int') return `expected a whole number, got ${JSON.stringify(issue.input)}`;
       return `expected ${issue.expected === 'object' ? 'an object { … }' : issue.expected === 'array' ? 'a list [ … ]' : `a ${issue.expected}`}, got ${shown(issue.input)}`;
     case 'unrecognized_keys': {
       const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def

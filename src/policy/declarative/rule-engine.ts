@@ -5,6 +5,8 @@ import type { ConditionTrace, Evaluation, ExplainingPolicy, RuleTrace } from '..
 import { toDecision } from './actions';
 import { holds } from './conditions';
 import type { PolicyFile, Rule } from './policy-schema';
+import { fillReason, hasPlaceholders, ruleQuota } from './quota-references';
+import { toQuotaDefinition } from './quota-schema';
 
 export type { Evaluation, ExplainingPolicy, RuleTrace } from '../trace';
 
@@ -27,6 +29,14 @@ export const PLUGIN_FAILURE_REASON = 'The print policy could not be evaluated. P
 export function compilePolicy(file: PolicyFile, options: EngineOptions): ExplainingPolicy {
   const env = { timeZone: file.timeZone, runPlugin: options.runPlugin };
   const failMode = options.pluginFailMode ?? 'fail-safe';
+  const quotas = { definitions: file.quotas.map(toQuotaDefinition), timeZone: file.timeZone };
+
+  /** The decision with its reason's quota placeholders filled ({used}, {remaining:jobs} …). */
+  async function withFilledReason(decision: Decision, when: Rule['when'] | undefined, context: PolicyContext) {
+    if (!decision.reason || !hasPlaceholders(decision.reason)) return decision;
+    const reason = await fillReason(decision.reason, when && ruleQuota(when), (name) => context.quota(name));
+    return { ...decision, reason };
+  }
 
   /** Whether a rule holds; a failed plug-in under a forgiving fail mode gives a decision or a skip. */
   async function tryRule(rule: Rule, index: number, context: PolicyContext) {
@@ -53,7 +63,7 @@ export function compilePolicy(file: PolicyFile, options: EngineOptions): Explain
     if (!entry.matched) return { entry };
     const decision = toDecision(rule.then, rule.name, context);
     if (!decision) entry.skipped = 'the redirect map has no destination for this printer, so the next rule is tried';
-    return { entry, decision };
+    return { entry, decision: decision && (await withFilledReason(decision, rule.when, context)) };
   }
 
   async function evaluate(context: PolicyContext): Promise<Evaluation> {
@@ -70,11 +80,12 @@ export function compilePolicy(file: PolicyFile, options: EngineOptions): Explain
       }
     }
     // A default redirect by map without this printer has nothing left to fall to: release.
-    decision ??= toDecision(file.default, 'default', context) ?? {
-      action: 'release',
-      rule: 'default',
-      reason: 'The default redirect has no destination for this printer.',
-    };
+    if (!decision) {
+      const fallback = toDecision(file.default, 'default', context);
+      decision = fallback
+        ? await withFilledReason(fallback, undefined, context)
+        : { action: 'release', rule: 'default', reason: 'The default redirect has no destination for this printer.' };
+    }
     return {
       decision: file.shadowMode ? shadowDecision(decision) : decision,
       trace,
@@ -83,5 +94,5 @@ export function compilePolicy(file: PolicyFile, options: EngineOptions): Explain
     };
   }
 
-  return { name: file.name, evaluate, decide: async (context) => (await evaluate(context)).decision };
+  return { name: file.name, evaluate, decide: async (context) => (await evaluate(context)).decision, quotas };
 }

@@ -127,7 +127,7 @@ describe('conditions', () => {
   it('looks up the printer and groups only when a rule needs them, and stops at the first miss', async () => {
     const ctx = context({ colorMode: 'grayscale' });
     await policy({ colorMode: ['color'], location: { floor: ['2'] }, groups: { include: [STUDENTS] } }).decide(ctx);
-    expect(ctx.lookups).toEqual({ printer: 0, groups: 0 });
+    expect(ctx.lookups).toEqual({ printer: 0, groups: 0, quotas: 0 });
     const byId = context({ printer: PRINTERS.hr });
     await policy({ printers: { ids: [PRINTERS.hr.id] } }).decide(byId);
     expect(byId.lookups.printer).toBe(0);

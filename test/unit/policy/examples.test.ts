@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { explainJob, policyJsonSchema, SCHEMA_FILE } from '../../../scripts/policy-cli';
+import { explainJob, parseUsed, policyJsonSchema, SCHEMA_FILE } from '../../../scripts/policy-cli';
 
 const root = path.resolve(__dirname, '../../..');
 const examples = path.join(root, 'policies', 'examples');
@@ -25,6 +25,48 @@ describe('example policies decide their sample jobs as documented', () => {
     const explanation = await explainJob(path.join(examples, example, 'policy.json'), jobFile);
     expect(explanation.evaluation.decision).toMatchObject(expected);
     expect(explanation.asExpected).toBe(true);
+  });
+});
+
+describe('the school quota example decides its sample jobs as documented', () => {
+  const school = path.join(examples, 'school');
+  const jobs = readdirSync(path.join(school, 'quota-jobs'));
+
+  it.each(jobs)('%s', async (job) => {
+    const explanation = await explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', job));
+    expect(explanation.asExpected).toBe(true);
+  });
+
+  it('denies colour at the limit with where the student stands, and still releases black and white', async () => {
+    const explain = (job: string) => explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', job));
+    expect((await explain('student-colour.json')).evaluation.decision).toEqual({
+      action: 'deny',
+      rule: 'students: colour quota',
+      reason: 'You have used 200 of 200 colour pages this term (Autumn 2026); black-and-white printing is still open.',
+    });
+    expect((await explain('student-grayscale-at-colour-limit.json')).evaluation.decision.action).toBe('release');
+  });
+
+  it('--used overrides the job file (here: room left, so the colour job is released)', async () => {
+    const file = path.join(school, 'quota-jobs', 'student-colour.json');
+    const explanation = await explainJob(path.join(school, 'quotas.json'), file, undefined, { 'colour-pages': 150 });
+    expect(explanation.evaluation.decision).toMatchObject({ action: 'release', rule: 'students' });
+    expect(explanation.lines.join('\n')).toContain('used 150 of 200 this term (Autumn 2026), this job 2');
+  });
+});
+
+describe('explain --used', () => {
+  it('parses quota=n, and says what is wrong with anything else', async () => {
+    expect(parseUsed(['colour-pages=200', 'jobs=3'])).toEqual({ 'colour-pages': 200, jobs: 3 });
+    expect(() => parseUsed(['colour-pages=lots'])).toThrow(
+      '--used "colour-pages=lots" is not <quota>=<whole number>, e.g. --used colour-pages=200',
+    );
+    const school = path.join(examples, 'school');
+    await expect(
+      explainJob(path.join(school, 'quotas.json'), path.join(school, 'quota-jobs', 'student-colour.json'), undefined, {
+        'colour-page': 1,
+      }),
+    ).rejects.toThrow('--used colour-page: the policy declares no quota "colour-page" (did you mean colour-pages?)');
   });
 });
 

@@ -116,6 +116,9 @@ function contextOf(job: Job): PolicyContext {
     },
     printer: async () => job.printer,
     memberOf: async (ids) => new Set(ids.filter((id) => job.groups.includes(id))),
+    quota: async (name) => {
+      throw new Error(`no quota usage in this test (asked for ${name})`);
+    },
   };
 }
 
