@@ -1,5 +1,5 @@
 import { odata, type TableClient } from '@azure/data-tables';
-import type { AuditRecord } from '../src/audit/audit-log';
+import { auditRecordFromEntity, type AuditEntity, type AuditRecord } from '../src/audit/audit-log';
 import { isNotFound } from '../src/storage/not-found';
 
 export interface DecisionReport {
@@ -142,6 +142,21 @@ async function* tableOrNothing<T>(entities: AsyncIterable<T>): AsyncIterable<T> 
     yield* entities;
   } catch (error) {
     if (!isNotFound(error)) throw error;
+  }
+}
+
+/** The audit records of decisions made in the period (with their policy contexts), in the table's order. */
+export async function* auditRecordsIn(
+  table: TableClient,
+  period: Pick<ReportPeriod, 'from' | 'to'>,
+): AsyncIterable<AuditRecord> {
+  for (const day of partitions(period.from, period.to)) {
+    const entities = table.listEntities<AuditEntity>({ queryOptions: { filter: odata`PartitionKey eq ${day}` } });
+    for await (const entity of tableOrNothing(entities)) {
+      const record = auditRecordFromEntity(entity);
+      const decidedAt = Date.parse(record.decidedAt);
+      if (decidedAt >= period.from.getTime() && decidedAt <= period.to.getTime()) yield record;
+    }
   }
 }
 

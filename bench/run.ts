@@ -13,6 +13,7 @@ import { benchColdStart } from './cold-start-bench';
 import { benchProcessor } from './processor-bench';
 import { benchProcessorCpu } from './processor-cpu';
 import { benchPullPrinting } from './pull-printing-bench';
+import { benchReplay } from './replay-bench';
 import { printTable, round } from './stats';
 import { benchWebhook, benchWebhookHandler } from './webhook-bench';
 
@@ -131,6 +132,19 @@ async function main(quick: boolean): Promise<void> {
   printTable('Release page weight (HTML + script + styles, no framework, no sign-in library)', [pull.page]);
   results.pullPrinting = pull;
 
+  const replayed = await benchReplay({ quick });
+  printTable('Replay: a generated month of decisions replayed through a stricter policy (npm run policy -- replay)', [
+    { ...replayed },
+  ]);
+  results.replay = replayed;
+  figures.push({
+    figure: `replay of ${replayed.records} recorded decisions`,
+    baseline: '(new in #17)',
+    now: `${replayed.seconds} s (${replayed.recordsPerSecond} records/s, ${replayed.cpuSeconds} s CPU)`,
+    target: `≤ ${replayed.targetSeconds} s`,
+    pass: replayed.seconds <= replayed.targetSeconds,
+  });
+
   results.figures = figures;
   printTable(
     `Issue 15 figures (${quick ? 'quick run, ' : ''}${os.cpus().length} cores, ${Math.round((performance.now() - started) / 1000)} s)`,
@@ -147,7 +161,7 @@ async function main(quick: boolean): Promise<void> {
 export function command(terminal: Terminal): Command {
   const bench = defineCommand(
     'bench',
-    'The speed figures (cold start, webhook, processor, pull printing), each beside its baseline and target.',
+    'The speed figures (cold start, webhook, processor, pull printing, replay), each beside its baseline and target.',
     terminal,
   ).option('--quick', 'smaller loads: about a minute and a half instead of about four');
   describeUse(bench, {

@@ -10,6 +10,11 @@
  *       location }), `groups` (the owner's group ids), `now` (ISO time), `used` (the owner's usage
  *       per quota this period) and `expected` (the decision it must get). `--used` overrides `used`. Exit 0 when every job was decided (and matched its `expected`),
  *       1 on an invalid policy or job file, 3 when a decision differs from `expected`.
+ *   replay <policy.json> [--from <date>] [--to <date>] [--file <x.jsonl> | --sandbox [--port N]]
+ *          [--export <x.jsonl>] [--time-zone <zone>] [--sample N] [--plugin <module>] [--json]
+ *       Replays the policy over the recorded decisions of a period, each as of its own time, and shows
+ *       what would change. Exit 0 when nothing would, 3 when some decisions would change, 1 on an
+ *       invalid policy or file (or no storage to read).
  *   schema [--check]
  *       Writes policies/policy.schema.json from the zod schema; with --check, exit 1 if it is stale.
  *
@@ -32,11 +37,18 @@ import {
   describeUse,
   ExitError,
   nearest,
+  paint,
   runMain,
   UsageError,
+  wholeNumber,
   type Terminal,
 } from '../admin/cli/cli';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { auditStorageSettings, auditTable } from '../admin/audit-table';
+import { auditRecordsIn, checkTimeZone, PeriodError, reportPeriod } from '../admin/decision-report';
+import { readAuditJsonl, writeAuditJsonl } from '../admin/policy/audit-jsonl';
+import { formatReplay, replay } from '../admin/policy/replay';
+import type { AuditRecord } from '../src/audit/audit-log';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');
 
@@ -126,23 +138,58 @@ const invalid = (error: unknown): never => {
   throw error;
 };
 
-export function command(terminal: Terminal): Command {
+interface ReplayOptions {
+  from?: string;
+  to?: string;
+  timeZone?: string;
+  file?: string;
+  sandbox?: boolean;
+  port?: number;
+  export?: string;
+  sample: number;
+  plugin?: string;
+  json?: boolean;
+}
+
+/** The records of the period: from a JSON-lines file, the running sandbox's audit table, or the deployed one. */
+async function recordsToReplay(
+  options: ReplayOptions,
+  period: { from: Date; to: Date },
+  env: NodeJS.ProcessEnv,
+): Promise<AuditRecord[]> {
+  if (options.file) {
+    const from = period.from.getTime();
+    const to = period.to.getTime();
+    return readAuditJsonl(options.file).filter((r) => Date.parse(r.decidedAt) >= from && Date.parse(r.decidedAt) <= to);
+  }
+  const config = auditStorageSettings(options, env, {
+    exitCode: EXIT.invalid,
+    sandboxExample: 'npm run policy -- replay <policy.json> --sandbox',
+  });
+  const records: AuditRecord[] = [];
+  for await (const record of auditRecordsIn(auditTable(config), period)) records.push(record);
+  return records;
+}
+
+export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const program = defineCommand(
     'policy',
-    'Check a release policy, dry-run print jobs against it, and keep its JSON Schema current. ' +
-      'No Graph call is made: printer and groups come from the job file.',
+    'Check a release policy, dry-run print jobs against it, replay recorded decisions through it, and keep its ' +
+      'JSON Schema current. No Graph call is made: printer and groups come from the job file or the audit record.',
     terminal,
   );
   describeUse(program, {
     examples: [
       'npm run policy -- check policies/examples/school/policy.json',
       'npm run policy -- explain policies/examples/school/policy.json policies/examples/school/jobs/*.json',
+      'npm run policy -- replay policies/examples/school/stricter.json --file policies/examples/school/history.jsonl --from 2026-11-02 --to 2026-11-27',
       'npm run policy -- schema --check',
       'npm run policy -- explain --help',
     ],
     exitCodes: {
       [EXIT.invalid]: 'the policy or a job file is invalid (every error is listed), or the schema is stale',
-      [EXIT.unexpected]: 'explain: a decision differs from the job file\'s "expected"',
+      [EXIT.unexpected]:
+        'explain: a decision differs from the job file\'s "expected"; replay: some recorded decisions would change',
     },
   });
 
@@ -239,6 +286,98 @@ export function command(terminal: Terminal): Command {
     ],
   });
 
+  const replayCommand = defineSubcommand(
+    program,
+    'replay',
+    'Replay a policy over the recorded decisions of a period, each as of its own time (time windows evaluate at ' +
+      'the moment the job was decided), and show what would change: by rule, action, user, printer and hour, with ' +
+      "sample jobs. Reads the audit table (as npm run report does), the running sandbox's, or an exported file.",
+    terminal,
+  )
+    .summary('replay a policy over recorded decisions and show what would change')
+    .argument('<policy.json>', 'the candidate policy file')
+    .option('--from <date>', 'first day replayed, e.g. 2026-11-01; default: 7 days before --to')
+    .option('--to <date>', 'last day replayed, included whole, e.g. 2026-11-30; default: now')
+    .option(
+      '--time-zone <zone>',
+      "the days of --from and --to, and the hours of the table, in this IANA time zone (default: the policy's)",
+    )
+    .option('--file <records.jsonl>', 'replay the records of this file (one audit record a line, as --export writes)')
+    .option('--sandbox', "read the running sandbox's audit table (npm run sandbox)")
+    .addOption(
+      new Option('--port <n>', 'with --sandbox: the sandbox on this Functions host port, when several run').argParser(
+        wholeNumber(1, 65535),
+      ),
+    )
+    .option('--export <records.jsonl>', "also write the period's records to this file, to replay offline")
+    .addOption(new Option('--sample <n>', 'sample jobs shown per change').argParser(wholeNumber(0, 1000)).default(3))
+    .option(...PLUGIN)
+    .option('--json', 'print the result as JSON (for tools)')
+    .action(
+      action(async (policyFile: string, options: ReplayOptions) => {
+        if (options.port !== undefined && !options.sandbox) throw new UsageError('--port goes with --sandbox.');
+        if (options.file && options.sandbox) throw new UsageError('--file and --sandbox: give one source of records.');
+        let policy;
+        let timeZone: string;
+        try {
+          const checked = checkPolicy(policyFile, options.plugin);
+          if (!checked.ok || !checked.policy) throw new InputError(checked.lines.join('\n'));
+          policy = declarativePolicy(checked.policy, {
+            conditions: pluginConditions(options.plugin),
+            timeoutMs: 5000,
+            failMode: 'fail-safe',
+          });
+          timeZone = options.timeZone ?? checked.policy.timeZone;
+        } catch (error) {
+          return invalid(error);
+        }
+        let period;
+        try {
+          checkTimeZone(timeZone);
+          period = reportPeriod({ from: options.from, to: options.to, timeZone });
+        } catch (error) {
+          if (error instanceof PeriodError) throw new UsageError(error.message);
+          throw error;
+        }
+        let records: AuditRecord[];
+        try {
+          records = await recordsToReplay(options, period, env);
+        } catch (error) {
+          return invalid(error);
+        }
+        if (options.export) {
+          writeAuditJsonl(options.export, records);
+          (options.json ? terminal.err : terminal.out)(`Wrote ${records.length} record(s) to ${options.export}`);
+        }
+        const result = await replay(policy, records, { timeZone, sample: options.sample });
+        terminal.out(
+          options.json
+            ? JSON.stringify({ period: period.label, from: period.from, to: period.to, ...result }, null, 2)
+            : formatReplay(result, period.label, paint(terminal.color.out).bold),
+        );
+        return result.changed > 0 ? EXIT.unexpected : EXIT.ok;
+      }),
+    );
+  describeUse(replayCommand, {
+    examples: [
+      'npm run policy -- replay policies/examples/school/stricter.json --file policies/examples/school/history.jsonl --from 2026-11-02 --to 2026-11-27',
+      'npm run policy -- replay policies/examples/school/stricter.json --sandbox --from 2026-12-01 --to 2026-12-02 --json',
+      'npm run policy -- replay policy.json --from 2026-11-01 --to 2026-11-30 --export november.jsonl',
+    ],
+    exitCodes: {
+      [EXIT.ok]: 'no replayed decision would change',
+      [EXIT.invalid]: 'the policy or the records file is invalid, or there is no audit table to read',
+      [EXIT.unexpected]: 'some replayed decisions would change',
+    },
+    notes: [
+      'Jobs that are not replayable are counted with the reason, never guessed, and do not change the exit code.',
+      'A job is not replayable when the policy needs a look-up that was not made when it was decided (a group',
+      'never checked, a printer never read), or when its record predates recorded contexts.',
+      'Without --file or --sandbox the storage comes from AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri,',
+      'and RELEASE_GATE_AUDIT_TABLE (default releasegateaudit), as npm run report reads it.',
+    ],
+  });
+
   const schema = defineSubcommand(
     program,
     'schema',
@@ -271,4 +410,4 @@ export function command(terminal: Terminal): Command {
   return program;
 }
 
-if (require.main === module) runMain(command);
+if (require.main === module) runMain((terminal) => command(terminal));

@@ -4,12 +4,9 @@
  * (AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, RELEASE_GATE_AUDIT_TABLE) from the environment,
  * or the running sandbox's with --sandbox. Dates are whole days, both included; the default is the last 7 days.
  */
-import type { TokenCredential } from '@azure/core-auth';
-import { TableClient } from '@azure/data-tables';
 import { Option, type Command } from 'commander';
 import {
   EXIT,
-  ExitError,
   UsageError,
   action,
   defineCommand,
@@ -30,8 +27,7 @@ import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { classifyGraphError } from '../src/graph/graph-errors';
 import { PrintApi } from '../src/graph/print-api';
-import { createTableClient } from '../src/storage/storage-clients';
-import { settingsObject } from '../src/config/settings';
+import { auditStorageSettings, auditTable } from '../admin/audit-table';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
 
 /** Exit code when there is nothing to read: no storage configured, or no sandbox running. */
@@ -58,61 +54,6 @@ export function formatReport(report: DecisionReport, bold: (text: string) => str
     table('printer', report.byPrinter),
     table('user', report.byUser),
   ].join('\n\n');
-}
-
-const STORAGE = settingsObject.pick({
-  AzureWebJobsStorage: true,
-  AzureWebJobsStorage__tableServiceUri: true,
-  AzureWebJobsStorage__clientId: true,
-  RELEASE_GATE_MANAGED_IDENTITY_CLIENT_ID: true,
-  RELEASE_GATE_AUDIT_TABLE: true,
-});
-
-/** The storage settings to read: the running sandbox's, or the environment's (a message naming them if absent). */
-function storageSettings(options: { sandbox?: boolean; port?: number }, env: NodeJS.ProcessEnv) {
-  let source: Record<string, string | undefined>;
-  if (options.sandbox) {
-    try {
-      source = readSandboxSettings(readRunning(options.port, env));
-    } catch (error) {
-      throw new ExitError((error as Error).message, EXIT_NOT_CONFIGURED);
-    }
-  } else {
-    source = env;
-    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__tableServiceUri)
-      throw new ExitError(
-        'No storage to read the audit table from: set AzureWebJobsStorage (a connection string) or ' +
-          "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, read as you: az login, and a " +
-          'role such as Storage Table Data Reader), and ' +
-          'RELEASE_GATE_AUDIT_TABLE if the table is not releasegateaudit; or pass --sandbox to read the running ' +
-          "sandbox's (npm run report -- --sandbox).",
-        EXIT_NOT_CONFIGURED,
-      );
-  }
-  const parsed = STORAGE.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v)));
-  if (!parsed.success)
-    throw new ExitError(
-      `The storage settings are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      EXIT_NOT_CONFIGURED,
-    );
-  return parsed.data;
-}
-
-/**
- * The audit table. With a table endpoint (no connection string) the admin reads it as themselves (az login or
- * azd auth login; a data role such as Storage Table Data Reader), not as the Function App's managed identity,
- * which exists only in Azure.
- */
-function auditTable(config: ReturnType<typeof storageSettings>): TableClient {
-  if (!config.AzureWebJobsStorage__tableServiceUri) return createTableClient(config, config.RELEASE_GATE_AUDIT_TABLE);
-  let credential: Promise<TokenCredential> | undefined;
-  const admin: TokenCredential = {
-    async getToken(scopes, options) {
-      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
-      return (await credential).getToken(scopes, options);
-    },
-  };
-  return new TableClient(config.AzureWebJobsStorage__tableServiceUri, config.RELEASE_GATE_AUDIT_TABLE, admin);
 }
 
 /**
@@ -206,7 +147,10 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
         if (error instanceof PeriodError) throw new UsageError(error.message);
         throw error;
       }
-      const config = storageSettings(options, env);
+      const config = auditStorageSettings(options, env, {
+        exitCode: EXIT_NOT_CONFIGURED,
+        sandboxExample: 'npm run report -- --sandbox',
+      });
       const client = auditTable(config);
       const result = await decisionReport(
         client,

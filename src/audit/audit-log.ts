@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Decision } from '../policy/decision';
+import type { RecordedContext } from '../policy/recorded-context';
 import { once } from '../storage/once';
 import { isNotFound } from '../storage/not-found';
 
@@ -39,6 +40,16 @@ export interface AuditRecord {
   action: Decision['action'] | 'fail-safe' | 'refused';
   reason?: string;
   decision: Decision;
+  /**
+   * On a pull queue, the policy's own decision before the processor turned a release into a hold
+   * (onPullQueue), so replay compares a candidate policy with the policy, not the pull queue.
+   */
+  policyDecision?: Decision;
+  /**
+   * The context the policy decided from (job metadata and its look-ups' answers), for replay. Kept in
+   * its own table column; absent in records written before it was kept, and when the policy never ran.
+   */
+  policyContext?: RecordedContext;
   /** How the policy got there, one line: each rule tried, ✔ or ✘ with the condition that failed. */
   trace?: string;
   outcome: AuditOutcome;
@@ -59,14 +70,27 @@ export interface AuditLog {
 
 const partitionOf = (receivedAt: string) => receivedAt.slice(0, 10);
 
+/** The audit table's entity columns this module writes and reads back. */
+export interface AuditEntity {
+  record: string;
+  policyContext?: string;
+}
+
+/** The audit record an entity holds, with its policy context (its own column) when it has one. */
+export function auditRecordFromEntity(entity: AuditEntity): AuditRecord {
+  const record = JSON.parse(entity.record) as AuditRecord;
+  return entity.policyContext
+    ? { ...record, policyContext: JSON.parse(entity.policyContext) as RecordedContext }
+    : record;
+}
+
 export function tableAuditLog(table: TableClient): AuditLog {
   const ensureTable = once(() => table.createTable());
   return {
     async find(receivedAt, taskId) {
       await ensureTable();
       try {
-        const entity = await table.getEntity<{ record: string }>(partitionOf(receivedAt), taskId);
-        return JSON.parse(entity.record) as AuditRecord;
+        return auditRecordFromEntity(await table.getEntity<AuditEntity>(partitionOf(receivedAt), taskId));
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -74,7 +98,9 @@ export function tableAuditLog(table: TableClient): AuditLog {
     },
     async write(record) {
       await ensureTable();
-      // Flat columns for queries and the workbook, plus the whole record as JSON.
+      // Flat columns for queries and the workbook, plus the whole record as JSON; the policy context in a
+      // column of its own, so the record column does not grow.
+      const { policyContext, ...rest } = record;
       await table.upsertEntity(
         {
           partitionKey: partitionOf(record.receivedAt),
@@ -87,7 +113,8 @@ export function tableAuditLog(table: TableClient): AuditLog {
           action: record.action,
           outcome: record.outcome,
           decidedAt: record.decidedAt,
-          record: JSON.stringify(record),
+          record: JSON.stringify(rest),
+          ...(policyContext ? { policyContext: JSON.stringify(policyContext) } : {}),
         },
         'Replace',
       );

@@ -5,6 +5,7 @@ import { evaluateWithTrace, traceSummary } from '../policy/trace';
 import { FAIL_SAFE_REASONS } from './fail-safe';
 import { chooseFailSafe, printerFacts } from './fail-safe-choice';
 import { buildPolicyContext } from '../policy/policy-context';
+import { recordingContext, type RecordedContext } from '../policy/recorded-context';
 import {
   absorbedTransientFailure,
   classifyEvaluationFailure,
@@ -67,19 +68,23 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
       kinds.remember({ id: printerId, hasPhysicalDevice: printer.hasPhysicalDevice, displayName: printer.displayName });
       return printer;
     }));
-  const context = buildPolicyContext({
-    job,
-    printerId,
-    tenantId: deps.tenantId,
-    now: decidedAt,
-    printers: { getPrinter: readPrinter },
-    memberOf: lookups.memberOf,
-  });
+  // Only what the policy looks at is recorded, for replaying history through another policy.
+  const recording = recordingContext(
+    buildPolicyContext({
+      job,
+      printerId,
+      tenantId: deps.tenantId,
+      now: decidedAt,
+      printers: { getPrinter: readPrinter },
+      memberOf: lookups.memberOf,
+    }),
+  );
   let decision: Decision;
   let trace: string | undefined;
   let detail: string | undefined;
+  let policyDecision: Decision | undefined;
   try {
-    const evaluation = await evaluateWithTrace(deps.policy, context);
+    const evaluation = await evaluateWithTrace(deps.policy, recording.context);
     const absorbed = absorbedTransientFailure(lookups.failures);
     // Rethrows the look-up's own failure (whatever Graph's SDK threw), so it is classified as such.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
@@ -116,6 +121,7 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
     const pullQueue = kinds.known(printerId) ?? (await readPrinter()).hasPhysicalDevice === false;
     if (pullQueue) {
       const onPull = onPullQueue(decision, job.createdBy?.userPrincipalName ?? undefined);
+      policyDecision = decision;
       decision = onPull.decision;
       detail = [detail, onPull.detail].filter(Boolean).join('; ') || undefined;
       log.info('task.pull-queue', { action: decision.action, rule: decision.rule });
@@ -125,7 +131,13 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
   deps.metrics?.decision(decision.action, decision.rule, printerId);
   // The printer's name, if it was read for this decision or a recent one (no Graph call just for it).
   const printerName = kinds.name(printerId);
-  return journalRecord(run, job, printerId, decision, decidedAt, { trace, detail, printerName });
+  return journalRecord(run, job, printerId, decision, decidedAt, {
+    trace,
+    detail,
+    printerName,
+    policyDecision,
+    policyContext: recording.recorded(),
+  });
 }
 
 /** The journal record of a decision, before it is acted on. */
@@ -135,7 +147,13 @@ function journalRecord(
   printerId: string,
   decision: Decision,
   decidedAt: Date,
-  notes: { trace?: string; detail?: string; printerName?: string },
+  notes: {
+    trace?: string;
+    detail?: string;
+    printerName?: string;
+    policyDecision?: Decision;
+    policyContext?: RecordedContext;
+  },
 ): AuditRecord {
   const { message } = run;
   return {
@@ -152,11 +170,13 @@ function journalRecord(
     action: decision.action,
     reason: decision.reason,
     decision,
+    ...(notes.policyDecision ? { policyDecision: notes.policyDecision } : {}),
     ...(notes.trace ? { trace: notes.trace } : {}),
     ...(notes.detail ? { detail: notes.detail } : {}),
     outcome: 'pending',
     correlationId: message.correlationId,
     decidedAt: decidedAt.toISOString(),
     decisionMs: decidedAt.getTime() - Date.parse(message.receivedAt),
+    ...(notes.policyContext ? { policyContext: notes.policyContext } : {}),
   };
 }
