@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   //   print: () => import('../sandbox/print-job'),
   policy: () => import('./policy-cli'),
   report: () => import('./report'),
+  quota: () => import('./quota'),
   setup: () => import('./setup'),
   doctor: () => import('./doctor'),
   'qr-codes': () => import('./qr-codes'),

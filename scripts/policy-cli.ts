@@ -44,7 +44,7 @@ import {
   type Terminal,
 } from '../admin/cli/cli';
 import { Option, type Command } from 'commander';
-import { auditStorageSettings, auditTable } from '../admin/audit-table';
+import { adminStorageSettings, adminTable } from '../admin/admin-storage';
 import { auditRecordsIn, checkTimeZone, PeriodError, reportPeriod } from '../admin/decision-report';
 import { readAuditJsonl, writeAuditJsonl } from '../admin/policy/audit-jsonl';
 import { formatReplay, replay } from '../admin/policy/replay';
@@ -162,12 +162,16 @@ async function recordsToReplay(
     const to = period.to.getTime();
     return readAuditJsonl(options.file).filter((r) => Date.parse(r.decidedAt) >= from && Date.parse(r.decidedAt) <= to);
   }
-  const config = auditStorageSettings(options, env, {
+  const config = adminStorageSettings(options, env, {
+    what: 'the audit table',
+    role: 'Storage Table Data Reader',
+    setting: 'RELEASE_GATE_AUDIT_TABLE',
+    script: 'policy -- replay <policy.json>',
     exitCode: EXIT.invalid,
-    sandboxExample: 'npm run policy -- replay <policy.json> --sandbox',
   });
   const records: AuditRecord[] = [];
-  for await (const record of auditRecordsIn(auditTable(config), period)) records.push(record);
+  for await (const record of auditRecordsIn(adminTable(config, config.RELEASE_GATE_AUDIT_TABLE), period))
+    records.push(record);
   return records;
 }
 

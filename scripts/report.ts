@@ -27,11 +27,12 @@ import { createGraphClient } from '../src/graph/graph-client';
 import { CLOUDS } from '../src/graph/graph-endpoints';
 import { classifyGraphError } from '../src/graph/graph-errors';
 import { PrintApi } from '../src/graph/print-api';
-import { auditStorageSettings, auditTable } from '../admin/audit-table';
+import { formatQuotaUsage, quotaUsage, type QuotaUsage } from '../admin/quota-usage';
+import { tableUsageStore } from '../src/quota/table-usage-store';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
+import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from '../admin/admin-storage';
 
-/** Exit code when there is nothing to read: no storage configured, or no sandbox running. */
-export const EXIT_NOT_CONFIGURED = 3;
+export { EXIT_NOT_CONFIGURED };
 
 function table(title: string, counts: Record<string, number>): string {
   const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -43,8 +44,13 @@ function table(title: string, counts: Record<string, number>): string {
   ].join('\n');
 }
 
-export function formatReport(report: DecisionReport, bold: (text: string) => string = (t) => t): string {
-  if (report.total === 0) return `No decisions from ${report.period}.`;
+/** The decisions, then the quota usage (absent when no usage was ever counted). */
+export function formatReport(
+  report: DecisionReport & { quotaUsage?: QuotaUsage },
+  bold: (text: string) => string = (t) => t,
+): string {
+  const quotas = report.quotaUsage ? [formatQuotaUsage(report.quotaUsage, bold)] : [];
+  if (report.total === 0) return [`No decisions from ${report.period}.`, ...quotas].join('\n\n');
   return [
     ...(report.notes ?? []),
     bold(`Decisions from ${report.period}: ${report.total}`),
@@ -53,6 +59,7 @@ export function formatReport(report: DecisionReport, bold: (text: string) => str
     table('outcome', report.byOutcome),
     table('printer', report.byPrinter),
     table('user', report.byUser),
+    ...quotas,
   ].join('\n\n');
 }
 
@@ -106,7 +113,7 @@ interface ReportOptions {
 export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const report = defineCommand(
     'report',
-    'Decisions by rule, action, outcome, printer and user, from the audit table.',
+    'Decisions by rule, action, outcome, printer and user, from the audit table; quota usage by user and group.',
     terminal,
   )
     .option('--sandbox', "read the running sandbox's audit table (npm run sandbox)")
@@ -127,6 +134,7 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
       'Dates are whole days in UTC (or --time-zone), both included: --to 2026-11-30 counts all of the 30th.',
       'Without --sandbox the storage comes from AzureWebJobsStorage or AzureWebJobsStorage__tableServiceUri, and',
       'RELEASE_GATE_AUDIT_TABLE (default releasegateaudit). Printers are named as they were when decided.',
+      'Quota usage (RELEASE_GATE_QUOTA_TABLE) is every period recorded, by user and by group; none, nothing shown.',
     ],
     examples: [
       'npm run report -- --sandbox',
@@ -147,16 +155,20 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
         if (error instanceof PeriodError) throw new UsageError(error.message);
         throw error;
       }
-      const config = auditStorageSettings(options, env, {
-        exitCode: EXIT_NOT_CONFIGURED,
-        sandboxExample: 'npm run report -- --sandbox',
+      const config = adminStorageSettings(options, env, {
+        what: 'the audit table',
+        role: 'Storage Table Data Reader',
+        setting: 'RELEASE_GATE_AUDIT_TABLE',
+        script: 'report',
       });
-      const client = auditTable(config);
-      const result = await decisionReport(
+      const client = adminTable(config, config.RELEASE_GATE_AUDIT_TABLE);
+      const decisions = await decisionReport(
         client,
         period,
         options.sandbox ? sandboxPrinterNames(readSandboxSettings(readRunning(options.port, env))) : undefined,
       );
+      const usage = await quotaUsage(tableUsageStore(adminTable(config, config.RELEASE_GATE_QUOTA_TABLE)));
+      const result = usage ? { ...decisions, quotaUsage: usage } : decisions;
       terminal.out(
         options.json ? JSON.stringify(result, null, 2) : formatReport(result, paint(terminal.color.out).bold),
       );

@@ -33,6 +33,7 @@ var auditTableName = 'releasegateaudit'
 var holdTableName = 'releasegateholds'
 var taskIndexTableName = 'releasegatetasks'
 var pinTableName = 'releasegatepins'
+var quotaTableName = 'releasegatequotas'
 // The task triggers set-up created (src/setup/trigger-record.ts): how set-up, teardown and the doctor know ours.
 var triggerRecordTableName = 'releasegatetriggers'
 var controlQueueName = 'release-gate-control'
@@ -141,6 +142,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
     resource pinTable 'tables' = {
       name: pinTableName
+    }
+    resource quotaTable 'tables' = {
+      name: quotaTableName
     }
     resource triggerRecordTable 'tables' = {
       name: triggerRecordTableName
@@ -383,6 +387,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_HOLD_TABLE: holdTableName
     RELEASE_GATE_TASK_INDEX_TABLE: taskIndexTableName
     RELEASE_GATE_PIN_TABLE: pinTableName
+    RELEASE_GATE_QUOTA_TABLE: quotaTableName
     RELEASE_GATE_CONTROL_QUEUE: controlQueueName
     RELEASE_GATE_NOTIFICATION_URL: 'https://${functionApp.properties.defaultHostName}/api/notifications'
     RELEASE_GATE_LIFECYCLE_URL: 'https://${functionApp.properties.defaultHostName}/api/lifecycle'

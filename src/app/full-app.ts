@@ -10,6 +10,8 @@ import { onBehalfOfCredential } from '../identity/on-behalf-of';
 import type { Log } from '../observability/log';
 import { loadPolicyFromSettings } from '../policy/load-policy';
 import type { ProcessorDependencies } from '../processor/process-task';
+import type { UsageStore } from '../quota/quota-model';
+import { tableUsageStore } from '../quota/table-usage-store';
 import { tablePinStore } from '../release/pin-store';
 import { printerAccess, type PrinterAccessCheck } from '../release/printer-access';
 import { tableAttemptLimiter } from '../release/rate-limit';
@@ -33,6 +35,8 @@ export interface FullApp {
   processor(log: Log): Promise<ProcessorDependencies>;
   releaseApi(log: Log): Promise<ReleaseApiDependencies>;
   terminal(log: Log): Promise<TerminalDependencies>;
+  /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
+  usageStore: UsageStore;
 }
 
 /** The setting was validated with the others; parsing again cannot fail. */
@@ -69,6 +73,7 @@ export function buildFullApp(app: App): FullApp {
     }),
     audit: tableAuditLog(app.table(config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(app.table(config.RELEASE_GATE_HOLD_TABLE)),
+    usageStore: tableUsageStore(app.table(config.RELEASE_GATE_QUOTA_TABLE)),
     tasks: tableTaskIndex(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE)),
     claims: tableTaskClaims(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE), {
       leaseSeconds: config.RELEASE_GATE_TASK_LEASE_SECONDS,
@@ -179,5 +184,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, terminal };
+  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore };
 }

@@ -117,6 +117,12 @@ export const settingsObject = z.object({
   RELEASE_GATE_AUDIT_TABLE: tableName()
     .default('releasegateaudit')
     .describe('Table storing one audit record per decision (no document content, no secrets).'),
+  RELEASE_GATE_QUOTA_TABLE: tableName()
+    .default('releasegatequotas')
+    .describe(
+      "Table of print quota usage: one row per user, quota and period (counts only), each job's charge, and the " +
+        'admin audit of top-ups and resets. No document content.',
+    ),
   RELEASE_GATE_HOLD_TABLE: tableName()
     .default('releasegateholds')
     .describe('Table of jobs held for release at a printer, with owner and expiry.'),

@@ -108,6 +108,8 @@ export interface UsageCounter {
   reserved: number;
   /** One-off grants by an admin for this period. */
   topUp: number;
+  /** The quota's base limit as the last charge gave it (absent until a job was charged). */
+  limit?: number;
   /** The quota's groups the user was counted through (from the charges). */
   viaGroups?: string[];
 }
@@ -136,7 +138,10 @@ export interface AdminAction {
 export interface UsageStore {
   /** Counters of one user for these quota periods (absent ones read as zero). */
   read(userKey: string, periods: { quota: string; periodKey: string }[]): Promise<UsageCounter[]>;
-  /** Reserves a job's charges, all or none. A job already reserved or confirmed: ok, nothing charged again. */
+  /**
+   * Reserves a job's charges, all or none. A job already charged (reserved, confirmed or cancelled): ok, nothing
+   * charged again, so a late redelivery cannot re-open a settled job. Throws (retryable) rather than guess.
+   */
   reserve(
     userKey: string,
     jobId: string,

@@ -16,6 +16,7 @@ const USER_SCRIPTS = [
   'print',
   'demo',
   'report',
+  'quota',
   'policy',
   'setup',
   'doctor',

@@ -243,6 +243,7 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
     expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
     expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
+    expect(resources).toContain(`var quotaTableName = '${defaults.RELEASE_GATE_QUOTA_TABLE}'`);
     expect(resources).toContain(`var triggerRecordTableName = '${TRIGGER_RECORD_TABLE}'`);
     expect(resources).toContain(`var clientStateSecretName = '${defaults.RELEASE_GATE_CLIENT_STATE_SECRET_NAME}'`);
   });
