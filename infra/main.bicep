@@ -52,6 +52,9 @@ param allowBadgeRelease bool = false
 @description('Grant the application permission Printer.ReadWrite.All so set-up can write the pull queues\' printer attributes (the third step of Graph\'s pull-printing flow).')
 param allowPullQueueSetup bool = false
 
+@description('Count pages for pages quotas: grants PrintJob.Read.All and sets RELEASE_GATE_PAGE_COUNTING to on. Each job\'s document is downloaded at decision time, counted in memory and dropped.')
+param allowPageCounting bool = false
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -103,6 +106,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     allowGroupRules: allowGroupRules
     allowBadgeRelease: allowBadgeRelease
     allowPullQueueSetup: allowPullQueueSetup
+    allowPageCounting: allowPageCounting
     releasePageUrl: releasePageUrl
   }
 }
@@ -131,6 +135,7 @@ module resources 'modules/resources.bicep' = {
     functionAppName: functionAppName
     restrictNetworkAccess: restrictNetworkAccess
     allowedIpAddresses: allowedIpAddresses
+    pageCounting: allowPageCounting
   }
 }
 

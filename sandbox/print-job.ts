@@ -1,5 +1,5 @@
 /**
- * `npm run print -- --user <upn> --printer <name> [--name Doc.pdf] [--size 2MB] [--color] [--copies N]
+ * `npm run print -- --user <upn> --printer <name> [--name Doc.pdf] [--size 2MB | --pages N] [--color] [--copies N]
  * [--duplex] [--port <host port>] [--wait [--timeout <s>]]`: submits a print job to a running sandbox's
  * simulator, as that user would print, and with --wait says what Release Gate decided.
  */
@@ -83,6 +83,7 @@ interface Options {
   printer: string;
   name: string;
   size: number;
+  pages?: number;
   copies: number;
   color: boolean;
   duplex: boolean;
@@ -102,6 +103,11 @@ export function command(terminal: Terminal): Command {
     .requiredOption('--printer <name>', 'the printer: its name, or a part of it that names only one')
     .option('--name <document>', 'the document name', 'Document.pdf')
     .option('--size <size>', 'the document size, e.g. 250KB, 2MB', parseSize, 200 * 1024)
+    .option(
+      '--pages <n>',
+      "the document is a real PDF of this many pages, 1 to 10000 (page counting reads it; its size is the PDF's)",
+      wholeNumber(1, 10000),
+    )
     .option('--copies <n>', 'copies, 1 to 999', wholeNumber(1, 999), 1)
     .option('--color', 'print in colour (default black and white)', false)
     .option('--duplex', 'print on both sides (default one-sided)', false)
@@ -118,6 +124,7 @@ export function command(terminal: Terminal): Command {
       'npm run print -- --user adele@contoso.example --printer "HQ Floor 1 Color" --wait',
       'npm run print -- --user megan@contoso.example --printer "Floor 2" --color --name Report.pdf --wait',
       'npm run print -- --user sam.student@contoso.example --printer "School Library" --copies 2 --duplex',
+      'npm run print -- --user sam.student@contoso.example --printer "School Library" --color --pages 12 --wait',
       'npm run print -- --user adele@contoso.example --printer "Follow-me" --port 7072   (when two sandboxes run)',
     ],
     exitCodes: {
@@ -169,7 +176,11 @@ async function run(options: Options, terminal: Terminal): Promise<number> {
           colorMode: options.color ? 'color' : 'blackAndWhite',
           duplexMode: options.duplex ? 'flipOnLongEdge' : 'oneSided',
         },
-        document: { displayName: options.name, size: options.size, contentType: 'application/pdf' },
+        document: {
+          displayName: options.name,
+          contentType: 'application/pdf',
+          ...(options.pages === undefined ? { size: options.size } : { pages: options.pages }),
+        },
       }),
     },
   );

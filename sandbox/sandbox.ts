@@ -99,6 +99,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       startSimulator({ port: options.simulatorPort ?? 0, address, ...options.simulator }),
     );
     stops.push(() => simulator.stop());
+    // Page counting reads job documents: the sandbox's app gets PrintJob.Read.All only when it is on (before any
+    // token is issued), as Bicep grants it only with allowPageCounting.
+    // (The host's settings are the environment's and the sandbox's own.)
+    if ((options.settings?.RELEASE_GATE_PAGE_COUNTING ?? process.env.RELEASE_GATE_PAGE_COUNTING) === 'on')
+      simulator.tenant.apps.get(DEMO_APP_CLIENT_ID)?.applicationPermissions.push('PrintJob.Read.All');
 
     const scope = `${CLOUDS.global.graph}/.default`;
     const endpoints = {

@@ -15,6 +15,8 @@ param allowGroupRules bool
 param allowBadgeRelease bool
 @description('Grant the application permission Printer.ReadWrite.All, needed only to write pull queues\' printer attributes at set-up.')
 param allowPullQueueSetup bool
+@description('Grant PrintJob.Read.All, needed only for page counting (a job\'s document is downloaded at decision time to count its pages).')
+param allowPageCounting bool
 @description('The release page (https://<function app>/api/release): where Entra ID sends users back after sign-in.')
 param releasePageUrl string
 
@@ -34,7 +36,9 @@ var groupPermissions = allowGroupRules ? [{ name: 'GroupMember.Read.All', id: '9
 var badgePermissions = allowBadgeRelease ? [{ name: 'User.Read.All', id: 'df021288-bdef-4463-88db-98f22de89214' }] : []
 // Only for set-up's pull queues: their printer attributes (IPP), which Graph lets only the registering app write.
 var pullQueuePermissions = allowPullQueueSetup ? [{ name: 'Printer.ReadWrite.All', id: 'f5b3f73d-6247-44df-a74c-866173fddab0' }] : []
-var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions)
+// Only for page counting (pages quotas): a job's document content, read at decision time and never kept.
+var pageCountingPermissions = allowPageCounting ? [{ name: 'PrintJob.Read.All', id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9' }] : []
+var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions, pageCountingPermissions)
 
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'

@@ -27,6 +27,8 @@ param functionAppName string
 param restrictNetworkAccess bool
 @description('Public IP addresses or CIDR ranges that may still reach Key Vault and storage when restricted (the admin running set-up and the doctor).')
 param allowedIpAddresses array
+@description('Page counting on: the app downloads job documents to count pages (the app registration holds PrintJob.Read.All).')
+param pageCounting bool
 
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
@@ -400,6 +402,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_APP_CLIENT_ID: appClientId
     RELEASE_GATE_APP_CREDENTIAL: 'managed-identity'
     RELEASE_GATE_CLOUD: graphCloud
+    RELEASE_GATE_PAGE_COUNTING: pageCounting ? 'on' : 'off'
     // The host refuses larger request bodies before any function runs (the webhook's own cap: 1 MiB).
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
   }

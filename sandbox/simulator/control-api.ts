@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pdfWithPages } from './document-content';
 import { GraphHttpError } from './errors';
 import type { FaultInput, Faults } from './faults';
 import type { IdentityProvider } from './identity-provider';
@@ -83,12 +84,21 @@ export function controlRoutes(deps: {
     [
       'POST',
       /^\/jobs$/,
-      (_p, _q, body) => {
+      async (_p, _q, body) => {
+        const document = input(body.document);
+        // `document.pages`: the job's document is a real PDF of that many pages (its size is the PDF's).
+        const { pages, ...metadata } = document;
+        if (
+          pages !== undefined &&
+          (typeof pages !== 'number' || !Number.isInteger(pages) || pages < 1 || pages > 10_000)
+        )
+          throw new Error(`document.pages must be a whole number from 1 to 10000, not ${JSON.stringify(pages)}.`);
         const result = tenant.submitJob({
           printerId: String(body.printerId ?? ''),
           userPrincipalName: String(body.userPrincipalName ?? ''),
           configuration: body.configuration as Record<string, unknown> | undefined,
-          document: body.document as Record<string, unknown> | undefined,
+          document: body.document === undefined ? undefined : metadata,
+          ...(pages === undefined ? {} : { content: await pdfWithPages(pages) }),
         });
         return ok(result, 201);
       },

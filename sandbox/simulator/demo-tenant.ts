@@ -30,14 +30,20 @@ const DEMO_CAPABILITIES = {
   mediaSizes: ['A4', 'North America Letter'],
 };
 
+/**
+ * The opt-ins the demo app is granted: all but page counting's PrintJob.Read.All (document content), which the
+ * sandbox grants only when it runs with RELEASE_GATE_PAGE_COUNTING=on, so that without it Graph's 403 shows.
+ */
+export const DEMO_OPT_INS = Object.keys(PERMISSION_OPT_INS).filter((optIn) => optIn !== 'allowPageCounting');
+
 export function seedDemoTenant(tenant: Tenant): DemoTenant {
   const groups = { staff: '6c8a2f0e-0000-4000-8000-00000000a001', students: '6c8a2f0e-0000-4000-8000-00000000a002' };
   const app: SimApp = {
     clientId: DEMO_APP_CLIENT_ID,
     secret: DEMO_APP_SECRET,
     displayName: 'Release Gate',
-    // Exactly what Bicep grants with every opt-in on (src/graph/app-permissions.ts; a test checks it).
-    applicationPermissions: permissionsFor('application', Object.keys(PERMISSION_OPT_INS)).map((p) => p.name),
+    // Exactly what Bicep grants with these opt-ins on (src/graph/app-permissions.ts; a test checks it).
+    applicationPermissions: permissionsFor('application', DEMO_OPT_INS).map((p) => p.name),
     delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
     exposedScopes: ['Release.Use'], // graph-app.bicep's releaseScope
   };

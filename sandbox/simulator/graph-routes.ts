@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { directoryRoutes } from './directory-routes';
+import { pdfWithPages } from './document-content';
 import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
 import type { TokenClaims } from './identity-provider';
 import type { SimDefinition, SimJob, SimPrinter, SimSubscription, SimTask } from './model';
@@ -99,6 +100,8 @@ export function graphRoutes(
   notifier: Notifier,
   registry: PrinterRegistry,
   graphBaseUrl: () => string,
+  /** A short-lived pre-authenticated URL for a document's content (the simulator's /_content/). */
+  downloadUrl: (content: Buffer, contentType: string) => string,
 ): [string, RegExp, Handler][] {
   // Lists for a user who is not a Printer Administrator carry a limited set of properties (print-list-shares),
   // and nobody without PrinterShare.Read.All sees the access control.
@@ -441,6 +444,25 @@ export function graphRoutes(
       ({ claims, query }, [id, jobId]) => {
         requireApp(claims, 'Get printJob', jobRead(), [APP_PRINTER_READ]);
         return { status: 200, body: jobJson(tenant.job(id!, jobId!), expandOf(query)) };
+      },
+    ],
+    [
+      'GET',
+      '/print/printers/([^/]+)/jobs/([^/]+)/documents/([^/]+)/\\$value',
+      async ({ claims }, [id, jobId, documentId]) => {
+        // printdocument-get-file: content needs PrintJob.Read(.All) or ReadWrite(.All); the Basic ones do not allow it.
+        if (claims.idtyp === 'user')
+          requireDelegated(
+            claims,
+            'Download printDocument',
+            ['PrintJob.Read', 'PrintJob.Read.All', 'PrintJob.ReadWrite', 'PrintJob.ReadWrite.All'],
+            false,
+          );
+        else requireApp(claims, 'Download printDocument', ['PrintJob.Read.All', 'PrintJob.ReadWrite.All']);
+        const document = tenant.job(id!, jobId!).documents.find((d) => d.id === documentId);
+        if (!document) throw notFound(`Document ${documentId} not found in job ${jobId}.`);
+        const content = tenant.documentContent.get(document.id) ?? (await pdfWithPages(1));
+        return { status: 302, headers: { location: downloadUrl(content, document.contentType) } };
       },
     ],
     [

@@ -15,6 +15,7 @@ import { RequestLog } from './request-log';
 import { Tenant, type TenantBehaviour } from './tenant';
 import type { Leniency } from './leniency';
 import { seedDemoShares, seedDemoTenant, type DemoTenant } from './demo-tenant';
+import { DocumentLinks } from './document-content';
 import { BrowserSignIn, type SignInResult } from './sign-in';
 
 /**
@@ -51,6 +52,8 @@ export interface SimulatorOptions {
   seedDemo?: boolean;
   /** Share the demo printers (who may print where; seedDemoShares). Default true; false leaves them unshared. */
   seedDemoShares?: boolean;
+  /** How long a document's pre-authenticated download URL works. Default 60 s. */
+  documentLinkLifetimeMs?: number;
   /** How many Graph requests the request log keeps (oldest dropped first). Default 10 000. */
   requestLogSize?: number;
 }
@@ -104,7 +107,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new Faults();
   const requests = new RequestLog(options.requestLogSize);
   const printerRegistry = new PrinterRegistry(tenant);
-  const graph = graphRoutes(tenant, notifier, printerRegistry, graphBaseUrl);
+  const documentLinks = new DocumentLinks(options.documentLinkLifetimeMs);
+  const graph = graphRoutes(
+    tenant,
+    notifier,
+    printerRegistry,
+    graphBaseUrl,
+    (content, contentType) => `${origin}${documentLinks.create(content, contentType)}`,
+  );
   const control = controlRoutes({ tenant, notifier, faults, identity, requests });
 
   const address = options.address ?? '127.0.0.1';
@@ -156,6 +166,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return sendJson(res, result.status, result.body);
       }
       return sendJson(res, 404, { error: 'not_found' });
+    }
+
+    // A document's pre-authenticated download URL ($value's redirect): no Graph token, and none accepted.
+    const download = /^\/_content\/([A-Za-z0-9_-]+)$/.exec(path);
+    if (download && method === 'GET') {
+      const answer = documentLinks.answer(download[1]!, req.headers.authorization);
+      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+      return;
     }
 
     if (path.startsWith('/_control/')) {

@@ -60,6 +60,8 @@ export class Tenant {
   readonly triggers = new Map<string, SimTriggerRecord>();
   /** Jobs by printer id, then job id. */
   readonly jobs = new Map<string, Map<string, SimJob>>();
+  /** Document content by document id, for jobs submitted with some (`$value`); others get a one-page PDF. */
+  readonly documentContent = new Map<string, Buffer>();
   private nextJobId = 1001;
 
   constructor(
@@ -143,6 +145,8 @@ export class Tenant {
     userPrincipalName: string;
     configuration?: JobConfiguration;
     document?: Partial<SimDocument>;
+    /** The document's bytes (e.g. a PDF of N pages); its size is then theirs. */
+    content?: Buffer;
   }): { job: SimJob; task?: SimTask } {
     const printer = this.printer(input.printerId);
     // Clients cannot print to a printer that is not accepting jobs (e.g. a virtual printer without attributes).
@@ -174,11 +178,12 @@ export class Tenant {
           id: randomUUID(),
           displayName: input.document?.displayName ?? 'Document.pdf',
           contentType: input.document?.contentType ?? 'application/pdf',
-          size: input.document?.size ?? 102_400,
+          size: input.content?.length ?? input.document?.size ?? 102_400,
         },
       ],
       taskIds: [],
     };
+    if (input.content) this.documentContent.set(job.documents[0]!.id, input.content);
     this.jobsOf(printer.id).set(job.id, job);
     return { job, task: this.startJob(job) };
   }

@@ -60,6 +60,14 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     optIn: 'allowBadgeRelease',
   },
   {
+    // printdocument-get-file: a document's content ($value) needs Read.All or ReadWrite.All; the Basic ones do not allow it.
+    name: 'PrintJob.Read.All',
+    id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9',
+    kind: 'application',
+    usedFor: "page counting: download a job's document to count its pages (only the count is kept)",
+    optIn: 'allowPageCounting',
+  },
+  {
     // printer-update.md: application tokens may update only printers without a device, and only the app that
     // registered them; step 3 of Graph's pull-printing flow.
     name: 'Printer.ReadWrite.All',
@@ -115,6 +123,7 @@ export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {
   allowGroupRules: 'RELEASE_GATE_ALLOW_GROUP_RULES',
   allowBadgeRelease: 'RELEASE_GATE_ALLOW_BADGE_RELEASE',
   allowPullQueueSetup: 'RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP',
+  allowPageCounting: 'RELEASE_GATE_ALLOW_PAGE_COUNTING',
 };
 
 /** One permission by name and kind (a typo fails loudly). */

@@ -1,4 +1,4 @@
-import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { GraphError, RedirectHandlerOptions, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { z } from 'zod';
 import { boundedRetryOptions } from './graph-client';
 import { parseRetryAfter } from './graph-errors';
@@ -60,6 +60,50 @@ function retryAfterOf(response: Response): { retryAfterSeconds?: number } {
 /** For a look-up with a time budget (while the policy decides): how long Graph's Retry-After may be waited out. */
 export interface LookupOptions {
   maxRetryAfterSeconds: number;
+}
+
+export interface DownloadLimits {
+  /** More than this many bytes: the document is not read (pages unknown). */
+  maxBytes: number;
+  /** For the whole download, both requests. */
+  timeoutMs: number;
+  /** Longest Graph Retry-After waited out in-process (default 0: the caller retries). */
+  maxRetryAfterSeconds?: number;
+  /** For tests: the fetch that reads the pre-authenticated URL. */
+  fetch?: typeof fetch;
+}
+
+export type DocumentDownload = { bytes: Uint8Array } | { tooLarge: { maxBytes: number; size?: number } };
+
+/** The body, in memory, up to `maxBytes`; beyond that the rest is not read. */
+async function readCapped(response: Response, maxBytes: number): Promise<DocumentDownload> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    return { tooLarge: { maxBytes, size: declared } };
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        return { tooLarge: { maxBytes } };
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { bytes };
 }
 
 /** Graph's most pages we follow in one listing; a safety stop, far above any tenant's printers. */
@@ -183,6 +227,60 @@ export class PrintApi {
     await this.client
       .api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}/abort`)
       .post(reason ? { reason: reason.slice(0, 250) } : {});
+  }
+
+  // --- document content (app: PrintJob.Read.All or ReadWrite.All; only when page counting is on) ---
+
+  /**
+   * A job document's bytes, in memory, for counting its pages. Graph answers `$value` with a 302 to a
+   * pre-authenticated URL on another host: the redirect is not followed by the SDK (which would carry
+   * our bearer token along), and the URL is fetched without any token. More than `maxBytes`: `tooLarge`,
+   * nothing kept. Throttling, server errors, network errors and the time limit are thrown, to be retried.
+   */
+  async downloadDocument(
+    printerId: string,
+    jobId: string,
+    documentId: string,
+    limits: DownloadLimits,
+  ): Promise<DocumentDownload> {
+    const signal = AbortSignal.timeout(limits.timeoutMs);
+    const request = this.client
+      .api(`/print/printers/${seg(printerId)}/jobs/${seg(jobId)}/documents/${seg(documentId)}/$value`)
+      .middlewareOptions([
+        new RedirectHandlerOptions(0, () => false),
+        boundedRetryOptions(limits.maxRetryAfterSeconds ?? 0),
+      ])
+      .option('signal', signal)
+      .responseType(ResponseType.RAW);
+    let response: Response;
+    try {
+      response = (await request.get()) as Response;
+      // The 302 is the expected answer; anything else that is not OK is Graph's error.
+      if (response.status < 300 || response.status >= 400) response = await okOrGraphError(response);
+    } catch (error) {
+      if (error instanceof GraphError && (error.statusCode === 401 || error.statusCode === 403)) {
+        error.message =
+          'Reading a job document needs the application permission PrintJob.Read.All (page counting: ' +
+          `RELEASE_GATE_ALLOW_PAGE_COUNTING=true in azd, then azd provision). Graph said: ${error.message}`;
+      }
+      throw error;
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      await response.body?.cancel();
+      if (!location) throw new Error(`Graph answered ${response.status} for a job document without a Location.`);
+      const url = new URL(location);
+      if (url.protocol !== 'https:')
+        throw new Error(`A job document's download URL must be https, not ${url.protocol}`);
+      // Pre-authenticated: no Authorization header, no credentials of ours, to a host that is not Graph.
+      response = await (limits.fetch ?? fetch)(url, { signal, redirect: 'follow', credentials: 'omit' });
+      if (!response.ok) {
+        await response.body?.cancel();
+        // Retried: a fresh $value gives a fresh URL (this one may have expired, or the host may be failing).
+        throw new Error(`The job document's download URL answered ${response.status}.`);
+      }
+    }
+    return readCapped(response, limits.maxBytes);
   }
 
   // --- directory (app: GroupMember.Read.All; only when a policy rule uses groups) ---

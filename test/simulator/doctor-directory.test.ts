@@ -1,6 +1,6 @@
 import { ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
-import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
+import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, DEMO_OPT_INS } from '../../sandbox/simulator/demo-tenant';
 import {
   GRAPH_APP_ROLE_IDS,
   MICROSOFT_GRAPH_SP_ID,
@@ -79,12 +79,16 @@ describe('simulator: service principals and app role assignments', () => {
     // id in src/graph/app-permissions.ts (Printer.ReadWrite.All's application id, not its delegated one).
     const declared = permissionsFor('application', Object.keys(PERMISSION_OPT_INS));
     expect(declared.map((p) => p.name)).toEqual(
-      expect.arrayContaining(['PrintJob.ReadBasic.All', 'Printer.ReadWrite.All', 'User.Read.All']),
+      expect.arrayContaining(['PrintJob.ReadBasic.All', 'Printer.ReadWrite.All', 'User.Read.All', 'PrintJob.Read.All']),
     );
+    for (const p of declared) expect(GRAPH_APP_ROLE_IDS[p.name]).toBe(p.id);
+    // The demo app has every opt-in but page counting's document permission (the sandbox adds it when on).
+    const demoGrants = permissionsFor('application', DEMO_OPT_INS);
+    expect(declared.filter((p) => !demoGrants.includes(p)).map((p) => p.name)).toEqual(['PrintJob.Read.All']);
     expect(GRAPH_APP_ROLE_IDS['Printer.ReadWrite.All']).toBe(
       graphPermission('Printer.ReadWrite.All', 'application').id,
     );
-    expect(assignments.map((a) => a.appRoleId).sort()).toEqual(declared.map((p) => p.id).sort());
+    expect(assignments.map((a) => a.appRoleId).sort()).toEqual(demoGrants.map((p) => p.id).sort());
   });
 
   it('does not invent an app role id for a permission the code does not declare', async () => {
