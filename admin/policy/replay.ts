@@ -7,8 +7,9 @@
 import type { AuditRecord } from '../../src/audit/audit-log';
 import type { Decision, PolicyContext, ReleasePolicy } from '../../src/policy/decision';
 import { contextFromRecorded, NotRecordedError } from '../../src/policy/recorded-context';
+import { quotaReplayHooks } from './replay-quotas';
 
-/** Where a later lane re-accumulates quota usage: called in time order, once per replayable record. */
+/** Called in time order, once per replayable record; by default quota usage is re-accumulated (replay-quotas.ts). */
 export interface ReplayHooks {
   /** The context the candidate decides from (e.g. with quota standings as replay has accumulated them). */
   contextFor?(record: AuditRecord, base: PolicyContext): PolicyContext | Promise<PolicyContext>;
@@ -143,6 +144,8 @@ export async function replay(
   };
   const changes = new Map<string, RuleChange>();
   const hour = hourIn(options.timeZone);
+  // A candidate with quotas decides from the usage it would itself have let build up, in time order.
+  const hooks = options.hooks ?? quotaReplayHooks(policy);
   const notReplayable = (reason: string) => {
     result.notReplayable.total++;
     bump(result.notReplayable.byReason, reason);
@@ -155,9 +158,7 @@ export async function replay(
     const rebuilt = contextFromRecorded(record.policyContext);
     let decision: Decision;
     try {
-      const context = options.hooks?.contextFor
-        ? await options.hooks.contextFor(record, rebuilt.context)
-        : rebuilt.context;
+      const context = hooks?.contextFor ? await hooks.contextFor(record, rebuilt.context) : rebuilt.context;
       decision = await policy.decide(context);
     } catch (error) {
       notReplayable(
@@ -174,7 +175,13 @@ export async function replay(
     }
     // In shadow mode the candidate releases everything; replay shows what it would enforce.
     const candidate = decision.action === 'release' && decision.shadowOf ? decision.shadowOf : decision;
-    await options.hooks?.afterDecision?.(record, candidate);
+    try {
+      await hooks?.afterDecision?.(record, candidate);
+    } catch (error) {
+      if (!(error instanceof NotRecordedError)) throw error;
+      notReplayable(error.message);
+      continue;
+    }
     result.replayed++;
     const old = recordedDecision(record);
     if (effectOf(old) === effectOf(candidate)) {

@@ -1,74 +1,146 @@
 import type { AuditRecord } from '../../../src/audit/audit-log';
 import type { PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
+import { compilePolicy } from '../../../src/policy/declarative/rule-engine';
+import { parsePolicy } from '../../../src/policy/declarative/policy-schema';
 import { recordingContext } from '../../../src/policy/recorded-context';
 import { replay } from '../../../admin/policy/replay';
-import { quotaReplayHooks } from '../../../admin/policy/replay-quotas';
-import type { QuotaDefinition } from '../../../src/quota/quota-model';
-import { context } from '../../support/policy-context';
+import { context, PRINTERS } from '../../support/policy-context';
 
-/** A record the old policy (release everything) journaled, with its recorded context. */
-function released(jobId: string, now: string, upn = 'sam@school.example'): AuditRecord {
-  const base = context({ now, upn, copies: 2, colorMode: 'color' });
-  const ctx: PolicyContext = { ...base, job: { ...base.job, id: jobId, owner: { ...base.job.owner, id: upn } } };
-  const decision = { action: 'release' as const, rule: 'all' };
+function declarative(json: object): ReleasePolicy {
+  const parsed = parsePolicy({ name: 'candidate', timeZone: 'Europe/London', ...json });
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return compilePolicy(parsed.policy, { runPlugin: () => Promise.reject(new Error('no plug-ins')) });
+}
+
+/** A record as the processor journals it: `policy` decides the job, through a recording context. */
+async function recorded(
+  policy: ReleasePolicy,
+  input: Parameters<typeof context>[0] & { jobId?: string },
+): Promise<AuditRecord> {
+  const base = context(input);
+  const ctx: PolicyContext = { ...base, job: { ...base.job, id: input.jobId ?? base.job.id } };
+  const recording = recordingContext(ctx);
+  const decision = await policy.decide(recording.context);
   return {
-    receivedAt: now,
-    taskId: `task-${jobId}`,
+    receivedAt: ctx.now.toISOString(),
+    taskId: `task-${ctx.job.id}`,
     taskDefinitionId: 'def',
-    jobId,
+    jobId: ctx.job.id,
     printerId: ctx.job.printerId,
-    userPrincipalName: upn,
+    printerName: input.printer?.displayName ?? PRINTERS.floor1.displayName,
+    userPrincipalName: ctx.job.owner.userPrincipalName,
+    documentName: input.name ?? 'Report.pdf',
     rule: decision.rule,
     action: decision.action,
     decision,
     outcome: 'released',
     correlationId: 'c',
-    decidedAt: now,
-    policyContext: recordingContext(ctx).recorded(),
+    decidedAt: ctx.now.toISOString(),
+    policyContext: recording.recorded(),
   };
 }
 
-const colour: QuotaDefinition = { name: 'colour', measure: 'colorCopies', limit: 3, period: { every: 'month' } };
-const candidate: ReleasePolicy = {
-  name: 'candidate',
-  quotas: { definitions: [colour], timeZone: 'Europe/London' },
-  async decide(context) {
-    const standing = await context.quota('colour');
-    return standing?.wouldExceed
-      ? { action: 'deny', rule: 'colour quota', reason: `used ${standing.used} of ${standing.limit}` }
-      : { action: 'release', rule: 'all' };
-  },
-};
+const releaseAll: ReleasePolicy = { name: 'old', decide: async () => ({ action: 'release', rule: 'all' }) };
+const options = { timeZone: 'Europe/London', sample: 5 };
+const STUDENT = 'sam@students.school.example';
 
-describe('replay with quotas: usage re-accumulated from the candidate decisions, in time order', () => {
-  it('denies once the candidate would have used the quota up; a denied job costs nothing; a new month starts at zero', async () => {
-    const records = [
-      released('3', '2026-11-03T09:00:00Z'),
-      released('1', '2026-11-01T09:00:00Z'),
-      released('2', '2026-11-02T09:00:00Z'),
-      released('4', '2026-11-04T09:00:00Z', 'ana@school.example'),
-      released('5', '2026-12-01T09:00:00Z'),
+/** At most three colour jobs a month for students; a job over it is denied with where the student stands. */
+const colourQuota = declarative({
+  quotas: [
+    {
+      name: 'colour-jobs',
+      measure: 'colorJobs',
+      limit: 3,
+      period: { every: 'month' },
+      users: ['*@students.school.example'],
+    },
+  ],
+  rules: [
+    {
+      name: 'colour quota',
+      when: { quota: { name: 'colour-jobs', state: 'wouldExceed' } },
+      then: { deny: { reason: 'You have used {used} of {limit} colour jobs {period}.' } },
+    },
+  ],
+  default: { release: {} },
+});
+
+describe('replay with quotas', () => {
+  it('re-accumulates usage in time order: the jobs past the limit are denied, black and white and the next month still print', async () => {
+    const jobs: [string, string, 'color' | 'grayscale'][] = [
+      ['1', '2026-11-02T09:00:00Z', 'color'],
+      ['2', '2026-11-03T09:00:00Z', 'color'],
+      ['3', '2026-11-04T09:00:00Z', 'grayscale'],
+      ['4', '2026-11-05T09:00:00Z', 'color'],
+      ['5', '2026-11-06T09:00:00Z', 'color'], // the fourth colour job of November
+      ['6', '2026-11-07T09:00:00Z', 'color'],
+      ['7', '2026-12-01T09:00:00Z', 'color'], // a new month
     ];
-    const result = await replay(candidate, records, {
-      timeZone: 'Europe/London',
-      sample: 5,
-      hooks: quotaReplayHooks(() => candidate.quotas),
-    });
-    expect(result).toMatchObject({ replayed: 5, changed: 2, unchanged: 3, notReplayable: { total: 0 } });
-    expect(result.byRuleChange).toMatchObject([
-      { oldRule: 'all', newRule: 'colour quota', count: 2, samples: [{ jobId: '2' }, { jobId: '3' }] },
-    ]);
-    expect(result.byRuleChange[0]!.samples.map((s) => s.new.reason)).toEqual(['used 2 of 3', 'used 2 of 3']);
+    // Recorded out of order: replay sorts them by decision time.
+    const records = await Promise.all(
+      jobs.reverse().map(([jobId, now, colorMode]) => recorded(releaseAll, { jobId, now, colorMode, upn: STUDENT })),
+    );
+    const result = await replay(colourQuota, records, options);
+    expect(result.replayed).toBe(7);
+    expect(result.changed).toBe(2);
+    const change = result.byRuleChange[0]!;
+    expect(change.samples.map((s) => s.jobId)).toEqual(['5', '6']);
+    expect(change.samples[0]!.new.reason).toBe('You have used 3 of 3 colour jobs this month.');
   });
 
-  it('without the hooks, a candidate asking a quota the old policy never asked is not replayable', async () => {
-    const result = await replay(candidate, [released('1', '2026-11-01T09:00:00Z')], {
-      timeZone: 'Europe/London',
-      sample: 1,
+  it('a held job its owner deleted costs nothing; one released at a printer uses the quota', async () => {
+    const holdColour = declarative({
+      quotas: [{ name: 'colour-jobs', measure: 'colorJobs', limit: 1, period: { every: 'month' } }],
+      rules: [
+        {
+          name: 'colour quota',
+          when: { quota: { name: 'colour-jobs', state: 'wouldExceed' } },
+          then: { deny: { reason: 'No colour left {period}.' } },
+        },
+        {
+          name: 'hold colour',
+          when: { colorMode: ['color'] },
+          then: { hold: { expiresInMinutes: 60, onExpiry: 'deny' } },
+        },
+      ],
+      default: { release: {} },
     });
-    expect(result.notReplayable).toEqual({
-      total: 1,
-      byReason: { 'quota colour was not asked when the job was decided': 1 },
+    const deleted = {
+      ...(await recorded(releaseAll, { jobId: '1', now: '2026-11-02T09:00:00Z' })),
+      outcome: 'hold-deleted' as const,
+    };
+    const printed = {
+      ...(await recorded(releaseAll, { jobId: '2', now: '2026-11-03T09:00:00Z' })),
+      outcome: 'hold-released' as const,
+    };
+    const denied = await recorded(releaseAll, { jobId: '3', now: '2026-11-04T09:00:00Z' });
+    const result = await replay(holdColour, [deleted, printed, denied], options);
+    // 1: held then deleted (free); 2: held, and it printed (uses the one colour job); 3: over the quota.
+    expect(result.byRuleChange.map((c) => [c.newRule, c.samples.map((s) => s.jobId)])).toEqual([
+      ['hold colour', ['1', '2']],
+      ['colour quota', ['3']],
+    ]);
+  });
+
+  it('a quota counted through a group the old policy never checked makes the job not replayable, never guessed', async () => {
+    const byGroup = declarative({
+      quotas: [
+        {
+          name: 'colour-jobs',
+          measure: 'colorJobs',
+          limit: 1,
+          period: { every: 'month' },
+          groups: ['5e6f7a8b-0000-4000-8000-00000000000a'],
+        },
+      ],
+      rules: [
+        { name: 'quota', when: { quota: { name: 'colour-jobs', state: 'reached' } }, then: { deny: { reason: 'no' } } },
+      ],
+      default: { release: {} },
     });
+    const records = [await recorded(releaseAll, { jobId: '1', now: '2026-11-02T09:00:00Z' })];
+    const result = await replay(byGroup, records, options);
+    expect(result.notReplayable.total).toBe(1);
+    expect(Object.keys(result.notReplayable.byReason)[0]).toMatch(/group .* was not checked/);
   });
 });
