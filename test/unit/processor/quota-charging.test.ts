@@ -13,6 +13,7 @@ import {
 import { memoryUsageStore } from '../../../src/quota/memory-usage-store';
 import type { QuotaDefinition, UsageStore } from '../../../src/quota/quota-model';
 import { deleteHeldJobs, releaseHeldJobs } from '../../../src/release/release-held-jobs';
+import { graphError } from '../../support/fake-print-api';
 import { PRINTERS, processorHarness } from '../../support/processor-harness';
 
 /**
@@ -195,6 +196,18 @@ describe('quotas in the processor: decided from standings, charged for what prin
     expect(await processTask(delivery, h.deps)).toMatchObject({ outcome: 'released' });
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
     expect(await processTask(delivery, h.deps)).toMatchObject({ status: 'skipped', why: 'already-handled' });
+    expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
+  });
+
+  it('the fail-safe settles the journaled charge: its release confirms it; a job gone cancels it', async () => {
+    const h = harness(jobsLimit(5));
+    h.api.fail('setTaskState', graphError(403));
+    expect(await processTask(h.print().message(), h.deps)).toMatchObject({ outcome: 'failed-safe' });
+    expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
+
+    h.api.fail('setTaskState', graphError(404));
+    h.api.fail('getTask', graphError(404));
+    expect(await processTask(h.print().message(), h.deps)).toMatchObject({ status: 'job-gone' });
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
   });
 
