@@ -1,6 +1,7 @@
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import { decisionChanges, type Decision, type PolicyContext } from '../policy/decision';
 import { PolicyUnavailableError } from '../policy/evaluation-errors';
+import { errorText } from '../observability/log';
 import { applyConfigurationChange, jobCost, type PageCount } from '../quota/job-cost';
 import {
   userKeyOf,
@@ -53,7 +54,7 @@ export function quotaSession(input: {
     ]).then(([found, own]) => withoutCharge(found, own));
     return read.catch((error: unknown) => {
       read = undefined; // not kept: the next try reads again
-      const failure = new PolicyUnavailableError(`The quota usage could not be read: ${String(error)}`, true, {
+      const failure = new PolicyUnavailableError(`The quota usage could not be read: ${errorText(error, 300)}`, true, {
         cause: error,
       });
       failures.push(failure);
