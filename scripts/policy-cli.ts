@@ -44,11 +44,10 @@ import {
   type Terminal,
 } from '../admin/cli/cli';
 import { Option, type Command } from 'commander';
-import { adminStorageSettings, adminTable } from './admin-storage';
+import { adminStorageSettings, adminTable } from '../admin/admin-storage';
 import { auditRecordsIn, checkTimeZone, PeriodError, reportPeriod } from '../admin/decision-report';
 import { readAuditJsonl, writeAuditJsonl } from '../admin/policy/audit-jsonl';
 import { formatReplay, replay } from '../admin/policy/replay';
-import { quotaReplayHooks } from '../admin/policy/replay-quotas';
 import type { AuditRecord } from '../src/audit/audit-log';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', 'policies', 'policy.schema.json');
@@ -167,8 +166,7 @@ async function recordsToReplay(
     what: 'the audit table',
     role: 'Storage Table Data Reader',
     setting: 'RELEASE_GATE_AUDIT_TABLE',
-    script: 'policy',
-    sandboxExample: 'npm run policy -- replay <policy.json> --sandbox',
+    script: 'policy -- replay <policy.json>',
     exitCode: EXIT.invalid,
   });
   const records: AuditRecord[] = [];
@@ -180,8 +178,8 @@ async function recordsToReplay(
 export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env): Command {
   const program = defineCommand(
     'policy',
-    'Check a release policy, dry-run print jobs against it, and keep its JSON Schema current. ' +
-      'No Graph call is made: printer and groups come from the job file.',
+    'Check a release policy, dry-run print jobs against it, replay recorded decisions through it, and keep its ' +
+      'JSON Schema current. No Graph call is made: printer and groups come from the job file or the audit record.',
     terminal,
   );
   describeUse(program, {
@@ -355,12 +353,7 @@ export function command(terminal: Terminal, env: NodeJS.ProcessEnv = process.env
           writeAuditJsonl(options.export, records);
           (options.json ? terminal.err : terminal.out)(`Wrote ${records.length} record(s) to ${options.export}`);
         }
-        // Quotas replay as they would really have gone: usage re-accumulated in time order from the candidate's own decisions.
-        const result = await replay(policy, records, {
-          timeZone,
-          sample: options.sample,
-          ...(policy.quotas ? { hooks: quotaReplayHooks(policy.quotas) } : {}),
-        });
+        const result = await replay(policy, records, { timeZone, sample: options.sample });
         terminal.out(
           options.json
             ? JSON.stringify({ period: period.label, from: period.from, to: period.to, ...result }, null, 2)

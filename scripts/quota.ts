@@ -25,7 +25,7 @@ import { formatAdminActions, formatUserUsage, userUsage } from '../admin/quota-u
 import type { UsageCounter, UsageStore } from '../src/quota/quota-model';
 import { tableUsageStore } from '../src/quota/table-usage-store';
 import { isGuid } from '../src/graph/ids';
-import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from './admin-storage';
+import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from '../admin/admin-storage';
 
 /** Exit code when --user, --quota or --period names nothing the quota table knows. */
 export const EXIT_UNKNOWN = 4;

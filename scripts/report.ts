@@ -30,7 +30,7 @@ import { PrintApi } from '../src/graph/print-api';
 import { formatQuotaUsage, quotaUsage, type QuotaUsage } from '../admin/quota-usage';
 import { tableUsageStore } from '../src/quota/table-usage-store';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
-import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from './admin-storage';
+import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from '../admin/admin-storage';
 
 export { EXIT_NOT_CONFIGURED };
 

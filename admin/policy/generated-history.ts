@@ -150,7 +150,8 @@ export async function generateHistory(options: {
       },
       printer: () => Promise.resolve(printer),
       memberOf: (groupIds) => Promise.resolve(new Set(groupIds.filter((g) => person.groups.includes(g)))),
-      quota: (name) => Promise.reject(new Error(`The generated history keeps no usage: quota ${name} cannot be asked`)),
+      // The generated history has no quota usage: a policy that asks fails, as without a usage store.
+      quota: (name) => Promise.reject(new Error(`The generated history has no usage for quota "${name}"`)),
     };
     const recording = recordingContext(base);
     const decision = await options.policy.decide(recording.context);

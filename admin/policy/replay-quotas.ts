@@ -1,49 +1,78 @@
 /**
- * Quotas in a replay: usage is re-accumulated in time order from what the candidate policy itself
- * would have printed, in a memory usage store that starts empty at the replay's first record, so a
- * quota condition is decided as it would really have been (not from the usage the old policy left).
+ * Quota usage in a replay: a candidate policy with quotas decides each job from the usage the
+ * candidate itself would have let the earlier jobs build up, re-accumulated in time order in a
+ * memory store, so a stricter quota stops the jobs it would really have stopped, and a job it
+ * denies costs the later ones nothing. Top-ups and resets an admin made in the period are not
+ * replayed (they were granted against the old policy's usage).
  */
 import type { AuditRecord } from '../../src/audit/audit-log';
-import type { Decision, PolicyContext } from '../../src/policy/decision';
-import { quotaSession, type QuotaSession } from '../../src/processor/quota-charging';
+import { decisionChanges, type Decision, type PolicyContext, type ReleasePolicy } from '../../src/policy/decision';
+import { applyConfigurationChange, jobCost } from '../../src/quota/job-cost';
 import { memoryUsageStore } from '../../src/quota/memory-usage-store';
-import type { UsageStore } from '../../src/quota/quota-model';
-import type { PolicyQuotas } from '../../src/quota/standings';
+import { userKeyOf } from '../../src/quota/quota-model';
+import { chargeItemsFor, lazyQuotaLookup } from '../../src/quota/standings';
+import type { ReplayHooks } from './replay';
 
-export interface QuotaReplayHooks {
-  contextFor(record: AuditRecord, base: PolicyContext): PolicyContext;
-  afterDecision(record: AuditRecord, decision: Decision): Promise<void>;
-  /** The re-accumulated usage, for a look at where each user ended. */
-  usage: UsageStore;
-}
+/** Decisions that print, or may print once released from a hold: these charge the quota. */
+const CHARGING: ReadonlySet<Decision['action']> = new Set(['release', 'release-with-changes', 'redirect', 'hold']);
 
 /**
- * Replay hooks for a candidate that declares quotas. Each record's job is charged as the processor
- * charges it (the final configuration's cost, for a decision that prints or may print: a hold counts
- * as it may print); a denial costs nothing. Group applicability uses the record's recorded look-ups:
- * a group never checked makes the job not replayable (the recorded context throws), never guessed.
+ * Whether a held job really printed: the recorded outcome says so when the old policy held it too;
+ * otherwise a held job is counted as printed (a quota replay errs towards using the quota up).
  */
-export function quotaReplayHooks(quotas: PolicyQuotas, usage: UsageStore = memoryUsageStore()): QuotaReplayHooks {
-  // Replay calls contextFor, decides, then afterDecision, one record at a time, in time order.
-  let current: { taskId: string; session: QuotaSession } | undefined;
+function heldJobPrinted(record: AuditRecord, decision: Decision): boolean {
+  if (decision.action !== 'hold') return true;
+  if (record.outcome === 'hold-released') return true;
+  if (record.outcome === 'hold-expired') return decision.onExpiry === 'release';
+  if (record.outcome === 'hold-deleted' || record.outcome === 'hold-vanished') return false;
+  return true;
+}
+
+/** Hooks that re-accumulate quota usage, or undefined when the candidate declares no quotas. */
+export function quotaReplayHooks(policy: ReleasePolicy): ReplayHooks | undefined {
+  if (!policy.quotas?.definitions.length) return undefined;
+  const store = memoryUsageStore();
+  let current: { taskId: string; context: PolicyContext } | undefined;
   return {
-    usage,
     contextFor(record, base) {
-      const session = quotaSession({
-        store: usage,
-        quotas: () => quotas,
-        job: base.job,
-        now: base.now,
-        memberOf: (groupIds) => base.memberOf(groupIds),
-      });
-      current = { taskId: record.taskId, session };
-      return { ...base, quota: (name) => session.quota(name) };
+      const owner = base.job.owner;
+      const userKey = userKeyOf(owner);
+      const context: PolicyContext = {
+        ...base,
+        // A job with no owner has no usage to count: no quota applies to it (as in the processor).
+        quota: userKey
+          ? lazyQuotaLookup({
+              quotas: () => policy.quotas,
+              now: base.now,
+              owner,
+              memberOf: (groupIds) => base.memberOf(groupIds),
+              cost: jobCost(base.job.configuration),
+              read: (periods) => store.read(userKey, periods),
+            })
+          : () => Promise.resolve(undefined),
+      };
+      current = { taskId: record.taskId, context };
+      return context;
     },
     async afterDecision(record, decision) {
-      if (current?.taskId !== record.taskId) return;
-      const charges = await current.session.chargesFor(decision);
-      // Over the limit only if the candidate chose to print anyway: counted, as the processor counts it.
-      if (charges) await usage.reserve(charges.userKey, record.taskId, charges.items);
+      const context = current?.taskId === record.taskId ? current.context : undefined;
+      const quotas = policy.quotas;
+      const userKey = context && userKeyOf(context.job.owner);
+      if (!context || !quotas || !userKey || !CHARGING.has(decision.action)) return;
+      const printsWith = applyConfigurationChange(context.job.configuration, decisionChanges(decision));
+      const items = await chargeItemsFor({
+        ...quotas,
+        now: context.now,
+        owner: context.job.owner,
+        memberOf: (groupIds) => context.memberOf(groupIds),
+        cost: jobCost(printsWith),
+      });
+      if (items.length === 0) return;
+      const reserved = await store.reserve(userKey, record.jobId, items, context.job.owner);
+      // Refused only when the candidate decided past its own limit: that job did not print.
+      if (!reserved.ok) return;
+      if (heldJobPrinted(record, decision)) await store.confirm(userKey, record.jobId);
+      else await store.cancel(userKey, record.jobId);
     },
   };
 }

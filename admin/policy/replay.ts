@@ -7,8 +7,9 @@
 import type { AuditRecord } from '../../src/audit/audit-log';
 import type { Decision, PolicyContext, ReleasePolicy } from '../../src/policy/decision';
 import { contextFromRecorded, NotRecordedError } from '../../src/policy/recorded-context';
+import { quotaReplayHooks } from './replay-quotas';
 
-/** Where a later lane re-accumulates quota usage: called in time order, once per replayable record. */
+/** Called in time order, once per replayable record; by default quota usage is re-accumulated (replay-quotas.ts). */
 export interface ReplayHooks {
   /** The context the candidate decides from (e.g. with quota standings as replay has accumulated them). */
   contextFor?(record: AuditRecord, base: PolicyContext): PolicyContext | Promise<PolicyContext>;
@@ -143,6 +144,8 @@ export async function replay(
   };
   const changes = new Map<string, RuleChange>();
   const hour = hourIn(options.timeZone);
+  // A candidate with quotas decides from the usage it would itself have let build up, in time order.
+  const hooks = options.hooks ?? quotaReplayHooks(policy);
   const notReplayable = (reason: string) => {
     result.notReplayable.total++;
     bump(result.notReplayable.byReason, reason);
@@ -155,9 +158,7 @@ export async function replay(
     const rebuilt = contextFromRecorded(record.policyContext);
     let decision: Decision;
     try {
-      const context = options.hooks?.contextFor
-        ? await options.hooks.contextFor(record, rebuilt.context)
-        : rebuilt.context;
+      const context = hooks?.contextFor ? await hooks.contextFor(record, rebuilt.context) : rebuilt.context;
       decision = await policy.decide(context);
     } catch (error) {
       notReplayable(
@@ -174,7 +175,13 @@ export async function replay(
     }
     // In shadow mode the candidate releases everything; replay shows what it would enforce.
     const candidate = decision.action === 'release' && decision.shadowOf ? decision.shadowOf : decision;
-    await options.hooks?.afterDecision?.(record, candidate);
+    try {
+      await hooks?.afterDecision?.(record, candidate);
+    } catch (error) {
+      if (!(error instanceof NotRecordedError)) throw error;
+      notReplayable(error.message);
+      continue;
+    }
     result.replayed++;
     const old = recordedDecision(record);
     if (effectOf(old) === effectOf(candidate)) {
@@ -247,7 +254,7 @@ export function formatReplay(result: ReplayResult, period: string, bold: (text: 
     bold(`Replay of policy "${result.policy}" over ${period}: ${result.total} recorded decision(s)`),
     `  replayed ${result.replayed}: ${result.changed} would change, ${result.unchanged} would not`,
     `  not replayable ${result.notReplayable.total}` +
-      (result.notReplayable.total ? ' (a look-up the policy needs was not recorded; never guessed):' : ''),
+      (result.notReplayable.total ? ' (left out, never guessed):' : ''),
     ...Object.entries(result.notReplayable.byReason)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([reason, n]) => `    ${n}  ${reason}`),

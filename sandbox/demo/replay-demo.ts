@@ -7,7 +7,6 @@ import path from 'node:path';
 import { auditRecordsIn } from '../../admin/decision-report';
 import { checkPolicy } from '../../admin/policy/check-policy';
 import { formatReplay, replay, type ReplayResult } from '../../admin/policy/replay';
-import { quotaReplayHooks } from '../../admin/policy/replay-quotas';
 import type { AuditRecord } from '../../src/audit/audit-log';
 import { parseSettings } from '../../src/config/load-settings';
 import { declarativePolicy } from '../../src/policy/load-policy';
@@ -30,11 +29,8 @@ export async function replayDemoHistory(
   const audit = createTableClient(settings, settings.RELEASE_GATE_AUDIT_TABLE);
   const records: AuditRecord[] = [];
   for await (const record of auditRecordsIn(audit, { from: since, to: new Date() })) records.push(record);
-  const result = await replay(policy, records, {
-    timeZone: checked.policy.timeZone,
-    sample: 2,
-    ...(policy.quotas ? { hooks: quotaReplayHooks(policy.quotas) } : {}),
-  });
+  // Quota usage is re-accumulated by replay itself (the stricter policy declares a quota).
+  const result = await replay(policy, records, { timeZone: checked.policy.timeZone, sample: 2 });
   out(formatReplay(result, "this demo's decisions"));
   return result;
 }

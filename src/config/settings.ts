@@ -308,7 +308,7 @@ export const settingsObject = z.object({
     .enum(['off', 'on'])
     .default('off')
     .describe(
-      'on: for policies with a pages quota, each job\'s document is downloaded at decision time, its pages ' +
+      "on: for policies with a pages quota, each job's document is downloaded at decision time, its pages " +
         'counted in memory (PDF, OXPS/XPS, PWG raster) and the document dropped; only the count is kept. Needs ' +
         'the application permission PrintJob.Read.All (RELEASE_GATE_ALLOW_PAGE_COUNTING=true in azd). off: pages ' +
         'are charged one per copy.',
@@ -316,7 +316,7 @@ export const settingsObject = z.object({
   RELEASE_GATE_PAGE_COUNTING_MAX_BYTES: integer(1_048_576, 268_435_456, 'bytes')
     .default(52_428_800)
     .describe(
-      'Largest document page counting downloads (held in memory while counted); a larger one\'s pages are ' +
+      "Largest document page counting downloads (held in memory while counted); a larger one's pages are " +
         'unknown and charged one per copy. Default 50 MiB.',
     ),
   RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000, 'notifications')

@@ -23,7 +23,7 @@ export interface RecordedContext {
   printer?: Awaited<ReturnType<PolicyContext['printer']>>;
   /** Each group the policy asked about: whether the owner was a member. */
   groups?: Record<string, boolean>;
-  /** Each quota the policy asked about: where the owner stood (null: it did not apply to them). */
+  /** Each quota the policy asked about: where the owner stood (null: it did not apply to them). Not replayed. */
   quotas?: Record<string, QuotaStanding | null>;
 }
 
@@ -171,12 +171,8 @@ export function contextFromRecorded(
         return notRecorded(`group ${unknown.join(', ')} was not checked when the job was decided`);
       return Promise.resolve(new Set(groupIds.filter((id) => groups[id])));
     },
-    // Where the owner stood then, as the policy saw it; a replay hook may give re-accumulated usage instead.
-    quota(name) {
-      const quotas = recorded.quotas ?? {};
-      if (!(name in quotas)) return notRecorded(`quota ${name} was not asked when the job was decided`);
-      return Promise.resolve(quotas[name] ?? undefined);
-    },
+    // Usage as it was then is re-accumulated by the replay (ReplayHooks.contextFor), never guessed here.
+    quota: (name) => notRecorded(`quota "${name}": usage is replayed only with the quota hook`),
   };
   return { context, missing };
 }

@@ -17,7 +17,8 @@ import { RetryableProcessingError, type TaskRun } from './task-run';
 import { measuresPages, quotaSession } from './quota-charging';
 import type { PolicyQuotas } from '../quota/standings';
 import type { PageCount } from '../quota/job-cost';
-import type { JournaledCharges } from '../quota/quota-model';
+import { chargeKeyOf, type JournaledCharges } from '../quota/quota-model';
+import { parseJobUrl } from '../graph/ids';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
 export const PULL_QUEUE_HOLD_MINUTES = 24 * 60;
@@ -76,7 +77,7 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
     const { record, charges } = await decideOnce(run, job, printerId, pages);
     if (!charges) return record;
     const store = deps.usageStore!; // the charges were computed from it
-    const reserved = await store.reserve(charges.userKey, job.id, charges.items, {
+    const reserved = await store.reserve(charges.userKey, charges.jobKey, charges.items, {
       userPrincipalName: job.createdBy?.userPrincipalName ?? undefined,
     });
     if (reserved.ok) {
@@ -90,6 +91,16 @@ export async function decide(run: TaskRun, job: PrintJob, printerId: string): Pr
         `Quota ${quota} (${periodKey}) kept changing while job ${job.id} was decided (${attempt} tries); trying again later`,
       );
   }
+}
+
+/**
+ * The key the job's charge is kept under. A job Release Gate redirected here (a release at a printer,
+ * a redirect decision) was charged as the job it came from: it keeps that charge, so deciding it
+ * again neither counts it twice nor compares it against itself.
+ */
+function jobKeyOf(job: PrintJob, printerId: string): string {
+  const original = job.redirectedFrom ? parseJobUrl(job.redirectedFrom) : undefined;
+  return chargeKeyOf(original ?? { printerId, jobId: job.id });
 }
 
 /**
@@ -153,6 +164,7 @@ async function decideOnce(
     // As the policy declares them when asked (a policy file is loaded during its first evaluation).
     quotas: () => deps.policy.quotas,
     job: context.job,
+    jobKey: jobKeyOf(job, printerId),
     now: decidedAt,
     memberOf: (groupIds) => context.memberOf(groupIds),
     pages,

@@ -1,6 +1,7 @@
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import { decisionChanges, type Decision, type PolicyContext } from '../policy/decision';
 import { PolicyUnavailableError } from '../policy/evaluation-errors';
+import { errorText } from '../observability/log';
 import { applyConfigurationChange, jobCost, type PageCount } from '../quota/job-cost';
 import {
   userKeyOf,
@@ -32,6 +33,8 @@ export function quotaSession(input: {
   store: UsageStore | undefined;
   quotas: () => PolicyQuotas | undefined;
   job: PolicyContext['job'];
+  /** The key the job's charge is kept under (chargeKeyOf; a redirected job's is its original's). */
+  jobKey: string;
   now: Date;
   memberOf: MemberOf;
   pages?: PageCount;
@@ -47,11 +50,11 @@ export function quotaSession(input: {
     if (!userKey) throw new Error(`Job ${job.id} has no owner whose quotas could be counted`);
     read ??= Promise.all([
       store.read(userKey, quotaPeriodsFor(quotas.definitions, now, quotas.timeZone)),
-      store.charge(userKey, job.id),
+      store.charge(userKey, input.jobKey),
     ]).then(([found, own]) => withoutCharge(found, own));
     return read.catch((error: unknown) => {
       read = undefined; // not kept: the next try reads again
-      const failure = new PolicyUnavailableError(`The quota usage could not be read: ${String(error)}`, true, {
+      const failure = new PolicyUnavailableError(`The quota usage could not be read: ${errorText(error, 300)}`, true, {
         cause: error,
       });
       failures.push(failure);
@@ -108,6 +111,7 @@ export function quotaSession(input: {
       const current = await counters(quotas);
       return {
         userKey,
+        jobKey: input.jobKey,
         items: items.map((item) => {
           const counter = current.find((c) => c.quota === item.quota && c.periodKey === item.periodKey);
           const used = (counter?.confirmed ?? 0) + (counter?.reserved ?? 0);

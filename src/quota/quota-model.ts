@@ -108,8 +108,17 @@ export interface JobCharge {
 /** What the journal (the audit record) keeps of a job's charge, so it can be settled exactly once. */
 export interface JournaledCharges {
   userKey: string;
+  /** The charge's job key in the usage store ({@link chargeKeyOf}); a redirected job keeps its original's. */
+  jobKey: string;
   items: ChargeItem[];
 }
+
+/**
+ * The key a job's charge is kept under (the usage store's `jobId`): printer and job, since Graph's job
+ * ids are numbers that need not be unique across printers.
+ */
+export const chargeKeyOf = (job: { printerId: string; jobId: string }): string =>
+  `${job.printerId.toLowerCase()}/${job.jobId}`;
 
 /** A user's usage of one quota in one period. */
 export interface UsageCounter {
@@ -155,7 +164,10 @@ export interface AdminAction {
 export interface UsageStore {
   /** Counters of one user for these quota periods (absent ones read as zero). */
   read(userKey: string, periods: { quota: string; periodKey: string }[]): Promise<UsageCounter[]>;
-  /** Reserves a job's charges, all or none. A job already reserved or confirmed: ok, nothing charged again. */
+  /**
+   * Reserves a job's charges, all or none. A job already charged (reserved, confirmed or cancelled): ok, nothing
+   * charged again, so a late redelivery cannot re-open a settled job. Throws (retryable) rather than guess.
+   */
   reserve(
     userKey: string,
     jobId: string,

@@ -41,8 +41,8 @@ export async function settleCharges(
   const charges = record.quotaCharges;
   if (!charges || how === 'keep') return;
   if (!store) throw new Error(`Job ${record.jobId} has a quota charge to ${how}, but no usage store is configured`);
-  if (how === 'confirm') await store.confirm(charges.userKey, record.jobId, finalItems);
-  else await store.cancel(charges.userKey, record.jobId);
+  if (how === 'confirm') await store.confirm(charges.userKey, charges.jobKey, finalItems);
+  else await store.cancel(charges.userKey, charges.jobKey);
 }
 
 const COLOUR_MEASURES = new Set<QuotaMeasure>(['colorJobs', 'colorCopies', 'colorPages']);

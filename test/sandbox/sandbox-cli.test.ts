@@ -147,6 +147,7 @@ describe('npm run print: help and bad input', () => {
     [['--user', 'a@b', '--printer', 'x', '--copies', 'two'], /"two" is not a whole number from 1 to 999/],
     [['--user', 'a@b', '--printer', 'x', '--copies', '0'], /"0" is not a whole number from 1 to 999/],
     [['--user', 'a@b', '--printer', 'x', '--size', 'big'], /--size takes a size .* not "big"/],
+    [['--user', 'a@b', '--printer', 'x', '--pages', '0'], /"0" is not a whole number from 1 to 10000/],
     [['--user', 'a@b', '--printer', 'x', '--timeout', '0'], /"0" is not a whole number from 1 to 3600/],
     [['--user', 'a@b', '--printer', 'x', '--wiat'], /Did you mean --wait\?/],
   ])('%j is refused with exit 2', async (args, message) => {

@@ -146,6 +146,9 @@ export function usageStoreContract(make: () => Promise<UsageStore>, options: Con
     await store.cancel(user, 'job-1');
     expect(await store.charge(user, 'job-1')).toMatchObject({ state: 'cancelled' });
     expect(await store.charge(other, 'job-1')).toBeUndefined();
+    // The processor's keys name the printer and the job.
+    await store.reserve(user, '9f8e7d6c-0000-4000-8000-000000000013/24123', [item(1, 5)]);
+    expect(await store.charge(user, '9f8e7d6c-0000-4000-8000-000000000013/24123')).toMatchObject({ state: 'reserved' });
   });
 
   it('counts a charge the policy let go over the limit instead of refusing it', async () => {

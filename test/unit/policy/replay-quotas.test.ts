@@ -1,96 +1,146 @@
-import { quotaReplayHooks } from '../../../admin/policy/replay-quotas';
 import type { AuditRecord } from '../../../src/audit/audit-log';
-import type { PrintJob } from '../../../src/graph/print-schemas';
-import type { Decision, PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
-import { buildPolicyContext } from '../../../src/policy/policy-context';
-import type { PolicyQuotas } from '../../../src/quota/standings';
+import type { PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
+import { compilePolicy } from '../../../src/policy/declarative/rule-engine';
+import { parsePolicy } from '../../../src/policy/declarative/policy-schema';
+import { recordingContext } from '../../../src/policy/recorded-context';
+import { replay } from '../../../admin/policy/replay';
+import { context, PRINTERS } from '../../support/policy-context';
 
-const SAM = { id: '0b1c2d3e-0000-4000-8000-000000000004', userPrincipalName: 'sam.student@contoso.example' };
-const STUDENTS = '6c8a2f0e-0000-4000-8000-00000000a002';
-const QUOTAS: PolicyQuotas = {
-  timeZone: 'Europe/London',
-  definitions: [
+function declarative(json: object): ReleasePolicy {
+  const parsed = parsePolicy({ name: 'candidate', timeZone: 'Europe/London', ...json });
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return compilePolicy(parsed.policy, { runPlugin: () => Promise.reject(new Error('no plug-ins')) });
+}
+
+/** A record as the processor journals it: `policy` decides the job, through a recording context. */
+async function recorded(
+  policy: ReleasePolicy,
+  input: Parameters<typeof context>[0] & { jobId?: string },
+): Promise<AuditRecord> {
+  const base = context(input);
+  const ctx: PolicyContext = { ...base, job: { ...base.job, id: input.jobId ?? base.job.id } };
+  const recording = recordingContext(ctx);
+  const decision = await policy.decide(recording.context);
+  return {
+    receivedAt: ctx.now.toISOString(),
+    taskId: `task-${ctx.job.id}`,
+    taskDefinitionId: 'def',
+    jobId: ctx.job.id,
+    printerId: ctx.job.printerId,
+    printerName: input.printer?.displayName ?? PRINTERS.floor1.displayName,
+    userPrincipalName: ctx.job.owner.userPrincipalName,
+    documentName: input.name ?? 'Report.pdf',
+    rule: decision.rule,
+    action: decision.action,
+    decision,
+    outcome: 'released',
+    correlationId: 'c',
+    decidedAt: ctx.now.toISOString(),
+    policyContext: recording.recorded(),
+  };
+}
+
+const releaseAll: ReleasePolicy = { name: 'old', decide: async () => ({ action: 'release', rule: 'all' }) };
+const options = { timeZone: 'Europe/London', sample: 5 };
+const STUDENT = 'sam@students.school.example';
+
+/** At most three colour jobs a month for students; a job over it is denied with where the student stands. */
+const colourQuota = declarative({
+  quotas: [
     {
-      name: 'student-colour',
-      measure: 'colorCopies',
+      name: 'colour-jobs',
+      measure: 'colorJobs',
       limit: 3,
-      period: { terms: [{ name: 'Autumn 2026', start: '2026-09-01', end: '2026-12-18' }] },
-      groups: [STUDENTS],
+      period: { every: 'month' },
+      users: ['*@students.school.example'],
     },
   ],
-};
+  rules: [
+    {
+      name: 'colour quota',
+      when: { quota: { name: 'colour-jobs', state: 'wouldExceed' } },
+      then: { deny: { reason: 'You have used {used} of {limit} colour jobs {period}.' } },
+    },
+  ],
+  default: { release: {} },
+});
 
-/** Denies a colour job that would take its owner over the quota; releases everything else. */
-const candidate: ReleasePolicy = {
-  name: 'stricter',
-  async decide(context) {
-    const colour = await context.quota('student-colour');
-    if (colour && colour.cost > 0 && colour.wouldExceed)
-      return { action: 'deny', rule: 'colour quota', reason: `${colour.used} of ${colour.limit} used` };
-    return { action: 'release', rule: 'everything else' };
-  },
-};
-
-let n = 0;
-/** A recorded job of Sam's, its context as replay rebuilds it (the group look-up as recorded). */
-function recorded(configuration: PrintJob['configuration'], memberOf = async () => new Set([STUDENTS])) {
-  const taskId = `task-${++n}`;
-  const decidedAt = new Date(Date.UTC(2026, 11, 1, 9, n));
-  const record = { taskId, jobId: String(1000 + n), decidedAt: decidedAt.toISOString() } as AuditRecord;
-  const base: PolicyContext = {
-    ...buildPolicyContext({
-      job: { id: record.jobId, status: { state: 'paused' }, createdBy: SAM, configuration },
-      printerId: 'printer-1',
-      tenantId: 'tenant',
-      now: decidedAt,
-      printers: { getPrinter: async () => ({ id: 'printer-1' }) },
-    }),
-    memberOf,
-  };
-  return { record, base };
-}
-
-/** Replays the records in order through the candidate with the hooks, as admin/policy/replay.ts calls them. */
-async function replayed(jobs: ReturnType<typeof recorded>[], hooks = quotaReplayHooks(QUOTAS)) {
-  const decisions: Decision[] = [];
-  for (const { record, base } of jobs) {
-    const decision = await candidate.decide(hooks.contextFor(record, base));
-    await hooks.afterDecision(record, decision);
-    decisions.push(decision);
-  }
-  return { decisions, hooks };
-}
-
-describe('quotas in a replay: usage re-accumulated from what the candidate itself would have printed', () => {
-  it('counts released jobs in time order; a denied job costs nothing, black and white costs no colour', async () => {
-    const { decisions, hooks } = await replayed([
-      recorded({ colorMode: 'color', copies: 2 }), // 0 + 2 ≤ 3: released
-      recorded({ colorMode: 'color', copies: 2 }), // 2 + 2 > 3: denied, nothing counted
-      recorded({ colorMode: 'color', copies: 1 }), // 2 + 1 ≤ 3: released
-      recorded({ colorMode: 'blackAndWhite', copies: 9 }),
-      recorded({ colorMode: 'color' }), // 3 + 1 > 3
-    ]);
-    expect(decisions.map((d) => (d.action === 'deny' ? d.reason : d.action))).toEqual([
-      'release',
-      '2 of 3 used',
-      'release',
-      'release',
-      '3 of 3 used',
-    ]);
-    const [counter] = await hooks.usage.list();
-    expect(counter).toMatchObject({
-      userKey: SAM.id,
-      quota: 'student-colour',
-      periodKey: 'term:autumn-2026',
-      reserved: 3,
-      viaGroups: [STUDENTS],
-    });
+describe('replay with quotas', () => {
+  it('re-accumulates usage in time order: the jobs past the limit are denied, black and white and the next month still print', async () => {
+    const jobs: [string, string, 'color' | 'grayscale'][] = [
+      ['1', '2026-11-02T09:00:00Z', 'color'],
+      ['2', '2026-11-03T09:00:00Z', 'color'],
+      ['3', '2026-11-04T09:00:00Z', 'grayscale'],
+      ['4', '2026-11-05T09:00:00Z', 'color'],
+      ['5', '2026-11-06T09:00:00Z', 'color'], // the fourth colour job of November
+      ['6', '2026-11-07T09:00:00Z', 'color'],
+      ['7', '2026-12-01T09:00:00Z', 'color'], // a new month
+    ];
+    // Recorded out of order: replay sorts them by decision time.
+    const records = await Promise.all(
+      jobs.reverse().map(([jobId, now, colorMode]) => recorded(releaseAll, { jobId, now, colorMode, upn: STUDENT })),
+    );
+    const result = await replay(colourQuota, records, options);
+    expect(result.replayed).toBe(7);
+    expect(result.changed).toBe(2);
+    const change = result.byRuleChange[0]!;
+    expect(change.samples.map((s) => s.jobId)).toEqual(['5', '6']);
+    expect(change.samples[0]!.new.reason).toBe('You have used 3 of 3 colour jobs this month.');
   });
 
-  it('a group look-up that was not recorded is thrown (replay counts the job as not replayable), never guessed', async () => {
-    const notRecorded = async (): Promise<Set<string>> => {
-      throw new Error('group 6c8a… was not checked when this job was decided');
+  it('a held job its owner deleted costs nothing; one released at a printer uses the quota', async () => {
+    const holdColour = declarative({
+      quotas: [{ name: 'colour-jobs', measure: 'colorJobs', limit: 1, period: { every: 'month' } }],
+      rules: [
+        {
+          name: 'colour quota',
+          when: { quota: { name: 'colour-jobs', state: 'wouldExceed' } },
+          then: { deny: { reason: 'No colour left {period}.' } },
+        },
+        {
+          name: 'hold colour',
+          when: { colorMode: ['color'] },
+          then: { hold: { expiresInMinutes: 60, onExpiry: 'deny' } },
+        },
+      ],
+      default: { release: {} },
+    });
+    const deleted = {
+      ...(await recorded(releaseAll, { jobId: '1', now: '2026-11-02T09:00:00Z' })),
+      outcome: 'hold-deleted' as const,
     };
-    await expect(replayed([recorded({ colorMode: 'color' }, notRecorded)])).rejects.toThrow(/was not checked/);
+    const printed = {
+      ...(await recorded(releaseAll, { jobId: '2', now: '2026-11-03T09:00:00Z' })),
+      outcome: 'hold-released' as const,
+    };
+    const denied = await recorded(releaseAll, { jobId: '3', now: '2026-11-04T09:00:00Z' });
+    const result = await replay(holdColour, [deleted, printed, denied], options);
+    // 1: held then deleted (free); 2: held, and it printed (uses the one colour job); 3: over the quota.
+    expect(result.byRuleChange.map((c) => [c.newRule, c.samples.map((s) => s.jobId)])).toEqual([
+      ['hold colour', ['1', '2']],
+      ['colour quota', ['3']],
+    ]);
+  });
+
+  it('a quota counted through a group the old policy never checked makes the job not replayable, never guessed', async () => {
+    const byGroup = declarative({
+      quotas: [
+        {
+          name: 'colour-jobs',
+          measure: 'colorJobs',
+          limit: 1,
+          period: { every: 'month' },
+          groups: ['5e6f7a8b-0000-4000-8000-00000000000a'],
+        },
+      ],
+      rules: [
+        { name: 'quota', when: { quota: { name: 'colour-jobs', state: 'reached' } }, then: { deny: { reason: 'no' } } },
+      ],
+      default: { release: {} },
+    });
+    const records = [await recorded(releaseAll, { jobId: '1', now: '2026-11-02T09:00:00Z' })];
+    const result = await replay(byGroup, records, options);
+    expect(result.notReplayable.total).toBe(1);
+    expect(Object.keys(result.notReplayable.byReason)[0]).toMatch(/group .* was not checked/);
   });
 });

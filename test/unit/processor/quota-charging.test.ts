@@ -13,6 +13,7 @@ import {
 import { memoryUsageStore } from '../../../src/quota/memory-usage-store';
 import type { QuotaDefinition, UsageStore } from '../../../src/quota/quota-model';
 import { deleteHeldJobs, releaseHeldJobs } from '../../../src/release/release-held-jobs';
+import { graphError } from '../../support/fake-print-api';
 import { PRINTERS, processorHarness } from '../../support/processor-harness';
 
 /**
@@ -96,6 +97,7 @@ describe('quotas in the processor: decided from standings, charged for what prin
     const record = await h.deps.audit.find(delivery.receivedAt, delivery.taskId);
     expect(record?.quotaCharges).toEqual({
       userKey: OWNER_ID,
+      jobKey: `${PRINTERS.office}/${job.id}`,
       items: [expect.objectContaining({ quota: 'jobs', amount: 1 })],
     });
   });
@@ -126,6 +128,24 @@ describe('quotas in the processor: decided from standings, charged for what prin
     expect(results.map((r) => ('outcome' in r ? r.outcome : r.status)).sort()).toEqual(['denied', 'released']);
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
     expect(h.eventsNamed('quota.reserve-refused')).toHaveLength(1);
+  });
+
+  it('a job Release Gate redirected is decided again where it lands, keeping its original charge: counted once', async () => {
+    const policy = quotaPolicy([monthly('jobs', 'jobs', 1)], async (context) => {
+      const jobs = await context.quota('jobs');
+      if (jobs?.wouldExceed) return { action: 'deny', rule: 'jobs quota', reason: 'over' };
+      return context.job.printerId === PRINTERS.office
+        ? { action: 'redirect', rule: 'to colour', printerId: PRINTERS.colour }
+        : { action: 'release', rule: 'ok' };
+    });
+    const h = harness(policy);
+    const original = h.print('office');
+    expect(await processTask(original.message(), h.deps)).toMatchObject({ outcome: 'redirected' });
+    // Where it lands, our trigger starts a task for the new job, which names the job it came from.
+    const landed = h.print('colour');
+    landed.job.redirectedFrom = `https://graph.microsoft.com/v1.0/print/printers/${PRINTERS.office}/jobs/${original.job.id}`;
+    expect(await processTask(landed.message(), h.deps)).toMatchObject({ outcome: 'released' });
+    expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
   });
 
   it('a store that keeps refusing (the room keeps going) is retried later, never decided', async () => {
@@ -176,6 +196,18 @@ describe('quotas in the processor: decided from standings, charged for what prin
     expect(await processTask(delivery, h.deps)).toMatchObject({ outcome: 'released' });
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
     expect(await processTask(delivery, h.deps)).toMatchObject({ status: 'skipped', why: 'already-handled' });
+    expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
+  });
+
+  it('the fail-safe settles the journaled charge: its release confirms it; a job gone cancels it', async () => {
+    const h = harness(jobsLimit(5));
+    h.api.fail('setTaskState', graphError(403));
+    expect(await processTask(h.print().message(), h.deps)).toMatchObject({ outcome: 'failed-safe' });
+    expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
+
+    h.api.fail('setTaskState', graphError(404));
+    h.api.fail('getTask', graphError(404));
+    expect(await processTask(h.print().message(), h.deps)).toMatchObject({ status: 'job-gone' });
     expect(await h.usage()).toEqual({ jobs: { confirmed: 1, reserved: 0 } });
   });
 

@@ -42,7 +42,7 @@ describe('settleCharges', () => {
       void calls.push(`confirm ${userKey} ${jobId} ${items ? items.length : '-'}`),
     cancel: async (userKey: string, jobId: string) => void calls.push(`cancel ${userKey} ${jobId}`),
   } as unknown as UsageStore;
-  const record = { jobId: 'j1', quotaCharges: { userKey: 'u1', items: [item('jobs', 1)] } };
+  const record = { jobId: 'j1', quotaCharges: { userKey: 'u1', jobKey: 'p1/j1', items: [item('jobs', 1)] } };
   beforeEach(() => (calls.length = 0));
 
   it('confirms or cancels the journaled charge; nothing journaled or keep: nothing', async () => {
@@ -52,7 +52,7 @@ describe('settleCharges', () => {
     await settleCharges(store, record, 'keep');
     await settleCharges(store, { jobId: 'j2' }, 'confirm');
     await settleCharges(undefined, { jobId: 'j2' }, 'confirm');
-    expect(calls).toEqual(['confirm u1 j1 -', 'confirm u1 j1 1', 'cancel u1 j1']);
+    expect(calls).toEqual(['confirm u1 p1/j1 -', 'confirm u1 p1/j1 1', 'cancel u1 p1/j1']);
   });
 
   it('a journaled charge without a usage store is an error, never forgotten', async () => {

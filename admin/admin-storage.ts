@@ -1,11 +1,11 @@
 /**
- * Where an admin command (`npm run report`, `npm run quota`, `npm run policy -- replay`) finds the app's tables: the running sandbox's
+ * Where an admin command (`npm run report`, `npm run quota`) finds the app's tables: the running sandbox's
  * storage with --sandbox, else the deployed app's settings from the environment (AzureWebJobsStorage, or
  * AzureWebJobsStorage__tableServiceUri read as the signed-in admin). One place, so the commands agree.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { TableClient } from '@azure/data-tables';
-import { ExitError } from '../admin/cli/cli';
+import { ExitError } from './cli/cli';
 import { settingsObject } from '../src/config/settings';
 import { createTableClient } from '../src/storage/storage-clients';
 import { readRunning, readSandboxSettings } from '../sandbox/state-file';
@@ -32,9 +32,7 @@ export interface StorageUse {
   setting: 'RELEASE_GATE_AUDIT_TABLE' | 'RELEASE_GATE_QUOTA_TABLE';
   /** The command, e.g. "report". */
   script: string;
-  /** The command line the message suggests (default `npm run <script> -- --sandbox`). */
-  sandboxExample?: string;
-  /** The exit code when nothing can be read (default EXIT_NOT_CONFIGURED; a command whose 3 means more uses another). */
+  /** Exit code when nothing is configured (default EXIT_NOT_CONFIGURED; replay's 3 means "changes"). */
   exitCode?: number;
 }
 
@@ -44,13 +42,12 @@ export function adminStorageSettings(
   env: NodeJS.ProcessEnv,
   use: StorageUse,
 ): AdminStorageSettings {
-  const exitCode = use.exitCode ?? EXIT_NOT_CONFIGURED;
   let source: Record<string, string | undefined>;
   if (options.sandbox) {
     try {
       source = readSandboxSettings(readRunning(options.port, env));
     } catch (error) {
-      throw new ExitError((error as Error).message, exitCode);
+      throw new ExitError((error as Error).message, use.exitCode ?? EXIT_NOT_CONFIGURED);
     }
   } else {
     source = env;
@@ -60,15 +57,15 @@ export function adminStorageSettings(
           "AzureWebJobsStorage__tableServiceUri (the storage account's table endpoint, used as you: az login, and a " +
           `role such as ${use.role}), and ${use.setting} if the table is not ` +
           `${STORAGE.shape[use.setting].parse(undefined)}; or pass --sandbox to use the running ` +
-          `sandbox's (${use.sandboxExample ?? `npm run ${use.script} -- --sandbox`}).`,
-        exitCode,
+          `sandbox's (npm run ${use.script}${use.script.includes(' -- ') ? '' : ' --'} --sandbox).`,
+        use.exitCode ?? EXIT_NOT_CONFIGURED,
       );
   }
   const parsed = STORAGE.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v)));
   if (!parsed.success)
     throw new ExitError(
       `The storage settings are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      exitCode,
+      use.exitCode ?? EXIT_NOT_CONFIGURED,
     );
   return parsed.data;
 }
