@@ -6,7 +6,8 @@
  */
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { QUOTA_NAME_PATTERN } from '../src/policy/declarative/quota-schema';
 import {
   EXIT,
   ExitError,
@@ -26,6 +27,24 @@ import type { UsageCounter, UsageStore } from '../src/quota/quota-model';
 import { tableUsageStore } from '../src/quota/table-usage-store';
 import { isGuid } from '../src/graph/ids';
 import { adminStorageSettings, adminTable, EXIT_NOT_CONFIGURED } from '../admin/admin-storage';
+
+/** A period key as the processor writes it (periods.ts): a top-up or reset under any other key would count nothing. */
+const PERIOD_KEY =
+  /^(\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|\d{4}-W(0[1-9]|[1-4]\d|5[0-3])|term:[a-z0-9]+(-[a-z0-9]+)*)$/;
+
+function periodKey(text: string): string {
+  if (!PERIOD_KEY.test(text))
+    throw new InvalidArgumentError(
+      `"${text}" is not a period key: a day 2026-12-02, an ISO week 2026-W49, a month 2026-12, or term:<name> as listed by "npm run quota -- list" (e.g. term:autumn-2026).`,
+    );
+  return text;
+}
+
+function quotaName(text: string): string {
+  if (!QUOTA_NAME_PATTERN.test(text))
+    throw new InvalidArgumentError(`"${text}" is not a quota name: letters, digits and dashes, like colour-pages.`);
+  return text;
+}
 
 /** Exit code when --user, --quota or --period names nothing the quota table knows. */
 export const EXIT_UNKNOWN = 4;
@@ -167,8 +186,8 @@ export function command(
     defineSubcommand(program, 'top-up', 'Grant one user a one-off allowance for one quota period.', terminal),
   )
     .requiredOption('--user <upn|id>', 'the user: their user principal name (as recorded) or object id')
-    .requiredOption('--quota <name>', 'the quota, as the policy names it')
-    .requiredOption('--period <key>', 'the period: 2026-12-02, 2026-W49, 2026-12 or term:<name>')
+    .requiredOption('--quota <name>', 'the quota, as the policy names it', quotaName)
+    .requiredOption('--period <key>', 'the period: 2026-12-02, 2026-W49, 2026-12 or term:<name>', periodKey)
     .addOption(
       new Option('--amount <n>', 'how much to add to the limit').argParser(wholeNumber(1)).makeOptionMandatory(),
     )
@@ -219,8 +238,8 @@ export function command(
       terminal,
     ),
   )
-    .requiredOption('--quota <name>', 'the quota, as the policy names it')
-    .requiredOption('--period <key>', 'the period: 2026-12-02, 2026-W49, 2026-12 or term:<name>')
+    .requiredOption('--quota <name>', 'the quota, as the policy names it', quotaName)
+    .requiredOption('--period <key>', 'the period: 2026-12-02, 2026-W49, 2026-12 or term:<name>', periodKey)
     .option('--user <upn|id>', 'only this user (default: every user, which needs --yes)')
     .requiredOption('--reason <text>', 'why (kept in the admin audit)')
     .option('--yes', 'reset every user without asking')

@@ -49,7 +49,19 @@ async function countPdfPages(bytes: Uint8Array): Promise<PageCount> {
 /** The package relationship to the FixedDocumentSequence, in XPS (2005) and OpenXPS (ECMA-388) spelling. */
 const FIXED_REPRESENTATION = /\/(xps\/2005\/06|oxps\/v1\.0)\/fixedrepresentation$/;
 
+/** A part of a user's package that cannot be named soundly: the pages are unknown, with the reason. */
+class UnreadablePart extends Error {}
+
 function countXpsPages(bytes: Uint8Array): PageCount {
+  try {
+    return countXpsParts(bytes);
+  } catch (error) {
+    if (error instanceof UnreadablePart) return { unknown: error.message };
+    throw error;
+  }
+}
+
+function countXpsParts(bytes: Uint8Array): PageCount {
   const notZip: PageCount = { unknown: 'the OXPS/XPS package is not a readable zip' };
   const rels = readXpsParts(bytes, ['_rels/.rels']);
   if (!rels) return notZip;
@@ -99,7 +111,14 @@ function readXpsParts(bytes: Uint8Array, names: string[]): Map<string, string> |
 /** A part's name inside the zip: absolute targets from the root, relative ones from the referring part's folder. */
 function partName(from: string, target: string): string {
   const base = target.startsWith('/') ? [] : from.split('/').slice(0, -1);
-  for (const segment of decodeURI(target).split('/')) {
+  let decoded: string;
+  try {
+    decoded = decodeURI(target);
+  } catch {
+    // A malformed escape in a user's document: its pages are unknown, never a failure to retry.
+    throw new UnreadablePart(`a part name in the document is not valid (${target.slice(0, 80)})`);
+  }
+  for (const segment of decoded.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') base.pop();
     else base.push(segment);

@@ -91,6 +91,8 @@ export const quotaSchema = z.strictObject({
 
 export const quotasSchema = z
   .array(quotaSchema)
+  // A job's counters change in one entity-group transaction (at most 100 operations, one is the charge row).
+  .max(99, 'at most 99 quotas: a job is charged in one storage transaction of at most 100 operations')
   .default([])
   .describe('Quotas per user and period; rules test them with { "quota": { "name", "state" } }.');
 

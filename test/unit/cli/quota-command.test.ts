@@ -111,6 +111,18 @@ describe('npm run quota', () => {
     expect(stderr).toContain('"2.5" is not a whole number from 1');
   });
 
+  it('refuses a period key or quota name no job would ever be counted under, echoing it, and writes nothing', async () => {
+    const store = await seeded();
+    const base = ['top-up', '--user', ana, '--amount', '5', '--reason', 'r'];
+    const badPeriod = await quota(store, [...base, '--quota', 'colour-pages', '--period', 'term:Autumn 2026']);
+    expect(badPeriod.code).toBe(2);
+    expect(badPeriod.stderr).toContain('"term:Autumn 2026" is not a period key');
+    const badQuota = await quota(store, [...base, '--quota', 'colour pages', '--period', '2026-12']);
+    expect(badQuota.code).toBe(2);
+    expect(badQuota.stderr).toContain('"colour pages" is not a quota name');
+    expect(await store.adminActions()).toEqual([]);
+  });
+
   it('resets every user only with --yes, and never waits for an answer without a terminal', async () => {
     const store = await seeded();
     const args = ['reset', '--quota', 'colour', '--period', '2026-12', '--reason', 'new term'];

@@ -1,4 +1,4 @@
-import { strToU8, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { PDFDocument } from 'pdf-lib';
 import { countDocumentPages } from '../../../src/pages/count-pages';
 
@@ -94,6 +94,17 @@ describe('countDocumentPages', () => {
     });
     await expect(countDocumentPages(oxpsOf([1]).subarray(0, 30))).resolves.toEqual({
       unknown: 'the OXPS/XPS package is not a readable zip',
+    });
+  });
+
+  it('says why a package whose part name has a malformed escape has no count (never a failure to retry)', async () => {
+    const malformed = oxpsOf([1], 'http://schemas.openxps.org/oxps/v1.0/fixedrepresentation');
+    const files = unzipSync(malformed);
+    files['_rels/.rels'] = strToU8(
+      strFromU8(files['_rels/.rels']!).replace('/FixedDocumentSequence.fdseq', '/%E0%A4%A'),
+    );
+    await expect(countDocumentPages(zipSync(files))).resolves.toEqual({
+      unknown: 'a part name in the document is not valid (/%E0%A4%A)',
     });
   });
 
