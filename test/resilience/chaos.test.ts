@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait';
  * the state the policy decides, exactly once. RELEASE_GATE_FULL_RESILIENCE=1 runs 240.
  */
 const root = path.resolve(__dirname, '../..');
-const JOBS = process.env.RELEASE_GATE_FULL_RESILIENCE ? 240 : 16;
+const JOBS = process.env.RELEASE_GATE_FULL_RESILIENCE ? 240 : 10;
 
 describe('chaos: random Graph faults and a killed worker', () => {
   let sandbox: Sandbox;
