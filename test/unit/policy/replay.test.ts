@@ -1,48 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { AuditRecord } from '../../../src/audit/audit-log';
-import type { Decision, PolicyContext, ReleasePolicy } from '../../../src/policy/decision';
-import { compilePolicy } from '../../../src/policy/declarative/rule-engine';
-import { parsePolicy } from '../../../src/policy/declarative/policy-schema';
-import { recordingContext } from '../../../src/policy/recorded-context';
+import type { Decision, ReleasePolicy } from '../../../src/policy/decision';
 import { formatReplay, NO_CONTEXT_REASON, replay } from '../../../admin/policy/replay';
 import { EXAMPLE_HISTORY_FILE, exampleHistory } from '../../../scripts/example-history';
-import { context, PRINTERS } from '../../support/policy-context';
+import { PRINTERS } from '../../support/policy-context';
+import { declarative, recorded } from '../../support/replay-records';
 
 const GROUP = '5e6f7a8b-0000-4000-8000-00000000000a';
-
-function declarative(json: object): ReleasePolicy {
-  const parsed = parsePolicy({ name: 'candidate', timeZone: 'Europe/London', ...json });
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  return compilePolicy(parsed.policy, { runPlugin: () => Promise.reject(new Error('no plug-ins')) });
-}
-
-/** A record as the processor journals it: `policy` decides the job, through a recording context. */
-async function recorded(
-  policy: ReleasePolicy,
-  input: Parameters<typeof context>[0] & { jobId?: string },
-): Promise<AuditRecord> {
-  const base = context(input);
-  const ctx: PolicyContext = { ...base, job: { ...base.job, id: input.jobId ?? base.job.id } };
-  const recording = recordingContext(ctx);
-  const decision = await policy.decide(recording.context);
-  return {
-    receivedAt: ctx.now.toISOString(),
-    taskId: `task-${ctx.job.id}`,
-    taskDefinitionId: 'def',
-    jobId: ctx.job.id,
-    printerId: ctx.job.printerId,
-    printerName: input.printer?.displayName ?? PRINTERS.floor1.displayName,
-    userPrincipalName: ctx.job.owner.userPrincipalName,
-    documentName: input.name ?? 'Report.pdf',
-    rule: decision.rule,
-    action: decision.action,
-    decision,
-    outcome: 'released',
-    correlationId: 'c',
-    decidedAt: ctx.now.toISOString(),
-    policyContext: recording.recorded(),
-  };
-}
 
 const releaseAll: ReleasePolicy = { name: 'old', decide: async () => ({ action: 'release', rule: 'all' }) };
 const options = { timeZone: 'Europe/London', sample: 2 };
