@@ -1,4 +1,5 @@
 import type { PeriodWindow, QuotaPeriod, QuotaTerm } from './quota-model';
+import { zonedFormatters } from '../config/zoned-formatters';
 
 /**
  * Quota periods in the policy's IANA time zone: local calendar days, ISO weeks (Monday first),
@@ -15,24 +16,15 @@ interface LocalDate {
   day: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
-}
+const formatter = zonedFormatters({
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  hourCycle: 'h23',
+});
 
 /** The local wall-clock time of an instant, as if it were UTC (for the offset and the date). */
 function wallClock(instant: number, timeZone: string): number {

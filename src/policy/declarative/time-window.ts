@@ -1,21 +1,8 @@
+import { zonedFormatters } from '../../config/zoned-formatters';
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-// Building a DateTimeFormat costs far more than using one; policies use a handful of zones.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
-}
+const formatter = zonedFormatters({ weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 /** Whether `timeZone` is an IANA zone this Node.js knows. */
 export function isTimeZone(timeZone: string): boolean {
