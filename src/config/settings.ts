@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GUID_PATTERN, isGuid } from './guid';
 import { parseFailSafePrinters } from './fail-safe-printers';
+import { MESSAGE_KIND_NAMES, type MessageKindName } from './message-kinds';
 
 /**
  * What happens when a plug-in condition throws or times out:
@@ -319,6 +320,67 @@ export const settingsObject = z.object({
       "Largest document page counting downloads (held in memory while counted); a larger one's pages are " +
         'unknown and charged one per copy. Default 50 MiB.',
     ),
+  RELEASE_GATE_MESSAGES: z
+    .string()
+    .trim()
+    .transform((v, ctx) => {
+      const kinds = v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+      const unknown = kinds.filter((k) => !(MESSAGE_KIND_NAMES as readonly string[]).includes(k));
+      if (unknown.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `has unknown message kinds ${unknown.join(', ')}; expected some of ${MESSAGE_KIND_NAMES.join(', ')}`,
+        });
+      return [...new Set(kinds)] as MessageKindName[];
+    })
+    .optional()
+    .describe(
+      'Comma-separated kinds of message users get by email (opt-in, none when unset): ' +
+        `${MESSAGE_KIND_NAMES.join(', ')}. Needs RELEASE_GATE_MESSAGE_SENDER and the application permission ` +
+        'Mail.Send, scoped to that mailbox (RELEASE_GATE_ALLOW_MESSAGES=true in azd; see the README).',
+    ),
+  RELEASE_GATE_MESSAGE_SENDER: text()
+    .email('must be a mailbox address')
+    .optional()
+    .describe('The mailbox messages are sent from (its address or UPN); the app may send only as this mailbox.'),
+  RELEASE_GATE_MESSAGE_QUEUE: queueName()
+    .default('releasegate-messages')
+    .describe('Queue of messages waiting to be sent; a message that keeps failing is parked in <name>-poison.'),
+  RELEASE_GATE_MESSAGE_TABLE: tableName()
+    .default('releasegatemessages')
+    .describe('Table recording which messages were sent (a redelivered one is not sent twice).'),
+  RELEASE_GATE_EXPIRY_WARNING_MINUTES: integer(5, 1440, 'minutes')
+    .default(60)
+    .describe(
+      'How long before a hold expires its owner is warned (message kind expiry-warning), with a link that keeps ' +
+        'the job longer where its policy allows.',
+    ),
+  RELEASE_GATE_RELEASE_PAGE_URL: httpsUrl()
+    .optional()
+    .describe(
+      'The release page address in messages (default: /api/release on the host of RELEASE_GATE_NOTIFICATION_URL).',
+    ),
+  RELEASE_GATE_DELEGATION: z
+    .enum(['off', 'on'])
+    .default('off')
+    .describe(
+      'on: users may name delegates on the release page (found in the directory) and hand a held job to a ' +
+        'colleague; needs the application permission User.ReadBasic.All (RELEASE_GATE_ALLOW_DELEGATION=true in azd).',
+    ),
+  RELEASE_GATE_DELEGATION_TABLE: tableName()
+    .default('releasegatedelegates')
+    .describe('Table of delegates and jobs handed to a colleague.'),
+  RELEASE_GATE_USER_ACTION_TABLE: tableName()
+    .default('releasegateuseractions')
+    .describe('Audit of what users did on the release page: keep longer, delegates named and revoked, hand-overs.'),
+  RELEASE_GATE_PRINTER_STATUS_CACHE_SECONDS: integer(0, 300, 'seconds')
+    .default(30)
+    .describe(
+      "How long a printer's status (read before every release) is reused; a printer stopped or in error is refused.",
+    ),
   RELEASE_GATE_MAX_NOTIFICATIONS_PER_REQUEST: integer(1, 10000, 'notifications')
     .default(1000)
     .describe('Largest notification batch the webhook accepts; larger batches get 400.'),
@@ -459,6 +521,13 @@ export const settingsSchema = settingsObject.superRefine(
         code: 'custom',
         path: ['RELEASE_GATE_POLICY_PLUGIN_TIMEOUT_MS'],
         message: 'must be below RELEASE_GATE_POLICY_TIMEOUT_MS, or the policy times out before the fail mode applies',
+      });
+    }
+    if (s.RELEASE_GATE_MESSAGES?.length && !s.RELEASE_GATE_MESSAGE_SENDER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELEASE_GATE_MESSAGE_SENDER'],
+        message: 'is required when RELEASE_GATE_MESSAGES names kinds of message (the mailbox they are sent from)',
       });
     }
     if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__queueServiceUri) {

@@ -41,6 +41,26 @@ export interface HeldJob {
   releaseAt?: string[];
   correlationId: string;
   receivedAt: string;
+  /** The owner's display name, shown to their delegates ("held for Ada Lovelace"). */
+  ownerName?: string;
+  /**
+   * The latest `expiresAt` that "keep longer" may set (the policy's maximum, counted from heldAt).
+   * Absent: the job cannot be kept longer.
+   */
+  keepUntilMax?: string;
+  /** When its owner was warned that this hold expires (for the current expiresAt); cleared when kept longer. */
+  warnedAt?: string;
+  /** The policy forbids delegation for this job (e.g. a confidential printer): only its owner may release it. */
+  noDelegation?: true;
+  /** The one colleague the owner handed this job to (who may release it, besides the owner). */
+  handedTo?: DelegateRef;
+}
+
+/** A colleague, as the directory names them: the object id decides; the rest is for display. */
+export interface DelegateRef {
+  id: string;
+  userPrincipalName?: string;
+  displayName?: string;
 }
 
 /**
@@ -66,6 +86,14 @@ export interface HoldStore {
    */
   claim(owner: OwnerArg, taskId: string): Promise<HeldJob | undefined>;
   /**
+   * Changes a held job in place (keep longer, warned, handed to a colleague): `change` gets the stored
+   * hold and returns the new one, or undefined to leave it. Guarded by the entity's etag and retried
+   * on a race, so a change never undoes a concurrent one; a claimed (ended) job is not brought back.
+   * Returns the stored result, or undefined when the job is not held (any more). The owner, task and
+   * printer cannot change.
+   */
+  update(owner: OwnerArg, taskId: string, change: (held: HeldJob) => HeldJob | undefined): Promise<HeldJob | undefined>;
+  /**
    * Settles claims older than {@link CLAIM_LEASE_MINUTES}: a claimed job whose task is still open
    * (the claimant died between claim and act) is held again; otherwise the marker is dropped.
    * Returns the jobs held again.
@@ -78,6 +106,9 @@ export interface HoldStore {
  * a claim this old whose task is still open was lost.
  */
 export const CLAIM_LEASE_MINUTES = 15;
+
+/** Tries of an etag-guarded update that keeps losing races: more means something is wrong. */
+const UPDATE_ATTEMPTS = 5;
 
 /** The claim markers' partition: no owner key can be this (owner keys are UPNs or object ids). */
 const CLAIMS_PARTITION = '!claims';
@@ -217,6 +248,36 @@ export function tableHoldStore(table: TableClient): HoldStore {
       } catch (error) {
         if (status(error) === 404 || status(error) === 412) return undefined; // someone else won
         throw error;
+      }
+    },
+    async update(owner, taskId, change) {
+      await ensureTable();
+      for (let attempt = 1; ; attempt++) {
+        const entity = await read(asOwner(owner), taskId);
+        if (!entity) return undefined;
+        const before = parse(entity);
+        const after = change(before);
+        if (!after) return before;
+        if (after.taskId !== before.taskId || after.ownerId !== before.ownerId || after.printerId !== before.printerId)
+          throw new Error('a hold update cannot change its owner, task or printer');
+        try {
+          await table.updateEntity<HoldEntity>(
+            {
+              partitionKey: entity.partitionKey,
+              rowKey: entity.rowKey,
+              expiresAt: after.expiresAt,
+              ownerUpn: after.ownerUpn.toLowerCase(),
+              job: JSON.stringify(after),
+            },
+            'Replace',
+            { etag: entity.etag },
+          );
+          return after;
+        } catch (error) {
+          // 412: changed meanwhile, read again; 404: claimed (ended) meanwhile, nothing to change.
+          if (status(error) === 404) return undefined;
+          if (status(error) !== 412 || attempt >= UPDATE_ATTEMPTS) throw error;
+        }
       }
     },
     async recoverLostClaims(now, taskStillOpen) {

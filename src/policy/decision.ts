@@ -30,6 +30,13 @@ export type Decision =
       configuration?: PrintJobConfigurationChange;
       /** The only printers where the job may come out (e.g. a confidential printer); default: any release printer. */
       releaseAt?: string[];
+      /**
+       * How long after it was held the job may at most stay held when its owner asks to keep it longer
+       * (each ask adds expiresInMinutes, up to this). Unset: it cannot be kept longer.
+       */
+      keepLongerUpToMinutes?: number;
+      /** false: only its owner may release it (no delegates, no hand-over), e.g. on a confidential printer. */
+      delegation?: false;
       reason?: string;
     };
 

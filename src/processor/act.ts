@@ -110,6 +110,11 @@ async function act(run: TaskRun, record: AuditRecord, job: PrintJob, ids: JobRef
         rule: decision.rule,
         ...(decision.configuration ? { releaseConfiguration: decision.configuration } : {}),
         ...(decision.releaseAt ? { releaseAt: decision.releaseAt } : {}),
+        ...(decision.keepLongerUpToMinutes
+          ? { keepUntilMax: new Date(heldAt.getTime() + decision.keepLongerUpToMinutes * 60_000).toISOString() }
+          : {}),
+        ...(decision.delegation === false ? { noDelegation: true as const } : {}),
+        ...(job.createdBy?.displayName ? { ownerName: job.createdBy.displayName } : {}),
         correlationId: message.correlationId,
         receivedAt: message.receivedAt,
       });

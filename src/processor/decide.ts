@@ -22,6 +22,8 @@ import { parseJobUrl } from '../graph/ids';
 
 /** How long a job the policy released on a pull queue waits for its owner (then it is denied). */
 export const PULL_QUEUE_HOLD_MINUTES = 24 * 60;
+/** How long a pull-queue job may be kept when its owner asks for longer (Universal Print deletes blocked jobs eventually). */
+export const PULL_QUEUE_KEEP_LONGER_UP_TO_MINUTES = 3 * 24 * 60;
 export const PULL_QUEUE_REASONS = {
   held: 'Sent to a pull queue: release it at the printer where you want to collect it.',
   noOwner: 'This pull-queue job has no owner to release it at a printer.',
@@ -46,6 +48,7 @@ export function onPullQueue(decision: Decision, owner: string | undefined): { de
       action: 'hold',
       rule: decision.rule,
       expiresInMinutes: PULL_QUEUE_HOLD_MINUTES,
+      keepLongerUpToMinutes: PULL_QUEUE_KEEP_LONGER_UP_TO_MINUTES,
       onExpiry: 'deny',
       ...(decision.action === 'release-with-changes' ? { configuration: decision.changes } : {}),
       reason: PULL_QUEUE_REASONS.held,

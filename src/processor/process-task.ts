@@ -13,7 +13,12 @@ import { outcomeOfEndedTask } from './already-ended';
 import { finish, jobGone, refuseMismatch, skipNotProcessing } from './task-outcome';
 import type { ProcessorApi, ProcessorDependencies, ProcessResult, TaskRun } from './task-run';
 
-export { onPullQueue, PULL_QUEUE_HOLD_MINUTES, PULL_QUEUE_REASONS } from './decide';
+export {
+  onPullQueue,
+  PULL_QUEUE_HOLD_MINUTES,
+  PULL_QUEUE_KEEP_LONGER_UP_TO_MINUTES,
+  PULL_QUEUE_REASONS,
+} from './decide';
 export { PERMISSION_HINT } from './handle-failure';
 export {
   RetryableProcessingError,

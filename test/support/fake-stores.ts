@@ -56,6 +56,13 @@ export function fakeHoldStore(): HoldStore & { held: HeldJob[] } {
       const index = find(owner, taskId);
       return index < 0 ? undefined : held.splice(index, 1)[0];
     },
+    async update(owner, taskId, change) {
+      const index = find(owner, taskId);
+      if (index < 0) return undefined;
+      const after = change(structuredClone(held[index]!));
+      if (after) held[index] = after;
+      return held[index];
+    },
     async recoverLostClaims() {
       return [];
     },

@@ -275,6 +275,18 @@ export class FakeHoldStore implements HoldStore {
     return held;
   }
 
+  async update(
+    owner: HoldOwner | string,
+    taskId: string,
+    change: (held: HeldJob) => HeldJob | undefined,
+  ): Promise<HeldJob | undefined> {
+    const held = this.held.get(taskId);
+    if (!held || !ownsHold(asOwner(owner), held)) return undefined;
+    const after = change(structuredClone(held));
+    if (after) this.held.set(taskId, structuredClone(after));
+    return structuredClone(this.held.get(taskId));
+  }
+
   async recoverLostClaims(): Promise<HeldJob[]> {
     return [];
   }

@@ -34,7 +34,7 @@ export function toDecision(action: Action, rule: string, context: PolicyContext)
   if ('release' in action) return { action: 'release', rule, ...withReason(action.release.reason) };
   if ('deny' in action) return { action: 'deny', rule, reason: action.deny.reason };
   if ('hold' in action) {
-    const { expiresInMinutes, onExpiry, reason, releaseAt, ...wanted } = action.hold;
+    const { expiresInMinutes, onExpiry, reason, releaseAt, keepLongerUpToMinutes, delegation, ...wanted } = action.hold;
     const changes = neededChanges(wanted, context);
     return {
       action: 'hold',
@@ -43,6 +43,8 @@ export function toDecision(action: Action, rule: string, context: PolicyContext)
       onExpiry,
       ...(isEmpty(changes) ? {} : { configuration: changes }),
       ...(releaseAt ? { releaseAt } : {}),
+      ...(keepLongerUpToMinutes && keepLongerUpToMinutes > expiresInMinutes ? { keepLongerUpToMinutes } : {}),
+      ...(delegation === false ? { delegation: false as const } : {}),
       ...withReason(reason),
     };
   }

@@ -212,6 +212,21 @@ export const actionSchema = z
             .min(1)
             .optional()
             .describe('The only printers (ids) where the job may be released, e.g. the confidential printer itself.'),
+          keepLongerUpToMinutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(7 * 24 * 60)
+            .optional()
+            .describe(
+              'Its owner may keep it longer (each time by expiresInMinutes) up to this many minutes after it was held; unset: never kept longer.',
+            ),
+          delegation: z
+            .boolean()
+            .optional()
+            .describe(
+              'false: only its owner may release it (no delegates, no hand-over to a colleague). Default true.',
+            ),
           ...changes,
           reason,
         })

@@ -2,7 +2,11 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { Printer } from '../../../src/graph/print-schemas';
 import { printerKinds } from '../../../src/graph/printer-kinds';
 import { failSafeDecision, FAIL_SAFE_REASONS } from '../../../src/processor/fail-safe';
-import { onPullQueue, PULL_QUEUE_HOLD_MINUTES } from '../../../src/processor/process-task';
+import {
+  onPullQueue,
+  PULL_QUEUE_HOLD_MINUTES,
+  PULL_QUEUE_KEEP_LONGER_UP_TO_MINUTES,
+} from '../../../src/processor/process-task';
 
 function api(printers: Record<string, Partial<Printer>>) {
   const calls: string[] = [];
@@ -67,6 +71,7 @@ describe('decisions on a pull queue', () => {
       action: 'hold',
       rule: 'r',
       expiresInMinutes: PULL_QUEUE_HOLD_MINUTES,
+      keepLongerUpToMinutes: PULL_QUEUE_KEEP_LONGER_UP_TO_MINUTES,
       onExpiry: 'deny',
       reason: expect.any(String),
     });
