@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { directoryRoutes } from './directory-routes';
+import { mailRoutes } from './mail-routes';
 import { pdfWithPages } from './document-content';
 import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
 import type { TokenClaims } from './identity-provider';
@@ -606,6 +607,7 @@ export function graphRoutes(
     ],
 
     ...directoryRoutes(tenant),
+    ...mailRoutes(tenant),
 
     // --- subscriptions (print resources: application only) ---
     [

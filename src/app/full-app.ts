@@ -2,11 +2,16 @@ import { tableAuditLog } from '../audit/audit-log';
 import { parseFailSafePrinters, type FailSafePrinters } from '../config/fail-safe-printers';
 import { createGraphClient } from '../graph/graph-client';
 import { graphEndpoints } from '../graph/graph-endpoints';
+import { MailApi } from '../graph/mail-api';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
 import { appCredential } from '../identity/app-credential';
 import { managedIdentityCredential } from '../identity/managed-identity';
 import { onBehalfOfCredential } from '../identity/on-behalf-of';
+import type { MessageOutbox } from '../messages/message-model';
+import { messageOutbox, releasePageUrl } from '../messages/outbox';
+import type { SendMessageDependencies } from '../messages/send-message';
+import { tableSentMessages } from '../messages/sent-messages';
 import type { Log } from '../observability/log';
 import { loadPolicyFromSettings } from '../policy/load-policy';
 import type { ProcessorDependencies } from '../processor/process-task';
@@ -38,6 +43,10 @@ export interface FullApp {
   terminal(log: Log): Promise<TerminalDependencies>;
   /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
   usageStore: UsageStore;
+  /** Where the processor, timers and release API post user messages (RELEASE_GATE_MESSAGES). */
+  messages(log: Log): MessageOutbox;
+  /** What the send-message function sends them with. */
+  messenger(log: Log): Promise<SendMessageDependencies>;
 }
 
 /** The setting was validated with the others; parsing again cannot fail. */
@@ -51,21 +60,27 @@ export function buildFullApp(app: App): FullApp {
   const config = app.settings;
   const endpoints = graphEndpoints(config);
   const ttlMs = Math.max(config.RELEASE_GATE_SECRET_CACHE_SECONDS, 60) * 1000;
-  let current: { value: Promise<PrintApi>; expiresAt: number } | undefined;
-  const api = () => {
+  let current: { value: Promise<{ print: PrintApi; mail: MailApi }>; expiresAt: number } | undefined;
+  const graph = () => {
     if (!current || current.expiresAt < Date.now()) {
-      const value = appCredential(config, app.secrets, endpoints).then(
-        (credential) =>
-          new PrintApi(
-            createGraphClient(credential, endpoints, {
-              maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
-            }),
-          ),
-      );
+      const value = appCredential(config, app.secrets, endpoints).then((credential) => {
+        const client = createGraphClient(credential, endpoints, {
+          maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
+        });
+        return { print: new PrintApi(client), mail: new MailApi(client) };
+      });
       value.catch(() => (current = undefined));
       current = { value, expiresAt: Date.now() + ttlMs };
     }
     return current.value;
+  };
+  const api = async () => (await graph()).print;
+  const messages = (log: Log): MessageOutbox =>
+    messageOutbox({ queue: app.queues.messages, kinds: config.RELEASE_GATE_MESSAGES, log });
+  const sentMessages = tableSentMessages(app.table(config.RELEASE_GATE_MESSAGE_TABLE));
+  const messenger = async (log: Log): Promise<SendMessageDependencies> => {
+    if (!config.RELEASE_GATE_MESSAGE_SENDER) throw new Error('RELEASE_GATE_MESSAGE_SENDER is not set');
+    return { mail: (await graph()).mail, sent: sentMessages, sender: config.RELEASE_GATE_MESSAGE_SENDER, log };
   };
   let policyLog: Log | undefined;
   const stores = {
@@ -99,7 +114,14 @@ export function buildFullApp(app: App): FullApp {
       : undefined;
   const processor = async (log: Log): Promise<ProcessorDependencies> => {
     policyLog = log;
-    return { ...stores, api: await api(), log, ...(countPages ? { countPages } : {}) };
+    return {
+      ...stores,
+      api: await api(),
+      log,
+      messages: messages(log),
+      releasePageUrl: releasePageUrl(config),
+      ...(countPages ? { countPages } : {}),
+    };
   };
 
   // The release API's parts, built on first use (the processor never needs them).
@@ -202,5 +224,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore };
+  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore, messages, messenger };
 }
