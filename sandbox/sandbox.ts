@@ -168,6 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Every kind of user message, sent from the demo's sender mailbox (the simulator keeps an outbox).
       RELEASE_GATE_MESSAGES: MESSAGE_KIND_NAMES.join(','),
       RELEASE_GATE_MESSAGE_SENDER: DEMO_MESSAGE_SENDER,
+      RELEASE_GATE_MESSAGE_QUEUE: 'releasegate-messages',
       AzureWebJobsStorage: azurite.connectionString,
       ...options.settings,
     });

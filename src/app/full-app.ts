@@ -175,7 +175,7 @@ export function buildFullApp(app: App): FullApp {
     return release;
   };
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
-    const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
+    const { api: graph, holds, audit, tasks, usageStore, messages: outbox } = await processor(log);
     const parts = releaseParts(log);
     return {
       api: graph,
@@ -184,6 +184,7 @@ export function buildFullApp(app: App): FullApp {
       tasks,
       // A release at a printer, a delete or a vanished job settles the job's quota charge.
       usageStore,
+      messages: outbox,
       log,
       verifyUser: parts.verifier,
       pins: parts.pins,

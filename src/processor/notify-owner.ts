@@ -15,6 +15,7 @@ export async function notifyOwner(
   outcome: AuditOutcome,
   job: PrintJob,
 ): Promise<void> {
+  await notifyQuota(run, record, job);
   const { messages } = run.deps;
   const kind = outcome === 'denied' ? 'denied' : outcome === 'held' ? 'held' : undefined;
   if (!messages || !kind || !messages.wants(kind)) return;
@@ -48,5 +49,55 @@ export async function notifyOwner(
     });
   } catch (error) {
     run.log.warn('message.not-queued', { kind, ...describeError(error) });
+  }
+}
+
+/** A quota's share used from which its owner is told it is nearly used up (`quota`, state `near`). */
+export const QUOTA_NEAR_SHARE = 0.8;
+
+/**
+ * After a decision charged the owner's quotas: for each quota the charge brought to 80 % or 100 % of
+ * its limit (top-ups included), a `quota` message, with an id per user, quota, period and state, so
+ * the sent-message record lets each go out once per period. One usage read, only when the kind is
+ * on and something was charged; a failure is logged, never thrown.
+ */
+async function notifyQuota(run: TaskRun, record: AuditRecord, job: PrintJob): Promise<void> {
+  const { messages, usageStore } = run.deps;
+  const charges = record.quotaCharges;
+  if (!messages?.wants('quota') || !usageStore || !charges?.items.length) return;
+  try {
+    const to = {
+      ...(job.createdBy?.id ? { id: job.createdBy.id } : {}),
+      ...(job.createdBy?.userPrincipalName ? { userPrincipalName: job.createdBy.userPrincipalName } : {}),
+    };
+    if (!to.id && !to.userPrincipalName) return;
+    const counters = await usageStore.read(
+      charges.userKey,
+      charges.items.map((i) => ({ quota: i.quota, periodKey: i.periodKey })),
+    );
+    for (const item of charges.items) {
+      const counter = counters.find((c) => c.quota === item.quota && c.periodKey === item.periodKey);
+      const used = (counter?.confirmed ?? 0) + (counter?.reserved ?? 0);
+      const limit = item.limit + (counter?.topUp ?? 0);
+      if (limit <= 0) continue;
+      const state = used >= limit ? 'reached' : used >= limit * QUOTA_NEAR_SHARE ? 'near' : undefined;
+      if (!state) continue;
+      await messages.post({
+        kind: 'quota',
+        id: `quota:${charges.userKey}:${item.quota}:${item.periodKey}:${state}`.slice(0, 200),
+        to,
+        quota: {
+          name: item.quota.slice(0, 100),
+          state,
+          used,
+          limit,
+          unit: item.measure,
+          ...(item.periodLabel ? { period: item.periodLabel.slice(0, 100) } : {}),
+        },
+        correlationId: run.message.correlationId,
+      });
+    }
+  } catch (error) {
+    run.log.warn('message.not-queued', { kind: 'quota', ...describeError(error) });
   }
 }

@@ -2,7 +2,9 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+import { tellHoldOwner } from '../holds/hold-messages';
 import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
+import type { MessageOutbox } from '../messages/message-model';
 import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
@@ -21,6 +23,8 @@ export interface ReleaseDependencies {
   now?: () => Date;
   /** Settles a released, deleted or vanished job's quota charge (see src/quota/settle-charges.ts). */
   usageStore?: UsageStore;
+  /** Tells an owner Universal Print deleted their held job (message kind `deleted`). */
+  messages?: MessageOutbox;
 }
 
 /** What a user may change at release: only ways to print less (fewer copies, grayscale, two-sided). */
@@ -181,7 +185,7 @@ async function isGone(api: PrintApi, held: HeldJob): Promise<boolean> {
  * still exists, and the audit says `hold-vanished`. Closing the task is best effort: the job is gone.
  */
 export async function endVanishedHold(
-  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now' | 'usageStore'>,
+  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now' | 'usageStore' | 'messages'>,
   held: HeldJob,
   how: string,
 ): Promise<void> {
@@ -191,6 +195,7 @@ export async function endVanishedHold(
   );
   await finish(deps, held, 'hold-vanished', `the job was deleted by Universal Print; ${how}`);
   log.warn('hold.vanished', { jobId: held.jobId, printerId: held.printerId, how });
+  await tellHoldOwner(deps.messages, held, 'deleted', VANISHED_REASON, log);
 }
 
 function configurationFor(held: HeldJob, changes: UserChanges | undefined): PrintJobConfigurationChange | undefined {
