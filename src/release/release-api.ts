@@ -10,6 +10,8 @@ import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './
 import type { HoldOwner } from '../holds/hold-store';
 import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
+import type { UserActionLog } from '../audit/user-action-log';
+import { keepLonger } from '../holds/keep-longer';
 import {
   ReleasePrinterRefused,
   deleteHeldJobs,
@@ -56,6 +58,8 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   printerAccess?: PrinterAccessCheck;
   /** Where the user stands on the policy's quotas; without it the jobs list has no quota part. */
   quotaStandings?: QuotaStandingsReader;
+  /** Audit of what users did on the page (keep longer, delegates): RELEASE_GATE_USER_ACTION_TABLE. */
+  userActions?: UserActionLog;
 }
 
 /** 503: share access could not be read; nothing was decided, nothing claimed. */
@@ -76,7 +80,7 @@ const accessUnavailable = () =>
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'printers' | 'release' | 'delete' | 'pin',
+  action: 'list' | 'printers' | 'release' | 'delete' | 'pin' | 'keep',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
@@ -162,6 +166,11 @@ export async function handleReleaseApi(
       throw error;
     }
     return { status: 204, headers };
+  }
+  if (action === 'keep') {
+    const body = await readJsonBody(request, deleteBody, { maxBytes });
+    if (!body.ok) return body.response;
+    return { status: 200, headers, jsonBody: { results: await keepLonger(deps, user, body.data.taskIds) } };
   }
   const body = await readJsonBody(request, deleteBody, { maxBytes });
   if (!body.ok) return body.response;
