@@ -16,6 +16,9 @@ import { tablePinStore } from '../release/pin-store';
 import { printerAccess, type PrinterAccessCheck } from '../release/printer-access';
 import { tableAttemptLimiter } from '../release/rate-limit';
 import type { ReleaseApiDependencies } from '../release/release-api';
+import type { DelegatesApiDependencies } from '../release/delegates-api';
+import { tableDelegationStore } from '../release/delegation-store';
+import { tableUserActionLog } from '../audit/user-action-log';
 import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
 import { terminalRegistry } from '../release/terminal-registry';
@@ -35,6 +38,8 @@ export interface FullApp {
   api(): Promise<PrintApi>;
   processor(log: Log): Promise<ProcessorDependencies>;
   releaseApi(log: Log): Promise<ReleaseApiDependencies>;
+  /** Delegates and hand-over; without RELEASE_GATE_DELEGATION=on it has no store and refuses every call. */
+  delegatesApi(log: Log): Promise<DelegatesApiDependencies>;
   terminal(log: Log): Promise<TerminalDependencies>;
   /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
   usageStore: UsageStore;
@@ -152,6 +157,12 @@ export function buildFullApp(app: App): FullApp {
     };
     return release;
   };
+  // Delegates (RELEASE_GATE_DELEGATION=on): the store exists only then, so off means nobody else sees a job.
+  const delegation =
+    config.RELEASE_GATE_DELEGATION === 'on'
+      ? tableDelegationStore(app.table(config.RELEASE_GATE_DELEGATION_TABLE))
+      : undefined;
+  const userActions = tableUserActionLog(app.table(config.RELEASE_GATE_USER_ACTION_TABLE));
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
     const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
     const parts = releaseParts(log);
@@ -174,6 +185,23 @@ export function buildFullApp(app: App): FullApp {
         usage: stores.usageStore,
         memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
       }),
+      ...(delegation ? { delegation } : {}),
+      userActions,
+    };
+  };
+  const delegatesApi = async (log: Log): Promise<DelegatesApiDependencies> => {
+    const { api: graph, holds } = await processor(log);
+    return {
+      verifyUser: releaseParts(log).verifier,
+      holds,
+      log,
+      userActions,
+      ...(delegation
+        ? {
+            delegation,
+            people: { search: (text: string) => graph.searchPeople(text), find: (id: string) => graph.findPerson(id) },
+          }
+        : {}),
     };
   };
 
@@ -202,5 +230,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore };
+  return { api, processor, releaseApi, delegatesApi, terminal, usageStore: stores.usageStore };
 }

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
-import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
+import { ownsHold, type DelegateRef, type HeldJob, type HoldOwner, type HoldStore } from '../holds/hold-store';
 import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
@@ -67,6 +67,10 @@ export interface HeldJobView {
   heldAt: string;
   expiresAt: string;
   printerId: string;
+  /** The owner's list only: the colleague this job was handed to. */
+  handedTo?: DelegateRef;
+  /** The owner's list only: the policy forbids delegates and hand-over for this job. */
+  noDelegation?: true;
 }
 
 export interface ExpiredJobView {
@@ -105,17 +109,27 @@ export async function listHeldJobs(
   const jobs = holds
     .filter((h) => !gone.has(h.taskId))
     .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
+    // The owner alone sees whom a job was handed to, and which jobs may not be delegated.
     .map((h) => ({
-      taskId: h.taskId,
-      documentName: h.documentName,
-      sizeBytes: h.sizeBytes,
-      ...printsAs(h),
-      ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
-      heldAt: h.heldAt,
-      expiresAt: h.expiresAt,
-      printerId: h.printerId,
+      ...jobView(h),
+      ...(h.handedTo ? { handedTo: h.handedTo } : {}),
+      ...(h.noDelegation ? { noDelegation: true as const } : {}),
     }));
   return { jobs, expired };
+}
+
+/** A held job as the release page shows it. */
+export function jobView(h: HeldJob): HeldJobView {
+  return {
+    taskId: h.taskId,
+    documentName: h.documentName,
+    sizeBytes: h.sizeBytes,
+    ...printsAs(h),
+    ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
+    heldAt: h.heldAt,
+    expiresAt: h.expiresAt,
+    printerId: h.printerId,
+  };
 }
 
 /** How a held job will come out: the user's settings, with what the policy changes at release over them. */
@@ -216,10 +230,12 @@ async function forEachClaimed(
   taskIds: string[],
   act: (held: HeldJob, log: Log) => Promise<ReleaseResult>,
   explain: (error: unknown) => string,
+  claimOther?: (taskId: string) => Promise<HeldJob | undefined>,
 ): Promise<ReleaseResult[]> {
   const results: ReleaseResult[] = [];
   for (const taskId of taskIds) {
-    const held = await deps.holds.claim(owner, taskId);
+    // The user's own job, else (release only) one a delegation lets them release for its owner.
+    const held = (await deps.holds.claim(owner, taskId)) ?? (await claimOther?.(taskId));
     if (!held) {
       results.push({ taskId, status: 'not-found' });
       continue;
@@ -267,7 +283,17 @@ async function onHeldJob<T>(api: PrintApi, held: HeldJob, what: string, call: ()
  */
 export async function releaseHeldJobs(
   deps: ReleaseDependencies,
-  request: { owner: HoldOwner; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+  request: {
+    owner: HoldOwner;
+    taskIds: string[];
+    printerId: string;
+    changes?: UserChanges;
+    via: string;
+    /** Claims a job of someone else's that the user may release for them (src/release/delegation.ts). */
+    claimForOwner?: (taskId: string) => Promise<HeldJob | undefined>;
+    /** Who is releasing, for the audit of a release for someone else (a UPN or name). */
+    actorName?: string;
+  },
 ): Promise<ReleaseResult[]> {
   const allowed =
     !deps.releasePrinters || deps.releasePrinters.some((id) => id.toLowerCase() === request.printerId.toLowerCase());
@@ -289,6 +315,8 @@ export async function releaseHeldJobs(
     request.owner,
     request.taskIds,
     async (held, log) => {
+      // Released by a delegate or the colleague it was handed to: the audit says who, for whom.
+      const forOwner = !ownsHold(request.owner, held);
       if (held.releaseAt && !held.releaseAt.some((id) => id.toLowerCase() === request.printerId.toLowerCase()))
         throw new NotReleasableHere(held.releaseAt);
       const configuration = configurationFor(held, request.changes);
@@ -304,7 +332,7 @@ export async function releaseHeldJobs(
             held.taskDefinitionId,
             held.taskId,
             'completed',
-            `Released by its owner (${request.via})`,
+            `Released by ${forOwner ? 'a delegate' : 'its owner'} (${request.via})`,
           ),
         );
       } else {
@@ -314,11 +342,18 @@ export async function releaseHeldJobs(
         newJobId = moved.id;
       }
       const copiesBefore = held.releaseConfiguration?.copies ?? held.copies ?? 1;
-      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`, {
-        copiesBefore,
-        copiesAfter: configuration?.copies ?? copiesBefore,
-        grayscale: request.changes?.grayscale === true,
-      });
+      const detail = `released to printer ${request.printerId} via ${request.via}`;
+      await finish(
+        deps,
+        held,
+        'hold-released',
+        forOwner ? `${detail}, released by ${request.actorName ?? 'a delegate'} for ${held.ownerUpn}` : detail,
+        {
+          copiesBefore,
+          copiesAfter: configuration?.copies ?? copiesBefore,
+          grayscale: request.changes?.grayscale === true,
+        },
+      );
       log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
       return { taskId: held.taskId, status: 'released', printerId: request.printerId, newJobId };
     },
@@ -327,6 +362,7 @@ export async function releaseHeldJobs(
       const failure = classifyGraphError(error);
       return releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined);
     },
+    request.claimForOwner,
   );
 }
 
