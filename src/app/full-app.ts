@@ -79,6 +79,7 @@ export function buildFullApp(app: App): FullApp {
     }),
     audit: tableAuditLog(app.table(config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(app.table(config.RELEASE_GATE_HOLD_TABLE)),
+    userActions: tableUserActionLog(app.table(config.RELEASE_GATE_USER_ACTION_TABLE)),
     usageStore: tableUsageStore(app.table(config.RELEASE_GATE_QUOTA_TABLE)),
     tasks: tableTaskIndex(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE)),
     claims: tableTaskClaims(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE), {
@@ -162,7 +163,6 @@ export function buildFullApp(app: App): FullApp {
     config.RELEASE_GATE_DELEGATION === 'on'
       ? tableDelegationStore(app.table(config.RELEASE_GATE_DELEGATION_TABLE))
       : undefined;
-  const userActions = tableUserActionLog(app.table(config.RELEASE_GATE_USER_ACTION_TABLE));
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
     const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
     const parts = releaseParts(log);
@@ -174,6 +174,7 @@ export function buildFullApp(app: App): FullApp {
       // A release at a printer, a delete or a vanished job settles the job's quota charge.
       usageStore,
       log,
+      userActions: stores.userActions,
       verifyUser: parts.verifier,
       pins: parts.pins,
       releasePrinters,
@@ -186,7 +187,6 @@ export function buildFullApp(app: App): FullApp {
         memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
       }),
       ...(delegation ? { delegation } : {}),
-      userActions,
     };
   };
   const delegatesApi = async (log: Log): Promise<DelegatesApiDependencies> => {
@@ -195,7 +195,7 @@ export function buildFullApp(app: App): FullApp {
       verifyUser: releaseParts(log).verifier,
       holds,
       log,
-      userActions,
+      userActions: stores.userActions,
       ...(delegation
         ? {
             delegation,

@@ -9,13 +9,14 @@ import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-acc
 import type { SignedInUser } from './user-token';
 import { signedInUser } from './release-auth';
 import type { HeldJob, HoldOwner } from '../holds/hold-store';
-import type { UserActionLog } from '../audit/user-action-log';
 import { errorText } from '../observability/log';
 import type { DelegationStore } from './delegation-store';
 import { delegatedClaimer } from './delegation';
 import { delegatedJobViews } from './delegated-jobs';
 import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
+import type { UserActionLog } from '../audit/user-action-log';
+import { keepLonger } from '../holds/keep-longer';
 import {
   ReleasePrinterRefused,
   deleteHeldJobs,
@@ -55,7 +56,7 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   quotaStandings?: QuotaStandingsReader;
   /** Delegates and hand-overs (RELEASE_GATE_DELEGATION=on); without it only owners see and release their jobs. */
   delegation?: DelegationStore;
-  /** Audit of what users did besides releasing and deleting (RELEASE_GATE_USER_ACTION_TABLE). */
+  /** Audit of what users did on the page (keep longer, delegates): RELEASE_GATE_USER_ACTION_TABLE. */
   userActions?: UserActionLog;
 }
 
@@ -77,7 +78,7 @@ const accessUnavailable = () =>
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'printers' | 'release' | 'delete' | 'pin',
+  action: 'list' | 'printers' | 'release' | 'delete' | 'pin' | 'keep',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
@@ -177,6 +178,11 @@ export async function handleReleaseApi(
       throw error;
     }
     return { status: 204, headers };
+  }
+  if (action === 'keep') {
+    const body = await readJsonBody(request, deleteBody, { maxBytes });
+    if (!body.ok) return body.response;
+    return { status: 200, headers, jsonBody: { results: await keepLonger(deps, user, body.data.taskIds) } };
   }
   const body = await readJsonBody(request, deleteBody, { maxBytes });
   if (!body.ok) return body.response;

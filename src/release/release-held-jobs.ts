@@ -66,6 +66,8 @@ export interface HeldJobView {
   releaseAt?: string[];
   heldAt: string;
   expiresAt: string;
+  /** The latest expiry "keep longer" may reach; absent when the job cannot be kept longer (any more). */
+  keepUntilMax?: string;
   printerId: string;
   /** The owner's list only: the colleague this job was handed to. */
   handedTo?: DelegateRef;
@@ -109,11 +111,13 @@ export async function listHeldJobs(
   const jobs = holds
     .filter((h) => !gone.has(h.taskId))
     .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
-    // The owner alone sees whom a job was handed to, and which jobs may not be delegated.
+    // The owner alone sees whom a job was handed to, which may not be delegated, how long it may be kept.
     .map((h) => ({
       ...jobView(h),
       ...(h.handedTo ? { handedTo: h.handedTo } : {}),
       ...(h.noDelegation ? { noDelegation: true as const } : {}),
+      // Only the owner may keep a job longer.
+      ...(h.keepUntilMax && h.keepUntilMax > h.expiresAt ? { keepUntilMax: h.keepUntilMax } : {}),
     }));
   return { jobs, expired };
 }
