@@ -4,6 +4,7 @@ import { createGraphClient } from '../graph/graph-client';
 import { graphEndpoints } from '../graph/graph-endpoints';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
+import { tableUserActionLog } from '../audit/user-action-log';
 import { appCredential } from '../identity/app-credential';
 import { managedIdentityCredential } from '../identity/managed-identity';
 import { onBehalfOfCredential } from '../identity/on-behalf-of';
@@ -75,6 +76,7 @@ export function buildFullApp(app: App): FullApp {
     }),
     audit: tableAuditLog(app.table(config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(app.table(config.RELEASE_GATE_HOLD_TABLE)),
+    userActions: tableUserActionLog(app.table(config.RELEASE_GATE_USER_ACTION_TABLE)),
     usageStore: tableUsageStore(app.table(config.RELEASE_GATE_QUOTA_TABLE)),
     tasks: tableTaskIndex(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE)),
     claims: tableTaskClaims(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE), {
@@ -169,6 +171,7 @@ export function buildFullApp(app: App): FullApp {
       // A release at a printer, a delete or a vanished job settles the job's quota charge.
       usageStore,
       log,
+      userActions: stores.userActions,
       verifyUser: parts.verifier,
       pins: parts.pins,
       releasePrinters,

@@ -12,6 +12,8 @@ import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
 import { errorText } from '../observability/log';
 import { PrinterNotReady, nearestReadyPrinters } from './printer-readiness';
+import type { UserActionLog } from '../audit/user-action-log';
+import { keepLonger } from '../holds/keep-longer';
 import {
   ReleasePrinterRefused,
   deleteHeldJobs,
@@ -58,6 +60,8 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   printerAccess?: PrinterAccessCheck;
   /** Where the user stands on the policy's quotas; without it the jobs list has no quota part. */
   quotaStandings?: QuotaStandingsReader;
+  /** Audit of what users did on the page (keep longer, delegates): RELEASE_GATE_USER_ACTION_TABLE. */
+  userActions?: UserActionLog;
 }
 
 /** 503: share access could not be read; nothing was decided, nothing claimed. */
@@ -78,7 +82,7 @@ const accessUnavailable = () =>
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'printers' | 'release' | 'delete' | 'pin',
+  action: 'list' | 'printers' | 'release' | 'delete' | 'pin' | 'keep',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
@@ -168,6 +172,11 @@ export async function handleReleaseApi(
       throw error;
     }
     return { status: 204, headers };
+  }
+  if (action === 'keep') {
+    const body = await readJsonBody(request, deleteBody, { maxBytes });
+    if (!body.ok) return body.response;
+    return { status: 200, headers, jsonBody: { results: await keepLonger(deps, user, body.data.taskIds) } };
   }
   const body = await readJsonBody(request, deleteBody, { maxBytes });
   if (!body.ok) return body.response;

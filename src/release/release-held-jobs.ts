@@ -69,6 +69,8 @@ export interface HeldJobView {
   releaseAt?: string[];
   heldAt: string;
   expiresAt: string;
+  /** The latest expiry "keep longer" may reach; absent when the job cannot be kept longer (any more). */
+  keepUntilMax?: string;
   printerId: string;
 }
 
@@ -116,6 +118,7 @@ export async function listHeldJobs(
       ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
       heldAt: h.heldAt,
       expiresAt: h.expiresAt,
+      ...(h.keepUntilMax && h.keepUntilMax > h.expiresAt ? { keepUntilMax: h.keepUntilMax } : {}),
       printerId: h.printerId,
     }));
   return { jobs, expired };
