@@ -21,6 +21,7 @@ import { tableDelegationStore } from '../release/delegation-store';
 import { tableUserActionLog } from '../audit/user-action-log';
 import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
+import { printerReadiness, type ReadinessCheck } from '../release/printer-readiness';
 import { terminalRegistry } from '../release/terminal-registry';
 import type { TerminalDependencies } from '../release/terminal-release';
 import { scopeName, userTokenVerifier } from '../release/user-token';
@@ -118,6 +119,7 @@ export function buildFullApp(app: App): FullApp {
         attempts: ReturnType<typeof tableAttemptLimiter>;
         pins: ReturnType<typeof tablePinStore>;
         printerDirectory: ReturnType<typeof releasePrinterDirectory>;
+        readiness: ReadinessCheck;
         access: PrinterAccessCheck | undefined;
       }
     | undefined;
@@ -144,6 +146,10 @@ export function buildFullApp(app: App): FullApp {
         onPinSet: (objectId) => attempts.clearUser(objectId),
       }),
       printerDirectory: releasePrinterDirectory({ api, declared: releasePrinters, log }),
+      readiness: printerReadiness({
+        read: async (printerId) => (await api()).getPrinterStatus(printerId),
+        cacheSeconds: config.RELEASE_GATE_PRINTER_STATUS_CACHE_SECONDS,
+      }),
       access: releasePrinters
         ? undefined
         : printerAccess({
@@ -179,6 +185,7 @@ export function buildFullApp(app: App): FullApp {
       pins: parts.pins,
       releasePrinters,
       listReleasePrinters: parts.printerDirectory,
+      printerReadiness: parts.readiness,
       ...(releasePrinters ? {} : { printerAccess: parts.access }),
       // What the next decision would see; a page request waits out no long Retry-After (it says "unavailable").
       quotaStandings: quotaStandingsReader({

@@ -198,6 +198,16 @@ export class PrintApi {
     return printerSchema.parse(await request.get());
   }
 
+  /** Only what a release needs to know first: can the printer print now (Printer.Read.All). */
+  async getPrinterStatus(printerId: string): Promise<Printer> {
+    return printerSchema.parse(
+      await this.client
+        .api(`/print/printers/${seg(printerId)}`)
+        .select(['id', 'displayName', 'isAcceptingJobs', 'status'])
+        .get(),
+    );
+  }
+
   async listPrinters(): Promise<Printer[]> {
     return this.list('/print/printers', printerSchema);
   }

@@ -9,12 +9,13 @@ import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-acc
 import type { SignedInUser } from './user-token';
 import { signedInUser } from './release-auth';
 import type { HeldJob, HoldOwner } from '../holds/hold-store';
-import { errorText } from '../observability/log';
 import type { DelegationStore } from './delegation-store';
 import { delegatedClaimer } from './delegation';
 import { delegatedJobViews } from './delegated-jobs';
 import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
+import { errorText } from '../observability/log';
+import { PrinterNotReady, nearestReadyPrinters } from './printer-readiness';
 import type { UserActionLog } from '../audit/user-action-log';
 import { keepLonger } from '../holds/keep-longer';
 import {
@@ -104,7 +105,8 @@ export async function handleReleaseApi(
       if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
       throw error;
     }
-    return { status: 200, headers, jsonBody: { printers: printers.filter((p) => allowed.has(p.id)) } };
+    const shown = printers.filter((p) => allowed.has(p.id));
+    return { status: 200, headers, jsonBody: { printers: await withReadiness(shown, deps) } };
   }
   if (action === 'list') {
     const [held, quotas, delegated] = await Promise.all([
@@ -164,7 +166,10 @@ export async function handleReleaseApi(
         ...(claimForOwner ? { claimForOwner, actorName: user.userPrincipalName ?? user.objectId } : {}),
       }),
     );
-    if ('refused' in released) return released.refused;
+    if ('refused' in released) {
+      if (released.notReady) return withAlternatives(released.refused, released.notReady, deps, usable);
+      return released.refused;
+    }
     await auditReleasesForOwners(deps, user, released.results, forOwners);
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
@@ -222,16 +227,27 @@ async function auditReleasesForOwners(
 
 /**
  * A release, or the 4xx/503 that says why nothing was released: the chosen printer is a pull queue
- * (400 `not_a_printer`), it does not exist (400 `unknown_printer`), or Graph could not be asked (503).
+ * (400 `not_a_printer`), it does not exist (400 `unknown_printer`), it cannot print now (409
+ * `printer_not_ready`, with the reason), or Graph could not be asked (503).
  * Nothing was claimed in those cases: every job is still held.
  */
 export async function releaseOrRefuse(
   release: () => Promise<ReleaseResult[]>,
   refusedStatus = 400,
-): Promise<{ results: ReleaseResult[] } | { refused: HttpResponseLike }> {
+): Promise<{ results: ReleaseResult[] } | { refused: HttpResponseLike; notReady?: PrinterNotReady }> {
   try {
     return { results: await release() };
   } catch (error) {
+    // 409 wherever asked from: the request was right, the printer is not (out of paper, jammed, stopped…).
+    if (error instanceof PrinterNotReady)
+      return {
+        refused: {
+          status: 409,
+          headers: { 'cache-control': 'no-store' },
+          jsonBody: { error: { code: error.code, message: error.message, reason: error.readiness.reason } },
+        },
+        notReady: error,
+      };
     if (error instanceof ReleasePrinterRefused)
       return { refused: errorResponse(refusedStatus, error.code, error.message) };
     const failure = classifyGraphError(error);
@@ -255,4 +271,62 @@ export async function releaseOrRefuse(
       ),
     };
   }
+}
+
+/**
+ * The page's printer list with each printer's readiness: `ready: false` and the reason for one that
+ * cannot print now (the page greys it out). A status that cannot be read now leaves the printer as
+ * it was (a release there still checks, and says "busy" if it still cannot read it).
+ */
+async function withReadiness(
+  printers: ReleasePrinter[],
+  deps: ReleaseApiDependencies,
+): Promise<(ReleasePrinter & { ready?: boolean; reason?: string })[]> {
+  const check = deps.printerReadiness;
+  if (!check) return printers;
+  return Promise.all(
+    printers.map(async (p) => {
+      const readiness = await check(p.id).catch(() => undefined);
+      if (!readiness) return p;
+      return readiness.ready ? { ...p, ready: true } : { ...p, ready: false, reason: readiness.reason };
+    }),
+  );
+}
+
+/** The 409 with up to three ready printers nearby that the user may release to. */
+async function withAlternatives(
+  refused: HttpResponseLike,
+  notReady: PrinterNotReady,
+  deps: ReleaseApiDependencies,
+  usable: (printerIds: string[]) => Promise<Set<string>>,
+): Promise<HttpResponseLike> {
+  let alternatives: ReleasePrinter[] = [];
+  try {
+    const printers = await deps.listReleasePrinters();
+    const allowed = await usable(printers.map((p) => p.id));
+    const target = printers.find((p) => p.id.toLowerCase() === notReady.printerId.toLowerCase());
+    if (target && deps.printerReadiness)
+      alternatives = await nearestReadyPrinters(
+        target,
+        printers.filter((p) => allowed.has(p.id)),
+        deps.printerReadiness,
+      );
+  } catch (error) {
+    // The refusal stands without suggestions; nothing was claimed either way.
+    deps.log.warn('release.alternatives-unavailable', { printerId: notReady.printerId, detail: errorText(error) });
+  }
+  const body = refused.jsonBody as { error: Record<string, unknown> };
+  return {
+    ...refused,
+    jsonBody: {
+      error: {
+        ...body.error,
+        alternatives: alternatives.map((p) => ({
+          id: p.id,
+          displayName: p.displayName,
+          ...(p.location ? { location: p.location } : {}),
+        })),
+      },
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 import type { ChargeItem, UsageStore } from '../quota/quota-model';
 import { chargesForLess, settleCharges, settlementOf } from '../quota/settle-charges';
+import { PrinterNotReady, type ReadinessCheck } from './printer-readiness';
 
 export interface ReleaseDependencies {
   /** Printers where held jobs may come out; undefined allows any. */
@@ -21,6 +22,8 @@ export interface ReleaseDependencies {
   now?: () => Date;
   /** Settles a released, deleted or vanished job's quota charge (see src/quota/settle-charges.ts). */
   usageStore?: UsageStore;
+  /** Whether a printer can print now (src/release/printer-readiness.ts); without it none is refused. */
+  printerReadiness?: ReadinessCheck;
 }
 
 /** What a user may change at release: only ways to print less (fewer copies, grayscale, two-sided). */
@@ -283,7 +286,8 @@ async function onHeldJob<T>(api: PrintApi, held: HeldJob, what: string, call: ()
  * Releases a user's held jobs at a printer: the job is redirected there (Graph completes the task),
  * or, if the user chose the physical printer it was sent to, its task is completed. A pull queue
  * (a virtual printer) is never a place to release to: nothing would come out. That is refused with
- * `ReleasePrinterRefused` before anything is claimed; a failure to read the printer is thrown.
+ * `ReleasePrinterRefused` before anything is claimed, and so is a printer that cannot print now
+ * (`PrinterNotReady`); a failure to read the printer is thrown.
  */
 export async function releaseHeldJobs(
   deps: ReleaseDependencies,
@@ -314,6 +318,9 @@ export async function releaseHeldJobs(
       'That is a pull queue, which prints nothing: choose the printer where you want to collect your jobs.',
     );
   }
+  // Out of paper, jammed, stopped…: refused before any claim, so every job stays held. A failed read is thrown (503).
+  const readiness = await deps.printerReadiness?.(request.printerId);
+  if (readiness && !readiness.ready) throw new PrinterNotReady(request.printerId, readiness);
   return forEachClaimed(
     deps,
     request.owner,
