@@ -5,13 +5,14 @@ import { invocationLog } from '../src/observability/invocation-log';
 
 /**
  * The release page's API (pull printing): GET /api/release/jobs, POST /api/release/jobs/release,
- * POST /api/release/jobs/delete, POST /api/release/jobs/pin (set the user's terminal PIN). Anonymous at the host: every call is authorised by the user's own
+ * POST /api/release/jobs/delete, POST /api/release/jobs/pin (set the user's terminal PIN), POST /api/release/jobs/keep
+ * (keep held jobs longer). Anonymous at the host: every call is authorised by the user's own
  * Entra ID token, verified in src/release/user-token.ts.
  */
 export async function releaseApi(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const log = invocationLog(context);
   const { handleReleaseApi } = await import('../src/release/release-api');
-  const action = (['release', 'delete', 'pin'] as const).find((a) => a === request.params.action) ?? 'list';
+  const action = (['release', 'delete', 'pin', 'keep'] as const).find((a) => a === request.params.action) ?? 'list';
   if ((action === 'list') !== (request.method === 'GET')) return { status: 405 };
   const full = await currentApp().full(log);
   return handleReleaseApi(action, request, await full.releaseApi(log));

@@ -48,6 +48,7 @@ export const policy: ReleasePolicy = {
         action: 'hold',
         rule: 'pull queue: hold for release at a printer',
         expiresInMinutes: 24 * 60,
+        keepLongerUpToMinutes: 3 * 24 * 60, // "keep longer" adds a day at a time, up to 3 days
         onExpiry: 'deny',
       };
     }

@@ -88,6 +88,26 @@ export function controlRoutes(deps: {
     ['GET', /^\/outbox$/, () => ok({ value: tenant.sentMail })],
     [
       'POST',
+      /^\/printers\/([^/]+)\/status$/,
+      ([id], _q, body) => {
+        // Graph's printerStatus as a device would report it: out of paper is stopped + mediaEmpty.
+        const state = body.state ?? 'idle';
+        const details = body.details ?? [];
+        const description = body.description ?? '';
+        if (
+          typeof state !== 'string' ||
+          !Array.isArray(details) ||
+          !details.every((d) => typeof d === 'string') ||
+          typeof description !== 'string'
+        )
+          throw new GraphHttpError(400, 'BadRequest', 'send { state, details: string[], description }');
+        const printer = tenant.printer(id!);
+        printer.status = { state, details: details, description };
+        return ok({ id: printer.id, status: printer.status });
+      },
+    ],
+    [
+      'POST',
       /^\/jobs$/,
       async (_p, _q, body) => {
         const document = input(body.document);

@@ -32,4 +32,10 @@ export interface Leniency {
    * strict, as Entra ID: only cross-origin requests (AADSTS9002327).
    */
   spaTokensWithoutOrigin?: boolean;
+  /**
+   * Redirecting a job to a printer whose status is `stopped` (out of paper, jammed…), or completing the
+   * task of a job on one, is accepted; strict (the docs are silent): 409, so a release gate that does
+   * not check the printer's status first is caught in tests.
+   */
+  printToStoppedPrinters?: boolean;
 }

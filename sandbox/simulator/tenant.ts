@@ -297,6 +297,7 @@ export class Tenant {
     if (!destination) throw badRequest(`Destination printer ${destinationPrinterId} does not exist.`);
     if (destination.id === job.printerId) throw badRequest("The destination printer is the job's own printer.");
     if (!destination.isAcceptingJobs) throw badRequest('The destination printer is not accepting jobs.');
+    this.refuseIfStopped(destination);
     this.checkLimits(destination.id);
     const moved: SimJob = {
       ...structuredClone(job),
@@ -362,6 +363,14 @@ export class Tenant {
     this.jobs.get(printerId)?.delete(jobId);
   }
 
+  /** Strict (see leniency.ts printToStoppedPrinters): nothing is sent to a printer that cannot print. */
+  private refuseIfStopped(printer: SimPrinter): void {
+    if (printer.status?.state === 'stopped' && !this.lenient.printToStoppedPrinters)
+      throw conflict(
+        `The printer ${printer.displayName} is stopped (${printer.status.details.join(', ') || 'no details'}).`,
+      );
+  }
+
   // ---------- tasks ----------
 
   updateTask(definitionId: string, taskId: string, state: string, description: string | undefined): SimTask {
@@ -369,6 +378,10 @@ export class Tenant {
     if (state !== 'completed' && state !== 'aborted')
       throw badRequest(`A task can be set to completed or aborted, not ${state}.`);
     if (task.status.state !== 'processing') throw badRequest(`The task is ${task.status.state}, not processing.`);
+    if (state === 'completed') {
+      const printer = this.printers.get(task.printerId);
+      if (printer) this.refuseIfStopped(printer);
+    }
     // Graph recalculates the description (the docs' example sends "completed" and gets this back).
     task.status = {
       state,

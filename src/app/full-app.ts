@@ -21,8 +21,12 @@ import { tablePinStore } from '../release/pin-store';
 import { printerAccess, type PrinterAccessCheck } from '../release/printer-access';
 import { tableAttemptLimiter } from '../release/rate-limit';
 import type { ReleaseApiDependencies } from '../release/release-api';
+import type { DelegatesApiDependencies } from '../release/delegates-api';
+import { tableDelegationStore } from '../release/delegation-store';
+import { tableUserActionLog } from '../audit/user-action-log';
 import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
+import { printerReadiness, type ReadinessCheck } from '../release/printer-readiness';
 import { terminalRegistry } from '../release/terminal-registry';
 import type { TerminalDependencies } from '../release/terminal-release';
 import { scopeName, userTokenVerifier } from '../release/user-token';
@@ -40,6 +44,8 @@ export interface FullApp {
   api(): Promise<PrintApi>;
   processor(log: Log): Promise<ProcessorDependencies>;
   releaseApi(log: Log): Promise<ReleaseApiDependencies>;
+  /** Delegates and hand-over; without RELEASE_GATE_DELEGATION=on it has no store and refuses every call. */
+  delegatesApi(log: Log): Promise<DelegatesApiDependencies>;
   terminal(log: Log): Promise<TerminalDependencies>;
   /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
   usageStore: UsageStore;
@@ -89,6 +95,7 @@ export function buildFullApp(app: App): FullApp {
     }),
     audit: tableAuditLog(app.table(config.RELEASE_GATE_AUDIT_TABLE)),
     holds: tableHoldStore(app.table(config.RELEASE_GATE_HOLD_TABLE)),
+    userActions: tableUserActionLog(app.table(config.RELEASE_GATE_USER_ACTION_TABLE)),
     usageStore: tableUsageStore(app.table(config.RELEASE_GATE_QUOTA_TABLE)),
     tasks: tableTaskIndex(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE)),
     claims: tableTaskClaims(app.table(config.RELEASE_GATE_TASK_INDEX_TABLE), {
@@ -134,6 +141,7 @@ export function buildFullApp(app: App): FullApp {
         attempts: ReturnType<typeof tableAttemptLimiter>;
         pins: ReturnType<typeof tablePinStore>;
         printerDirectory: ReturnType<typeof releasePrinterDirectory>;
+        readiness: ReadinessCheck;
         access: PrinterAccessCheck | undefined;
       }
     | undefined;
@@ -160,6 +168,10 @@ export function buildFullApp(app: App): FullApp {
         onPinSet: (objectId) => attempts.clearUser(objectId),
       }),
       printerDirectory: releasePrinterDirectory({ api, declared: releasePrinters, log }),
+      readiness: printerReadiness({
+        read: async (printerId) => (await api()).getPrinterStatus(printerId),
+        cacheSeconds: config.RELEASE_GATE_PRINTER_STATUS_CACHE_SECONDS,
+      }),
       access: releasePrinters
         ? undefined
         : printerAccess({
@@ -174,6 +186,11 @@ export function buildFullApp(app: App): FullApp {
     };
     return release;
   };
+  // Delegates (RELEASE_GATE_DELEGATION=on): the store exists only then, so off means nobody else sees a job.
+  const delegation =
+    config.RELEASE_GATE_DELEGATION === 'on'
+      ? tableDelegationStore(app.table(config.RELEASE_GATE_DELEGATION_TABLE))
+      : undefined;
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
     const { api: graph, holds, audit, tasks, usageStore, messages: outbox } = await processor(log);
     const parts = releaseParts(log);
@@ -186,10 +203,12 @@ export function buildFullApp(app: App): FullApp {
       usageStore,
       messages: outbox,
       log,
+      userActions: stores.userActions,
       verifyUser: parts.verifier,
       pins: parts.pins,
       releasePrinters,
       listReleasePrinters: parts.printerDirectory,
+      printerReadiness: parts.readiness,
       ...(releasePrinters ? {} : { printerAccess: parts.access }),
       // What the next decision would see; a page request waits out no long Retry-After (it says "unavailable").
       quotaStandings: quotaStandingsReader({
@@ -197,6 +216,22 @@ export function buildFullApp(app: App): FullApp {
         usage: stores.usageStore,
         memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
       }),
+      ...(delegation ? { delegation } : {}),
+    };
+  };
+  const delegatesApi = async (log: Log): Promise<DelegatesApiDependencies> => {
+    const { api: graph, holds } = await processor(log);
+    return {
+      verifyUser: releaseParts(log).verifier,
+      holds,
+      log,
+      userActions: stores.userActions,
+      ...(delegation
+        ? {
+            delegation,
+            people: { search: (text: string) => graph.searchPeople(text), find: (id: string) => graph.findPerson(id) },
+          }
+        : {}),
     };
   };
 
@@ -225,5 +260,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore, messages, messenger };
+  return { api, processor, releaseApi, delegatesApi, terminal, usageStore: stores.usageStore, messages, messenger };
 }

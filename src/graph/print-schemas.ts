@@ -92,6 +92,18 @@ export const printerLocationSchema = z.looseObject({
   city: z.string().nullish(),
 });
 
+/**
+ * Graph's printerStatus: `state` idle | processing | stopped | unknown (| unknownFutureValue) and
+ * `details`, printerProcessingStateDetail values (mediaEmpty, mediaJam, tonerLow…; the enum grows,
+ * so both are kept as strings). Read by src/release/printer-readiness.ts.
+ */
+export const printerStatusSchema = z.looseObject({
+  state: z.string().nullish(),
+  details: z.array(z.string()).nullish(),
+  description: z.string().nullish(),
+});
+export type PrinterStatus = z.infer<typeof printerStatusSchema>;
+
 export const printerSchema = z.looseObject({
   id: z.string(),
   displayName: z.string().nullish(),
@@ -99,6 +111,7 @@ export const printerSchema = z.looseObject({
   isShared: z.boolean().nullish(),
   hasPhysicalDevice: z.boolean().nullish(),
   isAcceptingJobs: z.boolean().nullish(),
+  status: printerStatusSchema.nullish(),
   // What a printer's attributes become in Graph's JSON; set-up reads them back (pull-queue-attributes.ts).
   capabilities: z
     .looseObject({

@@ -5,11 +5,12 @@ import { describeError, type Log } from '../observability/log';
 import { abortJobAndCloseTask, closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
-import type { MessageOutbox } from '../messages/message-model';
 import { tellHoldOwner } from './hold-messages';
 import { ownerOf, type HeldJob, type HoldStore } from './hold-store';
 import type { UsageStore } from '../quota/quota-model';
 import { settleCharges } from '../quota/settle-charges';
+import type { MessageOutbox } from '../messages/message-model';
+import { sendExpiryWarnings, type ExpiryWarningOptions } from './expiry-warnings';
 
 export interface ExpiryReport {
   expired: number;
@@ -20,6 +21,8 @@ export interface ExpiryReport {
   retryLater: number;
   /** Holds lost by a claimant that died between claim and act, held again. */
   recovered: number;
+  /** Owners warned that a hold expires soon (expiry-warning messages posted). */
+  warned: number;
 }
 
 export const EXPIRY_REASON = 'Your held print job expired before it was released at a printer.';
@@ -43,13 +46,23 @@ export async function expireHolds(
     log: Log;
     now?: () => Date;
     usageStore?: UsageStore;
-    /** Tells owners their hold expired or Universal Print deleted the job (kinds `expired`, `deleted`). */
+    /** Tells owners their hold expired or Universal Print deleted the job (kinds `expired`, `deleted`, `expiry-warning`). */
     messages?: MessageOutbox;
+    /** Set (with `messages` wanting expiry-warning): owners are warned before their holds expire. */
+    expiryWarnings?: ExpiryWarningOptions;
   },
   limit = 200,
 ): Promise<ExpiryReport> {
   const now = (deps.now ?? (() => new Date()))();
-  const report: ExpiryReport = { expired: 0, released: 0, denied: 0, vanished: 0, retryLater: 0, recovered: 0 };
+  const report: ExpiryReport = {
+    expired: 0,
+    released: 0,
+    denied: 0,
+    vanished: 0,
+    retryLater: 0,
+    recovered: 0,
+    warned: 0,
+  };
   // First, holds whose claimant died between claim and act: held again (and expired below if due).
   const recovered = await deps.holds.recoverLostClaims(now, async (job) => {
     try {
@@ -105,6 +118,8 @@ export async function expireHolds(
       log.warn('hold.expiry-failed', describeError(error));
     }
   }
+  // After the expiry pass (nothing just ended is warned); it never throws.
+  if (deps.expiryWarnings) report.warned = (await sendExpiryWarnings(deps, deps.expiryWarnings)).warned;
   return report;
 }
 

@@ -48,6 +48,11 @@ export interface HeldJob {
    * Absent: the job cannot be kept longer.
    */
   keepUntilMax?: string;
+  /**
+   * How long the hold lasted when first held (minutes): what each "keep longer" adds. Set by the first
+   * keep (before it, `expiresAt − heldAt` is that length).
+   */
+  holdMinutes?: number;
   /** When its owner was warned that this hold expires (for the current expiresAt); cleared when kept longer. */
   warnedAt?: string;
   /** The policy forbids delegation for this job (e.g. a confidential printer): only its owner may release it. */

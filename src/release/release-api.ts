@@ -6,10 +6,18 @@ import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
-import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
-import type { HoldOwner } from '../holds/hold-store';
+import type { SignedInUser } from './user-token';
+import { signedInUser } from './release-auth';
+import type { HeldJob, HoldOwner } from '../holds/hold-store';
+import type { DelegationStore } from './delegation-store';
+import { delegatedClaimer } from './delegation';
+import { delegatedJobViews } from './delegated-jobs';
 import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
+import { errorText } from '../observability/log';
+import { PrinterNotReady, nearestReadyPrinters } from './printer-readiness';
+import type { UserActionLog } from '../audit/user-action-log';
+import { keepLonger } from '../holds/keep-longer';
 import {
   ReleasePrinterRefused,
   deleteHeldJobs,
@@ -35,15 +43,6 @@ const deleteBody = z.strictObject({ taskIds });
 // The PIN rules (length, banned PINs) are the PIN store's: src/release/pin-policy.ts.
 const pinBody = z.strictObject({ pin: z.string().max(64) });
 
-/** `Origin: null` (sandboxed frames, files) or anything unparsable counts as another site. */
-function sameSite(origin: string, url: string): boolean {
-  try {
-    return new URL(origin).host === new URL(url).host;
-  } catch {
-    return false;
-  }
-}
-
 export interface ReleaseApiDependencies extends ReleaseDependencies {
   verifyUser: (authorization: string | null) => Promise<SignedInUser>;
   pins: PinStore;
@@ -56,6 +55,10 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   printerAccess?: PrinterAccessCheck;
   /** Where the user stands on the policy's quotas; without it the jobs list has no quota part. */
   quotaStandings?: QuotaStandingsReader;
+  /** Delegates and hand-overs (RELEASE_GATE_DELEGATION=on); without it only owners see and release their jobs. */
+  delegation?: DelegationStore;
+  /** Audit of what users did on the page (keep longer, delegates): RELEASE_GATE_USER_ACTION_TABLE. */
+  userActions?: UserActionLog;
 }
 
 /** 503: share access could not be read; nothing was decided, nothing claimed. */
@@ -76,30 +79,13 @@ const accessUnavailable = () =>
  * this site) is refused.
  */
 export async function handleReleaseApi(
-  action: 'list' | 'printers' | 'release' | 'delete' | 'pin',
+  action: 'list' | 'printers' | 'release' | 'delete' | 'pin' | 'keep',
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
-  const origin = request.headers.get('origin');
-  if (origin && !sameSite(origin, request.url)) {
-    return errorResponse(403, 'cross_site', 'Cross-site requests are not allowed.');
-  }
-  let user: SignedInUser;
-  try {
-    user = await deps.verifyUser(request.headers.get('authorization'));
-  } catch (error) {
-    if (error instanceof UnauthorizedError) {
-      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
-    if (error instanceof InsufficientScopeError) {
-      return errorResponse(403, 'insufficient_scope', error.message.slice(0, 200), {
-        'www-authenticate': 'Bearer error="insufficient_scope"',
-      });
-    }
-    throw error;
-  }
+  const signedIn = await signedInUser(request, deps.verifyUser);
+  if ('refused' in signedIn) return signedIn.refused;
+  const user = signedIn.user;
   // Identity is the object id alone; the UPN only finds holds stored before object-id keys.
   const owner: HoldOwner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
   const headers = { 'cache-control': 'no-store' };
@@ -119,17 +105,24 @@ export async function handleReleaseApi(
       if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
       throw error;
     }
-    return { status: 200, headers, jsonBody: { printers: printers.filter((p) => allowed.has(p.id)) } };
+    const shown = printers.filter((p) => allowed.has(p.id));
+    return { status: 200, headers, jsonBody: { printers: await withReadiness(shown, deps) } };
   }
   if (action === 'list') {
-    const [held, quotas] = await Promise.all([
+    const [held, quotas, delegated] = await Promise.all([
       listHeldJobs(deps, owner),
       deps.quotaStandings && quotasAnswer(deps.quotaStandings, user, deps.log),
+      deps.delegation && delegatedJobViews({ holds: deps.holds, delegation: deps.delegation }, user.objectId),
     ]);
     return {
       status: 200,
       headers,
-      jsonBody: { user: user.userPrincipalName ?? user.name ?? user.objectId, ...held, ...(quotas ? { quotas } : {}) },
+      jsonBody: {
+        user: user.userPrincipalName ?? user.name ?? user.objectId,
+        ...held,
+        ...(delegated ? { delegated } : {}),
+        ...(quotas ? { quotas } : {}),
+      },
     };
   }
 
@@ -148,8 +141,36 @@ export async function handleReleaseApi(
       if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
       throw error;
     }
-    const released = await releaseOrRefuse(() => releaseHeldJobs(deps, { owner, ...body.data, via: 'release page' }));
-    if ('refused' in released) return released.refused;
+    // Jobs released for someone else (delegation on): audited per job once released.
+    const forOwners = new Map<string, HeldJob>();
+    const claimer =
+      deps.delegation &&
+      delegatedClaimer(
+        { holds: deps.holds, delegation: deps.delegation },
+        {
+          id: user.objectId,
+        },
+      );
+    const claimForOwner =
+      claimer &&
+      (async (taskId: string) => {
+        const claimed = await claimer(taskId);
+        if (claimed) forOwners.set(taskId, claimed.held);
+        return claimed?.held;
+      });
+    const released = await releaseOrRefuse(() =>
+      releaseHeldJobs(deps, {
+        owner,
+        ...body.data,
+        via: 'release page',
+        ...(claimForOwner ? { claimForOwner, actorName: user.userPrincipalName ?? user.objectId } : {}),
+      }),
+    );
+    if ('refused' in released) {
+      if (released.notReady) return withAlternatives(released.refused, released.notReady, deps, usable);
+      return released.refused;
+    }
+    await auditReleasesForOwners(deps, user, released.results, forOwners);
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
   if (action === 'pin') {
@@ -163,6 +184,11 @@ export async function handleReleaseApi(
     }
     return { status: 204, headers };
   }
+  if (action === 'keep') {
+    const body = await readJsonBody(request, deleteBody, { maxBytes });
+    if (!body.ok) return body.response;
+    return { status: 200, headers, jsonBody: { results: await keepLonger(deps, user, body.data.taskIds) } };
+  }
   const body = await readJsonBody(request, deleteBody, { maxBytes });
   if (!body.ok) return body.response;
   return {
@@ -174,18 +200,54 @@ export async function handleReleaseApi(
   };
 }
 
+/** Each job released for its owner by someone else, in the user action audit (best effort: it is released). */
+async function auditReleasesForOwners(
+  deps: ReleaseApiDependencies,
+  user: SignedInUser,
+  results: ReleaseResult[],
+  forOwners: Map<string, HeldJob>,
+): Promise<void> {
+  for (const result of results) {
+    const held = forOwners.get(result.taskId);
+    if (!held || result.status !== 'released') continue;
+    await deps.userActions
+      ?.write({
+        at: (deps.now ?? (() => new Date()))().toISOString(),
+        action: 'released-for-owner',
+        actor: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) },
+        owner: { id: held.ownerId, userPrincipalName: held.ownerUpn },
+        taskId: held.taskId,
+        jobId: held.jobId,
+        printerId: result.printerId,
+        detail: `released by ${user.userPrincipalName ?? user.objectId} for ${held.ownerUpn}`,
+      })
+      .catch((error: unknown) => deps.log.warn('user-action.write-failed', { detail: errorText(error) }));
+  }
+}
+
 /**
  * A release, or the 4xx/503 that says why nothing was released: the chosen printer is a pull queue
- * (400 `not_a_printer`), it does not exist (400 `unknown_printer`), or Graph could not be asked (503).
+ * (400 `not_a_printer`), it does not exist (400 `unknown_printer`), it cannot print now (409
+ * `printer_not_ready`, with the reason), or Graph could not be asked (503).
  * Nothing was claimed in those cases: every job is still held.
  */
 export async function releaseOrRefuse(
   release: () => Promise<ReleaseResult[]>,
   refusedStatus = 400,
-): Promise<{ results: ReleaseResult[] } | { refused: HttpResponseLike }> {
+): Promise<{ results: ReleaseResult[] } | { refused: HttpResponseLike; notReady?: PrinterNotReady }> {
   try {
     return { results: await release() };
   } catch (error) {
+    // 409 wherever asked from: the request was right, the printer is not (out of paper, jammed, stopped…).
+    if (error instanceof PrinterNotReady)
+      return {
+        refused: {
+          status: 409,
+          headers: { 'cache-control': 'no-store' },
+          jsonBody: { error: { code: error.code, message: error.message, reason: error.readiness.reason } },
+        },
+        notReady: error,
+      };
     if (error instanceof ReleasePrinterRefused)
       return { refused: errorResponse(refusedStatus, error.code, error.message) };
     const failure = classifyGraphError(error);
@@ -209,4 +271,62 @@ export async function releaseOrRefuse(
       ),
     };
   }
+}
+
+/**
+ * The page's printer list with each printer's readiness: `ready: false` and the reason for one that
+ * cannot print now (the page greys it out). A status that cannot be read now leaves the printer as
+ * it was (a release there still checks, and says "busy" if it still cannot read it).
+ */
+async function withReadiness(
+  printers: ReleasePrinter[],
+  deps: ReleaseApiDependencies,
+): Promise<(ReleasePrinter & { ready?: boolean; reason?: string })[]> {
+  const check = deps.printerReadiness;
+  if (!check) return printers;
+  return Promise.all(
+    printers.map(async (p) => {
+      const readiness = await check(p.id).catch(() => undefined);
+      if (!readiness) return p;
+      return readiness.ready ? { ...p, ready: true } : { ...p, ready: false, reason: readiness.reason };
+    }),
+  );
+}
+
+/** The 409 with up to three ready printers nearby that the user may release to. */
+async function withAlternatives(
+  refused: HttpResponseLike,
+  notReady: PrinterNotReady,
+  deps: ReleaseApiDependencies,
+  usable: (printerIds: string[]) => Promise<Set<string>>,
+): Promise<HttpResponseLike> {
+  let alternatives: ReleasePrinter[] = [];
+  try {
+    const printers = await deps.listReleasePrinters();
+    const allowed = await usable(printers.map((p) => p.id));
+    const target = printers.find((p) => p.id.toLowerCase() === notReady.printerId.toLowerCase());
+    if (target && deps.printerReadiness)
+      alternatives = await nearestReadyPrinters(
+        target,
+        printers.filter((p) => allowed.has(p.id)),
+        deps.printerReadiness,
+      );
+  } catch (error) {
+    // The refusal stands without suggestions; nothing was claimed either way.
+    deps.log.warn('release.alternatives-unavailable', { printerId: notReady.printerId, detail: errorText(error) });
+  }
+  const body = refused.jsonBody as { error: Record<string, unknown> };
+  return {
+    ...refused,
+    jsonBody: {
+      error: {
+        ...body.error,
+        alternatives: alternatives.map((p) => ({
+          id: p.id,
+          displayName: p.displayName,
+          ...(p.location ? { location: p.location } : {}),
+        })),
+      },
+    },
+  };
 }

@@ -164,6 +164,15 @@ export async function terminalRelease(request: HttpRequestLike, deps: TerminalDe
     409,
   );
   if ('refused' in released) {
+    // Out of paper, jammed…: the user is told why (the same words as the page); not a set-up error.
+    if (released.notReady) {
+      deps.log.info('terminal.printer-not-ready', {
+        terminal: terminal.id,
+        printerId: terminal.printerId,
+        reason: released.notReady.readiness.reason,
+      });
+      return released.refused;
+    }
     deps.log.error('terminal.cannot-release', {
       terminal: terminal.id,
       printerId: terminal.printerId,

@@ -5,6 +5,7 @@ import { DEMO_APP_CLIENT_ID } from '../../sandbox/simulator/demo-tenant';
 import { parseSettings } from '../../src/config/load-settings';
 import { tableHoldStore } from '../../src/holds/hold-store';
 import { createTableClient } from '../../src/storage/storage-clients';
+import type { TableClient } from '@azure/data-tables';
 import { holdJob, startPullPrintingSandbox } from '../support/pull-printing';
 import { waitFor } from '../support/wait';
 
@@ -19,7 +20,7 @@ describe('releasing held jobs (pull printing)', () => {
     sandbox.simulator.identity.userToken(upn, options.audience ?? DEMO_APP_CLIENT_ID, options);
   const call = async (
     token: string | undefined,
-    action: '' | 'release' | 'delete',
+    action: '' | 'release' | 'delete' | 'keep',
     body?: unknown,
     headers: Record<string, string> = {},
   ) => {
@@ -112,6 +113,67 @@ describe('releasing held jobs (pull printing)', () => {
         });
       }
     }
+  });
+
+  it('keeps a held job longer through the API, and the hold table guards every change with its etag', async () => {
+    const config = parseSettings(sandbox.settings);
+    const holds = tableHoldStore(createTableClient(config, config.RELEASE_GATE_HOLD_TABLE));
+    const [{ task }, { task: other }] = [
+      await hold('adele@contoso.example', 'Keep me.pdf'),
+      await hold('adele@contoso.example', 'Claimed meanwhile.pdf'),
+    ];
+    const before = (await holds.get('adele@contoso.example', task.id))!;
+    expect(before.keepUntilMax).toBeDefined(); // a pull-queue hold may be kept up to 3 days
+    const token = await tokenFor('adele@contoso.example');
+    const kept = await call(token, 'keep', { taskIds: [task.id] });
+    expect(kept.status).toBe(200);
+    const later = Date.parse(before.expiresAt) + (Date.parse(before.expiresAt) - Date.parse(before.heldAt));
+    expect(kept.body.results).toEqual([{ taskId: task.id, status: 'kept', expiresAt: new Date(later).toISOString() }]);
+    expect((await call(token, '')).body.jobs.find((j: any) => j.taskId === task.id)).toMatchObject({
+      expiresAt: new Date(later).toISOString(),
+      keepUntilMax: before.keepUntilMax,
+    });
+
+    // The hold store on the real table, with another writer getting in just before its first write.
+    const table = createTableClient(config, config.RELEASE_GATE_HOLD_TABLE);
+    const racing = (meanwhile: () => Promise<unknown>) => {
+      let pending: (() => Promise<unknown>) | undefined = meanwhile;
+      const raced = new Proxy(table, {
+        get(target, prop) {
+          if (prop === 'updateEntity')
+            return async (...args: Parameters<TableClient['updateEntity']>) => {
+              const run = pending;
+              pending = undefined;
+              if (run) await run();
+              return target.updateEntity(...args);
+            };
+          const value: unknown = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      return tableHoldStore(raced);
+    };
+    const owner = { id: before.ownerId, userPrincipalName: before.ownerUpn };
+    const warnedAt = '2026-12-03T10:00:00.000Z';
+    // Changed meanwhile: the stale etag is refused (412), the change is made again on what is stored; both stand.
+    let tries = 0;
+    const both = await racing(() => holds.update(owner, task.id, (h) => ({ ...h, ownerName: 'Adele Vance' }))).update(
+      owner,
+      task.id,
+      (h) => (tries++, { ...h, warnedAt }),
+    );
+    expect({ tries, both }).toEqual({
+      tries: 2,
+      both: expect.objectContaining({ warnedAt, ownerName: 'Adele Vance' }),
+    });
+    expect(await holds.get(owner, task.id)).toMatchObject({ warnedAt, ownerName: 'Adele Vance' });
+    // Claimed (ended) meanwhile: the update finds nothing and brings nothing back.
+    const claimed = await racing(() => holds.claim(owner, other.id)).update(owner, other.id, (h) => ({
+      ...h,
+      warnedAt,
+    }));
+    expect(claimed).toBeUndefined();
+    expect(await holds.get(owner, other.id)).toBeUndefined();
   });
 
   describe('refuses requests that are not from the signed-in user', () => {

@@ -421,6 +421,7 @@ describe('Universal Print simulator: Graph contract', () => {
           abortEndsTask: true,
           keepTaskDescription: true,
           currentTriggerDecides: true,
+          printToStoppedPrinters: true,
         },
       });
     });
@@ -455,6 +456,45 @@ describe('Universal Print simulator: Graph contract', () => {
       const lenient = lenientHeldJob('pullQueue');
       lenientSim.tenant.updateTask(lenient.definitionId, lenient.task.id, 'completed', undefined);
       expect(lenient.job.status).toMatchObject({ state: 'completed', isAcquiredByPrinter: true });
+    });
+
+    it('a stopped printer (set by the control API, read back by GET printer): redirect or complete onto it is a 409', async () => {
+      const control = (s: Simulator, printerId: string, status: unknown) =>
+        fetch(`${s.url}/_control/printers/${printerId}/status`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(status),
+        });
+      const outOfPaper = { state: 'stopped', details: ['mediaEmpty'], description: 'Tray 1 empty' };
+      const library = sim.demo!.printers.library.id;
+      expect((await control(sim, library, { details: 'mediaEmpty' })).status).toBe(400);
+      expect((await control(sim, library, outOfPaper)).status).toBe(200);
+      try {
+        expect((await call('GET', `/print/printers/${library}`)).body).toMatchObject({ status: outOfPaper });
+        const { printerId } = await freshTrigger('floor2Mono');
+        const { job } = sim.tenant.submitJob({ printerId, userPrincipalName: 'megan@contoso.example' });
+        const redirect = await call('POST', `/print/printers/${printerId}/jobs/${job.id}/redirect`, {
+          destinationPrinterId: library,
+        });
+        expect(redirect).toMatchObject({ status: 409, body: { error: { message: expect.stringMatching(/stopped/) } } });
+        const own = await freshTrigger('library');
+        const held = sim.tenant.submitJob({ printerId: library, userPrincipalName: 'megan@contoso.example' });
+        expect((await patchTask(own.definitionId, held.task!.id, 'completed')).status).toBe(409);
+        expect(sim.tenant.job(library, held.job.id).status.state).toBe('paused'); // still held
+      } finally {
+        await control(sim, library, { state: 'idle', details: [] });
+      }
+      // Lenient by name: a stand-in that prints to a stopped printer would hide a gate that never checks.
+      const lenient = lenientHeldJob('pullQueue');
+      lenientSim.tenant.printer(lenientSim.demo!.printers.library.id).status = outOfPaper;
+      const moved = lenientSim.tenant.redirectJob(
+        lenient.printerId,
+        lenient.job.id,
+        lenientSim.demo!.printers.library.id,
+        undefined,
+        lenientSim.demo!.app.clientId,
+      );
+      expect(moved.printerId).toBe(lenientSim.demo!.printers.library.id);
     });
 
     it('aborting a task does not abort its job: the job stays paused, and only jobs/{id}/abort (first) stops it', async () => {

@@ -296,3 +296,33 @@ describe('handleReleaseApi: PIN', () => {
     expect(await call('pin', 'adele-token', { pin: 482916 })).toMatchObject({ status: 400 });
   });
 });
+
+describe('handleReleaseApi: keep longer', () => {
+  it("keeps the user's own jobs up to the policy's maximum; others' are not-found; the list says how far", async () => {
+    const { call, hold, holds } = setUp();
+    const max = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    const { held: keepable } = await hold(ADELE, { keepUntilMax: max });
+    const { held: fixed } = await hold(ADELE);
+    const { held: megans } = await hold(MEGAN, { keepUntilMax: max });
+    const listed = (await call('list', 'adele-token')).jsonBody as {
+      jobs: { taskId: string; keepUntilMax?: string }[];
+    };
+    const newExpiry = new Date(Date.parse(keepable.expiresAt) + 61 * 60_000).toISOString();
+    expect(listed.jobs.find((j) => j.taskId === keepable.taskId)).toMatchObject({
+      keepUntilMax: max,
+      nextKeepUntil: newExpiry,
+    });
+    expect(listed.jobs.find((j) => j.taskId === fixed.taskId)).not.toHaveProperty('keepUntilMax');
+
+    const kept = await call('keep', 'adele-token', { taskIds: [keepable.taskId, fixed.taskId, megans.taskId] });
+    expect(kept.status).toBe(200);
+    expect(results(kept)).toEqual([
+      { taskId: keepable.taskId, status: 'kept', expiresAt: newExpiry },
+      { taskId: fixed.taskId, status: 'refused', reason: expect.stringMatching(/not let this job be kept longer/) },
+      { taskId: megans.taskId, status: 'not-found' },
+    ]);
+    expect((await holds.get(MEGAN.upn, megans.taskId))?.expiresAt).toBe(megans.expiresAt);
+    expect(await call('keep', 'adele-token', { taskIds: [] })).toMatchObject({ status: 400 });
+    expect(await call('keep', undefined, { taskIds: [keepable.taskId] })).toMatchObject({ status: 401 });
+  });
+});
