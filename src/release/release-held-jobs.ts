@@ -5,6 +5,7 @@ import type { PrintJobConfigurationChange } from '../graph/print-schemas';
 import { ownsHold, type DelegateRef, type HeldJob, type HoldOwner, type HoldStore } from '../holds/hold-store';
 import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
+import { nextKeepUntil } from '../holds/keep-longer';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 import type { ChargeItem, UsageStore } from '../quota/quota-model';
@@ -71,6 +72,8 @@ export interface HeldJobView {
   expiresAt: string;
   /** The latest expiry "keep longer" may reach; absent when the job cannot be kept longer (any more). */
   keepUntilMax?: string;
+  /** The expiry one more "keep longer" gives now (the page's button shows it); with keepUntilMax. */
+  nextKeepUntil?: string;
   printerId: string;
   /** The owner's list only: the colleague this job was handed to. */
   handedTo?: DelegateRef;
@@ -97,6 +100,7 @@ export async function listHeldJobs(
   owner: HoldOwner,
 ): Promise<{ jobs: HeldJobView[]; expired: ExpiredJobView[] }> {
   const holds = await deps.holds.listByOwner(owner);
+  const now = (deps.now ?? (() => new Date()))();
   const vanished = await findVanished(deps, holds);
   const expired: ExpiredJobView[] = [];
   for (const held of vanished) {
@@ -120,9 +124,15 @@ export async function listHeldJobs(
       ...(h.handedTo ? { handedTo: h.handedTo } : {}),
       ...(h.noDelegation ? { noDelegation: true as const } : {}),
       // Only the owner may keep a job longer.
-      ...(h.keepUntilMax && h.keepUntilMax > h.expiresAt ? { keepUntilMax: h.keepUntilMax } : {}),
+      ...keepable(h, now),
     }));
   return { jobs, expired };
+}
+
+/** How far "keep longer" can still move this job, for the page (nothing when it cannot). */
+function keepable(held: HeldJob, now: Date): Pick<HeldJobView, 'keepUntilMax' | 'nextKeepUntil'> {
+  const next = nextKeepUntil(held, now);
+  return next && held.keepUntilMax ? { keepUntilMax: held.keepUntilMax, nextKeepUntil: next } : {};
 }
 
 /** A held job as the release page shows it. */
