@@ -4,7 +4,6 @@ import { createGraphClient } from '../graph/graph-client';
 import { graphEndpoints } from '../graph/graph-endpoints';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
-import { tableUserActionLog } from '../audit/user-action-log';
 import { appCredential } from '../identity/app-credential';
 import { managedIdentityCredential } from '../identity/managed-identity';
 import { onBehalfOfCredential } from '../identity/on-behalf-of';
@@ -17,6 +16,9 @@ import { tablePinStore } from '../release/pin-store';
 import { printerAccess, type PrinterAccessCheck } from '../release/printer-access';
 import { tableAttemptLimiter } from '../release/rate-limit';
 import type { ReleaseApiDependencies } from '../release/release-api';
+import type { DelegatesApiDependencies } from '../release/delegates-api';
+import { tableDelegationStore } from '../release/delegation-store';
+import { tableUserActionLog } from '../audit/user-action-log';
 import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
 import { printerReadiness, type ReadinessCheck } from '../release/printer-readiness';
@@ -37,6 +39,8 @@ export interface FullApp {
   api(): Promise<PrintApi>;
   processor(log: Log): Promise<ProcessorDependencies>;
   releaseApi(log: Log): Promise<ReleaseApiDependencies>;
+  /** Delegates and hand-over; without RELEASE_GATE_DELEGATION=on it has no store and refuses every call. */
+  delegatesApi(log: Log): Promise<DelegatesApiDependencies>;
   terminal(log: Log): Promise<TerminalDependencies>;
   /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
   usageStore: UsageStore;
@@ -160,6 +164,11 @@ export function buildFullApp(app: App): FullApp {
     };
     return release;
   };
+  // Delegates (RELEASE_GATE_DELEGATION=on): the store exists only then, so off means nobody else sees a job.
+  const delegation =
+    config.RELEASE_GATE_DELEGATION === 'on'
+      ? tableDelegationStore(app.table(config.RELEASE_GATE_DELEGATION_TABLE))
+      : undefined;
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
     const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
     const parts = releaseParts(log);
@@ -184,6 +193,22 @@ export function buildFullApp(app: App): FullApp {
         usage: stores.usageStore,
         memberOf: (userId, groupIds) => graph.checkMemberGroups(userId, groupIds, { maxRetryAfterSeconds: 1 }),
       }),
+      ...(delegation ? { delegation } : {}),
+    };
+  };
+  const delegatesApi = async (log: Log): Promise<DelegatesApiDependencies> => {
+    const { api: graph, holds } = await processor(log);
+    return {
+      verifyUser: releaseParts(log).verifier,
+      holds,
+      log,
+      userActions: stores.userActions,
+      ...(delegation
+        ? {
+            delegation,
+            people: { search: (text: string) => graph.searchPeople(text), find: (id: string) => graph.findPerson(id) },
+          }
+        : {}),
     };
   };
 
@@ -212,5 +237,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, terminal, usageStore: stores.usageStore };
+  return { api, processor, releaseApi, delegatesApi, terminal, usageStore: stores.usageStore };
 }

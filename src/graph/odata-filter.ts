@@ -26,3 +26,11 @@ export function filterEquals(property: string, value: string): EncodedFilter {
   if (!PROPERTY_PATH.test(property)) throw new Error(`Not a property name: ${property}`);
   return encodeQueryValue(`${property} eq ${odataString(value)}`) as EncodedFilter;
 }
+
+/** `startswith(<p1>,'<value>') or startswith(<p2>,'<value>') …`, encoded (a directory search by prefix). */
+export function filterStartsWithAny(properties: readonly string[], value: string): EncodedFilter {
+  for (const property of properties)
+    if (!PROPERTY_PATH.test(property)) throw new Error(`Not a property name: ${property}`);
+  const literal = odataString(value);
+  return encodeQueryValue(properties.map((p) => `startswith(${p},${literal})`).join(' or ')) as EncodedFilter;
+}

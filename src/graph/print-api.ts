@@ -2,7 +2,7 @@ import { GraphError, RedirectHandlerOptions, ResponseType, type Client } from '@
 import type { z } from 'zod';
 import { boundedRetryOptions } from './graph-client';
 import { parseRetryAfter } from './graph-errors';
-import { filterEquals, type EncodedFilter } from './odata-filter';
+import { filterEquals, filterStartsWithAny, type EncodedFilter } from './odata-filter';
 import {
   appRoleAssignmentSchema,
   collectionOf,
@@ -27,6 +27,24 @@ import {
   type AppRoleAssignment,
   type Subscription,
 } from './print-schemas';
+
+/** A user as the directory look-up returns them: never more than these three. */
+export interface Person {
+  id: string;
+  displayName?: string;
+  userPrincipalName?: string;
+}
+
+const personOf = (user: { id?: string; displayName?: string | null; userPrincipalName?: string | null }): Person[] =>
+  user.id
+    ? [
+        {
+          id: user.id,
+          ...(user.displayName ? { displayName: user.displayName } : {}),
+          ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}),
+        },
+      ]
+    : [];
 
 /** One path segment, encoded: ids come from notifications and must never change the path. */
 const seg = encodeURIComponent;
@@ -320,6 +338,33 @@ export class PrintApi {
     // Two users with the same badge number is a directory error: release nothing rather than guess.
     if (!user?.id || !user.userPrincipalName || other) return undefined;
     return { id: user.id, userPrincipalName: user.userPrincipalName };
+  }
+
+  // --- directory: people for delegates (application: User.ReadBasic.All, opt-in) ---
+
+  /** Up to 10 users whose name, mail or UPN starts with the text: id, name and UPN only. */
+  async searchPeople(text: string): Promise<Person[]> {
+    const response = (await this.client
+      .api('/users')
+      .filter(filterStartsWithAny(['displayName', 'mail', 'userPrincipalName'], text))
+      .select(['id', 'displayName', 'userPrincipalName'])
+      .top(10)
+      .get()) as { value?: { id?: string; displayName?: string | null; userPrincipalName?: string | null }[] };
+    return (response.value ?? []).flatMap(personOf).slice(0, 10);
+  }
+
+  /** One user by object id (id, name, UPN), or undefined when the directory has no such user. */
+  async findPerson(id: string): Promise<Person | undefined> {
+    try {
+      const user = (await this.client
+        .api(`/users/${seg(id)}`)
+        .select(['id', 'displayName', 'userPrincipalName'])
+        .get()) as { id?: string; displayName?: string | null; userPrincipalName?: string | null };
+      return personOf(user)[0];
+    } catch (error) {
+      if (error instanceof GraphError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   // --- the app's own registration (delegated: Application.Read.All; for npm run doctor) ---

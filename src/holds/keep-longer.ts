@@ -30,6 +30,18 @@ const holdMinutesOf = (held: HeldJob) =>
   held.holdMinutes ?? Math.max(1, Math.round((Date.parse(held.expiresAt) - Date.parse(held.heldAt)) / 60_000));
 
 /**
+ * The expiry one more keep would give (one first hold length more, never past keepUntilMax), or
+ * undefined when the hold cannot be kept longer (no maximum, or reached). The page shows it on its button.
+ */
+export function nextKeepUntil(held: HeldJob, now: Date): string | undefined {
+  if (!held.keepUntilMax) return undefined;
+  const max = Date.parse(held.keepUntilMax);
+  const from = Math.max(now.getTime(), Date.parse(held.expiresAt));
+  if (from >= max) return undefined;
+  return new Date(Math.min(max, from + holdMinutesOf(held) * 60_000)).toISOString();
+}
+
+/**
  * "Keep longer": each keep moves the owner's hold's expiry by the hold's first length, up to the
  * policy's maximum (`keepUntilMax`, from keepLongerUpToMinutes), and clears `warnedAt` so the new
  * expiry is warned about again. Only the owner keeps (delegates do not). A hold already past its
@@ -54,16 +66,13 @@ export async function keepLonger(
         refusal = NO_KEEPING_REASON;
         return undefined;
       }
-      const max = Date.parse(held.keepUntilMax);
-      const from = Math.max(now.getTime(), Date.parse(held.expiresAt));
-      if (from >= max) {
+      const expiresAt = nextKeepUntil(held, now);
+      if (!expiresAt) {
         refusal = keptAtMaximum(held.keepUntilMax);
         return undefined;
       }
-      const holdMinutes = holdMinutesOf(held);
-      const expiresAt = new Date(Math.min(max, from + holdMinutes * 60_000)).toISOString();
       const { warnedAt: _warned, ...rest } = held;
-      return { ...rest, holdMinutes, expiresAt };
+      return { ...rest, holdMinutes: holdMinutesOf(held), expiresAt };
     });
     if (!after || expired) results.push({ taskId, status: 'not-found' });
     else if (refusal) results.push({ taskId, status: 'refused', reason: refusal });

@@ -6,8 +6,12 @@ import { GUID_PATTERN, SAFE_SEGMENT_PATTERN } from '../graph/ids';
 import { PinRejected, type PinStore } from './pin-store';
 import type { ReleasePrinter } from './release-printers';
 import { PrinterAccessUnavailable, type PrinterAccessCheck } from './printer-access';
-import { InsufficientScopeError, UnauthorizedError, type SignedInUser } from './user-token';
-import type { HoldOwner } from '../holds/hold-store';
+import type { SignedInUser } from './user-token';
+import { signedInUser } from './release-auth';
+import type { HeldJob, HoldOwner } from '../holds/hold-store';
+import type { DelegationStore } from './delegation-store';
+import { delegatedClaimer } from './delegation';
+import { delegatedJobViews } from './delegated-jobs';
 import { quotasAnswer, type QuotaStandingsReader } from './quota-standings';
 import { classifyGraphError } from '../graph/graph-errors';
 import { errorText } from '../observability/log';
@@ -39,15 +43,6 @@ const deleteBody = z.strictObject({ taskIds });
 // The PIN rules (length, banned PINs) are the PIN store's: src/release/pin-policy.ts.
 const pinBody = z.strictObject({ pin: z.string().max(64) });
 
-/** `Origin: null` (sandboxed frames, files) or anything unparsable counts as another site. */
-function sameSite(origin: string, url: string): boolean {
-  try {
-    return new URL(origin).host === new URL(url).host;
-  } catch {
-    return false;
-  }
-}
-
 export interface ReleaseApiDependencies extends ReleaseDependencies {
   verifyUser: (authorization: string | null) => Promise<SignedInUser>;
   pins: PinStore;
@@ -60,6 +55,8 @@ export interface ReleaseApiDependencies extends ReleaseDependencies {
   printerAccess?: PrinterAccessCheck;
   /** Where the user stands on the policy's quotas; without it the jobs list has no quota part. */
   quotaStandings?: QuotaStandingsReader;
+  /** Delegates and hand-overs (RELEASE_GATE_DELEGATION=on); without it only owners see and release their jobs. */
+  delegation?: DelegationStore;
   /** Audit of what users did on the page (keep longer, delegates): RELEASE_GATE_USER_ACTION_TABLE. */
   userActions?: UserActionLog;
 }
@@ -86,26 +83,9 @@ export async function handleReleaseApi(
   request: HttpRequestLike,
   deps: ReleaseApiDependencies,
 ): Promise<HttpResponseLike> {
-  const origin = request.headers.get('origin');
-  if (origin && !sameSite(origin, request.url)) {
-    return errorResponse(403, 'cross_site', 'Cross-site requests are not allowed.');
-  }
-  let user: SignedInUser;
-  try {
-    user = await deps.verifyUser(request.headers.get('authorization'));
-  } catch (error) {
-    if (error instanceof UnauthorizedError) {
-      return errorResponse(401, 'unauthorized', error.message.slice(0, 200), {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
-    if (error instanceof InsufficientScopeError) {
-      return errorResponse(403, 'insufficient_scope', error.message.slice(0, 200), {
-        'www-authenticate': 'Bearer error="insufficient_scope"',
-      });
-    }
-    throw error;
-  }
+  const signedIn = await signedInUser(request, deps.verifyUser);
+  if ('refused' in signedIn) return signedIn.refused;
+  const user = signedIn.user;
   // Identity is the object id alone; the UPN only finds holds stored before object-id keys.
   const owner: HoldOwner = { id: user.objectId, userPrincipalName: user.userPrincipalName };
   const headers = { 'cache-control': 'no-store' };
@@ -129,14 +109,20 @@ export async function handleReleaseApi(
     return { status: 200, headers, jsonBody: { printers: await withReadiness(shown, deps) } };
   }
   if (action === 'list') {
-    const [held, quotas] = await Promise.all([
+    const [held, quotas, delegated] = await Promise.all([
       listHeldJobs(deps, owner),
       deps.quotaStandings && quotasAnswer(deps.quotaStandings, user, deps.log),
+      deps.delegation && delegatedJobViews({ holds: deps.holds, delegation: deps.delegation }, user.objectId),
     ]);
     return {
       status: 200,
       headers,
-      jsonBody: { user: user.userPrincipalName ?? user.name ?? user.objectId, ...held, ...(quotas ? { quotas } : {}) },
+      jsonBody: {
+        user: user.userPrincipalName ?? user.name ?? user.objectId,
+        ...held,
+        ...(delegated ? { delegated } : {}),
+        ...(quotas ? { quotas } : {}),
+      },
     };
   }
 
@@ -155,11 +141,36 @@ export async function handleReleaseApi(
       if (error instanceof PrinterAccessUnavailable) return accessUnavailable();
       throw error;
     }
-    const released = await releaseOrRefuse(() => releaseHeldJobs(deps, { owner, ...body.data, via: 'release page' }));
+    // Jobs released for someone else (delegation on): audited per job once released.
+    const forOwners = new Map<string, HeldJob>();
+    const claimer =
+      deps.delegation &&
+      delegatedClaimer(
+        { holds: deps.holds, delegation: deps.delegation },
+        {
+          id: user.objectId,
+        },
+      );
+    const claimForOwner =
+      claimer &&
+      (async (taskId: string) => {
+        const claimed = await claimer(taskId);
+        if (claimed) forOwners.set(taskId, claimed.held);
+        return claimed?.held;
+      });
+    const released = await releaseOrRefuse(() =>
+      releaseHeldJobs(deps, {
+        owner,
+        ...body.data,
+        via: 'release page',
+        ...(claimForOwner ? { claimForOwner, actorName: user.userPrincipalName ?? user.objectId } : {}),
+      }),
+    );
     if ('refused' in released) {
       if (released.notReady) return withAlternatives(released.refused, released.notReady, deps, usable);
       return released.refused;
     }
+    await auditReleasesForOwners(deps, user, released.results, forOwners);
     return { status: 200, headers, jsonBody: { results: released.results } };
   }
   if (action === 'pin') {
@@ -187,6 +198,31 @@ export async function handleReleaseApi(
       results: await deleteHeldJobs(deps, { owner, taskIds: body.data.taskIds }),
     },
   };
+}
+
+/** Each job released for its owner by someone else, in the user action audit (best effort: it is released). */
+async function auditReleasesForOwners(
+  deps: ReleaseApiDependencies,
+  user: SignedInUser,
+  results: ReleaseResult[],
+  forOwners: Map<string, HeldJob>,
+): Promise<void> {
+  for (const result of results) {
+    const held = forOwners.get(result.taskId);
+    if (!held || result.status !== 'released') continue;
+    await deps.userActions
+      ?.write({
+        at: (deps.now ?? (() => new Date()))().toISOString(),
+        action: 'released-for-owner',
+        actor: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) },
+        owner: { id: held.ownerId, userPrincipalName: held.ownerUpn },
+        taskId: held.taskId,
+        jobId: held.jobId,
+        printerId: result.printerId,
+        detail: `released by ${user.userPrincipalName ?? user.objectId} for ${held.ownerUpn}`,
+      })
+      .catch((error: unknown) => deps.log.warn('user-action.write-failed', { detail: errorText(error) }));
+  }
 }
 
 /**

@@ -2,9 +2,10 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
-import type { HeldJob, HoldOwner, HoldStore } from '../holds/hold-store';
+import { ownsHold, type DelegateRef, type HeldJob, type HoldOwner, type HoldStore } from '../holds/hold-store';
 import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
+import { nextKeepUntil } from '../holds/keep-longer';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
 import type { ChargeItem, UsageStore } from '../quota/quota-model';
@@ -71,7 +72,13 @@ export interface HeldJobView {
   expiresAt: string;
   /** The latest expiry "keep longer" may reach; absent when the job cannot be kept longer (any more). */
   keepUntilMax?: string;
+  /** The expiry one more "keep longer" gives now (the page's button shows it); with keepUntilMax. */
+  nextKeepUntil?: string;
   printerId: string;
+  /** The owner's list only: the colleague this job was handed to. */
+  handedTo?: DelegateRef;
+  /** The owner's list only: the policy forbids delegates and hand-over for this job. */
+  noDelegation?: true;
 }
 
 export interface ExpiredJobView {
@@ -93,6 +100,7 @@ export async function listHeldJobs(
   owner: HoldOwner,
 ): Promise<{ jobs: HeldJobView[]; expired: ExpiredJobView[] }> {
   const holds = await deps.holds.listByOwner(owner);
+  const now = (deps.now ?? (() => new Date()))();
   const vanished = await findVanished(deps, holds);
   const expired: ExpiredJobView[] = [];
   for (const held of vanished) {
@@ -110,18 +118,35 @@ export async function listHeldJobs(
   const jobs = holds
     .filter((h) => !gone.has(h.taskId))
     .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
+    // The owner alone sees whom a job was handed to, which may not be delegated, how long it may be kept.
     .map((h) => ({
-      taskId: h.taskId,
-      documentName: h.documentName,
-      sizeBytes: h.sizeBytes,
-      ...printsAs(h),
-      ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
-      heldAt: h.heldAt,
-      expiresAt: h.expiresAt,
-      ...(h.keepUntilMax && h.keepUntilMax > h.expiresAt ? { keepUntilMax: h.keepUntilMax } : {}),
-      printerId: h.printerId,
+      ...jobView(h),
+      ...(h.handedTo ? { handedTo: h.handedTo } : {}),
+      ...(h.noDelegation ? { noDelegation: true as const } : {}),
+      // Only the owner may keep a job longer.
+      ...keepable(h, now),
     }));
   return { jobs, expired };
+}
+
+/** How far "keep longer" can still move this job, for the page (nothing when it cannot). */
+function keepable(held: HeldJob, now: Date): Pick<HeldJobView, 'keepUntilMax' | 'nextKeepUntil'> {
+  const next = nextKeepUntil(held, now);
+  return next && held.keepUntilMax ? { keepUntilMax: held.keepUntilMax, nextKeepUntil: next } : {};
+}
+
+/** A held job as the release page shows it. */
+export function jobView(h: HeldJob): HeldJobView {
+  return {
+    taskId: h.taskId,
+    documentName: h.documentName,
+    sizeBytes: h.sizeBytes,
+    ...printsAs(h),
+    ...(h.releaseAt ? { releaseAt: h.releaseAt } : {}),
+    heldAt: h.heldAt,
+    expiresAt: h.expiresAt,
+    printerId: h.printerId,
+  };
 }
 
 /** How a held job will come out: the user's settings, with what the policy changes at release over them. */
@@ -222,10 +247,12 @@ async function forEachClaimed(
   taskIds: string[],
   act: (held: HeldJob, log: Log) => Promise<ReleaseResult>,
   explain: (error: unknown) => string,
+  claimOther?: (taskId: string) => Promise<HeldJob | undefined>,
 ): Promise<ReleaseResult[]> {
   const results: ReleaseResult[] = [];
   for (const taskId of taskIds) {
-    const held = await deps.holds.claim(owner, taskId);
+    // The user's own job, else (release only) one a delegation lets them release for its owner.
+    const held = (await deps.holds.claim(owner, taskId)) ?? (await claimOther?.(taskId));
     if (!held) {
       results.push({ taskId, status: 'not-found' });
       continue;
@@ -274,7 +301,17 @@ async function onHeldJob<T>(api: PrintApi, held: HeldJob, what: string, call: ()
  */
 export async function releaseHeldJobs(
   deps: ReleaseDependencies,
-  request: { owner: HoldOwner; taskIds: string[]; printerId: string; changes?: UserChanges; via: string },
+  request: {
+    owner: HoldOwner;
+    taskIds: string[];
+    printerId: string;
+    changes?: UserChanges;
+    via: string;
+    /** Claims a job of someone else's that the user may release for them (src/release/delegation.ts). */
+    claimForOwner?: (taskId: string) => Promise<HeldJob | undefined>;
+    /** Who is releasing, for the audit of a release for someone else (a UPN or name). */
+    actorName?: string;
+  },
 ): Promise<ReleaseResult[]> {
   const allowed =
     !deps.releasePrinters || deps.releasePrinters.some((id) => id.toLowerCase() === request.printerId.toLowerCase());
@@ -299,6 +336,8 @@ export async function releaseHeldJobs(
     request.owner,
     request.taskIds,
     async (held, log) => {
+      // Released by a delegate or the colleague it was handed to: the audit says who, for whom.
+      const forOwner = !ownsHold(request.owner, held);
       if (held.releaseAt && !held.releaseAt.some((id) => id.toLowerCase() === request.printerId.toLowerCase()))
         throw new NotReleasableHere(held.releaseAt);
       const configuration = configurationFor(held, request.changes);
@@ -314,7 +353,7 @@ export async function releaseHeldJobs(
             held.taskDefinitionId,
             held.taskId,
             'completed',
-            `Released by its owner (${request.via})`,
+            `Released by ${forOwner ? 'a delegate' : 'its owner'} (${request.via})`,
           ),
         );
       } else {
@@ -324,11 +363,18 @@ export async function releaseHeldJobs(
         newJobId = moved.id;
       }
       const copiesBefore = held.releaseConfiguration?.copies ?? held.copies ?? 1;
-      await finish(deps, held, 'hold-released', `released to printer ${request.printerId} via ${request.via}`, {
-        copiesBefore,
-        copiesAfter: configuration?.copies ?? copiesBefore,
-        grayscale: request.changes?.grayscale === true,
-      });
+      const detail = `released to printer ${request.printerId} via ${request.via}`;
+      await finish(
+        deps,
+        held,
+        'hold-released',
+        forOwner ? `${detail}, released by ${request.actorName ?? 'a delegate'} for ${held.ownerUpn}` : detail,
+        {
+          copiesBefore,
+          copiesAfter: configuration?.copies ?? copiesBefore,
+          grayscale: request.changes?.grayscale === true,
+        },
+      );
       log.info('hold.released', { printerId: request.printerId, newJobId, via: request.via });
       return { taskId: held.taskId, status: 'released', printerId: request.printerId, newJobId };
     },
@@ -337,6 +383,7 @@ export async function releaseHeldJobs(
       const failure = classifyGraphError(error);
       return releaseFailureReason(failure.kind, 'status' in failure ? failure.status : undefined);
     },
+    request.claimForOwner,
   );
 }
 

@@ -150,8 +150,8 @@ describe('the release page in a browser', () => {
       if (message.type() === 'error') failures.push(message.text());
     });
 
-    // Scanned: sent to sign in at the authority.
-    await page.goto(qrLink);
+    // Scanned (with an expiry warning's keep link for the boarding pass): sent to sign in at the authority.
+    await page.goto(`${qrLink}&keep=${pass.task.id}`);
     await page.getByRole('button', { name: /Adele Vance/ }).waitFor();
     await shot(page, '1-sign-in');
     const token = await holdRequests(page, '**/oauth2/v2.0/token');
@@ -162,16 +162,22 @@ describe('the release page in a browser', () => {
     await audit(page, 'signing in', summary);
     await token.release();
 
+    // The keep link, followed once signed in: said in the job's row and the status line.
+    await page.getByText(/^Boarding pass\.pdf: kept until /).waitFor();
+    await expect(
+      page.locator('#jobs li', { hasText: 'Boarding pass' }).locator('.job-status').textContent(),
+    ).resolves.toMatch(/^Kept until /);
     // The printer from the QR code at the top, with where it is; the jobs with how they will print.
-    await page.getByText('2 jobs waiting for you.').waitFor();
-    expect(page.url()).toBe(qrLink); // the code is gone from the address
+    expect(page.url()).toBe(qrLink); // the code and the keep are gone from the address
     await expect(page.locator('#user').textContent()).resolves.toBe('adele@contoso.example');
     await expect(page.locator('h1').textContent()).resolves.toBe(library.displayName);
     await expect(page.locator('#printer-location').textContent()).resolves.toBe('School, Main, floor 0');
     const jobs = page.locator('#jobs li');
     const texts = await jobs.allTextContents();
-    expect(texts[0]).toMatch(/^Boarding pass\.pdf.*Black and white.*176 kB.*Kept for \d+ h \(until /);
-    expect(texts[1]).toMatch(/^Quarterly report\.pdf.*Colour · Two-sided · 2 copies · A4 · 2\.3 MB.*Kept for/);
+    expect(texts.sort()).toEqual([
+      expect.stringMatching(/^Boarding pass\.pdf.*Black and white.*176 kB.*Kept for \d+ h \(until /),
+      expect.stringMatching(/^Quarterly report\.pdf.*Colour · Two-sided · 2 copies · A4 · 2\.3 MB.*Kept for/),
+    ]);
     await expect(page.locator('#no-jobs').isVisible()).resolves.toBe(false);
     // One primary action, on screen without scrolling; selecting changes what it says.
     const button = page.locator('#release');
@@ -182,6 +188,14 @@ describe('the release page in a browser', () => {
     await expect(button.textContent()).resolves.toBe('Print 1 selected');
     await page.getByRole('checkbox', { name: /Boarding pass/ }).uncheck();
     await audit(page, 'list with jobs', summary);
+    // Keep longer, by its button: the button says until when, and the row then says it was kept.
+    const keepButton = page
+      .locator('#jobs li', { hasText: 'Quarterly report' })
+      .getByRole('button', { name: /Keep longer \(until / });
+    await keepButton.click();
+    await page.getByText(/^Quarterly report\.pdf: kept until /).waitFor();
+    await audit(page, 'kept longer', summary);
+    await expect(page.getByText('2 jobs waiting for you.').count()).resolves.toBe(0);
     await shot(page, '2-jobs');
 
     // Print all here: while it is sent, the button says so and cannot be tapped again.

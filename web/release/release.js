@@ -162,10 +162,13 @@ const describeLocation = (l) =>
 const formatSize = (bytes) =>
   bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 
+/** "Thu 14:05": a time within the next few days, as people say it. */
+const dayAndTime = (iso) => new Date(iso).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+
 /** "kept for 23 h (until Thu 14:05)": how long is left, and when that is. */
 function keptFor(expiresAt) {
   const left = Date.parse(expiresAt) - Date.now();
-  const until = new Date(expiresAt).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  const until = dayAndTime(expiresAt);
   const span =
     left >= 3600_000
       ? `${Math.floor(left / 3600_000)} h`
@@ -222,7 +225,17 @@ function renderJob(job) {
   const result = document.createElement('p');
   result.className = 'job-status';
   result.hidden = true;
-  item.append(label, result);
+  item.append(label);
+  // Where the policy lets the job wait longer: one tap moves its expiry (the button says to when).
+  if (job.nextKeepUntil) {
+    const keep = document.createElement('button');
+    keep.type = 'button';
+    keep.className = 'secondary keep';
+    keep.dataset.taskId = job.taskId;
+    keep.textContent = `Keep longer (until ${dayAndTime(job.nextKeepUntil)})`;
+    item.append(keep);
+  }
+  item.append(result);
   return item;
 }
 
@@ -379,6 +392,14 @@ async function load() {
   show($('pin-section'));
   // Jobs Universal Print deleted while they waited: say so once, rather than show them as waiting.
   if (expired.length > 0) error(expired.map((job) => `${job.documentName || 'A job'}: ${job.reason}`).join(' '));
+  // The expiry warning's link (?keep=<taskId>): keep that job once, then drop the parameter (a reload keeps nothing).
+  const keepId = new URLSearchParams(location.search).get('keep');
+  if (keepId) {
+    const url = new URL(location.href);
+    url.searchParams.delete('keep');
+    history.replaceState(null, '', url);
+    await keep(keepId);
+  }
 }
 
 const OUTCOMES = {
@@ -408,6 +429,7 @@ function showResults(results, verb) {
       row.className = 'row';
       row.append(...[...label.childNodes].filter((node) => node !== box));
       label.replaceWith(row);
+      item.querySelector('button.keep')?.remove();
     }
   }
   const done = results.filter((r) => r.status === 'released' || r.status === 'deleted').length;
@@ -482,6 +504,32 @@ async function release() {
   }
 }
 
+/** Keeps one job longer; its row shows the new expiry (and the next keep, if any) and says so. */
+async function keep(taskId) {
+  const [result] = (await api('release/jobs/keep', { taskIds: [taskId] })).results;
+  const row = () => document.querySelector(`li[data-task-id="${CSS.escape(taskId)}"]`);
+  const name = row()?.querySelector('strong')?.textContent;
+  if (result.status === 'kept') {
+    const job = (await api('release/jobs')).jobs.find((j) => j.taskId === taskId);
+    if (row() && job) row().replaceWith(renderJob(job));
+  }
+  const text =
+    result.status === 'kept'
+      ? `Kept until ${dayAndTime(result.expiresAt)}.`
+      : result.status === 'refused'
+        ? result.reason
+        : 'No longer waiting (already printed, deleted or expired).';
+  const line = row()?.querySelector('.job-status');
+  if (line) {
+    line.textContent = text;
+    line.className = `job-status ${result.status === 'kept' ? 'ok' : 'problem'}`;
+    line.hidden = false;
+  }
+  updateButton();
+  // Said where a screen reader hears it too (the status line is a live region).
+  status(`${name ?? 'Your job'}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`);
+}
+
 /** Reads the remembered sign-in, or goes to the sign-in screen. */
 async function startSignIn() {
   if (await silentToken()) return load();
@@ -500,6 +548,12 @@ $('change-printer').addEventListener('click', () => {
   $('printer').focus();
 });
 $('jobs').addEventListener('change', updateButton);
+$('jobs').addEventListener('click', (event) => {
+  const button = event.target.closest('button.keep');
+  if (!button || button.disabled) return;
+  button.disabled = true;
+  run(() => keep(button.dataset.taskId)).finally(() => (button.disabled = false));
+});
 $('sign-in').addEventListener('click', () => run(() => signIn()));
 $('switch-account').addEventListener('click', () => {
   forgetSignIn();

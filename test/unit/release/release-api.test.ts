@@ -307,12 +307,15 @@ describe('handleReleaseApi: keep longer', () => {
     const listed = (await call('list', 'adele-token')).jsonBody as {
       jobs: { taskId: string; keepUntilMax?: string }[];
     };
-    expect(listed.jobs.find((j) => j.taskId === keepable.taskId)?.keepUntilMax).toBe(max);
+    const newExpiry = new Date(Date.parse(keepable.expiresAt) + 61 * 60_000).toISOString();
+    expect(listed.jobs.find((j) => j.taskId === keepable.taskId)).toMatchObject({
+      keepUntilMax: max,
+      nextKeepUntil: newExpiry,
+    });
     expect(listed.jobs.find((j) => j.taskId === fixed.taskId)).not.toHaveProperty('keepUntilMax');
 
     const kept = await call('keep', 'adele-token', { taskIds: [keepable.taskId, fixed.taskId, megans.taskId] });
     expect(kept.status).toBe(200);
-    const newExpiry = new Date(Date.parse(keepable.expiresAt) + 61 * 60_000).toISOString();
     expect(results(kept)).toEqual([
       { taskId: keepable.taskId, status: 'kept', expiresAt: newExpiry },
       { taskId: fixed.taskId, status: 'refused', reason: expect.stringMatching(/not let this job be kept longer/) },
