@@ -624,19 +624,7 @@ export function graphRoutes(
       },
     ],
 
-    [
-      'GET',
-      '/users/([^/]+)',
-      ({ claims }, [userId]) => {
-        requireApp(claims, 'Get user', ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
-        const user = tenant.users.get(decodeURIComponent(userId!).toLowerCase()) ?? tenant.users.get(userId!);
-        if (!user) throw notFound(`User ${userId}`);
-        return {
-          status: 200,
-          body: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
-        };
-      },
-    ],
+    // Get user (`/users/{id|upn}`, basic profile with User.ReadBasic.All): mail-routes.ts.
 
     // --- directory: group membership for policies that use groups ---
     [

@@ -69,19 +69,24 @@ export function mailRoutes(tenant: Tenant): [string, string, Handler][] {
           .split(',')
           .map((p) => p.trim().toLowerCase())
           .filter(Boolean);
-        const basicOnly = selected.length > 0 && selected.every((p) => BASIC_PROFILE.has(p));
-        const allowed = basicOnly ? [...USER_READ, 'User.ReadBasic.All'] : USER_READ;
-        if (!allowed.some((p) => roles.includes(p)))
+        const full = USER_READ.some((p) => roles.includes(p));
+        const basic = full || roles.includes('User.ReadBasic.All');
+        // User.ReadBasic.All: the basic profile (all of it without $select); selecting more is refused.
+        if (!basic || (!full && selected.some((p) => !BASIC_PROFILE.has(p))))
           throw new GraphHttpError(
             403,
             'Authorization_RequestDenied',
-            `Insufficient privileges to complete the operation (needs one of ${allowed.join(', ')}).`,
+            `Insufficient privileges to complete the operation (needs one of ${USER_READ.join(', ')}${basic ? '' : ', User.ReadBasic.All'}).`,
           );
         const json: Record<string, unknown> = userJson(userByIdOrUpn(tenant, idOrUpn!));
-        if (!selected.length) return { status: 200, body: json };
+        const shown = selected.length
+          ? selected
+          : full
+            ? Object.keys(json).map((k) => k.toLowerCase())
+            : [...BASIC_PROFILE];
         return {
           status: 200,
-          body: Object.fromEntries(Object.entries(json).filter(([k]) => selected.includes(k.toLowerCase()))),
+          body: Object.fromEntries(Object.entries(json).filter(([k]) => shown.includes(k.toLowerCase()))),
         };
       },
     ],
