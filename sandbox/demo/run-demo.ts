@@ -16,6 +16,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
+import { runExpiryDemo } from './expiry-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
 const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
@@ -135,6 +136,8 @@ export async function runDemo(
   rows: Record<string, string>[];
   pullRows: Record<string, string>[];
   replay: ReplayResult;
+  /** The expiry warning posted and the expiry its keep link gave. */
+  expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
 }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -242,8 +245,11 @@ export async function runDemo(
     ok &&= pull.ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
+    out('\nBefore a hold expires: a warning whose keep link keeps the job longer:');
+    const expiry = await runExpiryDemo(sandbox, logs, out);
+    ok &&= expiry.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, expiry };
   } finally {
     await sandbox.stop();
   }
