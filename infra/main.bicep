@@ -55,6 +55,9 @@ param allowPullQueueSetup bool = false
 @description('Count pages for pages quotas: grants PrintJob.Read.All and sets RELEASE_GATE_PAGE_COUNTING to on. Each job\'s document is downloaded at decision time, counted in memory and dropped.')
 param allowPageCounting bool = false
 
+@description('Delegates on the release page: grants User.ReadBasic.All (find colleagues in the directory) and sets RELEASE_GATE_DELEGATION to on.')
+param allowDelegation bool = false
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -107,6 +110,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     allowBadgeRelease: allowBadgeRelease
     allowPullQueueSetup: allowPullQueueSetup
     allowPageCounting: allowPageCounting
+    allowDelegation: allowDelegation
     releasePageUrl: releasePageUrl
   }
 }
@@ -136,6 +140,7 @@ module resources 'modules/resources.bicep' = {
     restrictNetworkAccess: restrictNetworkAccess
     allowedIpAddresses: allowedIpAddresses
     pageCounting: allowPageCounting
+    delegation: allowDelegation
   }
 }
 

@@ -17,6 +17,8 @@ param allowBadgeRelease bool
 param allowPullQueueSetup bool
 @description('Grant PrintJob.Read.All, needed only for page counting (a job\'s document is downloaded at decision time to count its pages).')
 param allowPageCounting bool
+@description('Grant User.ReadBasic.All, needed only for delegates: users find colleagues in the directory (id, name, UPN).')
+param allowDelegation bool
 @description('The release page (https://<function app>/api/release): where Entra ID sends users back after sign-in.')
 param releasePageUrl string
 
@@ -38,7 +40,9 @@ var badgePermissions = allowBadgeRelease ? [{ name: 'User.Read.All', id: 'df0212
 var pullQueuePermissions = allowPullQueueSetup ? [{ name: 'Printer.ReadWrite.All', id: 'f5b3f73d-6247-44df-a74c-866173fddab0' }] : []
 // Only for page counting (pages quotas): a job's document content, read at decision time and never kept.
 var pageCountingPermissions = allowPageCounting ? [{ name: 'PrintJob.Read.All', id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9' }] : []
-var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions, pageCountingPermissions)
+// Only for delegates on the release page: find a colleague by name (id, display name and UPN only).
+var delegationPermissions = allowDelegation ? [{ name: 'User.ReadBasic.All', id: '97235f07-e226-4f63-ace3-39588e11d3a1' }] : []
+var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions, pageCountingPermissions, delegationPermissions)
 
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'

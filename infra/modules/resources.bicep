@@ -29,6 +29,8 @@ param restrictNetworkAccess bool
 param allowedIpAddresses array
 @description('Page counting on: the app downloads job documents to count pages (the app registration holds PrintJob.Read.All).')
 param pageCounting bool
+@description('Delegates on: users may name delegates and hand a held job to a colleague (the app registration holds User.ReadBasic.All).')
+param delegation bool
 
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
@@ -403,6 +405,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_APP_CREDENTIAL: 'managed-identity'
     RELEASE_GATE_CLOUD: graphCloud
     RELEASE_GATE_PAGE_COUNTING: pageCounting ? 'on' : 'off'
+    RELEASE_GATE_DELEGATION: delegation ? 'on' : 'off'
     // The host refuses larger request bodies before any function runs (the webhook's own cap: 1 MiB).
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
   }

@@ -56,6 +56,24 @@ const isPrinterAdministrator = (claims: TokenClaims) =>
 const mayReadShareAccess = (claims: TokenClaims) =>
   SHARE_ACCESS_READ.some((p) => (claims.scp ?? '').split(' ').includes(p));
 
+/**
+ * `startswith(displayName,'x') or startswith(userPrincipalName,'x') …` on the properties Graph filters
+ * users by without advanced queries; undefined for any other filter.
+ */
+function startsWithTerms(
+  filter: string,
+): { property: 'displayName' | 'userPrincipalName' | 'mail'; value: string }[] | undefined {
+  // Term by term, each literal read whole (a quote inside is doubled), so ' or ' inside a value stays in it.
+  const term = /startswith\((displayName|userPrincipalName|mail),'((?:[^']|'')*)'\)(?:\s+or\s+|$)/y;
+  const terms: { property: 'displayName' | 'userPrincipalName' | 'mail'; value: string }[] = [];
+  while (term.lastIndex < filter.length) {
+    const m = term.exec(filter);
+    if (!m) return undefined;
+    terms.push({ property: m[1] as 'displayName' | 'userPrincipalName' | 'mail', value: m[2]!.replace(/''/g, "'") });
+  }
+  return terms.length > 0 && /\)$/.test(filter) ? terms : undefined;
+}
+
 /** Application permission check: one of `anyOf`, and for each group in `alsoOneOf`, one of it. */
 function requireApp(claims: TokenClaims, operation: string, anyOf: string[], alsoOneOf: string[][] = []): void {
   if (claims.idtyp !== 'app')
@@ -570,8 +588,27 @@ export function graphRoutes(
       'GET',
       '/users',
       ({ claims, query }) => {
+        const filter = (query.get('$filter') ?? '').trim();
+        // A search by prefix (delegates): List users' least privileged application permission is ReadBasic.All.
+        const prefixes = startsWithTerms(filter);
+        if (prefixes) {
+          requireApp(claims, 'List users', ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
+          const top = Number(query.get('$top') ?? '100');
+          if (!Number.isInteger(top) || top < 1 || top > 999) throw badRequest('$top must be between 1 and 999.');
+          const users = [...tenant.users.values()].filter((u) =>
+            prefixes.some(({ property, value }) => {
+              const field = property === 'mail' ? u.userPrincipalName : u[property];
+              return field.toLowerCase().startsWith(value.toLowerCase());
+            }),
+          );
+          return list(
+            users
+              .slice(0, top)
+              .map((u) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName })),
+          );
+        }
         requireApp(claims, 'List users', ['User.Read.All', 'Directory.Read.All']);
-        const match = /^(\w+) eq '((?:[^']|'')*)'$/.exec((query.get('$filter') ?? '').trim());
+        const match = /^(\w+) eq '((?:[^']|'')*)'$/.exec(filter);
         if (!match) throw badRequest("The simulator supports $filter=<attribute> eq '<value>' on users.");
         const [, attribute, raw] = match;
         const value = raw!.replace(/''/g, "'");
@@ -583,6 +620,20 @@ export function graphRoutes(
         return list(
           users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName })),
         );
+      },
+    ],
+
+    [
+      'GET',
+      '/users/([^/]+)',
+      ({ claims }, [userId]) => {
+        requireApp(claims, 'Get user', ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
+        const user = tenant.users.get(decodeURIComponent(userId!).toLowerCase()) ?? tenant.users.get(userId!);
+        if (!user) throw notFound(`User ${userId}`);
+        return {
+          status: 200,
+          body: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
+        };
       },
     ],
 

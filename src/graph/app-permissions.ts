@@ -60,6 +60,14 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     optIn: 'allowBadgeRelease',
   },
   {
+    // user-list.md: List users with the least privileged application permission; basic profile only.
+    name: 'User.ReadBasic.All',
+    id: '97235f07-e226-4f63-ace3-39588e11d3a1',
+    kind: 'application',
+    usedFor: 'delegates: find a colleague in the directory (id, display name, UPN only)',
+    optIn: 'allowDelegation',
+  },
+  {
     // printdocument-get-file: a document's content ($value) needs Read.All or ReadWrite.All; the Basic ones do not allow it.
     name: 'PrintJob.Read.All',
     id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9',
@@ -124,6 +132,7 @@ export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {
   allowBadgeRelease: 'RELEASE_GATE_ALLOW_BADGE_RELEASE',
   allowPullQueueSetup: 'RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP',
   allowPageCounting: 'RELEASE_GATE_ALLOW_PAGE_COUNTING',
+  allowDelegation: 'RELEASE_GATE_ALLOW_DELEGATION',
 };
 
 /** One permission by name and kind (a typo fails loudly). */

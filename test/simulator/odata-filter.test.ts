@@ -2,7 +2,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from '../../sandbox/simulator/demo-tenant';
 import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
-import { encodeQueryValue, filterEquals, odataString } from '../../src/graph/odata-filter';
+import { encodeQueryValue, filterEquals, filterStartsWithAny, odataString } from '../../src/graph/odata-filter';
 import { appApi } from '../support/simulator-clients';
 
 /**
@@ -72,5 +72,42 @@ describe('$filter values: one encoder, the real SDK, the simulator', () => {
     expect(((await encoded.json()) as { value: { userPrincipalName: string }[] }).value).toEqual([
       expect.objectContaining({ userPrincipalName: 'megan@contoso.example' }),
     ]);
+  });
+
+  it('people search (delegates): a prefix with a quote stays one literal; id, name and UPN only; strict permissions', async () => {
+    const api = appApi(sim);
+    expect(filterStartsWithAny(['displayName', 'mail'], "o'")).toBe(
+      'startswith%28displayName%2C%27o%27%27%27%29%20or%20startswith%28mail%2C%27o%27%27%27%29',
+    );
+    expect(await api.searchPeople("Pat O'")).toEqual([
+      {
+        id: '00000000-0000-4000-8000-00000000aa01',
+        displayName: "Pat O'Neil (guest)",
+        userPrincipalName: expect.any(String),
+      },
+    ]);
+    expect(await api.searchPeople("x') or startswith(displayName,'")).toEqual([]);
+    expect((await api.searchPeople('meg')).map((p) => p.userPrincipalName)).toEqual(['megan@contoso.example']);
+    const megan = (await api.searchPeople('meg'))[0]!;
+    expect(await api.findPerson(megan.id)).toEqual(megan);
+    expect(await api.findPerson('99999999-9999-4999-8999-999999999999')).toBeUndefined();
+    // Without a directory role the app is refused, as Graph refuses it.
+    const app = sim.tenant.apps.get(DEMO_APP_CLIENT_ID)!;
+    const granted = [...app.applicationPermissions];
+    app.applicationPermissions = granted.filter((p) => !/^(User|Directory)\./.test(p));
+    try {
+      const options = { authorityHost: sim.authorityHost, disableInstanceDiscovery: true };
+      const token = (
+        await new ClientSecretCredential(sim.tenantId, DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, options).getToken(
+          'https://graph.microsoft.com/.default',
+        )
+      ).token;
+      const search = await fetch(`${sim.graphBaseUrl}/users?$filter=${filterStartsWithAny(['displayName'], 'me')}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(search.status).toBe(403);
+    } finally {
+      app.applicationPermissions = granted;
+    }
   });
 });

@@ -49,7 +49,7 @@ function resolved(name: string, expression: string): string {
   if (/clientid$|client_id$|tenant_id$|definition_id$/i.test(name)) return '6a0f3c2e-1b4d-4e8f-9a7b-2c3d4e5f6a7b';
   if (name === 'RELEASE_GATE_CLOUD') return 'global';
   if (name === 'RELEASE_GATE_FAIL_SAFE_ACTION') return 'release';
-  if (name === 'RELEASE_GATE_PAGE_COUNTING') return 'off';
+  if (name === 'RELEASE_GATE_PAGE_COUNTING' || name === 'RELEASE_GATE_DELEGATION') return 'off';
   return 'value';
 }
 
