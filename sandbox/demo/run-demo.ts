@@ -16,6 +16,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
+import { runPrinterStateDemo } from './printer-state-demo';
 import { runExpiryDemo } from './expiry-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
@@ -136,6 +137,7 @@ export async function runDemo(
   rows: Record<string, string>[];
   pullRows: Record<string, string>[];
   replay: ReplayResult;
+  printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
   /** The expiry warning posted and the expiry its keep link gave. */
   expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
 }> {
@@ -243,13 +245,16 @@ export async function runDemo(
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
     printRows(pull.rows, out);
     ok &&= pull.ok;
+    out('\nA printer in error: refused with the reason and an alternative nearby:');
+    const printerState = await runPrinterStateDemo(sandbox, logs, out);
+    ok &&= printerState.ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
     out('\nBefore a hold expires: a warning whose keep link keeps the job longer:');
     const expiry = await runExpiryDemo(sandbox, logs, out);
     ok &&= expiry.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed, expiry };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState, expiry };
   } finally {
     await sandbox.stop();
   }
