@@ -17,6 +17,7 @@ import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
 import { runPrinterStateDemo } from './printer-state-demo';
+import { runExpiryDemo } from './expiry-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
 const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
@@ -137,6 +138,8 @@ export async function runDemo(
   pullRows: Record<string, string>[];
   replay: ReplayResult;
   printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
+  /** The expiry warning posted and the expiry its keep link gave. */
+  expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
 }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -247,8 +250,11 @@ export async function runDemo(
     ok &&= printerState.ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
+    out('\nBefore a hold expires: a warning whose keep link keeps the job longer:');
+    const expiry = await runExpiryDemo(sandbox, logs, out);
+    ok &&= expiry.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState, expiry };
   } finally {
     await sandbox.stop();
   }
