@@ -16,6 +16,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
+import { delegationSettings, runDelegationDemo } from './delegation-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
 const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
@@ -142,7 +143,11 @@ export async function runDemo(
   const sandbox: Sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => logs.push(entry),
-    settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'), ...pullPrintingSettings() },
+    settings: {
+      RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'),
+      ...pullPrintingSettings(),
+      ...delegationSettings(),
+    },
     steps: options.steps,
   });
   options.onStarted?.(sandbox);
@@ -240,6 +245,8 @@ export async function runDemo(
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
     printRows(pull.rows, out);
     ok &&= pull.ok;
+    out('\nDelegates: a colleague releases a job for its owner:');
+    ok &&= (await runDelegationDemo(sandbox, logs, out)).ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
