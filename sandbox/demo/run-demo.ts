@@ -16,6 +16,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox';
 import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
+import { runPrinterStateDemo } from './printer-state-demo';
 import { delegationSettings, runDelegationDemo } from './delegation-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
@@ -136,6 +137,7 @@ export async function runDemo(
   rows: Record<string, string>[];
   pullRows: Record<string, string>[];
   replay: ReplayResult;
+  printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
 }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -245,12 +247,15 @@ export async function runDemo(
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
     printRows(pull.rows, out);
     ok &&= pull.ok;
+    out('\nA printer in error: refused with the reason and an alternative nearby:');
+    const printerState = await runPrinterStateDemo(sandbox, logs, out);
+    ok &&= printerState.ok;
     out('\nDelegates: a colleague releases a job for its owner:');
     ok &&= (await runDelegationDemo(sandbox, logs, out)).ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState };
   } finally {
     await sandbox.stop();
   }

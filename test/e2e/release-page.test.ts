@@ -1,3 +1,4 @@
+import { DEMO_PRINTER_IDS } from '../../sandbox/demo/demo-printers';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
@@ -109,7 +110,15 @@ describe('the release page in a browser', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await launchChromium();
-    pull = await startPullPrintingSandbox();
+    // HQ Floor 2 Mono too, so a printer in error on floor 1 has a neighbour; statuses read fresh each time.
+    pull = await startPullPrintingSandbox({
+      RELEASE_GATE_RELEASE_PRINTERS: JSON.stringify([
+        DEMO_PRINTER_IDS.library,
+        DEMO_PRINTER_IDS.floor1Color,
+        DEMO_PRINTER_IDS.floor2Mono,
+      ]),
+      RELEASE_GATE_PRINTER_STATUS_CACHE_SECONDS: '0',
+    });
     sandbox = pull.sandbox;
   }, 60000);
   afterAll(async () => {
@@ -270,6 +279,22 @@ describe('the release page in a browser', () => {
     await expect(page.getByRole('checkbox', { name: /Poster\.pdf/ }).isEnabled()).resolves.toBe(true);
     await expect(page.locator('#release').textContent()).resolves.toBe('Print all here');
     await audit(page, 'failure', summary);
+
+    // Out of paper: refused with the reason beside the button, a ready printer nearby offered as a button.
+    const status = sandbox.simulator.tenant.printer(floor1.id);
+    status.status = { state: 'stopped', details: ['mediaEmpty'], description: '' };
+    try {
+      await page.locator('#release').click();
+      await page
+        .locator('#result', { hasText: `${floor1.displayName} is out of paper; your jobs are still held.` })
+        .waitFor();
+      const floor2 = sandbox.simulator.demo!.printers.floor2Mono;
+      await page.getByRole('button', { name: `Print at ${floor2.displayName} — HQ, A, floor 2` }).waitFor();
+      await audit(page, 'printer in error', summary);
+      await shot(page, '5b-printer-in-error');
+    } finally {
+      status.status = { state: 'idle', details: [], description: '' };
+    }
 
     // A PIN the server refuses: its reason in plain words next to the field, not the browser's.
     await page.locator('#pin-section summary').click();

@@ -48,7 +48,7 @@ describe('the sandbox commands as a developer runs them', () => {
 
   it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes; a student reaches the colour quota; the history replayed through a stricter policy', async () => {
     const lines: string[] = [];
-    const { ok, rows, pullRows, replay } = await runDemo({ log: (line) => lines.push(line) });
+    const { ok, rows, pullRows, replay, printerState } = await runDemo({ log: (line) => lines.push(line) });
     expect(rows.map((r) => r.decision)).toEqual([
       'release',
       'release-with-changes',
@@ -87,6 +87,12 @@ describe('the sandbox commands as a developer runs them', () => {
       ['Old draft.pdf', '-', 'aborted'],
       ['Forgotten.pdf', '-', 'aborted'],
     ]);
+    // A printer out of paper: refused with the reason and the ready printer nearby, then printed there.
+    expect(printerState).toMatchObject({
+      refusal: 'HQ Floor 2 Mono is out of paper; your jobs are still held.',
+      alternatives: ['HQ Floor 1 Color'],
+      printedAt: 'HQ Floor 1 Color',
+    });
     expect(ok).toBe(true);
     // Progress before the tables: one line per decision, in order.
     const tableAt = lines.indexOf('\nPolicy decisions:\n');

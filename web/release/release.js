@@ -148,7 +148,11 @@ async function api(path, body) {
     throw new SignInNeeded(Boolean(token && Date.now() - token.obtainedAt < 120_000), refused.error?.message);
   }
   const json = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(json.error?.message || `The server answered ${response.status}.`);
+  if (!response.ok)
+    // The error's other fields (a printer's reason, nearby printers) go with it.
+    throw Object.assign(new Error(json.error?.message || `The server answered ${response.status}.`), {
+      details: json.error ?? {},
+    });
   return json;
 }
 
@@ -289,11 +293,16 @@ function choosePrinter(id, fromLink) {
   $('eyebrow').textContent = printer ? 'Print at' : 'Release your print jobs';
   $('title').textContent = printer ? printer.displayName : 'Choose where you are';
   $('printer-location').textContent = describeLocation(printer?.location);
-  const problem = fromLink && !printer ? 'This printer is not a release printer — pick where you are.' : '';
+  const problem =
+    fromLink && !printer
+      ? 'This printer is not a release printer — pick where you are.'
+      : printer?.ready === false
+        ? `This printer is ${printer.reason}: your jobs stay held. Pick another printer.`
+        : '';
   $('printer-problem').textContent = problem;
   show($('printer-problem'), Boolean(problem));
   // The choice stays open once the user opened it, or while no printer is chosen.
-  const open = !printer || $('where').dataset.open === 'yes';
+  const open = !printer || printer.ready === false || $('where').dataset.open === 'yes';
   show($('where'), open);
   show($('change-printer'), !open);
   if (printer) {
@@ -301,6 +310,27 @@ function choosePrinter(id, fromLink) {
     url.searchParams.set('printer', printer.id);
     history.replaceState(null, '', url);
   }
+}
+
+const notReadyText = (printer) => (printer.ready === false ? `not ready: ${printer.reason}` : '');
+
+/** Printers nearby that can print now (from a 409 printer_not_ready), each a button that prints there. */
+function renderAlternatives(alternatives = []) {
+  $('alternatives').replaceChildren(
+    ...alternatives.map((printer) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = `Print at ${[printer.displayName, describeLocation(printer.location)].filter(Boolean).join(' — ')}`;
+      button.addEventListener('click', () => {
+        if (!printerById(printer.id)) state.printers.push(printer);
+        choosePrinter(printer.id, false);
+        run(release);
+      });
+      return button;
+    }),
+  );
+  show($('alternatives'), alternatives.length > 0);
 }
 
 function renderPrinters(printers, wanted) {
@@ -313,7 +343,11 @@ function renderPrinters(printers, wanted) {
     ...printers.map((printer) => {
       const option = document.createElement('option');
       option.value = printer.id;
-      option.textContent = [printer.displayName, describeLocation(printer.location)].filter(Boolean).join(' — ');
+      option.textContent = [printer.displayName, describeLocation(printer.location), notReadyText(printer)]
+        .filter(Boolean)
+        .join(' — ');
+      // A printer in error is greyed out; a QR code can still name it, and then the page says why.
+      option.disabled = printer.ready === false;
       return option;
     }),
   );
@@ -469,6 +503,7 @@ async function release() {
   button.classList.add('sending');
   button.textContent = `Sending ${plural(boxes.length, 'job')}…`;
   setResult(`Sending to ${printerName(state.printerId)}…`);
+  renderAlternatives();
   try {
     const { results } = await api('release/jobs/release', {
       taskIds: boxes.map((box) => box.value),
@@ -485,6 +520,7 @@ async function release() {
   } catch (problem) {
     if (problem instanceof SignInNeeded) throw problem;
     setResult(problem.message, 'problem');
+    if (problem.details?.code === 'printer_not_ready') renderAlternatives(problem.details.alternatives);
   } finally {
     state.sending = false;
     button.disabled = false;
