@@ -94,6 +94,16 @@ describe('the sandbox commands as a developer runs them', () => {
       printedAt: 'HQ Floor 1 Color',
     });
     expect(ok).toBe(true);
+    // Issue 18: a delegated release, with its audit lines.
+    expect(lines).toContain('  megan@contoso.example released it at the School Library: released');
+    expect(
+      lines.some((l) =>
+        /released-for-owner by megan@contoso\.example: released by megan@contoso\.example for adele@contoso\.example/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(lines).toContain('  A delegated release: ok');
     // Progress before the tables: one line per decision, in order.
     const tableAt = lines.indexOf('\nPolicy decisions:\n');
     expect(lines.slice(0, tableAt)).toEqual(
