@@ -17,6 +17,7 @@ import { STUDENT_COLOUR_QUOTA } from './demo-policy';
 import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './pull-printing-demo';
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
 import { runPrinterStateDemo } from './printer-state-demo';
+import { runExpiryDemo } from './expiry-demo';
 import { delegationSettings, runDelegationDemo } from './delegation-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
@@ -138,6 +139,8 @@ export async function runDemo(
   pullRows: Record<string, string>[];
   replay: ReplayResult;
   printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
+  /** The expiry warning posted and the expiry its keep link gave. */
+  expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
 }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -254,8 +257,11 @@ export async function runDemo(
     ok &&= (await runDelegationDemo(sandbox, logs, out)).ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
+    out('\nBefore a hold expires: a warning whose keep link keeps the job longer:');
+    const expiry = await runExpiryDemo(sandbox, logs, out);
+    ok &&= expiry.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState, expiry };
   } finally {
     await sandbox.stop();
   }

@@ -48,7 +48,7 @@ describe('the sandbox commands as a developer runs them', () => {
 
   it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes; a student reaches the colour quota; the history replayed through a stricter policy', async () => {
     const lines: string[] = [];
-    const { ok, rows, pullRows, replay, printerState } = await runDemo({ log: (line) => lines.push(line) });
+    const { ok, rows, pullRows, replay, printerState, expiry } = await runDemo({ log: (line) => lines.push(line) });
     expect(rows.map((r) => r.decision)).toEqual([
       'release',
       'release-with-changes',
@@ -93,6 +93,12 @@ describe('the sandbox commands as a developer runs them', () => {
       alternatives: ['HQ Floor 1 Color'],
       printedAt: 'HQ Floor 1 Color',
     });
+    // Before a hold expires: the warning carries a keep link, and following it keeps the job a day more.
+    expect(expiry.warning).toMatchObject({ kind: 'expiry-warning', keepUrl: expect.stringMatching(/\?keep=/) });
+    expect(Date.parse(expiry.keptUntil!) - Date.parse(expiry.warning!.expiresAt!)).toBe(24 * 3600_000);
+    expect(lines).toContain(
+      `  adele@contoso.example followed the keep link: Poster draft.pdf kept until ${expiry.keptUntil}`,
+    );
     expect(ok).toBe(true);
     // Issue 18: a delegated release, with its audit lines.
     expect(lines).toContain('  megan@contoso.example released it at the School Library: released');
