@@ -14,7 +14,8 @@ import { GRAPH_HOST_KEY_NAME, newKeyValue } from './host/host-keys';
 import { startLocalFunctionsHost, type HostLeniency, type LocalFunctionsHost } from './host/local-functions-host';
 import { startSimulator, urlHost, type Simulator, type SimulatorOptions } from './simulator';
 import { ensureDevCertificates } from './tls/dev-certificates';
-import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET } from './simulator/demo-tenant';
+import { DEMO_APP_CLIENT_ID, DEMO_APP_SECRET, DEMO_MESSAGE_SENDER } from './simulator/demo-tenant';
+import { MESSAGE_KIND_NAMES } from '../src/config/message-kinds';
 
 /**
  * The whole of Release Gate on one machine: Azurite (storage), the Universal Print simulator
@@ -164,6 +165,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       RELEASE_GATE_LIFECYCLE_URL: `${hostUrl}/api/lifecycle`,
       RELEASE_GATE_TASK_QUEUE: 'print-tasks',
       RELEASE_GATE_CONTROL_QUEUE: 'release-gate-control',
+      // Every kind of user message, sent from the demo's sender mailbox (the simulator keeps an outbox).
+      RELEASE_GATE_MESSAGES: MESSAGE_KIND_NAMES.join(','),
+      RELEASE_GATE_MESSAGE_SENDER: DEMO_MESSAGE_SENDER,
+      RELEASE_GATE_MESSAGE_QUEUE: 'releasegate-messages',
       AzureWebJobsStorage: azurite.connectionString,
       ...options.settings,
     });

@@ -41,6 +41,10 @@ var quotaTableName = 'releasegatequotas'
 // The task triggers set-up created (src/setup/trigger-record.ts): how set-up, teardown and the doctor know ours.
 var triggerRecordTableName = 'releasegatetriggers'
 var controlQueueName = 'release-gate-control'
+// User messages (src/messages): always declared, since the send-message function's trigger names the
+// queue; nothing is queued unless RELEASE_GATE_MESSAGES names kinds.
+var messageQueueName = 'releasegate-messages'
+var messageTableName = 'releasegatemessages'
 var clientStateSecretName = 'graph-client-state'
 // The host key Graph sends on both subscription URLs, and the secret the app reads it from.
 var graphHostKeyName = 'graph-notifications'
@@ -131,6 +135,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource controlQueue 'queues' = {
       name: controlQueueName
     }
+    resource messageQueue 'queues' = {
+      name: messageQueueName
+    }
+    resource messagePoisonQueue 'queues' = {
+      name: '${messageQueueName}-poison'
+    }
   }
 
   resource tableService 'tableServices' = {
@@ -152,6 +162,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
     resource triggerRecordTable 'tables' = {
       name: triggerRecordTableName
+    }
+    resource messageTable 'tables' = {
+      name: messageTableName
     }
   }
 }
@@ -393,6 +406,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_PIN_TABLE: pinTableName
     RELEASE_GATE_QUOTA_TABLE: quotaTableName
     RELEASE_GATE_CONTROL_QUEUE: controlQueueName
+    RELEASE_GATE_MESSAGE_QUEUE: messageQueueName
+    RELEASE_GATE_MESSAGE_TABLE: messageTableName
     RELEASE_GATE_NOTIFICATION_URL: 'https://${functionApp.properties.defaultHostName}/api/notifications'
     RELEASE_GATE_LIFECYCLE_URL: 'https://${functionApp.properties.defaultHostName}/api/lifecycle'
     RELEASE_GATE_FAIL_SAFE_ACTION: failSafeAction

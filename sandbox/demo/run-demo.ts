@@ -18,6 +18,7 @@ import { pullPrintingSettings, releasePageQuotas, runPullPrintingDemo } from './
 import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
 import { runPrinterStateDemo } from './printer-state-demo';
 import { runExpiryDemo } from './expiry-demo';
+import { delegationSettings, runDelegationDemo } from './delegation-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
 const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
@@ -147,7 +148,11 @@ export async function runDemo(
   const sandbox: Sandbox = await startSandbox({
     hostPort: 0,
     log: (entry) => logs.push(entry),
-    settings: { RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'), ...pullPrintingSettings() },
+    settings: {
+      RELEASE_GATE_POLICY_MODULE: path.join(__dirname, 'demo-policy.ts'),
+      ...pullPrintingSettings(),
+      ...delegationSettings(),
+    },
     steps: options.steps,
   });
   options.onStarted?.(sandbox);
@@ -248,6 +253,8 @@ export async function runDemo(
     out('\nA printer in error: refused with the reason and an alternative nearby:');
     const printerState = await runPrinterStateDemo(sandbox, logs, out);
     ok &&= printerState.ok;
+    out('\nDelegates: a colleague releases a job for its owner:');
+    ok &&= (await runDelegationDemo(sandbox, logs, out)).ok;
     out(`\nWhat if the policy had been stricter? This demo's decisions replayed through ${STRICTER_NAME}:\n`);
     const replayed = await replayDemoHistory(sandbox, started, out);
     out('\nBefore a hold expires: a warning whose keep link keeps the job longer:');

@@ -63,6 +63,8 @@ export function controlRoutes(deps: {
             groups: u.groups ?? [],
             attributes: u.attributes ?? {},
             roles: u.roles ?? [],
+            ...(u.mail ? { mail: u.mail } : {}),
+            ...(u.preferredLanguage ? { preferredLanguage: u.preferredLanguage } : {}),
           };
           tenant.users.set(user.id, user);
         }
@@ -74,6 +76,7 @@ export function controlRoutes(deps: {
             displayName: a.displayName ?? 'App',
             applicationPermissions: a.applicationPermissions ?? [],
             delegatedPermissions: a.delegatedPermissions ?? [],
+            ...(a.mailScope ? { mailScope: a.mailScope } : {}),
           });
         }
         return ok({ printers: tenant.printers.size, users: tenant.users.size, apps: tenant.apps.size });
@@ -81,6 +84,8 @@ export function controlRoutes(deps: {
     ],
     ['GET', /^\/printers$/, () => ok({ value: [...tenant.printers.values()] })],
     ['GET', /^\/users$/, () => ok({ value: [...tenant.users.values()] })],
+    // Mail the app sent with sendMail (from, to, subject, text, at), oldest first; cleared by reset.
+    ['GET', /^\/outbox$/, () => ok({ value: tenant.sentMail })],
     [
       'POST',
       /^\/printers\/([^/]+)\/status$/,

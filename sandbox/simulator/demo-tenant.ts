@@ -17,6 +17,8 @@ export interface DemoTenant {
   adminUpn: string;
   printers: Record<'floor1Color' | 'floor2Mono' | 'library' | 'hr' | 'pullQueue', SimPrinter>;
   users: Record<'admin' | 'adele' | 'megan' | 'sam' | 'lee' | 'guest', SimUser>;
+  /** The mailbox Release Gate sends user messages from (RELEASE_GATE_MESSAGE_SENDER). */
+  messageSender: string;
   groups: { staff: string; students: string };
   /** The school term the demo policy's student quota counts in. */
   term: QuotaTerm;
@@ -33,6 +35,8 @@ export function demoSchoolTerm(now: Date = new Date()): QuotaTerm {
 
 export const DEMO_APP_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
 export const DEMO_APP_SECRET = 'sandbox-app-secret-not-for-production';
+/** The demo's sender mailbox: the app may send only as it (an Exchange RBAC scope, as the README sets up). */
+export const DEMO_MESSAGE_SENDER = 'releasegate@contoso.example';
 
 /** What a printer (or a set-up pull queue) tells clients it accepts; the doctor checks pull queues have them. */
 const DEMO_CAPABILITIES = {
@@ -58,6 +62,8 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
     applicationPermissions: permissionsFor('application', DEMO_OPT_INS).map((p) => p.name),
     delegatedPermissions: permissionsFor('delegated').map((p) => p.name),
     exposedScopes: ['Release.Use'], // graph-app.bicep's releaseScope
+    // Mail.Send comes from Exchange Online, scoped to the sender mailbox, never from Entra (see the README).
+    mailScope: [DEMO_MESSAGE_SENDER],
   };
   tenant.apps.set(app.clientId, app);
 
@@ -76,6 +82,9 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
       groups: memberOf,
       attributes: employeeId ? { employeeId } : {},
       roles,
+      // Every demo user has a mailbox; Megan reads German (her messages come in German).
+      mail: upn.includes('#EXT#') ? upn.replace(/#EXT#@.*$/, '').replace(/_([^_]*)$/, '@$1') : upn,
+      ...(upn.startsWith('megan@') ? { preferredLanguage: 'de-DE' } : {}),
     };
     tenant.users.set(u.id, u);
     return u;
@@ -128,7 +137,25 @@ export function seedDemoTenant(tenant: Tenant): DemoTenant {
   // The demo pull queue is as set-up leaves one: registered by Release Gate's app, its attributes written.
   printers.pullQueue.registeredByAppId = app.clientId;
   applyIppUpdate(printers.pullQueue, encodePrinterAttributesGroup(PULL_QUEUE_ATTRIBUTES));
-  return { app, adminUpn: users.admin.userPrincipalName, printers, users, groups, term: demoSchoolTerm() };
+  // A shared mailbox in Exchange: a user object with a mailbox, no groups, no sign-in of its own.
+  tenant.users.set('0b1c2d3e-0000-4000-8000-000000000090', {
+    id: '0b1c2d3e-0000-4000-8000-000000000090',
+    userPrincipalName: DEMO_MESSAGE_SENDER,
+    displayName: 'Release Gate (printing)',
+    groups: [],
+    attributes: {},
+    roles: [],
+    mail: DEMO_MESSAGE_SENDER,
+  });
+  return {
+    app,
+    adminUpn: users.admin.userPrincipalName,
+    printers,
+    users,
+    groups,
+    term: demoSchoolTerm(),
+    messageSender: DEMO_MESSAGE_SENDER,
+  };
 }
 
 /**

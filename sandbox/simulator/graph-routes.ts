@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { directoryRoutes } from './directory-routes';
+import { mailRoutes } from './mail-routes';
 import { pdfWithPages } from './document-content';
 import { GraphHttpError, badRequest, conflict, forbidden, notFound } from './errors';
 import type { TokenClaims } from './identity-provider';
@@ -623,19 +624,7 @@ export function graphRoutes(
       },
     ],
 
-    [
-      'GET',
-      '/users/([^/]+)',
-      ({ claims }, [userId]) => {
-        requireApp(claims, 'Get user', ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
-        const user = tenant.users.get(decodeURIComponent(userId!).toLowerCase()) ?? tenant.users.get(userId!);
-        if (!user) throw notFound(`User ${userId}`);
-        return {
-          status: 200,
-          body: { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
-        };
-      },
-    ],
+    // Get user (`/users/{id|upn}`, basic profile with User.ReadBasic.All): mail-routes.ts.
 
     // --- directory: group membership for policies that use groups ---
     [
@@ -657,6 +646,7 @@ export function graphRoutes(
     ],
 
     ...directoryRoutes(tenant),
+    ...mailRoutes(tenant),
 
     // --- subscriptions (print resources: application only) ---
     [

@@ -43,6 +43,10 @@ export interface SimUser {
   attributes: Record<string, string>;
   /** Entra directory roles, e.g. "Printer Administrator". */
   roles: string[];
+  /** The user's mailbox address; none: no Exchange Online mailbox (sendMail to or as them fails). */
+  mail?: string;
+  /** Graph's preferredLanguage, e.g. de-DE. */
+  preferredLanguage?: string;
 }
 
 export interface SimApp {
@@ -57,6 +61,24 @@ export interface SimApp {
   exposedScopes?: string[];
   /** Federated identity credentials: subjects (e.g. a managed identity's object id) whose tokens act as the app. */
   federatedSubjects?: string[];
+  /**
+   * Exchange Online application RBAC: the mailboxes (addresses) a management scope lets the app send
+   * as with the role "Application Mail.Send". An Entra grant of Mail.Send (in applicationPermissions)
+   * is tenant-wide and adds to this; the strict set-up is this scope alone (see the README).
+   */
+  mailScope?: string[];
+}
+
+/** A mail sendMail accepted, as the simulator's outbox lists it. */
+export interface SimSentMail {
+  from: string;
+  to: string[];
+  subject: string;
+  contentType: 'text' | 'html';
+  /** The body as text (HTML tags removed), for reading in tests and the demo. */
+  text: string;
+  content: string;
+  at: string;
 }
 
 export interface JobConfiguration {

@@ -12,6 +12,7 @@ import type {
   SimSubscription,
   SimTask,
   SimTriggerRecord,
+  SimSentMail,
   SimUser,
 } from './model';
 
@@ -62,6 +63,8 @@ export class Tenant {
   readonly jobs = new Map<string, Map<string, SimJob>>();
   /** Document content by document id, for jobs submitted with some (`$value`); others get a one-page PDF. */
   readonly documentContent = new Map<string, Buffer>();
+  /** Mail sent with sendMail, oldest first (GET /_control/outbox). */
+  readonly sentMail: SimSentMail[] = [];
   private nextJobId = 1001;
 
   constructor(
@@ -95,6 +98,7 @@ export class Tenant {
       this.jobs,
     ])
       map.clear();
+    this.sentMail.length = 0;
   }
 
   // ---------- look-ups ----------

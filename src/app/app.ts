@@ -5,11 +5,12 @@ import { parseSettings } from '../config/load-settings';
 import type { Settings } from '../config/settings';
 import { describeError, type Log } from '../observability/log';
 import { metricsFromSettings, type Metrics } from '../observability/metrics';
-import { queueFromSettings, type ControlQueue, type TaskQueue } from '../queue/task-queue';
+import { queueFromSettings, type ControlQueue, type MessageQueue, type TaskQueue } from '../queue/task-queue';
 import { acceptedClientStates } from '../secrets/client-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { createQueueServiceClient, createTableClient } from '../storage/storage-clients';
 import type { UpkeepDependencies } from '../upkeep/upkeep-jobs';
+import type { UserMessage } from '../messages/message-model';
 import type { LifecycleDependencies } from '../webhook/receive-lifecycle';
 import type { WebhookDependencies } from '../webhook/receive-notifications';
 import type { FullApp } from './full-app';
@@ -29,7 +30,12 @@ export interface App {
   readonly settings: Settings;
   /** Key Vault in Azure, app settings locally; its cache is shared by every path. */
   readonly secrets: SecretStore;
-  readonly queues: { readonly tasks: TaskQueue; readonly control: ControlQueue };
+  readonly queues: {
+    readonly tasks: TaskQueue;
+    readonly control: ControlQueue;
+    /** User messages waiting to be sent (RELEASE_GATE_MESSAGE_QUEUE). */
+    readonly messages: MessageQueue<UserMessage>;
+  };
   readonly metrics: Metrics;
   readonly queueService: QueueServiceClient;
   table(name: string): TableClient;
@@ -65,6 +71,7 @@ export function createApp(env: Record<string, string | undefined>): App {
         // The storage SDK loads with the first write (see queueFromSettings).
         tasks: queueFromSettings(config, config.RELEASE_GATE_TASK_QUEUE),
         control: queueFromSettings(config, config.RELEASE_GATE_CONTROL_QUEUE),
+        messages: queueFromSettings(config, config.RELEASE_GATE_MESSAGE_QUEUE),
       });
     },
     get metrics() {

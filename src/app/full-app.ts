@@ -2,11 +2,16 @@ import { tableAuditLog } from '../audit/audit-log';
 import { parseFailSafePrinters, type FailSafePrinters } from '../config/fail-safe-printers';
 import { createGraphClient } from '../graph/graph-client';
 import { graphEndpoints } from '../graph/graph-endpoints';
+import { MailApi } from '../graph/mail-api';
 import { PrintApi } from '../graph/print-api';
 import { tableHoldStore } from '../holds/hold-store';
 import { appCredential } from '../identity/app-credential';
 import { managedIdentityCredential } from '../identity/managed-identity';
 import { onBehalfOfCredential } from '../identity/on-behalf-of';
+import type { MessageOutbox } from '../messages/message-model';
+import { messageOutbox, releasePageUrl } from '../messages/outbox';
+import type { SendMessageDependencies } from '../messages/send-message';
+import { tableSentMessages } from '../messages/sent-messages';
 import type { Log } from '../observability/log';
 import { loadPolicyFromSettings } from '../policy/load-policy';
 import type { ProcessorDependencies } from '../processor/process-task';
@@ -44,6 +49,10 @@ export interface FullApp {
   terminal(log: Log): Promise<TerminalDependencies>;
   /** Print quota usage (RELEASE_GATE_QUOTA_TABLE): counters, charges per job, the admin audit. */
   usageStore: UsageStore;
+  /** Where the processor, timers and release API post user messages (RELEASE_GATE_MESSAGES). */
+  messages(log: Log): MessageOutbox;
+  /** What the send-message function sends them with. */
+  messenger(log: Log): Promise<SendMessageDependencies>;
 }
 
 /** The setting was validated with the others; parsing again cannot fail. */
@@ -57,21 +66,27 @@ export function buildFullApp(app: App): FullApp {
   const config = app.settings;
   const endpoints = graphEndpoints(config);
   const ttlMs = Math.max(config.RELEASE_GATE_SECRET_CACHE_SECONDS, 60) * 1000;
-  let current: { value: Promise<PrintApi>; expiresAt: number } | undefined;
-  const api = () => {
+  let current: { value: Promise<{ print: PrintApi; mail: MailApi }>; expiresAt: number } | undefined;
+  const graph = () => {
     if (!current || current.expiresAt < Date.now()) {
-      const value = appCredential(config, app.secrets, endpoints).then(
-        (credential) =>
-          new PrintApi(
-            createGraphClient(credential, endpoints, {
-              maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
-            }),
-          ),
-      );
+      const value = appCredential(config, app.secrets, endpoints).then((credential) => {
+        const client = createGraphClient(credential, endpoints, {
+          maxRetryAfterSeconds: config.RELEASE_GATE_GRAPH_MAX_RETRY_AFTER_SECONDS,
+        });
+        return { print: new PrintApi(client), mail: new MailApi(client) };
+      });
       value.catch(() => (current = undefined));
       current = { value, expiresAt: Date.now() + ttlMs };
     }
     return current.value;
+  };
+  const api = async () => (await graph()).print;
+  const messages = (log: Log): MessageOutbox =>
+    messageOutbox({ queue: app.queues.messages, kinds: config.RELEASE_GATE_MESSAGES, log });
+  const sentMessages = tableSentMessages(app.table(config.RELEASE_GATE_MESSAGE_TABLE));
+  const messenger = async (log: Log): Promise<SendMessageDependencies> => {
+    if (!config.RELEASE_GATE_MESSAGE_SENDER) throw new Error('RELEASE_GATE_MESSAGE_SENDER is not set');
+    return { mail: (await graph()).mail, sent: sentMessages, sender: config.RELEASE_GATE_MESSAGE_SENDER, log };
   };
   let policyLog: Log | undefined;
   const stores = {
@@ -106,7 +121,14 @@ export function buildFullApp(app: App): FullApp {
       : undefined;
   const processor = async (log: Log): Promise<ProcessorDependencies> => {
     policyLog = log;
-    return { ...stores, api: await api(), log, ...(countPages ? { countPages } : {}) };
+    return {
+      ...stores,
+      api: await api(),
+      log,
+      messages: messages(log),
+      releasePageUrl: releasePageUrl(config),
+      ...(countPages ? { countPages } : {}),
+    };
   };
 
   // The release API's parts, built on first use (the processor never needs them).
@@ -170,7 +192,7 @@ export function buildFullApp(app: App): FullApp {
       ? tableDelegationStore(app.table(config.RELEASE_GATE_DELEGATION_TABLE))
       : undefined;
   const releaseApi = async (log: Log): Promise<ReleaseApiDependencies> => {
-    const { api: graph, holds, audit, tasks, usageStore } = await processor(log);
+    const { api: graph, holds, audit, tasks, usageStore, messages: outbox } = await processor(log);
     const parts = releaseParts(log);
     return {
       api: graph,
@@ -179,6 +201,7 @@ export function buildFullApp(app: App): FullApp {
       tasks,
       // A release at a printer, a delete or a vanished job settles the job's quota charge.
       usageStore,
+      messages: outbox,
       log,
       userActions: stores.userActions,
       verifyUser: parts.verifier,
@@ -237,5 +260,5 @@ export function buildFullApp(app: App): FullApp {
     };
   };
 
-  return { api, processor, releaseApi, delegatesApi, terminal, usageStore: stores.usageStore };
+  return { api, processor, releaseApi, delegatesApi, terminal, usageStore: stores.usageStore, messages, messenger };
 }

@@ -5,6 +5,7 @@ import { describeError, type Log } from '../observability/log';
 import { abortJobAndCloseTask, closeTaskIfOpen } from '../graph/close-task';
 import { printerKindsFor } from '../graph/printer-kinds';
 import type { TaskIndex } from '../tasks/task-index';
+import { tellHoldOwner } from './hold-messages';
 import { ownerOf, type HeldJob, type HoldStore } from './hold-store';
 import type { UsageStore } from '../quota/quota-model';
 import { settleCharges } from '../quota/settle-charges';
@@ -25,6 +26,9 @@ export interface ExpiryReport {
 }
 
 export const EXPIRY_REASON = 'Your held print job expired before it was released at a printer.';
+/** What an owner's `expired` message says when the expiry printed the job, and `deleted` when it was gone. */
+const EXPIRED_RELEASED_MESSAGE = 'Its hold ended and, as its policy says, it was printed where it was sent.';
+const VANISHED_MESSAGE = 'Universal Print deleted the job while it was held; please print it again.';
 
 /**
  * Ends holds past their expiry with their expiry action, so nothing stays held forever. Each
@@ -42,6 +46,7 @@ export async function expireHolds(
     log: Log;
     now?: () => Date;
     usageStore?: UsageStore;
+    /** Tells owners their hold expired or Universal Print deleted the job (kinds `expired`, `deleted`, `expiry-warning`). */
     messages?: MessageOutbox;
     /** Set (with `messages` wanting expiry-warning): owners are warned before their holds expire. */
     expiryWarnings?: ExpiryWarningOptions;
@@ -99,6 +104,14 @@ export async function expireHolds(
         });
       }
       log.info('hold.expired', { action: ended, jobId: claimed.jobId, printerId: claimed.printerId });
+      // After the end is recorded; never throws (see tellHoldOwner).
+      await tellHoldOwner(
+        deps.messages,
+        claimed,
+        ended === 'vanished' ? 'deleted' : 'expired',
+        ended === 'vanished' ? VANISHED_MESSAGE : ended === 'released' ? EXPIRED_RELEASED_MESSAGE : EXPIRY_REASON,
+        log,
+      );
     } catch (error) {
       await deps.holds.add(claimed);
       report.retryLater++;

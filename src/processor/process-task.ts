@@ -7,6 +7,7 @@ import { actOnDecision } from './act';
 import { countingCalls } from './counting-calls';
 import { decide } from './decide';
 import { handleFailure } from './handle-failure';
+import { notifyOwner } from './notify-owner';
 import { underTaskClaim, type ClaimedRun } from './task-claim';
 import { taskBinding } from './task-job-binding';
 import { outcomeOfEndedTask } from './already-ended';
@@ -168,7 +169,10 @@ async function processClaimedTask(
       await Promise.all([deps.audit.write(record), deps.tasks.mark(taskDefinitionId, taskId, 'handling', now())]);
     }
     const { outcome, detail, printed } = await actOnDecision(run, record, job, ids);
-    return await finish(run, record, outcome, detail, printed);
+    const result = await finish(run, record, outcome, detail, printed);
+    // After the action and its audit record: a message never delays or changes the decision.
+    await notifyOwner(run, record, outcome, job);
+    return result;
   } catch (error) {
     return handleFailure(run, error);
   }

@@ -3,6 +3,7 @@ import type { FailSafePrinters } from '../config/fail-safe-printers';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJob } from '../graph/print-schemas';
 import type { HoldStore } from '../holds/hold-store';
+import type { MessageOutbox } from '../messages/message-model';
 import type { Log } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { Decision, ReleasePolicy } from '../policy/decision';
@@ -60,6 +61,10 @@ export interface ProcessorDependencies<Api extends ProcessorApi = PrintApi> {
    */
   countPages?: (job: PrintJob, printerId: string) => Promise<PageCount | { unknown: string }>;
   metrics?: Pick<Metrics, 'decision' | 'graphCall' | 'queueAge' | 'poisoned'>;
+  /** Messages to a job's owner (denied, held, quota); none when unset. Never throws. */
+  messages?: MessageOutbox;
+  /** The release page, linked from a `held` message (see releasePageUrl). */
+  releasePageUrl?: string;
 }
 
 export type ProcessResult =

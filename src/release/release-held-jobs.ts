@@ -2,7 +2,9 @@ import type { AuditLog } from '../audit/audit-log';
 import { classifyGraphError } from '../graph/graph-errors';
 import type { PrintApi } from '../graph/print-api';
 import type { PrintJobConfigurationChange } from '../graph/print-schemas';
+import { tellHoldOwner } from '../holds/hold-messages';
 import { ownsHold, type DelegateRef, type HeldJob, type HoldOwner, type HoldStore } from '../holds/hold-store';
+import type { MessageOutbox } from '../messages/message-model';
 import { errorText, type Log } from '../observability/log';
 import { closeTaskIfOpen } from '../graph/close-task';
 import { nextKeepUntil } from '../holds/keep-longer';
@@ -23,6 +25,8 @@ export interface ReleaseDependencies {
   now?: () => Date;
   /** Settles a released, deleted or vanished job's quota charge (see src/quota/settle-charges.ts). */
   usageStore?: UsageStore;
+  /** Tells an owner Universal Print deleted their held job (message kind `deleted`). */
+  messages?: MessageOutbox;
   /** Whether a printer can print now (src/release/printer-readiness.ts); without it none is refused. */
   printerReadiness?: ReadinessCheck;
 }
@@ -212,7 +216,7 @@ async function isGone(api: PrintApi, held: HeldJob): Promise<boolean> {
  * still exists, and the audit says `hold-vanished`. Closing the task is best effort: the job is gone.
  */
 export async function endVanishedHold(
-  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now' | 'usageStore'>,
+  deps: Pick<ReleaseDependencies, 'api' | 'audit' | 'tasks' | 'log' | 'now' | 'usageStore' | 'messages'>,
   held: HeldJob,
   how: string,
 ): Promise<void> {
@@ -222,6 +226,7 @@ export async function endVanishedHold(
   );
   await finish(deps, held, 'hold-vanished', `the job was deleted by Universal Print; ${how}`);
   log.warn('hold.vanished', { jobId: held.jobId, printerId: held.printerId, how });
+  await tellHoldOwner(deps.messages, held, 'deleted', VANISHED_REASON, log);
 }
 
 function configurationFor(held: HeldJob, changes: UserChanges | undefined): PrintJobConfigurationChange | undefined {

@@ -100,6 +100,16 @@ describe('the sandbox commands as a developer runs them', () => {
       `  adele@contoso.example followed the keep link: Poster draft.pdf kept until ${expiry.keptUntil}`,
     );
     expect(ok).toBe(true);
+    // Issue 18: a delegated release, with its audit lines.
+    expect(lines).toContain('  megan@contoso.example released it at the School Library: released');
+    expect(
+      lines.some((l) =>
+        /released-for-owner by megan@contoso\.example: released by megan@contoso\.example for adele@contoso\.example/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(lines).toContain('  A delegated release: ok');
     // Progress before the tables: one line per decision, in order.
     const tableAt = lines.indexOf('\nPolicy decisions:\n');
     expect(lines.slice(0, tableAt)).toEqual(

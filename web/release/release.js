@@ -235,6 +235,28 @@ function renderJob(job) {
     keep.textContent = `Keep longer (until ${dayAndTime(job.nextKeepUntil)})`;
     item.append(keep);
   }
+  if (job.owner) {
+    // Someone else's job this user may print: whose, and why (a delegate, or handed to them).
+    const owner = document.createElement('span');
+    owner.className = 'details for-owner';
+    owner.textContent = `For ${job.owner.displayName || job.owner.userPrincipalName}${job.via === 'handed' ? ' (handed to you)' : ''}`;
+    text.append(owner);
+    box.dataset.delegated = 'yes';
+  } else if (state.delegation && !job.noDelegation) {
+    const handed = job.handedTo;
+    if (handed) {
+      const note = document.createElement('span');
+      note.className = 'details';
+      note.textContent = `Handed to ${handed.displayName || handed.userPrincipalName || 'a colleague'}`;
+      text.append(note);
+    }
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = `secondary ${handed ? 'take-back' : 'hand'}`;
+    button.dataset.taskId = job.taskId;
+    button.textContent = handed ? 'Take back' : 'Hand to a colleague';
+    item.append(button);
+  }
   item.append(result);
   return item;
 }
@@ -378,7 +400,7 @@ function renderQuotas(quotas) {
 }
 
 async function load() {
-  const [{ user, jobs, expired = [], quotas }, { printers }] = await Promise.all([
+  const [{ user, jobs, expired = [], quotas, delegated }, { printers }] = await Promise.all([
     api('release/jobs'),
     api('release/printers'),
   ]);
@@ -386,8 +408,11 @@ async function load() {
   show($('account'));
   show($('sign-in'), false);
   renderPrinters(printers, new URLSearchParams(location.search).get('printer'));
-  renderJobs(jobs);
+  // Delegation on: the list names others' jobs this user may print (`delegated`, maybe empty).
+  state.delegation = Array.isArray(delegated);
+  renderJobs([...jobs, ...(delegated ?? [])]);
   show($('jobs-form'));
+  if (state.delegation) await loadDelegates();
   renderQuotas(quotas);
   show($('pin-section'));
   // Jobs Universal Print deleted while they waited: say so once, rather than show them as waiting.
@@ -530,6 +555,77 @@ async function keep(taskId) {
   status(`${name ?? 'Your job'}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`);
 }
 
+// --- Delegates (RELEASE_GATE_DELEGATION=on): the API decides who may do what; this only shows it. ---
+
+const personName = (p) => p.displayName || p.userPrincipalName || 'a colleague';
+
+function personRow(person, action) {
+  const item = document.createElement('li');
+  const name = document.createElement('span');
+  name.textContent = person.userPrincipalName
+    ? `${personName(person)} (${person.userPrincipalName})`
+    : personName(person);
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary';
+  button.dataset.id = person.id;
+  button.dataset.name = personName(person);
+  button.textContent = action;
+  button.setAttribute('aria-label', `${action} ${personName(person)}`);
+  item.append(name, button);
+  return item;
+}
+
+async function loadDelegates() {
+  const { delegates, delegateOf } = await api('release/delegates');
+  $('delegates').replaceChildren(...delegates.map((d) => personRow(d, 'Remove')));
+  show($('no-delegates'), delegates.length === 0);
+  $('delegate-of').textContent =
+    delegateOf.length > 0 ? `You may print jobs for: ${delegateOf.map(personName).join(', ')}.` : '';
+  show($('delegate-of'), delegateOf.length > 0);
+  show($('delegates-section'));
+}
+
+async function reloadJobs() {
+  const { jobs, delegated } = await api('release/jobs');
+  renderJobs([...jobs, ...(delegated ?? [])]);
+}
+
+/** "Hand to a colleague": the same search, whose buttons then hand this one job over. */
+function startHandOver(taskId) {
+  const name = document.querySelector(`li[data-task-id="${CSS.escape(taskId)}"] strong`)?.textContent;
+  state.handing = taskId;
+  $('handing').textContent = `Choose who may print “${name ?? 'this job'}”.`;
+  show($('handing'));
+  $('delegates-section').open = true;
+  $('people').replaceChildren();
+  $('people-q').focus();
+}
+
+async function searchPeople() {
+  const q = $('people-q').value.trim();
+  if (q.length < 2) return ($('people-result').textContent = 'Type at least 2 letters.');
+  const { people } = await api(`release/people?q=${encodeURIComponent(q)}`);
+  const action = state.handing ? 'Hand to' : 'Add';
+  $('people').replaceChildren(...people.map((p) => personRow(p, action)));
+  $('people-result').textContent = people.length > 0 ? `${plural(people.length, 'colleague')} found.` : 'Nobody found.';
+}
+
+async function choosePerson(id, name) {
+  if (state.handing) {
+    await api('release/delegates/hand-over', { taskId: state.handing, to: { id } });
+    state.handing = undefined;
+    show($('handing'), false);
+    $('people').replaceChildren();
+    await reloadJobs();
+    return ($('people-result').textContent = `Handed to ${name}: they can print it; you can take it back.`);
+  }
+  await api('release/delegates/add', { id });
+  $('people').replaceChildren();
+  await loadDelegates();
+  $('people-result').textContent = `${name} may now print your jobs.`;
+}
+
 /** Reads the remembered sign-in, or goes to the sign-in screen. */
 async function startSignIn() {
   if (await silentToken()) return load();
@@ -554,6 +650,35 @@ $('jobs').addEventListener('click', (event) => {
   button.disabled = true;
   run(() => keep(button.dataset.taskId)).finally(() => (button.disabled = false));
 });
+$('jobs').addEventListener('click', (event) => {
+  const button = event.target.closest('button.hand, button.take-back');
+  if (!button || button.disabled) return;
+  const taskId = button.dataset.taskId;
+  if (button.classList.contains('hand')) return startHandOver(taskId);
+  button.disabled = true;
+  run(async () => {
+    await api('release/delegates/take-back', { taskId });
+    await reloadJobs();
+    status('Taken back: only you can print it now.');
+  }).finally(() => (button.disabled = false));
+});
+$('people-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(searchPeople);
+});
+$('people').addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-id]');
+  if (button) run(() => choosePerson(button.dataset.id, button.dataset.name));
+});
+$('delegates').addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-id]');
+  if (!button) return;
+  run(async () => {
+    await api('release/delegates/remove', { id: button.dataset.id });
+    await loadDelegates();
+    $('people-result').textContent = `${button.dataset.name} can no longer print your jobs.`;
+  });
+});
 $('sign-in').addEventListener('click', () => run(() => signIn()));
 $('switch-account').addEventListener('click', () => {
   forgetSignIn();
@@ -568,8 +693,9 @@ $('jobs-form').addEventListener('submit', (event) => {
 
 $('delete').addEventListener('click', () =>
   run(async () => {
-    const boxes = selectedJobs();
-    if (boxes.length === 0) return setResult('Tick the jobs to delete first.', 'problem');
+    // Only a job's owner may delete it: others' jobs are left out.
+    const boxes = selectedJobs().filter((box) => !box.dataset.delegated);
+    if (boxes.length === 0) return setResult('Tick your own jobs to delete first.', 'problem');
     if (!confirm(`Delete ${boxes.length === 1 ? 'this job' : `these ${boxes.length} jobs`}?`)) return;
     const { results } = await api('release/jobs/delete', { taskIds: boxes.map((box) => box.value) });
     const summary = showResults(results, 'deleted');

@@ -243,6 +243,9 @@ describe('infra/ templates against the code', () => {
     expect(resources).toContain(`var holdTableName = '${defaults.RELEASE_GATE_HOLD_TABLE}'`);
     expect(resources).toContain(`var taskIndexTableName = '${defaults.RELEASE_GATE_TASK_INDEX_TABLE}'`);
     expect(resources).toContain(`var controlQueueName = '${defaults.RELEASE_GATE_CONTROL_QUEUE}'`);
+    expect(resources).toContain(`var messageQueueName = '${defaults.RELEASE_GATE_MESSAGE_QUEUE}'`);
+    expect(resources).toContain("name: '${messageQueueName}-poison'");
+    expect(resources).toContain(`var messageTableName = '${defaults.RELEASE_GATE_MESSAGE_TABLE}'`);
     expect(resources).toContain(`var pinTableName = '${defaults.RELEASE_GATE_PIN_TABLE}'`);
     expect(resources).toContain(`var quotaTableName = '${defaults.RELEASE_GATE_QUOTA_TABLE}'`);
     expect(resources).toContain(`var triggerRecordTableName = '${TRIGGER_RECORD_TABLE}'`);
