@@ -198,12 +198,16 @@ export class PrintApi {
     return printerSchema.parse(await request.get());
   }
 
-  /** Only what a release needs to know first: can the printer print now (Printer.Read.All). */
-  async getPrinterStatus(printerId: string): Promise<Printer> {
+  /**
+   * Only what a release needs to know first: can the printer print now (Printer.Read.All). Asked
+   * while a user waits, so a long Retry-After is not waited out (the caller answers "busy").
+   */
+  async getPrinterStatus(printerId: string, options: LookupOptions = { maxRetryAfterSeconds: 2 }): Promise<Printer> {
     return printerSchema.parse(
       await this.client
         .api(`/print/printers/${seg(printerId)}`)
         .select(['id', 'displayName', 'isAcceptingJobs', 'status'])
+        .middlewareOptions([boundedRetryOptions(options.maxRetryAfterSeconds)])
         .get(),
     );
   }

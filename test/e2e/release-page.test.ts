@@ -118,6 +118,7 @@ describe('the release page in a browser', () => {
         DEMO_PRINTER_IDS.floor2Mono,
       ]),
       RELEASE_GATE_PRINTER_STATUS_CACHE_SECONDS: '0',
+      RELEASE_GATE_DELEGATION: 'on',
     });
     sandbox = pull.sandbox;
   }, 60000);
@@ -412,4 +413,40 @@ describe('the release page in a browser', () => {
     expect(signIns).toBe(1);
     await context.close();
   });
+
+  it('delegates: Adele finds Megan and names her; Megan sees Adele’s job “For Adele Vance” and prints it; axe on both', async () => {
+    const job = await hold('adele@contoso.example', 'Minutes.pdf', 60_000);
+    const library = sandbox.simulator.demo!.printers.library;
+    const context = await phone();
+    const page = await context.newPage();
+    await page.goto(`${sandbox.host.url}/api/release?printer=${library.id}`);
+    await page.getByRole('button', { name: /Adele Vance/ }).click();
+    await page.locator('#jobs li', { hasText: 'Minutes.pdf' }).waitFor();
+    await page.getByText('Delegates: who may print your jobs').click();
+    await page.getByLabel(/Find a colleague/).fill('Meg');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'Add Megan Bowen' }).click();
+    await page.getByText('Megan Bowen may now print your jobs.').waitFor();
+    await expect(page.locator('#delegates').textContent()).resolves.toContain('megan@contoso.example');
+    await audit(page, 'delegates', summary);
+    await context.close();
+
+    const megan = await (await phone()).newPage();
+    await megan.goto(`${sandbox.host.url}/api/release?printer=${library.id}`);
+    await megan.getByRole('button', { name: /Megan Bowen/ }).click();
+    const row = megan.locator('#jobs li', { hasText: 'Minutes.pdf' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('For Adele Vance');
+    await expect(megan.locator('#delegate-of').textContent()).resolves.toBe('You may print jobs for: Adele Vance.');
+    await audit(megan, 'delegate’s list', summary);
+    await row.getByRole('checkbox').check();
+    await megan.locator('#release').click();
+    await megan.getByText(`1 of 1 sent to the printer. Collect it at ${library.displayName}.`).waitFor();
+    await waitFor('the job at the library', () =>
+      [...(sandbox.simulator.tenant.jobs.get(library.id)?.values() ?? [])].some((j) =>
+        j.redirectedFrom?.endsWith(`/jobs/${job.job.id}`),
+      ),
+    );
+    await megan.context().close();
+  }, 60000);
 });

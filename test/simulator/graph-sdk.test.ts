@@ -14,6 +14,15 @@ describe('the real Graph SDK and @azure/identity against the simulator', () => {
     expect(created.createdBy?.appId).toBe(sim.demo!.app.clientId);
     expect((await api.listTaskDefinitions()).map((d) => d.id)).toContain(created.id);
     expect((await api.listPrinters()).length).toBeGreaterThanOrEqual(5);
+    // The status a release reads first (printer-readiness.ts), as the SDK parses it.
+    const library = sim.demo!.printers.library;
+    library.status = { state: 'stopped', details: ['mediaJam'], description: 'Jam in tray 2' };
+    expect(await api.getPrinterStatus(library.id)).toMatchObject({
+      displayName: library.displayName,
+      isAcceptingJobs: true,
+      status: { state: 'stopped', details: ['mediaJam'] },
+    });
+    delete library.status;
   });
 
   it('signs the admin in with the device code flow and creates a trigger', async () => {

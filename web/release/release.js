@@ -454,7 +454,7 @@ function showResults(results, verb) {
       row.className = 'row';
       row.append(...[...label.childNodes].filter((node) => node !== box));
       label.replaceWith(row);
-      item.querySelector('button.keep')?.remove();
+      for (const gone of item.querySelectorAll('button.keep, button.hand, button.take-back')) gone.remove();
     }
   }
   const done = results.filter((r) => r.status === 'released' || r.status === 'deleted').length;
