@@ -58,6 +58,12 @@ param allowPageCounting bool = false
 @description('Delegates on the release page: grants User.ReadBasic.All (find colleagues in the directory) and sets RELEASE_GATE_DELEGATION to on.')
 param allowDelegation bool = false
 
+@description('Messages to users by email: sets RELEASE_GATE_MESSAGES (every kind) and RELEASE_GATE_MESSAGE_SENDER. Grants nothing in Entra ID: Mail.Send is granted in Exchange Online, scoped to the sender mailbox (see the README); an Entra Mail.Send grant would let the app send as anyone.')
+param allowMessages bool = false
+
+@description('The mailbox messages are sent from (with allowMessages).')
+param messageSender string = ''
+
 @description('Client id of an existing app registration, when createAppRegistration is false.')
 param existingAppClientId string = ''
 
@@ -141,6 +147,8 @@ module resources 'modules/resources.bicep' = {
     allowedIpAddresses: allowedIpAddresses
     pageCounting: allowPageCounting
     delegation: allowDelegation
+    messages: allowMessages
+    messageSender: messageSender
   }
 }
 

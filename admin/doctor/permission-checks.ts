@@ -7,6 +7,12 @@ import { fail, ok, warn, type DoctorCheck } from './report';
 const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const NAME = 'Application permissions';
 const CONSENT_PLACE = 'Entra admin center → App registrations → Release Gate → API permissions → Grant admin consent';
+/**
+ * Microsoft Graph's application Mail.Send. Release Gate's messages need it granted in Exchange Online,
+ * scoped to the sender mailbox: granted in Entra ID it is tenant-wide (send as anyone) and an Exchange
+ * scope no longer restricts anything, so the doctor names it (README "Messages to users").
+ */
+export const ENTRA_MAIL_SEND_ID = 'b633e1c5-b582-4048-a93e-9f11b44c7e96';
 
 /**
  * Each application permission the code uses (with the admin's opt-ins) is granted to the app's service
@@ -71,7 +77,12 @@ export async function permissionChecks(
   if (notOptedIn.length > 0 || unknown.length > 0) {
     const extras = [
       ...notOptedIn.map((p) => `${p.name} (its opt-in ${p.optIn} is off)`),
-      ...unknown.map((id) => `app role ${id} (not used by Release Gate)`),
+      ...unknown.map((id) =>
+        id === ENTRA_MAIL_SEND_ID
+          ? 'Mail.Send in Entra ID (tenant-wide: the app could send as any mailbox; messages need it only in ' +
+            'Exchange Online, scoped to the sender mailbox)'
+          : `app role ${id} (not used by Release Gate)`,
+      ),
     ];
     return [
       warn(

@@ -31,6 +31,10 @@ param allowedIpAddresses array
 param pageCounting bool
 @description('Delegates on: users may name delegates and hand a held job to a colleague (the app registration holds User.ReadBasic.All).')
 param delegation bool
+@description('Messages to users on: every kind, from messageSender (Mail.Send is granted in Exchange Online, not here).')
+param messages bool
+@description('The mailbox messages are sent from.')
+param messageSender string
 
 var taskQueueName = 'print-tasks'
 var auditTableName = 'releasegateaudit'
@@ -421,6 +425,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RELEASE_GATE_CLOUD: graphCloud
     RELEASE_GATE_PAGE_COUNTING: pageCounting ? 'on' : 'off'
     RELEASE_GATE_DELEGATION: delegation ? 'on' : 'off'
+    RELEASE_GATE_MESSAGES: messages ? 'denied,held,expired,deleted,expiry-warning,quota' : ''
+    RELEASE_GATE_MESSAGE_SENDER: messageSender
     // The host refuses larger request bodies before any function runs (the webhook's own cap: 1 MiB).
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
   }

@@ -19,6 +19,7 @@ import { replayDemoHistory, STRICTER_POLICY } from './replay-demo';
 import { runPrinterStateDemo } from './printer-state-demo';
 import { runExpiryDemo } from './expiry-demo';
 import { delegationSettings, runDelegationDemo } from './delegation-demo';
+import { runMessagesDemo } from './messages-demo';
 
 /** As the README and `npm run policy -- replay` name it. */
 const STRICTER_NAME = path.relative(path.resolve(__dirname, '../..'), STRICTER_POLICY);
@@ -141,6 +142,8 @@ export async function runDemo(
   printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
   /** The expiry warning posted and the expiry its keep link gave. */
   expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
+  /** The denial mails from the simulator's outbox. */
+  messages: Awaited<ReturnType<typeof runMessagesDemo>>;
 }> {
   const out = options.log ?? console.log;
   const logs: HostLogEntry[] = [];
@@ -245,6 +248,9 @@ export async function runDemo(
     });
     out('\nPolicy decisions:\n');
     printRows(rows, out);
+    out('\nMessages to users: each denial mailed to its owner, in their language (the simulator outbox):');
+    const messages = await runMessagesDemo(sandbox, out);
+    ok &&= messages.ok;
     out('\nPull printing: jobs sent to the Follow-me Pull Queue, then released, deleted or left to expire:');
     const pull = await runPullPrintingDemo(sandbox, logs, out);
     out('\nPull printing (jobs sent to the Follow-me Pull Queue):\n');
@@ -261,7 +267,7 @@ export async function runDemo(
     const expiry = await runExpiryDemo(sandbox, logs, out);
     ok &&= expiry.ok;
     out(ok ? '\nEvery job ended as expected.' : '\nSome jobs did not end as expected.');
-    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState, expiry };
+    return { ok, rows, pullRows: pull.rows, replay: replayed, printerState, expiry, messages };
   } finally {
     await sandbox.stop();
   }

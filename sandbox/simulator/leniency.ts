@@ -38,4 +38,11 @@ export interface Leniency {
    * not check the printer's status first is caught in tests.
    */
   printToStoppedPrinters?: boolean;
+  /**
+   * sendMail accepts the Entra application permission Mail.Send (in the token's roles) for any mailbox, as
+   * Graph does: that grant is tenant-wide. Strict: only the app's Exchange application RBAC scope
+   * (SimApp.mailScope) counts, the set-up the README asks for, so a deployment relying on the tenant-wide
+   * grant fails here instead of quietly being able to send as anyone.
+   */
+  entraMailSendTenantWide?: boolean;
 }

@@ -9,9 +9,9 @@ import type { Tenant } from './tenant';
  * - `GET /users/{id|upn}`: User.ReadBasic.All reads only the basic profile; anything else selected
  *   (preferredLanguage) needs User.Read.All or Directory.Read.All.
  * - `POST /users/{id|upn}/sendMail`: application tokens only here; the sender must have a mailbox
- *   (404 otherwise), and the app may send as it only if Entra granted Mail.Send (tenant-wide, every
- *   mailbox) or an Exchange application RBAC scope (SimApp.mailScope) lists it; else 403
- *   ErrorAccessDenied. The message is checked (subject, body, recipients) with 400s like Graph's.
+ *   (404 otherwise), and the app may send as it only if an Exchange application RBAC scope
+ *   (SimApp.mailScope) lists it; else 403 ErrorAccessDenied. An Entra grant of Mail.Send is
+ *   tenant-wide in Graph; it counts only with the lenient `entraMailSendTenantWide` (leniency.ts). The message is checked (subject, body, recipients) with 400s like Graph's.
  */
 type Handler = (
   request: { method: string; path: string; query: URLSearchParams; body: unknown; claims: TokenClaims },
@@ -104,7 +104,9 @@ export function mailRoutes(tenant: Tenant): [string, string, Handler][] {
           );
         const app = tenant.apps.get(claims.appid);
         const inScope = (app?.mailScope ?? []).some((m) => m.toLowerCase() === sender.mail!.toLowerCase());
-        if (!roles.includes('Mail.Send') && !inScope)
+        // Strict: the Exchange scope alone; the tenant-wide Entra grant only when a test says so.
+        const entraGrant = roles.includes('Mail.Send') && tenant.lenient.entraMailSendTenantWide === true;
+        if (!entraGrant && !inScope)
           throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
         const input = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
         const message = input.message;

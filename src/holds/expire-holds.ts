@@ -82,6 +82,11 @@ export async function expireHolds(
   for (const held of await deps.holds.listExpired(now, limit)) {
     const claimed = await deps.holds.claim(ownerOf(held), held.taskId);
     if (!claimed) continue;
+    // Kept longer since the list was read (HoldStore.update moved expiresAt): not due after all, put back.
+    if (Date.parse(claimed.expiresAt) > now.getTime()) {
+      await deps.holds.add(claimed);
+      continue;
+    }
     const log = deps.log.with({ correlationId: claimed.correlationId, taskId: claimed.taskId });
     try {
       const ended = await endHold(deps, claimed, log);

@@ -112,7 +112,12 @@ export async function handleReleaseApi(
     const [held, quotas, delegated] = await Promise.all([
       listHeldJobs(deps, owner),
       deps.quotaStandings && quotasAnswer(deps.quotaStandings, user, deps.log),
-      deps.delegation && delegatedJobViews({ holds: deps.holds, delegation: deps.delegation }, user.objectId),
+      // Others' jobs are extra: a delegation-table outage leaves the user's own list working.
+      deps.delegation &&
+        delegatedJobViews({ holds: deps.holds, delegation: deps.delegation }, user.objectId).catch((error: unknown) => {
+          deps.log.warn('release.delegated-list-failed', { detail: errorText(error) });
+          return undefined;
+        }),
     ]);
     return {
       status: 200,
@@ -278,19 +283,29 @@ export async function releaseOrRefuse(
  * cannot print now (the page greys it out). A status that cannot be read now leaves the printer as
  * it was (a release there still checks, and says "busy" if it still cannot read it).
  */
+const READINESS_READS_AT_ONCE = 8;
+
 async function withReadiness(
   printers: ReleasePrinter[],
   deps: ReleaseApiDependencies,
 ): Promise<(ReleasePrinter & { ready?: boolean; reason?: string })[]> {
   const check = deps.printerReadiness;
   if (!check) return printers;
-  return Promise.all(
-    printers.map(async (p) => {
-      const readiness = await check(p.id).catch(() => undefined);
-      if (!readiness) return p;
-      return readiness.ready ? { ...p, ready: true } : { ...p, ready: false, reason: readiness.reason };
-    }),
-  );
+  const marked: (ReleasePrinter & { ready?: boolean; reason?: string })[] = [];
+  // A few status reads at a time: a cold cache on a long printer list must not spend the app's Graph budget at once.
+  for (let start = 0; start < printers.length; start += READINESS_READS_AT_ONCE) {
+    const batch = printers.slice(start, start + READINESS_READS_AT_ONCE);
+    marked.push(
+      ...(await Promise.all(
+        batch.map(async (p) => {
+          const readiness = await check(p.id).catch(() => undefined);
+          if (!readiness) return p;
+          return readiness.ready ? { ...p, ready: true } : { ...p, ready: false, reason: readiness.reason };
+        }),
+      )),
+    );
+  }
+  return marked;
 }
 
 /** The 409 with up to three ready printers nearby that the user may release to. */

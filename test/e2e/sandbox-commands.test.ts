@@ -48,7 +48,9 @@ describe('the sandbox commands as a developer runs them', () => {
 
   it('npm run demo: every scripted job ends as the demo policy decides, each decision said as it comes; a student reaches the colour quota; the history replayed through a stricter policy', async () => {
     const lines: string[] = [];
-    const { ok, rows, pullRows, replay, printerState, expiry } = await runDemo({ log: (line) => lines.push(line) });
+    const { ok, rows, pullRows, replay, printerState, expiry, messages } = await runDemo({
+      log: (line) => lines.push(line),
+    });
     expect(rows.map((r) => r.decision)).toEqual([
       'release',
       'release-with-changes',
@@ -86,6 +88,11 @@ describe('the sandbox commands as a developer runs them', () => {
       ['Invoice.pdf', 'HQ Floor 1 Color', 'completed'],
       ['Old draft.pdf', '-', 'aborted'],
       ['Forgotten.pdf', '-', 'aborted'],
+    ]);
+    // Each denial mailed to its owner from the sender mailbox, Megan's in German (her preferredLanguage).
+    expect(messages.denials.map((m) => [m.from, m.to, m.subject.split(':')[0]])).toEqual([
+      ['releasegate@contoso.example', ['adele@contoso.example'], 'Not printed'],
+      ['releasegate@contoso.example', ['megan@contoso.example'], 'Nicht gedruckt'],
     ]);
     // A printer out of paper: refused with the reason and the ready printer nearby, then printed there.
     expect(printerState).toMatchObject({

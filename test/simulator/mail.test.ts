@@ -80,15 +80,25 @@ describe('Universal Print simulator: user messages by mail', () => {
     expect(sim.tenant.sentMail).toEqual([]);
   });
 
-  it('refuses an app with neither Mail.Send nor a scope; an Entra Mail.Send grant is tenant-wide', async () => {
+  it('refuses an app without an Exchange scope; an Entra Mail.Send grant counts only when lenient (it is tenant-wide)', async () => {
     otherApp('33333333-3333-4333-8333-333333333333', ['User.Read.All']);
     const send = (clientId: string, sender: string) =>
       mailApi(clientId, 's').sendMail(sender, { to: 'lee.student@contoso.example', subject: 'x', html: '<p>x</p>' });
     await expect(send('33333333-3333-4333-8333-333333333333', DEMO_MESSAGE_SENDER)).rejects.toMatchObject({
       statusCode: 403,
     });
+    // Strict: an Entra Mail.Send grant alone does not count (the README has admins remove it) ...
     otherApp('44444444-4444-4444-8444-444444444444', ['User.Read.All', 'Mail.Send']);
-    await expect(send('44444444-4444-4444-8444-444444444444', 'adele@contoso.example')).resolves.toBeUndefined();
+    await expect(send('44444444-4444-4444-8444-444444444444', 'adele@contoso.example')).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    // ... while Graph honours it for every mailbox: why a deployment must not rely on it.
+    sim.tenant.lenient.entraMailSendTenantWide = true;
+    try {
+      await expect(send('44444444-4444-4444-8444-444444444444', 'adele@contoso.example')).resolves.toBeUndefined();
+    } finally {
+      sim.tenant.lenient.entraMailSendTenantWide = false;
+    }
   });
 
   it('checks the message shape (400) and the recipient look-up’s permission (403 for preferredLanguage)', async () => {

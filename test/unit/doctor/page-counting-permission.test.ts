@@ -1,4 +1,4 @@
-import { permissionChecks } from '../../../admin/doctor/permission-checks';
+import { ENTRA_MAIL_SEND_ID, permissionChecks } from '../../../admin/doctor/permission-checks';
 import { OPT_INS } from '../../../admin/doctor/doctor-options';
 import { permissionsFor } from '../../../src/graph/app-permissions';
 import type { PrintApi } from '../../../src/graph/print-api';
@@ -38,6 +38,22 @@ describe('the doctor with page counting on', () => {
     expect(off).toMatchObject({
       status: 'warn',
       detail: expect.stringMatching(/PrintJob\.Read\.All \(its opt-in allowPageCounting is off\)/),
+    });
+  });
+});
+
+describe('the doctor and messages to users', () => {
+  it('does not ask for Mail.Send in Entra ID, and warns when it is granted there (tenant-wide)', async () => {
+    const [none] = await permissionChecks(adminWith(permissionsFor('application')), 'app', []);
+    expect(none).toMatchObject({ status: 'ok' });
+    const [tenantWide] = await permissionChecks(
+      adminWith([...permissionsFor('application'), { id: ENTRA_MAIL_SEND_ID }]),
+      'app',
+      [],
+    );
+    expect(tenantWide).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/Mail\.Send in Entra ID \(tenant-wide/),
     });
   });
 });

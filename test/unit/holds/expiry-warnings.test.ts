@@ -147,3 +147,20 @@ describe('expireHolds with expiry warnings', () => {
     expect(await expireHolds({ ...deps })).toMatchObject({ warned: 0 }); // no options: no warnings
   });
 });
+
+describe('expireHolds and a keep that lands after the list was read', () => {
+  it('a hold kept longer between the expired list and its claim is put back, not ended', async () => {
+    const { graph, holds, audit, tasks } = releaseWorld();
+    const kept = heldJobFor(graph, ADELE, PRINTERS.queue, { expiresAt: at(-1), heldAt: at(-61) }).held;
+    await holds.add(kept);
+    // The timer's query saw it due; the owner's keep committed just after.
+    const stale = structuredClone(kept);
+    jest.spyOn(holds, 'listExpired').mockResolvedValueOnce([stale]);
+    await holds.update({ id: ADELE.id }, kept.taskId, (h) => ({ ...h, expiresAt: at(60) }));
+    const deps = { api: graph.api, holds, audit, tasks, log: recordingLog(), now: () => NOW };
+    expect(await expireHolds(deps)).toMatchObject({ expired: 0, denied: 0, released: 0 });
+    expect((await holds.get({ id: ADELE.id }, kept.taskId))?.expiresAt).toBe(at(60));
+    expect(graph.calls.map((c) => c.method)).not.toEqual(expect.arrayContaining(['abortJob']));
+    expect(graph.calls.map((c) => c.method)).not.toEqual(expect.arrayContaining(['setTaskState']));
+  });
+});

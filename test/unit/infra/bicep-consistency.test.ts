@@ -50,6 +50,8 @@ function resolved(name: string, expression: string): string {
   if (name === 'RELEASE_GATE_CLOUD') return 'global';
   if (name === 'RELEASE_GATE_FAIL_SAFE_ACTION') return 'release';
   if (name === 'RELEASE_GATE_PAGE_COUNTING' || name === 'RELEASE_GATE_DELEGATION') return 'off';
+  // Messages off unless allowMessages (then every kind and the sender mailbox).
+  if (name === 'RELEASE_GATE_MESSAGES' || name === 'RELEASE_GATE_MESSAGE_SENDER') return '';
   return 'value';
 }
 

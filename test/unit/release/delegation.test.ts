@@ -312,3 +312,17 @@ describe('delegates: who may see and release whose held jobs', () => {
     expect(await delegation.ownersOf(MEGAN.id)).toEqual([]);
   });
 });
+
+describe('a delegation-table outage', () => {
+  it('leaves the user’s own list working: others’ jobs are left out and logged', async () => {
+    const { hold, as, delegation, log } = setUp();
+    const own = await hold(MEGAN);
+    await hold(ADELE);
+    await as(ADELE).delegates('add', { id: MEGAN.id });
+    jest.spyOn(delegation, 'ownersOf').mockRejectedValue(new Error('table down'));
+    const listed = await as(MEGAN).list();
+    expect(listed.jobs.map((j) => j.taskId)).toEqual([own.taskId]);
+    expect(listed.delegated).toBeUndefined();
+    expect(log.events.map((e) => e.event)).toContain('release.delegated-list-failed');
+  });
+});
