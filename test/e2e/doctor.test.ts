@@ -72,6 +72,7 @@ describe('npm run doctor', () => {
       RELEASE_GATE_ALLOW_GROUP_RULES: 'true',
       RELEASE_GATE_ALLOW_BADGE_RELEASE: 'true',
       RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP: 'true',
+      RELEASE_GATE_ALLOW_DELEGATION: 'true',
       // The sandbox's app signs in with a client secret (in Azure: the managed identity, no secret).
       RELEASE_GATE_APP_CREDENTIAL: 'secret',
     };
@@ -270,7 +271,7 @@ describe('npm run doctor', () => {
         fix: expect.stringMatching(/azd provision/),
       });
       app.applicationPermissions = saved;
-      const badgeOff = await doctor({ optIns: ['allowGroupRules', 'allowPullQueueSetup'] });
+      const badgeOff = await doctor({ optIns: ['allowGroupRules', 'allowPullQueueSetup', 'allowDelegation'] });
       expect(badgeOff.byName('Application permissions')).toMatchObject({
         status: 'warn',
         detail: expect.stringMatching(

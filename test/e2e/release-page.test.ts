@@ -414,7 +414,7 @@ describe('the release page in a browser', () => {
     await context.close();
   });
 
-  it('delegates: Adele finds Megan and names her; Megan sees Adele’s job “For Adele Vance” and prints it; axe on both', async () => {
+  it('delegates: Adele names Megan, hands a job to Lee and takes it back; Megan sees Adele’s job “For Adele Vance” and prints it; axe on both', async () => {
     const job = await hold('adele@contoso.example', 'Minutes.pdf', 60_000);
     const library = sandbox.simulator.demo!.printers.library;
     const context = await phone();
@@ -428,7 +428,19 @@ describe('the release page in a browser', () => {
     await page.getByRole('button', { name: 'Add Megan Bowen' }).click();
     await page.getByText('Megan Bowen may now print your jobs.').waitFor();
     await expect(page.locator('#delegates').textContent()).resolves.toContain('megan@contoso.example');
+    // One job to one colleague, from the same panel; then taken back.
+    await page.getByLabel('Hand one job to a colleague instead').selectOption({ label: 'Minutes.pdf' });
+    await page.getByLabel(/Find a colleague/).fill('Lee');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'Hand to Lee Student' }).click();
+    await page.getByText('Minutes.pdf → Lee Student').waitFor();
+    await expect(page.locator('#jobs li', { hasText: 'Minutes.pdf' }).textContent()).resolves.toContain(
+      'Handed to Lee Student',
+    );
     await audit(page, 'delegates', summary);
+    await page.getByRole('button', { name: 'Take back Minutes.pdf' }).click();
+    await page.getByText('Taken back: only you can print it now.').waitFor();
+    await expect(page.locator('#handed li').count()).resolves.toBe(0);
     await context.close();
 
     const megan = await (await phone()).newPage();

@@ -242,20 +242,12 @@ function renderJob(job) {
     owner.textContent = `For ${job.owner.displayName || job.owner.userPrincipalName}${job.via === 'handed' ? ' (handed to you)' : ''}`;
     text.append(owner);
     box.dataset.delegated = 'yes';
-  } else if (state.delegation && !job.noDelegation) {
-    const handed = job.handedTo;
-    if (handed) {
-      const note = document.createElement('span');
-      note.className = 'details';
-      note.textContent = `Handed to ${handed.displayName || handed.userPrincipalName || 'a colleague'}`;
-      text.append(note);
-    }
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = `secondary ${handed ? 'take-back' : 'hand'}`;
-    button.dataset.taskId = job.taskId;
-    button.textContent = handed ? 'Take back' : 'Hand to a colleague';
-    item.append(button);
+  } else if (job.handedTo) {
+    // Hand-over and take-back are in the Delegates panel (the list stays short on a phone).
+    const note = document.createElement('span');
+    note.className = 'details';
+    note.textContent = `Handed to ${personName(job.handedTo)}`;
+    text.append(note);
   }
   item.append(result);
   return item;
@@ -282,6 +274,7 @@ function updateButton() {
 
 function renderJobs(jobs) {
   $('jobs').replaceChildren(...jobs.map(renderJob));
+  if (state.delegation) renderHandOvers(jobs.filter((job) => !job.owner && !job.noDelegation));
   updateButton();
 }
 
@@ -454,7 +447,7 @@ function showResults(results, verb) {
       row.className = 'row';
       row.append(...[...label.childNodes].filter((node) => node !== box));
       label.replaceWith(row);
-      for (const gone of item.querySelectorAll('button.keep, button.hand, button.take-back')) gone.remove();
+      item.querySelector('button.keep')?.remove();
     }
   }
   const done = results.filter((r) => r.status === 'released' || r.status === 'deleted').length;
@@ -591,31 +584,49 @@ async function reloadJobs() {
   renderJobs([...jobs, ...(delegated ?? [])]);
 }
 
-/** "Hand to a colleague": the same search, whose buttons then hand this one job over. */
-function startHandOver(taskId) {
-  const name = document.querySelector(`li[data-task-id="${CSS.escape(taskId)}"] strong`)?.textContent;
-  state.handing = taskId;
-  $('handing').textContent = `Choose who may print “${name ?? 'this job'}”.`;
-  show($('handing'));
-  $('delegates-section').open = true;
-  $('people').replaceChildren();
-  $('people-q').focus();
+/** The panel's hand-over part: which job to hand (else the search adds a delegate), and what is handed now. */
+function renderHandOvers(own) {
+  const select = $('hand-job');
+  const chosen = select.value;
+  const option = (value, text) => Object.assign(document.createElement('option'), { value, text });
+  select.replaceChildren(
+    option('', 'None: name a delegate for all my jobs'),
+    ...own.filter((job) => !job.handedTo).map((job) => option(job.taskId, job.documentName || 'Untitled document')),
+  );
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
+  const handed = own.filter((job) => job.handedTo);
+  $('handed').replaceChildren(
+    ...handed.map((job) => {
+      const item = document.createElement('li');
+      const text = document.createElement('span');
+      text.textContent = `${job.documentName || 'Untitled document'} → ${personName(job.handedTo)}`;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.dataset.taskId = job.taskId;
+      button.textContent = 'Take back';
+      button.setAttribute('aria-label', `Take back ${job.documentName || 'the job'}`);
+      item.append(text, button);
+      return item;
+    }),
+  );
+  show($('handed-heading'), handed.length > 0);
 }
 
 async function searchPeople() {
   const q = $('people-q').value.trim();
   if (q.length < 2) return ($('people-result').textContent = 'Type at least 2 letters.');
   const { people } = await api(`release/people?q=${encodeURIComponent(q)}`);
-  const action = state.handing ? 'Hand to' : 'Add';
+  const action = $('hand-job').value ? 'Hand to' : 'Add';
   $('people').replaceChildren(...people.map((p) => personRow(p, action)));
   $('people-result').textContent = people.length > 0 ? `${plural(people.length, 'colleague')} found.` : 'Nobody found.';
 }
 
 async function choosePerson(id, name) {
-  if (state.handing) {
-    await api('release/delegates/hand-over', { taskId: state.handing, to: { id } });
-    state.handing = undefined;
-    show($('handing'), false);
+  const taskId = $('hand-job').value;
+  if (taskId) {
+    await api('release/delegates/hand-over', { taskId, to: { id } });
+    $('hand-job').value = '';
     $('people').replaceChildren();
     await reloadJobs();
     return ($('people-result').textContent = `Handed to ${name}: they can print it; you can take it back.`);
@@ -650,17 +661,19 @@ $('jobs').addEventListener('click', (event) => {
   button.disabled = true;
   run(() => keep(button.dataset.taskId)).finally(() => (button.disabled = false));
 });
-$('jobs').addEventListener('click', (event) => {
-  const button = event.target.closest('button.hand, button.take-back');
+$('handed').addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-task-id]');
   if (!button || button.disabled) return;
-  const taskId = button.dataset.taskId;
-  if (button.classList.contains('hand')) return startHandOver(taskId);
   button.disabled = true;
   run(async () => {
-    await api('release/delegates/take-back', { taskId });
+    await api('release/delegates/take-back', { taskId: button.dataset.taskId });
     await reloadJobs();
-    status('Taken back: only you can print it now.');
+    $('people-result').textContent = 'Taken back: only you can print it now.';
   }).finally(() => (button.disabled = false));
+});
+$('hand-job').addEventListener('change', () => {
+  $('people').replaceChildren();
+  $('people-result').textContent = '';
 });
 $('people-form').addEventListener('submit', (event) => {
   event.preventDefault();
