@@ -71,7 +71,7 @@ export async function handleDelegatesApi(
         ...entry,
       })
       // The step is done; a lost audit line is logged for an admin (no names, ids only).
-      .catch((error: unknown) => deps.log.warn('user-action.write-failed', { detail: errorText(error) }));
+      .catch((error: unknown) => deps.log.warn('user-action.not-recorded', { detail: errorText(error) }));
   const delegateOf = (ref: DelegateRef) => ({
     id: ref.id,
     ...(ref.userPrincipalName ? { userPrincipalName: ref.userPrincipalName } : {}),

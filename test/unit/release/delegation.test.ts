@@ -326,3 +326,15 @@ describe('a delegation-table outage', () => {
     expect(log.events.map((e) => e.event)).toContain('release.delegated-list-failed');
   });
 });
+
+describe('a user-action audit that cannot be written', () => {
+  it('never undoes or blocks the step: the release and the naming stand, the loss is logged', async () => {
+    const { hold, as, userActions, log, delegation } = setUp();
+    const job = await hold(ADELE);
+    jest.spyOn(userActions, 'write').mockRejectedValue(new Error('table down'));
+    expect((await as(ADELE).delegates('add', { id: MEGAN.id })).status).toBe(200);
+    expect(await delegation.isDelegate(ADELE.id, MEGAN.id)).toBe(true);
+    expect(await as(MEGAN).release(job.taskId)).toEqual(['released']);
+    expect(log.events.filter((e) => e.event === 'user-action.not-recorded')).toHaveLength(2);
+  });
+});
