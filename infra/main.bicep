@@ -58,7 +58,7 @@ param allowPageCounting bool = false
 @description('Delegates on the release page: grants User.ReadBasic.All (find colleagues in the directory) and sets RELEASE_GATE_DELEGATION to on.')
 param allowDelegation bool = false
 
-@description('Messages to users by email: sets RELEASE_GATE_MESSAGES (every kind) and RELEASE_GATE_MESSAGE_SENDER. Grants nothing in Entra ID: Mail.Send is granted in Exchange Online, scoped to the sender mailbox (see the README); an Entra Mail.Send grant would let the app send as anyone.')
+@description('Messages to users by email: grants User.Read.All (the recipient\'s address and language), sets RELEASE_GATE_MESSAGES (every kind) and RELEASE_GATE_MESSAGE_SENDER. Grants no Mail.Send in Entra ID: Mail.Send is granted in Exchange Online, scoped to the sender mailbox (see the README); an Entra Mail.Send grant would let the app send as anyone.')
 param allowMessages bool = false
 
 @description('The mailbox messages are sent from (with allowMessages).')
@@ -117,6 +117,7 @@ module graphApp 'modules/graph-app.bicep' = if (createAppRegistration) {
     allowPullQueueSetup: allowPullQueueSetup
     allowPageCounting: allowPageCounting
     allowDelegation: allowDelegation
+    allowMessages: allowMessages
     releasePageUrl: releasePageUrl
   }
 }

@@ -55,8 +55,15 @@ export async function permissionChecks(
 
   const needed = permissionsFor('application', optIns);
   const missing = needed.filter((p) => !granted.has(p.id.toLowerCase()));
+  // One permission may serve two opt-ins (User.Read.All: badges, messages): needed by one, it is not extra.
+  const neededIds = new Set(needed.map((p) => p.id.toLowerCase()));
   const notOptedIn = GRAPH_PERMISSIONS.filter(
-    (p) => p.kind === 'application' && p.optIn && !optIns.includes(p.optIn) && granted.has(p.id.toLowerCase()),
+    (p) =>
+      p.kind === 'application' &&
+      p.optIn &&
+      !optIns.includes(p.optIn) &&
+      granted.has(p.id.toLowerCase()) &&
+      !neededIds.has(p.id.toLowerCase()),
   );
   const known = new Set(GRAPH_PERMISSIONS.map((p) => p.id.toLowerCase()));
   const unknown = [...granted].filter((id) => !known.has(id));
@@ -76,7 +83,11 @@ export async function permissionChecks(
   const grantedNames = needed.map((p) => p.name).join(', ');
   if (notOptedIn.length > 0 || unknown.length > 0) {
     const extras = [
-      ...notOptedIn.map((p) => `${p.name} (its opt-in ${p.optIn} is off)`),
+      // One line per permission, naming every opt-in that would grant it.
+      ...[...new Set(notOptedIn.map((p) => p.id))].map((id) => {
+        const through = notOptedIn.filter((p) => p.id === id);
+        return `${through[0]!.name} (its opt-in ${through.map((p) => p.optIn).join(' or ')} is off)`;
+      }),
       ...unknown.map((id) =>
         id === ENTRA_MAIL_SEND_ID
           ? 'Mail.Send in Entra ID (tenant-wide: the app could send as any mailbox; messages need it only in ' +

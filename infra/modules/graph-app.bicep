@@ -19,6 +19,8 @@ param allowPullQueueSetup bool
 param allowPageCounting bool
 @description('Grant User.ReadBasic.All, needed only for delegates: users find colleagues in the directory (id, name, UPN).')
 param allowDelegation bool
+@description('Messages to users: User.Read.All for the recipient\'s address and language (Mail.Send is granted in Exchange Online, never here).')
+param allowMessages bool
 @description('The release page (https://<function app>/api/release): where Entra ID sends users back after sign-in.')
 param releasePageUrl string
 
@@ -42,7 +44,10 @@ var pullQueuePermissions = allowPullQueueSetup ? [{ name: 'Printer.ReadWrite.All
 var pageCountingPermissions = allowPageCounting ? [{ name: 'PrintJob.Read.All', id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9' }] : []
 // Only for delegates on the release page: find a colleague by name (id, display name and UPN only).
 var delegationPermissions = allowDelegation ? [{ name: 'User.ReadBasic.All', id: '97235f07-e226-4f63-ace3-39588e11d3a1' }] : []
-var grantedApplicationPermissions = concat(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions, pageCountingPermissions, delegationPermissions)
+// Only for messages to users: the recipient's mail address and preferredLanguage (never Mail.Send: Exchange grants that).
+var messagePermissions = allowMessages ? [{ name: 'User.Read.All', id: 'df021288-bdef-4463-88db-98f22de89214' }] : []
+// union, not concat: badges and messages may both grant User.Read.All, and each permission is granted once.
+var grantedApplicationPermissions = union(applicationPermissions, groupPermissions, badgePermissions, pullQueuePermissions, pageCountingPermissions, delegationPermissions, messagePermissions)
 
 // The release page signs users in for this app's own API scope; the release API checks their tokens.
 var releaseScope = 'Release.Use'

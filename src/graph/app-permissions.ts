@@ -68,6 +68,15 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     optIn: 'allowDelegation',
   },
   {
+    // preferredLanguage is not in the basic profile (User.ReadBasic.All): the messages' language needs Read.All.
+    name: 'User.Read.All',
+    id: 'df021288-bdef-4463-88db-98f22de89214',
+    kind: 'application',
+    usedFor:
+      "messages to users: the recipient's mail address and preferredLanguage (Mail.Send is granted in Exchange Online)",
+    optIn: 'allowMessages',
+  },
+  {
     // printdocument-get-file: a document's content ($value) needs Read.All or ReadWrite.All; the Basic ones do not allow it.
     name: 'PrintJob.Read.All',
     id: 'ac6f956c-edea-44e4-bd06-64b1b4b9aec9',
@@ -132,6 +141,7 @@ export const PERMISSION_OPT_INS: Readonly<Record<string, string>> = {
   allowBadgeRelease: 'RELEASE_GATE_ALLOW_BADGE_RELEASE',
   allowPullQueueSetup: 'RELEASE_GATE_ALLOW_PULL_QUEUE_SETUP',
   allowPageCounting: 'RELEASE_GATE_ALLOW_PAGE_COUNTING',
+  allowMessages: 'RELEASE_GATE_ALLOW_MESSAGES',
   allowDelegation: 'RELEASE_GATE_ALLOW_DELEGATION',
 };
 

@@ -162,7 +162,7 @@ describe('infra/ templates against the code', () => {
       expect(main).toMatch(new RegExp(`^\\s+${optIn}: ${optIn}$`, 'm'));
       expect(parameters).toContain(`"${optIn}": { "value": "\${${PERMISSION_OPT_INS[optIn]}=false}" }`);
     }
-    const granted = /var grantedApplicationPermissions = concat\(([^)]*)\)/.exec(graphApp)?.[1] ?? '';
+    const granted = /var grantedApplicationPermissions = union\(([^)]*)\)/.exec(graphApp)?.[1] ?? '';
     expect(granted.split(',').map((s) => s.trim()).length).toBe(optIns.length + 1);
   });
 
