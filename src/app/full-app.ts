@@ -23,6 +23,7 @@ import { tableAttemptLimiter } from '../release/rate-limit';
 import type { ReleaseApiDependencies } from '../release/release-api';
 import type { DelegatesApiDependencies } from '../release/delegates-api';
 import { tableDelegationStore } from '../release/delegation-store';
+import { searchLimit } from '../release/search-limit';
 import { tableUserActionLog } from '../audit/user-action-log';
 import { quotaStandingsReader } from '../release/quota-standings';
 import { releasePrinterDirectory } from '../release/release-printers';
@@ -219,6 +220,7 @@ export function buildFullApp(app: App): FullApp {
       ...(delegation ? { delegation } : {}),
     };
   };
+  const searchAllowed = searchLimit();
   const delegatesApi = async (log: Log): Promise<DelegatesApiDependencies> => {
     const { api: graph, holds } = await processor(log);
     return {
@@ -226,6 +228,7 @@ export function buildFullApp(app: App): FullApp {
       holds,
       log,
       userActions: stores.userActions,
+      searchAllowed,
       ...(delegation
         ? {
             delegation,

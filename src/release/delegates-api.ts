@@ -21,6 +21,8 @@ export interface DelegatesApiDependencies {
   /** The directory (application permission User.ReadBasic.All): search by prefix, and one user by id. */
   people?: { search(text: string): Promise<Person[]>; find(id: string): Promise<Person | undefined> };
   userActions?: UserActionLog;
+  /** False: this user searched too often just now (src/release/search-limit.ts); 429. */
+  searchAllowed?: (userId: string) => boolean;
   log: Log;
   now?: () => Date;
 }
@@ -71,7 +73,7 @@ export async function handleDelegatesApi(
         ...entry,
       })
       // The step is done; a lost audit line is logged for an admin (no names, ids only).
-      .catch((error: unknown) => deps.log.warn('user-action.write-failed', { detail: errorText(error) }));
+      .catch((error: unknown) => deps.log.warn('user-action.not-recorded', { detail: errorText(error) }));
   const delegateOf = (ref: DelegateRef) => ({
     id: ref.id,
     ...(ref.userPrincipalName ? { userPrincipalName: ref.userPrincipalName } : {}),
@@ -93,6 +95,10 @@ export async function handleDelegatesApi(
         'query_length',
         `Type at least ${MIN_PEOPLE_QUERY} and at most ${MAX_PEOPLE_QUERY} characters.`,
       );
+    if (deps.searchAllowed && !deps.searchAllowed(me.id))
+      return errorResponse(429, 'too_many_searches', 'Too many searches; try again in a minute.', {
+        'retry-after': '60',
+      });
     const found = await people.search(q);
     // Never more than id, name and UPN, whatever the directory returned.
     return {

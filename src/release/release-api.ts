@@ -226,7 +226,7 @@ async function auditReleasesForOwners(
         printerId: result.printerId,
         detail: `released by ${user.userPrincipalName ?? user.objectId} for ${held.ownerUpn}`,
       })
-      .catch((error: unknown) => deps.log.warn('user-action.write-failed', { detail: errorText(error) }));
+      .catch((error: unknown) => deps.log.warn('user-action.not-recorded', { detail: errorText(error) }));
   }
 }
 

@@ -414,8 +414,8 @@ describe('the release page in a browser', () => {
     await context.close();
   });
 
-  it('delegates: Adele names Megan, hands a job to Lee and takes it back; Megan sees Adele’s job “For Adele Vance” and prints it; axe on both', async () => {
-    const job = await hold('adele@contoso.example', 'Minutes.pdf', 60_000);
+  it('delegates: Adele names Megan, hands a job to Lee and takes it back; Megan sees Adele’s job “For Adele Vance”; axe on both', async () => {
+    await hold('adele@contoso.example', 'Minutes.pdf', 60_000);
     const library = sandbox.simulator.demo!.printers.library;
     const context = await phone();
     const page = await context.newPage();
@@ -451,14 +451,7 @@ describe('the release page in a browser', () => {
     await expect(row.textContent()).resolves.toContain('For Adele Vance');
     await expect(megan.locator('#delegate-of').textContent()).resolves.toBe('You may print jobs for: Adele Vance.');
     await audit(megan, 'delegate’s list', summary);
-    await row.getByRole('checkbox').check();
-    await megan.locator('#release').click();
-    await megan.getByText(`1 of 1 sent to the printer. Collect it at ${library.displayName}.`).waitFor();
-    await waitFor('the job at the library', () =>
-      [...(sandbox.simulator.tenant.jobs.get(library.id)?.values() ?? [])].some((j) =>
-        j.redirectedFrom?.endsWith(`/jobs/${job.job.id}`),
-      ),
-    );
+    // Releasing it is the API's (test/unit/release/delegation.test.ts) and the demo's.
     await megan.context().close();
   }, 60000);
 });

@@ -3,6 +3,7 @@ import { memoryUserActionLog } from '../../../src/audit/user-action-log';
 import type { Person } from '../../../src/graph/print-api';
 import { handleDelegatesApi, type DelegatesAction } from '../../../src/release/delegates-api';
 import { memoryDelegationStore } from '../../../src/release/delegation-store';
+import { searchLimit } from '../../../src/release/search-limit';
 import { handleReleaseApi, type ReleaseApiDependencies } from '../../../src/release/release-api';
 import { UnauthorizedError, type SignedInUser } from '../../../src/release/user-token';
 import {
@@ -324,5 +325,46 @@ describe('a delegation-table outage', () => {
     expect(listed.jobs.map((j) => j.taskId)).toEqual([own.taskId]);
     expect(listed.delegated).toBeUndefined();
     expect(log.events.map((e) => e.event)).toContain('release.delegated-list-failed');
+  });
+});
+
+describe('a user-action audit that cannot be written', () => {
+  it('never undoes or blocks the step: the release and the naming stand, the loss is logged', async () => {
+    const { hold, as, userActions, log, delegation } = setUp();
+    const job = await hold(ADELE);
+    jest.spyOn(userActions, 'write').mockRejectedValue(new Error('table down'));
+    expect((await as(ADELE).delegates('add', { id: MEGAN.id })).status).toBe(200);
+    expect(await delegation.isDelegate(ADELE.id, MEGAN.id)).toBe(true);
+    expect(await as(MEGAN).release(job.taskId)).toEqual(['released']);
+    expect(log.events.filter((e) => e.event === 'user-action.not-recorded')).toHaveLength(2);
+  });
+});
+
+describe('directory search budget', () => {
+  it('at most 30 searches a minute per user, then 429 with retry-after; another user is not affected', async () => {
+    let t = 0;
+    const allowed = searchLimit(30, () => t);
+    for (let i = 0; i < 30; i++) expect(allowed('a')).toBe(true);
+    expect(allowed('a')).toBe(false);
+    expect(allowed('b')).toBe(true);
+    t += 60_001;
+    expect(allowed('a')).toBe(true);
+    const response = await handleDelegatesApi(
+      'people',
+      new HttpRequest({
+        method: 'GET',
+        url: `${SITE}/api/release/people?q=meg`,
+        headers: { authorization: 'Bearer adele-token' },
+      }),
+      {
+        verifyUser: async () => TOKENS['adele-token']!,
+        holds: releaseWorld().holds,
+        delegation: memoryDelegationStore(),
+        people: { search: async () => DIRECTORY, find: async () => undefined },
+        searchAllowed: () => false,
+        log: recordingLog(),
+      },
+    );
+    expect(response).toMatchObject({ status: 429, headers: { 'retry-after': '60' } });
   });
 });
