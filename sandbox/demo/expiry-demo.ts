@@ -50,7 +50,7 @@ export async function runExpiryDemo(
   }));
 
   const posted: Omit<UserMessage, 'version' | 'createdAt'>[] = [];
-  const outbox: MessageOutbox = { wants: () => true, post: async (message) => void posted.push(message) };
+  const outbox: MessageOutbox = { wants: () => true, post: async (message) => posted.push(message) > 0 };
   const quiet = createLog({ info: () => undefined, warn: () => undefined, error: () => undefined });
   await sendExpiryWarnings({ holds, messages: outbox, log: quiet }, expiryWarningOptions(settings)!);
   const warning = posted.find((m) => m.id.startsWith(`${task!.id}:`));

@@ -82,7 +82,7 @@ export async function sendExpiryWarnings(
       const page = new URL(options.releasePageUrl);
       const keep = new URL(page);
       keep.searchParams.set('keep', held.taskId);
-      await messages.post({
+      const queued = await messages.post({
         kind: 'expiry-warning',
         id: `${held.taskId}:expiry-warning:${held.expiresAt}`,
         to: { id: held.ownerId, userPrincipalName: held.ownerUpn },
@@ -92,6 +92,11 @@ export async function sendExpiryWarnings(
         ...(canKeepLonger(held) ? { keepUrl: keep.toString() } : {}),
         correlationId: held.correlationId,
       });
+      // Not queued (logged by the outbox): not marked, so the next run tries again.
+      if (!queued) {
+        report.failed++;
+        continue;
+      }
       // Only for the expiry warned about: a hold kept meanwhile is warned again later.
       await deps.holds.update(ownerOf(held), held.taskId, (current) =>
         current.expiresAt === held.expiresAt && !current.warnedAt

@@ -50,13 +50,14 @@ export type UserMessage = z.infer<typeof userMessageSchema>;
  * that cannot be queued is logged (`message.not-queued`) and the print decision goes on unchanged.
  */
 export interface MessageOutbox {
-  post(message: Omit<UserMessage, 'version' | 'createdAt'>): Promise<void>;
+  /** True when the message was queued; false when its kind is off or it could not be queued (logged). */
+  post(message: Omit<UserMessage, 'version' | 'createdAt'>): Promise<boolean>;
   /** Whether this kind of message is turned on (callers skip work to build one that is not). */
   wants(kind: MessageKind): boolean;
 }
 
 /** The outbox when no message kind is turned on. */
 export const noMessages: MessageOutbox = {
-  post: async () => undefined,
+  post: async () => false,
   wants: () => false,
 };

@@ -20,13 +20,23 @@ export function messageOutbox(input: {
   return {
     wants: (kind) => kinds.has(kind),
     async post(message) {
-      if (!kinds.has(message.kind)) return;
+      if (!kinds.has(message.kind)) return false;
       try {
-        const full = userMessageSchema.parse({ ...message, version: 1, createdAt: now().toISOString() });
+        const full = userMessageSchema.parse({
+          ...message,
+          // A very long name is shortened, never a reason to lose the message.
+          ...(message.documentName ? { documentName: message.documentName.slice(0, 512) } : {}),
+          ...(message.printerName ? { printerName: message.printerName.slice(0, 256) } : {}),
+          ...(message.reason ? { reason: message.reason.slice(0, 500) } : {}),
+          version: 1,
+          createdAt: now().toISOString(),
+        });
         await input.queue.send([full], AbortSignal.timeout(5000));
+        return true;
       } catch (error) {
         // The message's id and kind only: its fields name the user's document.
         input.log.warn('message.not-queued', { kind: message.kind, messageId: message.id, ...describeError(error) });
+        return false;
       }
     },
   };

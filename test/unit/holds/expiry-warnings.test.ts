@@ -39,9 +39,11 @@ function outbox(options: { wants?: boolean; fails?: boolean } = {}): MessageOutb
   return {
     posted,
     wants: (kind) => (options.wants ?? true) && kind === 'expiry-warning',
+    // As the real outbox: never throws; false when the message could not be queued.
     post: async (message) => {
-      if (options.fails) throw new Error('queue down');
+      if (options.fails) return false;
       posted.push(message);
+      return true;
     },
   };
 }
@@ -111,18 +113,34 @@ describe('sendExpiryWarnings', () => {
     expect(holds.held.get('t1')?.warnedAt).toBeUndefined();
   });
 
-  it('a failing post or store is logged, never thrown, and the hold is not marked warned', async () => {
+  it('a message not queued or a failing store is never thrown; the hold is not marked warned, and the next run warns', async () => {
     const { holds, log } = setUp(hold('t1'));
     expect(
       await sendExpiryWarnings({ holds, log, messages: outbox({ fails: true }), now: () => NOW }, OPTIONS),
     ).toEqual({ warned: 0, failed: 1 });
     expect(holds.held.get('t1')?.warnedAt).toBeUndefined();
+    const working = outbox();
+    expect(await sendExpiryWarnings({ holds, log, messages: working, now: () => NOW }, OPTIONS)).toEqual({
+      warned: 1,
+      failed: 0,
+    });
+    expect(working.posted).toHaveLength(1);
+    holds.held.get('t1')!.warnedAt = undefined;
+    jest.spyOn(holds, 'update').mockRejectedValueOnce(new Error('table busy'));
+    expect(await sendExpiryWarnings({ holds, log, messages: working, now: () => NOW }, OPTIONS)).toEqual({
+      warned: 0,
+      failed: 1,
+    });
     jest.spyOn(holds, 'listExpired').mockRejectedValue(new Error('table down'));
     await expect(sendExpiryWarnings({ holds, log, messages: outbox(), now: () => NOW }, OPTIONS)).resolves.toEqual({
       warned: 0,
       failed: 0,
     });
-    expect(log.events.map((e) => e.event)).toEqual(['hold.expiry-warning-failed', 'hold.expiry-warnings-failed']);
+    expect(log.events.map((e) => e.event)).toEqual([
+      'hold.expiry-warned',
+      'hold.expiry-warning-failed',
+      'hold.expiry-warnings-failed',
+    ]);
   });
 });
 

@@ -39,17 +39,22 @@ describe('the message outbox', () => {
   it('queues nothing when no kind is on', async () => {
     const q = queue();
     const outbox = messageOutbox({ queue: q, kinds: undefined, log: recordingLog() });
-    await outbox.post(message);
+    await expect(outbox.post(message)).resolves.toBe(false);
     expect(q.sent).toEqual([]);
   });
 
   it('never throws: a storage failure or an invalid message is logged (without the document name)', async () => {
     const log = recordingLog();
     const outbox = messageOutbox({ queue: queue(new Error('storage down')), kinds: ['denied'], log });
-    await expect(outbox.post(message)).resolves.toBeUndefined();
-    await expect(
-      messageOutbox({ queue: queue(), kinds: ['denied'], log }).post({ ...message, id: '' }),
-    ).resolves.toBeUndefined();
+    await expect(outbox.post(message)).resolves.toBe(false);
+    await expect(messageOutbox({ queue: queue(), kinds: ['denied'], log }).post({ ...message, id: '' })).resolves.toBe(
+      false,
+    );
+    // A document name past the message's limit is shortened, not a reason to lose the message.
+    const q = queue();
+    const long = { ...message, documentName: 'x'.repeat(2000) };
+    await expect(messageOutbox({ queue: q, kinds: ['denied'], log }).post(long)).resolves.toBe(true);
+    expect((q.sent[0] as { documentName: string }).documentName).toHaveLength(512);
     expect(log.events.map((e) => [e.event, e.fields.messageId])).toEqual([
       ['message.not-queued', 'task-1:denied'],
       ['message.not-queued', ''],

@@ -16,6 +16,7 @@ function outbox(kinds: string[], fail = false): MessageOutbox & { posted: Posted
     async post(message) {
       if (fail) throw new Error('a broken outbox');
       posted.push(message);
+      return true;
     },
   };
 }
