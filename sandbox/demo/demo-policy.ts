@@ -58,6 +58,7 @@ export const policy: ReleasePolicy = {
         rule: 'confidential printer: hold',
         expiresInMinutes: 60,
         onExpiry: 'deny',
+        delegation: false, // only its owner may release it: no delegates, no hand-over
         releaseAt: [DEMO_PRINTER_IDS.hr], // a confidential job never comes out anywhere else
         reason: 'Release it at the HR printer.',
       };
