@@ -51,6 +51,11 @@ export async function delegatedHolds(deps: DelegationDependencies, user: { id: s
     // The hold decides: ended, taken back or handed to someone else since, the note grants nothing.
     if (held && !held.noDelegation && same(held.handedTo?.id, user.id) && !ownsHold(user, held))
       found.set(taskId, { held, via: 'handed' });
+    // A note whose job ended (released, deleted, expired) or went to someone else is dropped here, so
+    // notes cannot pile up on a colleague's list (each costs a read on every page load). A job only
+    // claimed for a moment (a release in flight that fails) keeps its handedTo; the owner can hand it again.
+    else if (!held || !same(held.handedTo?.id, user.id))
+      await deps.delegation.forgetHandedOver(user.id, taskId).catch(() => undefined);
   }
   return [...found.values()];
 }

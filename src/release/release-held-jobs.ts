@@ -257,7 +257,19 @@ async function forEachClaimed(
   const results: ReleaseResult[] = [];
   for (const taskId of taskIds) {
     // The user's own job, else (release only) one a delegation lets them release for its owner.
-    const held = (await deps.holds.claim(owner, taskId)) ?? (await claimOther?.(taskId));
+    let held: HeldJob | undefined;
+    try {
+      held = (await deps.holds.claim(owner, taskId)) ?? (await claimOther?.(taskId));
+    } catch (error) {
+      // Storage failed before anything was done to this job: it stays held; the others are still answered.
+      deps.log.warn('hold.claim-failed', { taskId, detail: errorText(error) });
+      results.push({
+        taskId,
+        status: 'failed',
+        reason: 'Your job could not be reached just now; it is still held, try again in a moment.',
+      });
+      continue;
+    }
     if (!held) {
       results.push({ taskId, status: 'not-found' });
       continue;

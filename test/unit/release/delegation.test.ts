@@ -368,3 +368,29 @@ describe('directory search budget', () => {
     expect(response).toMatchObject({ status: 429, headers: { 'retry-after': '60' } });
   });
 });
+
+describe('hand-over notes and storage failures', () => {
+  it('a note whose job ended is dropped the next time the colleague lists', async () => {
+    const { hold, as, delegation } = setUp();
+    const handed = await hold(ADELE);
+    await as(ADELE).delegates('hand-over', { taskId: handed.taskId, to: { id: LEE.id } });
+    expect(await delegation.handedTo(LEE.id)).toHaveLength(1);
+    expect(await as(ADELE).delete(handed.taskId)).toEqual(['deleted']);
+    expect((await as(LEE).list()).delegated).toEqual([]);
+    expect(await delegation.handedTo(LEE.id)).toEqual([]);
+  });
+
+  it('a storage failure on one job answers that job failed, still held; the others are released', async () => {
+    const { hold, as, holds } = setUp();
+    const first = await hold(ADELE);
+    const second = await hold(ADELE);
+    const claim = holds.claim.bind(holds);
+    jest
+      .spyOn(holds, 'claim')
+      .mockImplementation(async (owner, taskId) =>
+        taskId === second.taskId ? Promise.reject(new Error('table busy')) : claim(owner, taskId),
+      );
+    expect(await as(ADELE).release(first.taskId, second.taskId)).toEqual(['released', 'failed']);
+    expect(holds.held.has(second.taskId)).toBe(true);
+  });
+});
