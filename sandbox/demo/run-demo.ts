@@ -140,7 +140,7 @@ export async function runDemo(
   pullRows: Record<string, string>[];
   replay: ReplayResult;
   printerState: Awaited<ReturnType<typeof runPrinterStateDemo>>;
-  /** The expiry warning posted and the expiry its keep link gave. */
+  /** The expiry warning as mailed, the expiry it warned of and the one its keep link gave. */
   expiry: Awaited<ReturnType<typeof runExpiryDemo>>;
   /** The denial mails from the simulator's outbox. */
   messages: Awaited<ReturnType<typeof runMessagesDemo>>;

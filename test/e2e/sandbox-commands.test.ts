@@ -100,9 +100,14 @@ describe('the sandbox commands as a developer runs them', () => {
       alternatives: ['HQ Floor 1 Color'],
       printedAt: 'HQ Floor 1 Color',
     });
-    // Before a hold expires: the warning carries a keep link, and following it keeps the job a day more.
-    expect(expiry.warning).toMatchObject({ kind: 'expiry-warning', keepUrl: expect.stringMatching(/\?keep=/) });
-    expect(Date.parse(expiry.keptUntil!) - Date.parse(expiry.warning!.expiresAt!)).toBe(24 * 3600_000);
+    // Before a hold expires: the warning is mailed with a keep link, and following it keeps the job a day more.
+    expect(expiry.warning).toMatchObject({
+      from: 'releasegate@contoso.example',
+      to: ['adele@contoso.example'],
+      subject: 'Expiring soon: Poster draft.pdf',
+      content: expect.stringMatching(/\?keep=/),
+    });
+    expect(Date.parse(expiry.keptUntil!) - Date.parse(expiry.expiresAt!)).toBe(24 * 3600_000);
     expect(lines).toContain(
       `  adele@contoso.example followed the keep link: Poster draft.pdf kept until ${expiry.keptUntil}`,
     );
