@@ -536,3 +536,27 @@ export class FakeUsageReader {
     };
   }
 }
+
+/**
+ * A stored hold of the owner's on printer-1 (no Graph job behind it), for tests of what is done to
+ * holds themselves (keep longer, expiry warnings); the times are the test's.
+ */
+export function storedHold(
+  taskId: string,
+  owner: TestUser,
+  extra: Partial<HeldJob> & Pick<HeldJob, 'heldAt' | 'expiresAt'>,
+): HeldJob {
+  return {
+    taskDefinitionId: 'def-1',
+    taskId,
+    printerId: 'printer-1',
+    jobId: `job-${taskId}`,
+    ownerUpn: owner.upn,
+    ownerId: owner.id,
+    onExpiry: 'deny',
+    rule: 'hold',
+    correlationId: `corr-${taskId}`,
+    receivedAt: extra.heldAt,
+    ...extra,
+  };
+}

@@ -4,7 +4,15 @@ import { keepLonger } from '../../../src/holds/keep-longer';
 import type { HeldJob } from '../../../src/holds/hold-store';
 import type { MessageOutbox, UserMessage } from '../../../src/messages/message-model';
 import { userMessageSchema } from '../../../src/messages/message-model';
-import { FakeHoldStore, heldJobFor, recordingLog, releaseWorld, PRINTERS, USERS } from '../../support/release-fakes';
+import {
+  FakeHoldStore,
+  heldJobFor,
+  recordingLog,
+  releaseWorld,
+  storedHold,
+  PRINTERS,
+  USERS,
+} from '../../support/release-fakes';
 
 const { adele: ADELE } = USERS;
 const PAGE = 'https://release-gate.example/api/release';
@@ -13,25 +21,14 @@ const NOW = new Date('2026-12-03T10:00:00.000Z');
 const at = (minutes: number, from = NOW) => new Date(from.getTime() + minutes * 60_000).toISOString();
 
 /** Held for 4 hours, 3½ of them gone: expires in 30 min. */
-function hold(taskId: string, extra: Partial<HeldJob> = {}): HeldJob {
-  return {
-    taskDefinitionId: 'def-1',
-    taskId,
-    printerId: 'printer-1',
-    jobId: `job-${taskId}`,
-    ownerUpn: ADELE.upn,
-    ownerId: ADELE.id,
+const hold = (taskId: string, extra: Partial<HeldJob> = {}): HeldJob =>
+  storedHold(taskId, ADELE, {
     documentName: 'Budget 2027.xlsx',
     heldAt: at(-210),
     expiresAt: at(30),
-    onExpiry: 'deny',
-    rule: 'hold',
-    correlationId: `corr-${taskId}`,
-    receivedAt: at(-210),
     keepUntilMax: at(30 + 240),
     ...extra,
-  };
-}
+  });
 
 type Posted = Omit<UserMessage, 'version' | 'createdAt'>;
 function outbox(options: { wants?: boolean; fails?: boolean } = {}): MessageOutbox & { posted: Posted[] } {

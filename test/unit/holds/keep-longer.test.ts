@@ -1,31 +1,15 @@
 import { memoryUserActionLog } from '../../../src/audit/user-action-log';
 import { keepLonger, NO_KEEPING_REASON } from '../../../src/holds/keep-longer';
 import type { HeldJob } from '../../../src/holds/hold-store';
-import { FakeHoldStore, recordingLog, USERS } from '../../support/release-fakes';
+import { FakeHoldStore, recordingLog, storedHold, USERS } from '../../support/release-fakes';
 
 const { adele: ADELE, megan: MEGAN } = USERS;
 const NOW = new Date('2026-12-03T10:00:00.000Z');
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
 /** Held 30 minutes ago for an hour (expires in 30 min), keepable up to `maxMinutes` after heldAt. */
-function hold(taskId: string, extra: Partial<HeldJob> = {}): HeldJob {
-  return {
-    taskDefinitionId: 'def-1',
-    taskId,
-    printerId: 'printer-1',
-    jobId: `job-${taskId}`,
-    ownerUpn: ADELE.upn,
-    ownerId: ADELE.id,
-    heldAt: at(-30),
-    expiresAt: at(30),
-    onExpiry: 'deny',
-    rule: 'hold',
-    correlationId: `corr-${taskId}`,
-    receivedAt: at(-30),
-    keepUntilMax: at(150), // 3 hours after heldAt
-    ...extra,
-  };
-}
+const hold = (taskId: string, extra: Partial<HeldJob> = {}): HeldJob =>
+  storedHold(taskId, ADELE, { heldAt: at(-30), expiresAt: at(30), keepUntilMax: at(150), ...extra }); // max: 3 h after heldAt
 
 function setUp(...held: HeldJob[]) {
   const holds = new FakeHoldStore();
