@@ -30,6 +30,7 @@ export async function setupDoctor(_request: HttpRequest, context: InvocationCont
     auditTable: releaseGate.table(config.RELEASE_GATE_AUDIT_TABLE),
     queueService: releaseGate.queueService,
     taskQueue: config.RELEASE_GATE_TASK_QUEUE,
+    ...(config.RELEASE_GATE_MESSAGES?.length ? { messageQueue: config.RELEASE_GATE_MESSAGE_QUEUE } : {}),
     now: new Date(),
     ...(quotas ? { quotas } : {}),
   });

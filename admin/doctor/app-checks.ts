@@ -266,6 +266,19 @@ export function activityChecks(view: AppView, now: Date): DoctorCheck[] {
         : ok('Poison queue', `${queue.name} empty (${waiting} waiting in the task queue)`),
     );
   }
+  const parked = view.parkedMessages;
+  if (parked)
+    checks.push(
+      parked.approximateMessages > 0
+        ? warn(
+            'Parked messages',
+            `${parked.approximateMessages} user message(s) in ${parked.name}: not sent after every try`,
+            'look for message.sender-refused and message.send-failed in Application Insights (the sender mailbox outside ' +
+              "the app's Exchange scope, Graph down); once fixed, move them back to the message queue to send them (Azure " +
+              'Storage Explorer), or clear the poison queue',
+          )
+        : ok('Parked messages', `${parked.name} empty`),
+    );
   return checks;
 }
 

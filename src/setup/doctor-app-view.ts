@@ -25,6 +25,8 @@ export interface AppView {
   }[];
   activity?: { lastNotificationAt?: string; lastDecisionAt?: string; daysSearched: number };
   queues?: { name: string; approximateMessages: number }[];
+  /** With messages on: the user messages parked after their last try (RELEASE_GATE_MESSAGE_QUEUE-poison). */
+  parkedMessages?: { name: string; approximateMessages: number };
   /** The quotas the policy declares and the table their usage is kept in (absent: no quotas). */
   quotas?: { declared: string[]; table: string };
   /** Why a part could not be read (Graph's or storage's message; never a secret). */
@@ -39,6 +41,8 @@ export interface AppViewDependencies {
   queueService: QueueServiceClient;
   /** The task queue; its `-poison` queue is read too. */
   taskQueue: string;
+  /** With messages on, the message queue: only its `-poison` queue (messages no try could send) is read. */
+  messageQueue?: string;
   now: Date;
   /** How many days of audit partitions to look back for the last activity. */
   lookBackDays?: number;
@@ -69,8 +73,14 @@ export async function collectAppView(deps: AppViewDependencies): Promise<AppView
       ...(s.lifecycleNotificationUrl ? { lifecycleNotificationUrl: s.lifecycleNotificationUrl } : {}),
     }));
   } else view.errors.subscriptions = graphMessage(subscriptions.reason);
-  if (storage.status === 'fulfilled') [view.activity, view.queues] = storage.value;
-  else view.errors.storage = errorText(storage.reason);
+  if (storage.status === 'fulfilled') {
+    [view.activity, view.queues] = storage.value;
+    const parked = deps.messageQueue && view.queues.find((q) => q.name === `${deps.messageQueue}-poison`);
+    if (parked) {
+      view.parkedMessages = parked;
+      view.queues = view.queues.filter((q) => q !== parked);
+    }
+  } else view.errors.storage = errorText(storage.reason);
   if (deps.quotas) {
     view.quotas = { declared: deps.quotas.declared, table: deps.quotas.table };
     await deps.quotas.probe().catch((error: unknown) => (view.errors.quotas = errorText(error)));
@@ -120,7 +130,11 @@ function receivedAtOf(record: string | undefined): string | undefined {
 }
 
 async function queueDepths(deps: AppViewDependencies): Promise<NonNullable<AppView['queues']>> {
-  const names = [deps.taskQueue, `${deps.taskQueue}-poison`];
+  const names = [
+    deps.taskQueue,
+    `${deps.taskQueue}-poison`,
+    ...(deps.messageQueue ? [`${deps.messageQueue}-poison`] : []),
+  ];
   return Promise.all(
     names.map(async (name) => {
       try {

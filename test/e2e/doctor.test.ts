@@ -112,12 +112,15 @@ describe('npm run doctor', () => {
       'Lifecycle URL',
       'Last activity',
       'Poison queue',
+      // The sandbox sends user messages: the messages no try could send would be parked here.
+      'Parked messages',
     ]);
     const byName = Object.fromEntries(checks.map((c) => [c.name, c.detail]));
     expect(byName['Task triggers']).toMatch(/ours on all 5 intended printer\(s\)/);
     expect(byName['Task definition']).toContain(sandbox.taskDefinitionId);
     expect(byName['Notification URL']).toMatch(/answers the validation handshake/);
     expect(byName['Last activity']).toMatch(/last notification 20\d\d-.*last decision 20\d\d-/);
+    expect(byName['Parked messages']).toBe('releasegate-messages-poison empty');
     const report = formatReport(checks);
     expect(report.at(-1)).toBe(`${checks.length} ok, 0 warning(s), 0 failed.`);
     if (process.env.RELEASE_GATE_PRINT_DOCTOR_SAMPLE) console.log(report.join('\n'));

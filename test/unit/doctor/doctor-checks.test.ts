@@ -81,6 +81,18 @@ describe('doctor: the app view into checks', () => {
       status: 'warn',
       detail: '2 message(s) in print-tasks-poison (3 waiting in the task queue)',
     });
+    // With messages on: the messages no try could send, parked where the admin sees them.
+    const parked = (n: number) => ({ name: 'releasegate-messages-poison', approximateMessages: n });
+    expect(
+      activityChecks(view({ activity: { daysSearched: 1 }, queues: queues(0), parkedMessages: parked(0) }), now)[2],
+    ).toEqual(ok('Parked messages', 'releasegate-messages-poison empty'));
+    expect(
+      activityChecks(view({ activity: { daysSearched: 1 }, queues: queues(0), parkedMessages: parked(4) }), now)[2],
+    ).toMatchObject({
+      status: 'warn',
+      name: 'Parked messages',
+      detail: '4 user message(s) in releasegate-messages-poison: not sent after every try',
+    });
     expect(activityChecks(view({ errors: { storage: 'AuthorizationFailure' } }), now)[0]).toMatchObject({
       status: 'fail',
       name: 'Storage',
@@ -134,5 +146,39 @@ describe('doctor: the quota table, when the policy declares quotas', () => {
     });
     expect(refused.errors.quotas).toContain('AuthorizationPermissionMismatch');
     expect(await collectAppView(base)).not.toHaveProperty('quotas');
+  });
+});
+
+describe('doctor: parked user messages', () => {
+  it('with messages on, the message poison queue is read on its own; without, it is not read', async () => {
+    const read: string[] = [];
+    const queueService = {
+      getQueueClient: (name: string) => ({
+        getProperties: async () => {
+          read.push(name);
+          return { approximateMessagesCount: name === 'releasegate-messages-poison' ? 2 : 0 };
+        },
+      }),
+    } as unknown as Parameters<typeof collectAppView>[0]['queueService'];
+    const base = {
+      appId: APP,
+      api: {
+        listTaskDefinitions: async () => [],
+        listSubscriptions: async () => [],
+      } as unknown as Parameters<typeof collectAppView>[0]['api'],
+      auditTable: { listEntities: async function* () {} } as unknown as Parameters<
+        typeof collectAppView
+      >[0]['auditTable'],
+      queueService,
+      taskQueue: 'tasks',
+      now: new Date(),
+      lookBackDays: 1,
+    };
+    const on = await collectAppView({ ...base, messageQueue: 'releasegate-messages' });
+    expect(on.parkedMessages).toEqual({ name: 'releasegate-messages-poison', approximateMessages: 2 });
+    expect(on.queues?.map((q) => q.name)).toEqual(['tasks', 'tasks-poison']);
+    read.length = 0;
+    expect(await collectAppView(base)).not.toHaveProperty('parkedMessages');
+    expect(read).toEqual(['tasks', 'tasks-poison']);
   });
 });
